@@ -1,0 +1,606 @@
+use super::{
+    Cadence, Change, Deployment, DomainError, Phase, RecoveryOwner, Role, Severity, limits,
+    optional_text, required_text,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// An incident as the API returns it. `update_overdue` and `recovery_owner` are derived;
+/// call [`Incident::refresh`] after loading so they reflect the current time.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Incident {
+    /// e.g. `INC-42`
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    pub severity: Severity,
+    pub phase: Phase,
+    pub commander: Option<String>,
+    /// Role name (`comms_lead`, `scribe`, `ops_lead`, …) → person.
+    pub roles: BTreeMap<String, String>,
+    pub customer_impact: bool,
+    pub impact_scope: String,
+    pub deployment: Deployment,
+    pub recovery_owner: RecoveryOwner,
+    pub source: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_customer_update_at: Option<DateTime<Utc>>,
+    pub next_update_due_at: Option<DateTime<Utc>>,
+    pub update_overdue: bool,
+    pub version: i64,
+}
+
+/// Body of `POST /incidents`.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewIncident {
+    pub title: String,
+    pub severity: Severity,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub customer_impact: Option<bool>,
+    #[serde(default)]
+    pub impact_scope: Option<String>,
+    #[serde(default)]
+    pub deployment: Option<Deployment>,
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub commander: Option<String>,
+}
+
+impl NewIncident {
+    pub fn new(title: impl Into<String>, severity: Severity) -> Self {
+        Self {
+            title: title.into(),
+            severity,
+            summary: None,
+            customer_impact: None,
+            impact_scope: None,
+            deployment: None,
+            source: None,
+            commander: None,
+        }
+    }
+}
+
+/// A role assignment in a PATCH: a name sets the role, `null` clears it.
+pub type RolePatch = BTreeMap<String, Option<String>>;
+
+/// Body of `PATCH /incidents/{id}`. Absent fields are left alone; `commander: null` clears.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentPatch {
+    #[serde(default)]
+    pub severity: Option<Severity>,
+    #[serde(default)]
+    pub phase: Option<Phase>,
+    /// Required with `severity`; optional with `phase`. Recorded on the timeline.
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub commander: Option<Option<String>>,
+    #[serde(default)]
+    #[schema(value_type = Option<BTreeMap<String, Option<String>>>)]
+    pub roles: Option<RolePatch>,
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub customer_impact: Option<bool>,
+    #[serde(default)]
+    pub impact_scope: Option<String>,
+}
+
+/// Distinguishes an absent field (None) from an explicit `null` (Some(None)).
+fn double_option<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// What the store knows about an incident's children, for the rules on leaving a phase.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CloseContext {
+    pub has_customer_update: bool,
+    pub open_actions: u32,
+    /// An exception whose remediation date is still in the future.
+    pub has_live_exception: bool,
+}
+
+impl IncidentPatch {
+    pub fn is_empty(&self) -> bool {
+        self.severity.is_none()
+            && self.phase.is_none()
+            && self.commander.is_none()
+            && self.roles.is_none()
+            && self.title.is_none()
+            && self.summary.is_none()
+            && self.customer_impact.is_none()
+            && self.impact_scope.is_none()
+    }
+
+    /// The least role allowed to make this change, and the field that needs it.
+    pub fn required_role(&self, current: Phase) -> (Role, &'static str) {
+        if self.severity.is_some() {
+            return (Role::Commander, "severity");
+        }
+        if self.commander.is_some() {
+            return (Role::Commander, "commander");
+        }
+        if self.roles.is_some() {
+            return (Role::Commander, "roles");
+        }
+        // Closing, and reopening a closed incident, are the commander's call.
+        if self.phase == Some(Phase::Closed) || (self.phase.is_some() && current == Phase::Closed) {
+            return (Role::Commander, "phase");
+        }
+        (Role::Responder, "phase")
+    }
+}
+
+fn valid_name(field: &str, value: &str) -> Result<String, DomainError> {
+    required_text(field, value, limits::NAME)
+}
+
+fn valid_role_key(key: &str) -> Result<(), DomainError> {
+    let ok = !key.is_empty()
+        && key.len() <= 32
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            "roles",
+            format!("role name {key:?} must be 1-32 characters of a-z, 0-9 and _"),
+        ))
+    }
+}
+
+impl Incident {
+    /// Builds a new incident in Detection from a validated request. `id` and `version` are
+    /// assigned by the store.
+    pub fn create(
+        req: &NewIncident,
+        id: String,
+        now: DateTime<Utc>,
+        cadence: &Cadence,
+    ) -> Result<Incident, DomainError> {
+        let deployment = req.deployment.unwrap_or(Deployment::Hosted);
+        let customer_impact = req.customer_impact.unwrap_or(false);
+        let commander = match &req.commander {
+            Some(c) if !c.trim().is_empty() => Some(valid_name("commander", c)?),
+            _ => None,
+        };
+        let mut inc = Incident {
+            id,
+            title: required_text("title", &req.title, limits::TITLE)?,
+            summary: optional_text(
+                "summary",
+                req.summary.as_deref().unwrap_or(""),
+                limits::LONG_TEXT,
+            )?,
+            severity: req.severity,
+            phase: Phase::Detection,
+            commander,
+            roles: BTreeMap::new(),
+            customer_impact,
+            impact_scope: optional_text(
+                "impact_scope",
+                req.impact_scope.as_deref().unwrap_or(""),
+                limits::SHORT_TEXT,
+            )?,
+            deployment,
+            recovery_owner: deployment.recovery_owner(),
+            source: optional_text(
+                "source",
+                req.source.as_deref().unwrap_or("manual"),
+                limits::NAME,
+            )?,
+            created_at: now,
+            updated_at: now,
+            last_customer_update_at: None,
+            // A customer-impacting incident owes its first update on the severity's cadence.
+            next_update_due_at: None,
+            update_overdue: false,
+            version: 1,
+        };
+        if inc.source.is_empty() {
+            inc.source = "manual".into();
+        }
+        if customer_impact {
+            inc.next_update_due_at = cadence.interval(inc.severity).map(|d| now + d);
+        }
+        inc.refresh(now);
+        Ok(inc)
+    }
+
+    /// Recomputes the fields derived from other fields and the current time.
+    pub fn refresh(&mut self, now: DateTime<Utc>) {
+        self.recovery_owner = self.deployment.recovery_owner();
+        self.update_overdue = self.customer_impact
+            && self.phase.is_active()
+            && self.next_update_due_at.is_some_and(|due| due < now);
+    }
+
+    /// Applies a PATCH, returning the new state and one timeline change per field that
+    /// actually changed. Refuses the whole patch if any part is invalid.
+    pub fn apply(
+        &self,
+        patch: &IncidentPatch,
+        ctx: CloseContext,
+        now: DateTime<Utc>,
+        cadence: &Cadence,
+    ) -> Result<(Incident, Vec<Change>), DomainError> {
+        if patch.is_empty() {
+            return Err(DomainError::invalid("body", "the patch changes nothing"));
+        }
+        let reason = match &patch.reason {
+            Some(r) => Some(optional_text("reason", r, limits::REASON)?).filter(|r| !r.is_empty()),
+            None => None,
+        };
+        let mut next = self.clone();
+        let mut changes = Vec::new();
+
+        if let Some(title) = &patch.title {
+            next.title = required_text("title", title, limits::TITLE)?;
+            push_change(
+                &mut changes,
+                "title_changed",
+                "title",
+                &self.title,
+                &next.title,
+                None,
+            );
+        }
+        if let Some(summary) = &patch.summary {
+            next.summary = optional_text("summary", summary, limits::LONG_TEXT)?;
+            push_change(
+                &mut changes,
+                "summary_changed",
+                "summary",
+                &self.summary,
+                &next.summary,
+                None,
+            );
+        }
+        if let Some(scope) = &patch.impact_scope {
+            next.impact_scope = optional_text("impact_scope", scope, limits::SHORT_TEXT)?;
+            push_change(
+                &mut changes,
+                "impact_scope_changed",
+                "impact_scope",
+                &self.impact_scope,
+                &next.impact_scope,
+                None,
+            );
+        }
+        if let Some(impact) = patch.customer_impact {
+            next.customer_impact = impact;
+            if impact && !self.customer_impact && next.next_update_due_at.is_none() {
+                next.next_update_due_at = cadence.interval(next.severity).map(|d| now + d);
+            }
+            push_change(
+                &mut changes,
+                "customer_impact_changed",
+                "customer_impact",
+                &self.customer_impact.to_string(),
+                &impact.to_string(),
+                None,
+            );
+        }
+        if let Some(severity) = patch.severity {
+            let Some(reason) = reason.clone() else {
+                return Err(DomainError::invalid(
+                    "reason",
+                    "a severity change needs a reason",
+                ));
+            };
+            next.severity = severity;
+            if severity != self.severity {
+                // A more urgent cadence pulls the next update forward; a slower one never
+                // pushes back an update already promised.
+                if next.customer_impact {
+                    if let Some(interval) = cadence.interval(severity) {
+                        let base = self
+                            .last_customer_update_at
+                            .unwrap_or(now)
+                            .max(self.created_at);
+                        let candidate = base + interval;
+                        next.next_update_due_at = Some(
+                            next.next_update_due_at
+                                .map_or(candidate, |d| d.min(candidate)),
+                        );
+                    }
+                }
+                changes.push(Change::field(
+                    "severity_changed",
+                    "severity",
+                    self.severity.as_str(),
+                    severity.as_str(),
+                    Some(reason),
+                ));
+            }
+        }
+        if let Some(commander) = &patch.commander {
+            next.commander = match commander {
+                Some(c) if !c.trim().is_empty() => Some(valid_name("commander", c)?),
+                _ => None,
+            };
+            if next.commander != self.commander {
+                changes.push(Change::field(
+                    "commander_changed",
+                    "commander",
+                    self.commander.as_deref().unwrap_or(""),
+                    next.commander.as_deref().unwrap_or(""),
+                    None,
+                ));
+            }
+        }
+        if let Some(roles) = &patch.roles {
+            for (role, person) in roles {
+                valid_role_key(role)?;
+                let old = self.roles.get(role).cloned().unwrap_or_default();
+                match person {
+                    Some(p) if !p.trim().is_empty() => {
+                        next.roles.insert(role.clone(), valid_name("roles", p)?);
+                    }
+                    _ => {
+                        next.roles.remove(role);
+                    }
+                }
+                let new = next.roles.get(role).cloned().unwrap_or_default();
+                if old != new {
+                    let mut c = Change::field("role_assigned", role, &old, &new, None);
+                    c.field = Some(format!("roles.{role}"));
+                    changes.push(c);
+                }
+            }
+        }
+        if let Some(phase) = patch.phase {
+            if phase != self.phase {
+                check_phase_move(&next, phase, ctx)?;
+                next.phase = phase;
+                changes.push(Change::field(
+                    "phase_changed",
+                    "phase",
+                    self.phase.as_str(),
+                    phase.as_str(),
+                    reason.clone(),
+                ));
+            }
+        }
+        if changes.is_empty() {
+            return Ok((self.clone(), changes));
+        }
+        next.updated_at = now;
+        next.version = self.version + 1;
+        next.refresh(now);
+        Ok((next, changes))
+    }
+}
+
+fn push_change(
+    changes: &mut Vec<Change>,
+    kind: &str,
+    field: &str,
+    old: &str,
+    new: &str,
+    reason: Option<String>,
+) {
+    if old != new {
+        changes.push(Change::field(kind, field, old, new, reason));
+    }
+}
+
+/// The rules on leaving the active phases (the policy's communication baseline and the
+/// follow-through requirement).
+fn check_phase_move(inc: &Incident, to: Phase, ctx: CloseContext) -> Result<(), DomainError> {
+    if inc.customer_impact && !to.is_active() && !ctx.has_customer_update {
+        return Err(DomainError::conflict(
+            "customer_update_required",
+            "phase",
+            format!(
+                "{} is customer-impacting: post a customer update (impact scope, current status, next steps) before moving it to {}",
+                inc.id,
+                to.title()
+            ),
+        ));
+    }
+    if to == Phase::Closed && ctx.open_actions > 0 && !ctx.has_live_exception {
+        return Err(DomainError::conflict(
+            "open_corrective_actions",
+            "phase",
+            format!(
+                "{} has {} open corrective action{}: finish or cancel them, or record an exception with risk acceptance and a remediation date",
+                inc.id,
+                ctx.open_actions,
+                if ctx.open_actions == 1 { "" } else { "s" }
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn t0() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap()
+    }
+
+    fn incident(customer_impact: bool) -> Incident {
+        let req = NewIncident {
+            customer_impact: Some(customer_impact),
+            ..NewIncident::new("  Checkout errors  ", Severity::Sev2)
+        };
+        Incident::create(&req, "INC-1".into(), t0(), &Cadence::default()).unwrap()
+    }
+
+    #[test]
+    fn create_trims_and_starts_in_detection_with_first_update_due() {
+        let inc = incident(true);
+        assert_eq!(inc.title, "Checkout errors");
+        assert_eq!(inc.phase, Phase::Detection);
+        assert_eq!(
+            inc.next_update_due_at,
+            Some(t0() + chrono::Duration::minutes(60))
+        );
+        assert_eq!(inc.recovery_owner, RecoveryOwner::Vendor);
+        assert!(!incident(false).next_update_due_at.is_some());
+    }
+
+    #[test]
+    fn empty_title_is_refused_naming_the_field() {
+        let req = NewIncident::new("  ", Severity::Sev1);
+        let err = Incident::create(&req, "INC-1".into(), t0(), &Cadence::default()).unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("title"));
+    }
+
+    #[test]
+    fn severity_change_needs_a_reason() {
+        let inc = incident(false);
+        let patch = IncidentPatch {
+            severity: Some(Severity::Sev1),
+            ..Default::default()
+        };
+        let err = inc
+            .apply(&patch, CloseContext::default(), t0(), &Cadence::default())
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("reason"));
+        let patch = IncidentPatch {
+            severity: Some(Severity::Sev1),
+            reason: Some("checkout down in EU".into()),
+            ..Default::default()
+        };
+        let (next, changes) = inc
+            .apply(&patch, CloseContext::default(), t0(), &Cadence::default())
+            .unwrap();
+        assert_eq!(next.severity, Severity::Sev1);
+        assert_eq!(next.version, 2);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].reason.as_deref(), Some("checkout down in EU"));
+    }
+
+    #[test]
+    fn upgrade_pulls_the_next_update_forward() {
+        let inc = incident(true);
+        let patch = IncidentPatch {
+            severity: Some(Severity::Sev1),
+            reason: Some("worse".into()),
+            ..Default::default()
+        };
+        let (next, _) = inc
+            .apply(&patch, CloseContext::default(), t0(), &Cadence::default())
+            .unwrap();
+        assert_eq!(
+            next.next_update_due_at,
+            Some(t0() + chrono::Duration::minutes(30))
+        );
+    }
+
+    #[test]
+    fn customer_impacting_incident_cannot_leave_before_a_customer_update() {
+        let inc = incident(true);
+        let patch = IncidentPatch {
+            phase: Some(Phase::FollowThrough),
+            ..Default::default()
+        };
+        let err = inc
+            .apply(&patch, CloseContext::default(), t0(), &Cadence::default())
+            .unwrap_err();
+        assert_eq!(err.code, "customer_update_required");
+        let ctx = CloseContext {
+            has_customer_update: true,
+            ..Default::default()
+        };
+        assert!(inc.apply(&patch, ctx, t0(), &Cadence::default()).is_ok());
+    }
+
+    #[test]
+    fn closing_with_open_actions_needs_a_live_exception() {
+        let inc = incident(false);
+        let patch = IncidentPatch {
+            phase: Some(Phase::Closed),
+            ..Default::default()
+        };
+        let ctx = CloseContext {
+            open_actions: 2,
+            ..Default::default()
+        };
+        let err = inc
+            .apply(&patch, ctx, t0(), &Cadence::default())
+            .unwrap_err();
+        assert_eq!(err.code, "open_corrective_actions");
+        assert!(err.message.contains("2 open corrective actions"));
+        let ctx = CloseContext {
+            open_actions: 2,
+            has_live_exception: true,
+            ..Default::default()
+        };
+        assert!(inc.apply(&patch, ctx, t0(), &Cadence::default()).is_ok());
+    }
+
+    #[test]
+    fn overdue_only_while_active_and_customer_impacting() {
+        let mut inc = incident(true);
+        inc.refresh(t0() + chrono::Duration::minutes(61));
+        assert!(inc.update_overdue);
+        inc.phase = Phase::FollowThrough;
+        inc.refresh(t0() + chrono::Duration::minutes(61));
+        assert!(!inc.update_overdue);
+    }
+
+    #[test]
+    fn roles_merge_and_clear() {
+        let inc = incident(false);
+        let mut roles = RolePatch::new();
+        roles.insert("scribe".into(), Some("ana".into()));
+        let patch = IncidentPatch {
+            roles: Some(roles),
+            ..Default::default()
+        };
+        let (next, changes) = inc
+            .apply(&patch, CloseContext::default(), t0(), &Cadence::default())
+            .unwrap();
+        assert_eq!(next.roles.get("scribe").map(String::as_str), Some("ana"));
+        assert_eq!(changes[0].field.as_deref(), Some("roles.scribe"));
+        let mut roles = RolePatch::new();
+        roles.insert("scribe".into(), None);
+        let patch = IncidentPatch {
+            roles: Some(roles),
+            ..Default::default()
+        };
+        let (cleared, _) = next
+            .apply(&patch, CloseContext::default(), t0(), &Cadence::default())
+            .unwrap();
+        assert!(cleared.roles.is_empty());
+    }
+
+    #[test]
+    fn closing_is_for_commanders() {
+        let patch = IncidentPatch {
+            phase: Some(Phase::Closed),
+            ..Default::default()
+        };
+        assert_eq!(patch.required_role(Phase::FollowThrough).0, Role::Commander);
+        let patch = IncidentPatch {
+            phase: Some(Phase::Triage),
+            ..Default::default()
+        };
+        assert_eq!(patch.required_role(Phase::Detection).0, Role::Responder);
+        assert_eq!(patch.required_role(Phase::Closed).0, Role::Commander);
+    }
+}

@@ -1,0 +1,2 @@
+//! sitrep: a terminal incident console and the incident API it talks to.
+pub mod domain;
