@@ -400,6 +400,29 @@ impl Store {
         Ok(())
     }
 
+    /// An online, consistent copy of a SQLite database (`VACUUM INTO`), safe while the
+    /// server runs. PostgreSQL has its own tools.
+    pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            return Err(StoreError::Refused(
+                "for PostgreSQL use pg_dump (see the README's Operations section)".into(),
+            ));
+        }
+        if to.exists() {
+            return Err(StoreError::Refused(format!(
+                "{} already exists",
+                to.display()
+            )));
+        }
+        let target = std::path::absolute(to)
+            .map_err(|e| StoreError::Refused(format!("bad path {}: {e}", to.display())))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.to_string_lossy().into_owned())
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
     /// Closes the pools, flushing the WAL.
     pub async fn close(&self) {
         self.writer.close().await;
