@@ -70,6 +70,24 @@ impl TestServer {
 
     /// `Database::Sqlite` paths are taken relative to a fresh temporary directory.
     pub async fn start_db(db: Database, tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        Self::launch(db, tweak, None).await
+    }
+
+    /// Another server on the same (PostgreSQL) database, with the same tokens.
+    pub async fn replica_of(other: &TestServer, db: Database) -> TestServer {
+        let tokens = (
+            other.commander.clone(),
+            other.responder.clone(),
+            other.viewer.clone(),
+        );
+        Self::launch(db, |_| {}, Some(tokens)).await
+    }
+
+    async fn launch(
+        db: Database,
+        tweak: impl FnOnce(&mut ServerConfig),
+        tokens: Option<(String, String, String)>,
+    ) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let db = match db {
             Database::Sqlite(p) => Database::Sqlite(dir.path().join(p)),
@@ -78,21 +96,17 @@ impl TestServer {
         let mut cfg = ServerConfig::new(db, "127.0.0.1:0".parse().unwrap());
         tweak(&mut cfg);
         let server = server::start(cfg).await.unwrap();
-        let commander = server
-            .store
-            .create_token("cora", Role::Commander)
-            .await
-            .unwrap();
-        let responder = server
-            .store
-            .create_token("rex", Role::Responder)
-            .await
-            .unwrap();
-        let viewer = server
-            .store
-            .create_token("vic", Role::Viewer)
-            .await
-            .unwrap();
+        let (commander, responder, viewer) = match tokens {
+            Some(t) => t,
+            None => {
+                let s = &server.store;
+                (
+                    s.create_token("cora", Role::Commander).await.unwrap(),
+                    s.create_token("rex", Role::Responder).await.unwrap(),
+                    s.create_token("vic", Role::Viewer).await.unwrap(),
+                )
+            }
+        };
         TestServer {
             base: format!("http://{}/api/v1", server.addr),
             server: Some(server),

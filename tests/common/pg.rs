@@ -162,6 +162,8 @@ fn start_cluster() -> Option<Cluster> {
         dir = dir.display()
     );
     use std::os::unix::process::CommandExt;
+    // Deliberately never waited on: the watchdog must outlive this process.
+    #[allow(clippy::zombie_processes)]
     Command::new("sh")
         .args(["-c", &script])
         .stdin(Stdio::null())
