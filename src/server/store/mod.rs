@@ -235,9 +235,11 @@ impl Store {
     /// Connects to and migrates a PostgreSQL database. Several servers may share it.
     pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
+        // A short acquire timeout: an unreachable database is reported in seconds, and a
+        // saturated pool answers 503 (with Retry-After) rather than hanging the client.
         let pool = AnyPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(Duration::from_secs(5))
             .connect(url)
             .await?;
         let store = Store {
