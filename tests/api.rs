@@ -723,7 +723,96 @@ async fn timeline_cannot_be_changed_through_the_api(t: TestServer) {
     assert_eq!(tl["items"].as_array().unwrap().len(), 1);
 }
 
+/// Cases schemathesis found: each once answered wrongly.
+async fn edge_cases_from_fuzzing(t: TestServer) {
+    t.create_incident(json!({"title": "Fuzzed", "severity": "SEV3"}))
+        .await;
+    // NUL cannot be stored (PostgreSQL text refuses it): a 422, never a 500.
+    assert_error(
+        &t.call(
+            Method::POST,
+            "/incidents",
+            Some(json!({"title": "a\u{0}b", "severity": "SEV3"})),
+        )
+        .await,
+        422,
+        "title",
+    );
+    // Length limits count the text as sent.
+    let padded = format!("\r{}", "x".repeat(200));
+    assert_error(
+        &t.call(
+            Method::POST,
+            "/incidents",
+            Some(json!({"title": padded, "severity": "SEV3"})),
+        )
+        .await,
+        422,
+        "title",
+    );
+    // JSON Schema's "integer" admits 30.0.
+    let (s, v) = t
+        .call(Method::POST, "/incidents/INC-1/updates", Some(json!({"audience": "internal", "current_status": "x", "next_update_in_minutes": 30.0})))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    // An empty list means no filter; an empty item in a list is a mistake.
+    assert_eq!(
+        t.call(Method::GET, "/incidents?phase=", None).await.1["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_error(
+        &t.call(Method::GET, "/actions?status=open,,done", None)
+            .await,
+        422,
+        "status",
+    );
+    assert_error(
+        &t.call(Method::GET, "/actions?overdue=", None).await,
+        422,
+        "overdue",
+    );
+    assert_error(
+        &t.call(Method::GET, "/incidents?limit=", None).await,
+        422,
+        "limit",
+    );
+    assert_eq!(
+        t.call(Method::GET, "/incidents?cursor=n0", None).await.0,
+        StatusCode::OK
+    );
+    // A malformed patch is refused for what it is, even on a stale version.
+    let c = t.commander.clone();
+    assert_error(
+        &t.call_as(
+            &c,
+            Method::PATCH,
+            "/incidents/INC-1",
+            Some(json!({"title": "\u{c}"})),
+            Some(99),
+        )
+        .await,
+        422,
+        "title",
+    );
+    assert_error(
+        &t.call_as(
+            &c,
+            Method::PATCH,
+            "/incidents/INC-1",
+            Some(json!({})),
+            Some(1),
+        )
+        .await,
+        422,
+        "body",
+    );
+}
+
 on_both_stores!(
+    edge_cases_from_fuzzing,
     health_and_openapi_need_no_token,
     create_get_and_list_newest_first_with_cursor,
     bad_queries_name_the_parameter,

@@ -184,10 +184,22 @@ async fn backup_copies_a_live_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
     let db = db.to_str().unwrap();
-    let token = String::from_utf8(sitrep(&["token", "create", "--role", "commander", "--name", "ic", "--db", db]).stdout)
-        .unwrap()
-        .trim()
-        .to_string();
+    let token = String::from_utf8(
+        sitrep(&[
+            "token",
+            "create",
+            "--role",
+            "commander",
+            "--name",
+            "ic",
+            "--db",
+            db,
+        ])
+        .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
     let port = free_port();
     let mut server = spawn_server(db, port);
     wait_healthy(port).await;
@@ -203,7 +215,11 @@ async fn backup_copies_a_live_database() {
     // While the server runs.
     let copy = dir.path().join("copy.db");
     let out = sitrep(&["backup", copy.to_str().unwrap(), "--db", db]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let again = sitrep(&["backup", copy.to_str().unwrap(), "--db", db]);
     assert!(!again.status.success(), "never overwrites an existing file");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
@@ -236,11 +252,60 @@ fn database_flag_takes_only_postgres_urls_and_never_prints_the_password() {
     // An unreachable server: the error names the host but not the password.
     let out = Command::new(BIN)
         .args(["token", "list"])
-        .env("SITREP_DATABASE_URL", "postgres://ops:hunter2@127.0.0.1:1/sitrep")
+        .env(
+            "SITREP_DATABASE_URL",
+            "postgres://ops:hunter2@127.0.0.1:1/sitrep",
+        )
         .output()
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("127.0.0.1:1"), "{err}");
     assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[tokio::test]
+async fn a_body_trickled_too_slowly_is_cut_off_with_408() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("slow.db");
+    let db = db.to_str().unwrap();
+    let token = String::from_utf8(
+        sitrep(&[
+            "token",
+            "create",
+            "--role",
+            "commander",
+            "--name",
+            "ic",
+            "--db",
+            db,
+        ])
+        .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let port = free_port();
+    let mut server = spawn_server(db, port);
+    wait_healthy(port).await;
+    let mut sock = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /api/v1/incidents HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"title\""
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut reply = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(20), sock.read(&mut reply))
+        .await
+        .expect("the server answers")
+        .unwrap();
+    let reply = String::from_utf8_lossy(&reply[..n]);
+    assert!(reply.starts_with("HTTP/1.1 408"), "{reply}");
+    assert!(reply.contains("body_timeout"));
+    assert!(started.elapsed() >= Duration::from_secs(9));
+    server.kill().unwrap();
+    let _ = server.wait();
 }

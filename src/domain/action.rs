@@ -25,7 +25,9 @@ pub struct CorrectiveAction {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewAction {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub owner: String,
     /// `YYYY-MM-DD`
     pub due_date: NaiveDate,
@@ -40,13 +42,36 @@ pub struct ActionPatch {
     #[serde(default)]
     pub status: Option<ActionStatus>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub owner: Option<String>,
     #[serde(default)]
     pub due_date: Option<NaiveDate>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
     #[serde(default)]
     pub priority: Option<Priority>,
+}
+
+impl ActionPatch {
+    /// Checks the fields on their own, before any state is looked at.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        if self.title.is_none()
+            && self.owner.is_none()
+            && self.due_date.is_none()
+            && self.status.is_none()
+            && self.priority.is_none()
+        {
+            return Err(DomainError::invalid("body", "the patch changes nothing"));
+        }
+        if let Some(t) = &self.title {
+            required_text("title", t, limits::TITLE)?;
+        }
+        if let Some(o) = &self.owner {
+            required_text("owner", o, limits::NAME)?;
+        }
+        Ok(())
+    }
 }
 
 impl CorrectiveAction {
@@ -82,6 +107,7 @@ impl CorrectiveAction {
         patch: &ActionPatch,
         now: DateTime<Utc>,
     ) -> Result<(CorrectiveAction, Vec<Change>), DomainError> {
+        patch.validate()?;
         let mut next = self.clone();
         let mut changes = Vec::new();
         let mut record = |field: &str, old: String, new: String| {
@@ -110,14 +136,6 @@ impl CorrectiveAction {
         if let Some(priority) = patch.priority {
             next.priority = priority;
             record("priority", self.priority.to_string(), priority.to_string());
-        }
-        if patch.title.is_none()
-            && patch.owner.is_none()
-            && patch.due_date.is_none()
-            && patch.status.is_none()
-            && patch.priority.is_none()
-        {
-            return Err(DomainError::invalid("body", "the patch changes nothing"));
         }
         if !changes.is_empty() {
             next.version += 1;

@@ -20,7 +20,10 @@ pub struct RiskException {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewException {
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
     pub description: String,
+    /// Who explicitly accepted the risk.
+    #[schema(min_length = 1, max_length = 100, pattern = r"\S")]
     pub risk_accepted_by: String,
     /// RFC 3339; must be in the future.
     pub remediation_due: DateTime<Utc>,

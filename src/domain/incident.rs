@@ -37,19 +37,25 @@ pub struct Incident {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewIncident {
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: String,
     pub severity: Severity,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub summary: Option<String>,
     #[serde(default)]
     pub customer_impact: Option<bool>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub impact_scope: Option<String>,
     #[serde(default)]
     pub deployment: Option<Deployment>,
+    /// Where the incident came from (default `manual`).
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub source: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub commander: Option<String>,
 }
 
@@ -81,20 +87,26 @@ pub struct IncidentPatch {
     pub phase: Option<Phase>,
     /// Required with `severity`; optional with `phase`. Recorded on the timeline.
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub reason: Option<String>,
+    /// A name takes command; `null` or blank leaves the incident unassigned.
     #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
+    #[schema(value_type = Option<String>, max_length = 100)]
     pub commander: Option<Option<String>>,
+    /// Role name (1-32 of a-z, 0-9, _) → person; `null` clears the role.
     #[serde(default)]
     #[schema(value_type = Option<BTreeMap<String, Option<String>>>)]
     pub roles: Option<RolePatch>,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub title: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub summary: Option<String>,
     #[serde(default)]
     pub customer_impact: Option<bool>,
     #[serde(default)]
+    #[schema(max_length = 2000)]
     pub impact_scope: Option<String>,
 }
 
@@ -126,6 +138,43 @@ impl IncidentPatch {
             && self.summary.is_none()
             && self.customer_impact.is_none()
             && self.impact_scope.is_none()
+    }
+
+    /// Checks the fields on their own, before any state is looked at: blank or overlong
+    /// text, bad role names, a severity change without a reason, a patch with nothing in it.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        if self.is_empty() {
+            return Err(DomainError::invalid("body", "the patch changes nothing"));
+        }
+        let reason = match &self.reason {
+            Some(r) => optional_text("reason", r, limits::REASON)?,
+            None => String::new(),
+        };
+        if self.severity.is_some() && reason.is_empty() {
+            return Err(DomainError::invalid(
+                "reason",
+                "a severity change needs a reason",
+            ));
+        }
+        if let Some(t) = &self.title {
+            required_text("title", t, limits::TITLE)?;
+        }
+        if let Some(t) = &self.summary {
+            optional_text("summary", t, limits::LONG_TEXT)?;
+        }
+        if let Some(t) = &self.impact_scope {
+            optional_text("impact_scope", t, limits::SHORT_TEXT)?;
+        }
+        if let Some(Some(c)) = &self.commander {
+            optional_text("commander", c, limits::NAME)?;
+        }
+        for (role, person) in self.roles.iter().flatten() {
+            valid_role_key(role)?;
+            if let Some(p) = person {
+                optional_text("roles", p, limits::NAME)?;
+            }
+        }
+        Ok(())
     }
 
     /// The least role allowed to make this change, and the field that needs it.
@@ -242,9 +291,7 @@ impl Incident {
         now: DateTime<Utc>,
         cadence: &Cadence,
     ) -> Result<(Incident, Vec<Change>), DomainError> {
-        if patch.is_empty() {
-            return Err(DomainError::invalid("body", "the patch changes nothing"));
-        }
+        patch.validate()?;
         let reason = match &patch.reason {
             Some(r) => Some(optional_text("reason", r, limits::REASON)?).filter(|r| !r.is_empty()),
             None => None,

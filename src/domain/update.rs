@@ -24,14 +24,20 @@ pub struct StatusUpdate {
 #[serde(deny_unknown_fields)]
 pub struct NewStatusUpdate {
     pub audience: Audience,
+    /// Required (non-blank) for customer updates.
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub impact_scope: String,
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 10000, pattern = r"\S")]
     pub current_status: String,
+    /// Required (non-blank) for customer updates.
     #[serde(default)]
+    #[schema(max_length = 10000)]
     pub next_steps: String,
     /// Overrides the severity's cadence for the next customer update (1-1440).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole_minutes")]
+    #[schema(minimum = 1, maximum = 1440)]
     pub next_update_in_minutes: Option<u32>,
 }
 

@@ -117,7 +117,7 @@ fn spawn_pg_listener(url: String, signal: Arc<Notify>, mut shutdown: watch::Rece
 #[into_params(parameter_in = Query)]
 pub struct EventParams {
     /// Resume after this event id (the same as the Last-Event-ID header).
-    #[param(value_type = Option<i64>)]
+    #[param(value_type = Option<i64>, minimum = 0)]
     last_event_id: Option<String>,
 }
 
@@ -140,11 +140,11 @@ fn parse_last_id(raw: &str, field: &str) -> Result<i64, ApiError> {
 /// event log; reconnect with `Last-Event-ID` to receive everything missed, in order. An id
 /// the log no longer keeps yields `event: reset`: re-list, then continue from its id.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventParams,
-        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id")),
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id", pattern = "^[0-9]{1,18}$")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "text/event-stream of `incident.created`, `incident.updated`, `update.posted`, `action.created`, `action.updated`, `exception.created` and `reset` events", content_type = "text/event-stream"),
-        (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn events(
     State(st): State<AppState>,
     _auth: Auth,
@@ -152,15 +152,18 @@ pub async fn events(
     params: Result<Query<EventParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     let Query(p) = params.map_err(super::routes::incidents::query_rejection)?;
-    let last_id = match headers.get("last-event-id") {
-        Some(v) => Some(parse_last_id(v.to_str().unwrap_or("x"), "Last-Event-ID")?),
-        None => p
-            .last_event_id
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|s| parse_last_id(s, "last_event_id"))
-            .transpose()?,
-    };
+    // Both are checked, so a bad value is reported even when the other one is fine; the
+    // header (what browsers and reconnecting clients send) wins.
+    let from_query = p
+        .last_event_id
+        .as_deref()
+        .map(|s| parse_last_id(s, "last_event_id"))
+        .transpose()?;
+    let from_header = headers
+        .get("last-event-id")
+        .map(|v| parse_last_id(v.to_str().unwrap_or("x"), "Last-Event-ID"))
+        .transpose()?;
+    let last_id = from_header.or(from_query);
     // Subscribe before reading the log, so nothing committed in between is missed.
     let mut rx = st.hub.subscribe();
     let bounds = st.store.event_bounds().await?;

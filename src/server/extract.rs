@@ -6,6 +6,10 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, StatusCode, header, request::Parts};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
+use std::time::Duration;
+
+/// How long a client may take to send a request body.
+pub const BODY_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A JSON body. Malformed JSON is 400; a wrong type, unknown value or missing field is 422
 /// naming the field; a body over the limit is 413. Also keeps a fingerprint of the request
@@ -31,7 +35,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
             }
         }
         let path = req.uri().path().to_string();
-        let bytes = Bytes::from_request(req, state).await.map_err(|rej| {
+        // A body trickled in slowly must not hold a request (and its memory) open.
+        let read = tokio::time::timeout(BODY_TIMEOUT, Bytes::from_request(req, state))
+            .await
+            .map_err(|_| {
+                ApiError::new(
+                    StatusCode::REQUEST_TIMEOUT,
+                    "body_timeout",
+                    format!(
+                        "the request body did not arrive within {} seconds",
+                        BODY_TIMEOUT.as_secs()
+                    ),
+                )
+            })?;
+        let bytes = read.map_err(|rej| {
             if rej.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 ApiError::new(
                     StatusCode::PAYLOAD_TOO_LARGE,

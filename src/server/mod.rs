@@ -86,10 +86,7 @@ impl RunningServer {
 /// The router with every route, and the OpenAPI document generated from the same routes.
 pub fn router(state_parts: impl FnOnce(Arc<str>) -> AppState) -> Router {
     let (api, doc) = openapi::routes().split_for_parts();
-    let doc_json: Arc<str> = doc
-        .to_pretty_json()
-        .expect("the OpenAPI document serializes")
-        .into();
+    let doc_json: Arc<str> = openapi::render(doc).into();
     let state = state_parts(doc_json);
     api.fallback(|| async {
         error::ApiError::not_found("no such endpoint; see /api/v1/openapi.json")

@@ -61,8 +61,30 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 /// The document as served at /api/v1/openapi.json (and checked in as assets/openapi.json).
 pub fn document() -> String {
-    routes()
-        .into_openapi()
-        .to_pretty_json()
-        .expect("the OpenAPI document serializes")
+    render(routes().into_openapi())
+}
+
+/// Serializes the generated document, tidied: utoipa marks every optional header as
+/// nullable, but an HTTP header is absent or a string, never null.
+pub fn render(doc: utoipa::openapi::OpenApi) -> String {
+    let mut v = serde_json::to_value(&doc).expect("the OpenAPI document serializes");
+    if let Some(paths) = v.get_mut("paths").and_then(|p| p.as_object_mut()) {
+        let operations = paths
+            .values_mut()
+            .filter_map(|item| item.as_object_mut())
+            .flat_map(|item| item.values_mut());
+        for op in operations {
+            let Some(params) = op.get_mut("parameters").and_then(|p| p.as_array_mut()) else {
+                continue;
+            };
+            for p in params.iter_mut().filter(|p| p["in"] == "header") {
+                if let Some(ty) = p.pointer_mut("/schema/type")
+                    && ty.is_array()
+                {
+                    *ty = serde_json::Value::String("string".into());
+                }
+            }
+        }
+    }
+    serde_json::to_string_pretty(&v).expect("the OpenAPI document serializes")
 }

@@ -38,7 +38,7 @@ pub async fn list_updates(
 /// next steps, and restarts the update cadence.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/updates", tag = "updates", request_body = NewStatusUpdate,
     security(("bearer" = [])),
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays with the same body return the original answer", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 201, body = StatusUpdate),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -76,7 +76,7 @@ pub async fn list_incident_actions(
 /// Add a corrective action to an incident.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/actions", tag = "actions", request_body = NewAction,
     security(("bearer" = [])),
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays with the same body return the original answer", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 201, body = CorrectiveAction),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -101,6 +101,7 @@ pub async fn create_action(
 #[into_params(parameter_in = Query)]
 pub struct ActionParams {
     /// Comma-separated statuses, e.g. `open,in_progress`.
+    #[param(value_type = Option<Vec<ActionStatus>>, style = Form, explode = false)]
     status: Option<String>,
     /// `true` for overdue actions only.
     #[param(value_type = Option<bool>)]
@@ -120,7 +121,7 @@ pub async fn list_actions(
 ) -> Result<Json<ActionList>, ApiError> {
     let Query(p) = params.map_err(query_rejection)?;
     let overdue_only = match p.overdue.as_deref() {
-        None | Some("") | Some("false") => false,
+        None | Some("false") => false,
         Some("true") => true,
         Some(_) => {
             return Err(ApiError::invalid(
@@ -155,7 +156,7 @@ pub async fn get_action(
 /// Change a corrective action. Needs `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/actions/{action_id}", tag = "actions", request_body = ActionPatch,
     security(("bearer" = [])),
-    params(("action_id" = String, Path), ("If-Match" = String, Header)),
+    params(("action_id" = String, Path), ("If-Match" = String, Header, description = "The version the change is based on, e.g. \"3\"", pattern = "^(W/)?\"?[0-9]{1,18}\"?$")),
     responses(
         (status = 200, body = CorrectiveAction),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -169,6 +170,7 @@ pub async fn patch_action(
     body: JsonBody<ActionPatch>,
 ) -> Result<Response, ApiError> {
     let who = auth.require(Role::Responder, "editing a corrective action")?;
+    body.value.validate()?;
     let a = st
         .store
         .patch_action(&who.name, &action_id, version, &body.value)
@@ -193,7 +195,7 @@ pub async fn list_exceptions(
 /// Record an exception: explicit risk acceptance and a remediation date in the future.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/exceptions", tag = "exceptions", request_body = NewException,
     security(("bearer" = [])),
-    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header)),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays with the same body return the original answer", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 201, body = RiskException),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),

@@ -25,13 +25,16 @@ item_list!(TimelineList, TimelineEntry);
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Comma-separated phases, e.g. `detection,triage`.
+    #[param(value_type = Option<Vec<Phase>>, style = Form, explode = false)]
     phase: Option<String>,
     /// Comma-separated severities, e.g. `SEV1,SEV2`.
+    #[param(value_type = Option<Vec<Severity>>, style = Form, explode = false)]
     severity: Option<String>,
     /// Page size, 1-500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^n[0-9a-f]{1,15}$")]
     cursor: Option<String>,
 }
 
@@ -40,10 +43,12 @@ pub fn parse_list<T: std::str::FromStr<Err = String>>(
     field: &str,
     raw: Option<&str>,
 ) -> Result<Vec<T>, ApiError> {
-    raw.into_iter()
+    // `?phase=` is an empty list (no filter); an empty item (`?status=open,,done`) is a
+    // mistake worth saying.
+    raw.filter(|s| !s.is_empty())
+        .into_iter()
         .flat_map(|s| s.split(','))
         .map(str::trim)
-        .filter(|s| !s.is_empty())
         .map(|s| {
             s.parse::<T>()
                 .map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
@@ -58,8 +63,14 @@ fn encode_cursor(num: i64) -> String {
 fn decode_cursor(raw: &str) -> Result<i64, ApiError> {
     raw.strip_prefix('n')
         .and_then(|h| i64::from_str_radix(h, 16).ok())
-        .filter(|n| *n > 0)
+        .filter(|n| *n >= 0)
         .ok_or_else(|| ApiError::invalid("cursor", "cursor is not one this server issued"))
+}
+
+impl From<crate::domain::DomainError> for ApiError {
+    fn from(e: crate::domain::DomainError) -> Self {
+        crate::server::store::StoreError::Domain(e).into()
+    }
 }
 
 pub fn query_rejection(rej: QueryRejection) -> ApiError {
@@ -83,7 +94,7 @@ pub async fn list_incidents(
 ) -> Result<Json<IncidentPage>, ApiError> {
     let Query(p) = params.map_err(query_rejection)?;
     let limit = match p.limit.as_deref() {
-        None | Some("") => 50,
+        None => 50,
         Some(l) => l
             .parse::<u32>()
             .ok()
@@ -96,12 +107,7 @@ pub async fn list_incidents(
         phases: parse_list::<Phase>("phase", p.phase.as_deref())?,
         severities: parse_list::<Severity>("severity", p.severity.as_deref())?,
         limit,
-        before: p
-            .cursor
-            .as_deref()
-            .filter(|c| !c.is_empty())
-            .map(decode_cursor)
-            .transpose()?,
+        before: p.cursor.as_deref().map(decode_cursor).transpose()?,
     };
     let (items, last) = st.store.list_incidents(&q).await?;
     Ok(Json(IncidentPage {
@@ -113,7 +119,7 @@ pub async fn list_incidents(
 /// Declare an incident. It starts in Detection.
 #[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = NewIncident,
     security(("bearer" = [])),
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the original answer")),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays with the same body return the original answer", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 201, description = "Created", body = Incident),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -150,7 +156,7 @@ pub async fn get_incident(
 /// Change an incident. Needs `If-Match` with the version the change is based on.
 #[utoipa::path(patch, path = "/api/v1/incidents/{id}", tag = "incidents", request_body = IncidentPatch,
     security(("bearer" = [])),
-    params(("id" = String, Path), ("If-Match" = String, Header, description = "The version, e.g. \"3\"")),
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The version the change is based on, e.g. \"3\"", pattern = "^(W/)?\"?[0-9]{1,18}\"?$")),
     responses(
         (status = 200, body = Incident),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -164,6 +170,8 @@ pub async fn patch_incident(
     body: JsonBody<IncidentPatch>,
 ) -> Result<Response, ApiError> {
     let patch = body.value;
+    // Refuse a malformed patch before looking at versions: the client fixes one thing at a time.
+    patch.validate()?;
     // The role a patch needs can depend on the incident's phase (reopening a closed one).
     let current_phase = st.store.incident(&id).await?.phase;
     let (role, field) = patch.required_role(current_phase);
