@@ -1,1 +1,191 @@
-fn main() {}
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use sitrep::domain::Role;
+use sitrep::server::{self, ServerConfig, store::Store};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// sitrep: a terminal incident console and the incident API it talks to.
+#[derive(Debug, Parser)]
+#[command(name = "sitrep", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the incident API server.
+    Serve {
+        #[command(flatten)]
+        db: DbArg,
+        /// Address to listen on.
+        #[arg(long, env = "SITREP_LISTEN", default_value = "127.0.0.1:7878")]
+        listen: SocketAddr,
+        /// Seconds between heartbeats on idle event streams.
+        #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]
+        heartbeat_secs: u64,
+    },
+    /// Create, list and revoke API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Print the OpenAPI document of the incident API.
+    Openapi,
+}
+
+#[derive(Debug, clap::Args)]
+struct DbArg {
+    /// SQLite database file [default: sitrep.db in the user's data directory].
+    #[arg(long, env = "SITREP_DB", value_name = "PATH")]
+    db: Option<PathBuf>,
+}
+
+impl DbArg {
+    fn path(&self) -> Result<PathBuf> {
+        match &self.db {
+            Some(p) => Ok(p.clone()),
+            None => sitrep::paths::default_db(),
+        }
+    }
+
+    async fn open(&self) -> Result<Store> {
+        let path = self.path()?;
+        Store::open_sqlite(&path)
+            .await
+            .with_context(|| format!("opening the database {}", path.display()))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token and print it (alone, on one line). It is shown only this once.
+    Create {
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        /// Who or what uses the token; it is the actor on the timeline.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// List tokens (names, roles, dates; never the tokens).
+    List {
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Revoke the token with this name.
+    Revoke {
+        name: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+}
+
+fn init_stderr_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SITREP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    use std::io::IsTerminal;
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("sitrep: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Some(Command::Serve {
+            db,
+            listen,
+            heartbeat_secs,
+        }) => {
+            init_stderr_logging();
+            let mut cfg = ServerConfig::sqlite(db.path()?, listen);
+            cfg.heartbeat = std::time::Duration::from_secs(heartbeat_secs);
+            serve(cfg).await
+        }
+        Some(Command::Token { command }) => token(command).await,
+        Some(Command::Openapi) => {
+            println!("{}", server::openapi::document());
+            Ok(())
+        }
+        None => {
+            use clap::CommandFactory;
+            Cli::command().print_help()?;
+            Ok(())
+        }
+    }
+}
+
+async fn serve(cfg: ServerConfig) -> Result<()> {
+    let db = cfg.db_path.clone();
+    let mut running = server::start(cfg).await?;
+    tracing::info!(addr = %running.addr, db = %db.display(), "sitrep API listening on http://{}/api/v1", running.addr);
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+        res = running.wait() => return res,
+    }
+    tracing::info!("shutting down");
+    running.shutdown().await;
+    Ok(())
+}
+
+async fn token(cmd: TokenCommand) -> Result<()> {
+    match cmd {
+        TokenCommand::Create { role, name, db } => {
+            let store = db.open().await?;
+            let token = store.create_token(&name, role).await?;
+            store.close().await;
+            println!("{token}");
+        }
+        TokenCommand::List { db } => {
+            let store = db.open().await?;
+            let tokens = store.list_tokens().await?;
+            store.close().await;
+            if tokens.is_empty() {
+                println!(
+                    "no tokens yet: create one with `sitrep token create --role commander --name NAME`"
+                );
+            }
+            for t in tokens {
+                let state = t
+                    .revoked_at
+                    .map_or("active".to_string(), |at| format!("revoked {at}"));
+                println!(
+                    "{:<24} {:<10} created {}  {}",
+                    t.name, t.role, t.created_at, state
+                );
+            }
+        }
+        TokenCommand::Revoke { name, db } => {
+            let store = db.open().await?;
+            let revoked = store.revoke_token(&name).await?;
+            store.close().await;
+            if !revoked {
+                bail!("no active token named {name:?}");
+            }
+            println!("revoked {name}");
+        }
+    }
+    Ok(())
+}

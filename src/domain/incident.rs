@@ -310,18 +310,18 @@ impl Incident {
             if severity != self.severity {
                 // A more urgent cadence pulls the next update forward; a slower one never
                 // pushes back an update already promised.
-                if next.customer_impact {
-                    if let Some(interval) = cadence.interval(severity) {
-                        let base = self
-                            .last_customer_update_at
-                            .unwrap_or(now)
-                            .max(self.created_at);
-                        let candidate = base + interval;
-                        next.next_update_due_at = Some(
-                            next.next_update_due_at
-                                .map_or(candidate, |d| d.min(candidate)),
-                        );
-                    }
+                if let Some(interval) = cadence.interval(severity)
+                    && next.customer_impact
+                {
+                    let base = self
+                        .last_customer_update_at
+                        .unwrap_or(now)
+                        .max(self.created_at);
+                    let candidate = base + interval;
+                    next.next_update_due_at = Some(
+                        next.next_update_due_at
+                            .map_or(candidate, |d| d.min(candidate)),
+                    );
                 }
                 changes.push(Change::field(
                     "severity_changed",
@@ -367,18 +367,18 @@ impl Incident {
                 }
             }
         }
-        if let Some(phase) = patch.phase {
-            if phase != self.phase {
-                check_phase_move(&next, phase, ctx)?;
-                next.phase = phase;
-                changes.push(Change::field(
-                    "phase_changed",
-                    "phase",
-                    self.phase.as_str(),
-                    phase.as_str(),
-                    reason.clone(),
-                ));
-            }
+        if let Some(phase) = patch.phase
+            && phase != self.phase
+        {
+            check_phase_move(&next, phase, ctx)?;
+            next.phase = phase;
+            changes.push(Change::field(
+                "phase_changed",
+                "phase",
+                self.phase.as_str(),
+                phase.as_str(),
+                reason.clone(),
+            ));
         }
         if changes.is_empty() {
             return Ok((self.clone(), changes));
@@ -459,7 +459,7 @@ mod tests {
             Some(t0() + chrono::Duration::minutes(60))
         );
         assert_eq!(inc.recovery_owner, RecoveryOwner::Vendor);
-        assert!(!incident(false).next_update_due_at.is_some());
+        assert!(incident(false).next_update_due_at.is_none());
     }
 
     #[test]

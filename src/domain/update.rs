@@ -58,13 +58,13 @@ impl NewStatusUpdate {
         let current_status =
             required_text("current_status", &self.current_status, limits::LONG_TEXT)?;
         let next_steps = text("next_steps", &self.next_steps)?;
-        if let Some(m) = self.next_update_in_minutes {
-            if !(1..=1440).contains(&m) {
-                return Err(DomainError::invalid(
-                    "next_update_in_minutes",
-                    "next_update_in_minutes must be between 1 and 1440",
-                ));
-            }
+        if let Some(m) = self.next_update_in_minutes
+            && !(1..=1440).contains(&m)
+        {
+            return Err(DomainError::invalid(
+                "next_update_in_minutes",
+                "next_update_in_minutes must be between 1 and 1440",
+            ));
         }
         let mut update = StatusUpdate {
             id: String::new(),

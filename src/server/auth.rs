@@ -1,0 +1,58 @@
+//! Bearer-token authentication and role checks.
+use super::AppState;
+use super::error::ApiError;
+use super::store::Principal;
+use crate::domain::Role;
+use axum::extract::FromRequestParts;
+use axum::http::{StatusCode, header, request::Parts};
+
+/// The authenticated caller. Extracting it refuses a missing or unknown token with 401.
+#[derive(Debug, Clone)]
+pub struct Auth(pub Principal);
+
+impl Auth {
+    /// Refuses with 403 unless the caller's role is at least `role`.
+    pub fn require(&self, role: Role, what: &str) -> Result<&Principal, ApiError> {
+        if self.0.role >= role {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "{what} needs the {role} role; this token ({}) is a {}",
+                    self.0.name, self.0.role
+                ),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let unauthorized = |m: &str| {
+            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m).field("Authorization")
+        };
+        let value = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            unauthorized(
+                "send Authorization: Bearer <token> (create one with `sitrep token create`)",
+            )
+        })?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
+        match state.store.authenticate(token).await? {
+            Some(p) => Ok(Auth(p)),
+            None => Err(unauthorized("unknown or revoked token")),
+        }
+    }
+}

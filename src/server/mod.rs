@@ -1,0 +1,175 @@
+//! The incident API (`sitrep serve`): axum routes over a store, with a live event stream.
+pub mod auth;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod openapi;
+pub mod routes;
+pub mod store;
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use store::Store;
+use tokio::sync::watch;
+
+/// Largest request body accepted (413 above it).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub db_path: PathBuf,
+    pub listen: SocketAddr,
+    /// How often an idle event stream sends a heartbeat comment.
+    pub heartbeat: Duration,
+    /// How long the event log keeps events for resumption.
+    pub event_retention: chrono::Duration,
+}
+
+impl ServerConfig {
+    pub fn sqlite(db_path: impl Into<PathBuf>, listen: SocketAddr) -> Self {
+        Self {
+            db_path: db_path.into(),
+            listen,
+            heartbeat: Duration::from_secs(10),
+            event_retention: chrono::Duration::days(7),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub hub: events::Hub,
+    pub openapi: Arc<str>,
+    pub heartbeat: Duration,
+    pub shutdown: watch::Receiver<bool>,
+}
+
+/// A server running in this process (for `sitrep serve`, the embedded console and tests).
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub store: Store,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, ends event streams, waits for in-flight requests, closes the store.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        self.store.close().await;
+    }
+
+    /// Waits until the server stops by itself (it only does on an I/O error).
+    pub async fn wait(&mut self) -> Result<()> {
+        (&mut self.task)
+            .await
+            .context("server task failed")?
+            .context("server failed")
+    }
+}
+
+/// The router with every route, and the OpenAPI document generated from the same routes.
+pub fn router(state_parts: impl FnOnce(Arc<str>) -> AppState) -> Router {
+    let (api, doc) = openapi::routes().split_for_parts();
+    let doc_json: Arc<str> = doc
+        .to_pretty_json()
+        .expect("the OpenAPI document serializes")
+        .into();
+    let state = state_parts(doc_json);
+    api.fallback(|| async {
+        error::ApiError::not_found("no such endpoint; see /api/v1/openapi.json")
+    })
+    .layer(DefaultBodyLimit::max(BODY_LIMIT))
+    .layer(middleware::from_fn(log_request))
+    .with_state(state)
+}
+
+/// Logs each request's method, path, status and duration. Never headers or bodies: they
+/// carry tokens and customer text.
+async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let started = Instant::now();
+    let resp = next.run(req).await;
+    let status = resp.status();
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status.is_server_error() {
+        tracing::error!(%method, %path, status = status.as_u16(), ms, "request failed");
+    } else if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
+        tracing::warn!(%method, %path, status = status.as_u16(), ms, "request refused");
+    } else {
+        tracing::info!(%method, %path, status = status.as_u16(), ms, "request");
+    }
+    resp
+}
+
+/// Opens the store, binds the address and serves in a background task.
+pub async fn start(cfg: ServerConfig) -> Result<RunningServer> {
+    let store = Store::open_sqlite(&cfg.db_path)
+        .await
+        .with_context(|| format!("opening the database {}", cfg.db_path.display()))?;
+    start_with_store(store, cfg).await
+}
+
+pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<RunningServer> {
+    let (stop, shutdown) = watch::channel(false);
+    let hub = events::Hub::start(store.clone(), shutdown.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+    spawn_pruning(store.clone(), cfg.event_retention, shutdown.clone());
+    let app = router(|openapi| AppState {
+        store: store.clone(),
+        hub,
+        openapi,
+        heartbeat: cfg.heartbeat,
+        shutdown: shutdown.clone(),
+    });
+    let listener = tokio::net::TcpListener::bind(cfg.listen)
+        .await
+        .with_context(|| format!("listening on {}", cfg.listen))?;
+    let addr = listener.local_addr()?;
+    let mut until = shutdown.clone();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = until.wait_for(|stop| *stop).await;
+            })
+            .await
+    });
+    Ok(RunningServer {
+        addr,
+        store,
+        stop,
+        task,
+    })
+}
+
+/// Hourly: forget idempotency keys after 48 hours (the contract promises 24) and events
+/// past the retention window.
+fn spawn_pruning(store: Store, retention: chrono::Duration, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        loop {
+            let now = store::now();
+            if let Err(e) = store
+                .prune(now - chrono::Duration::hours(48), now - retention)
+                .await
+            {
+                tracing::warn!(error = %e, "pruning failed");
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    });
+}

@@ -1,0 +1,191 @@
+use super::{created, item_list, versioned};
+use crate::domain::{Incident, IncidentPatch, NewIncident, Phase, Role, Severity, TimelineEntry};
+use crate::server::AppState;
+use crate::server::auth::Auth;
+use crate::server::error::{ApiError, ErrorBody};
+use crate::server::extract::{IfMatch, JsonBody, idempotency};
+use crate::server::store::IncidentQuery;
+use axum::Json;
+use axum::extract::{Path, Query, State, rejection::QueryRejection};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+#[derive(Serialize, ToSchema)]
+pub struct IncidentPage {
+    pub items: Vec<Incident>,
+    /// Pass as `cursor` for the next (older) page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+item_list!(TimelineList, TimelineEntry);
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Comma-separated phases, e.g. `detection,triage`.
+    phase: Option<String>,
+    /// Comma-separated severities, e.g. `SEV1,SEV2`.
+    severity: Option<String>,
+    /// Page size, 1-500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Parses a comma-separated list of enum values, naming the parameter on error.
+pub fn parse_list<T: std::str::FromStr<Err = String>>(
+    field: &str,
+    raw: Option<&str>,
+) -> Result<Vec<T>, ApiError> {
+    raw.into_iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<T>()
+                .map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
+        })
+        .collect()
+}
+
+fn encode_cursor(num: i64) -> String {
+    format!("n{num:x}")
+}
+
+fn decode_cursor(raw: &str) -> Result<i64, ApiError> {
+    raw.strip_prefix('n')
+        .and_then(|h| i64::from_str_radix(h, 16).ok())
+        .filter(|n| *n > 0)
+        .ok_or_else(|| ApiError::invalid("cursor", "cursor is not one this server issued"))
+}
+
+pub fn query_rejection(rej: QueryRejection) -> ApiError {
+    ApiError::bad_request(
+        "invalid_query",
+        None,
+        format!("the query string could not be read: {rej}"),
+    )
+}
+
+/// List incidents, newest first.
+#[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListParams),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of incidents", body = IncidentPage),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn list_incidents(
+    State(st): State<AppState>,
+    _auth: Auth,
+    params: Result<Query<ListParams>, QueryRejection>,
+) -> Result<Json<IncidentPage>, ApiError> {
+    let Query(p) = params.map_err(query_rejection)?;
+    let limit = match p.limit.as_deref() {
+        None | Some("") => 50,
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=500).contains(l))
+            .ok_or_else(|| {
+                ApiError::invalid("limit", "limit must be a whole number from 1 to 500")
+            })?,
+    };
+    let q = IncidentQuery {
+        phases: parse_list::<Phase>("phase", p.phase.as_deref())?,
+        severities: parse_list::<Severity>("severity", p.severity.as_deref())?,
+        limit,
+        before: p
+            .cursor
+            .as_deref()
+            .filter(|c| !c.is_empty())
+            .map(decode_cursor)
+            .transpose()?,
+    };
+    let (items, last) = st.store.list_incidents(&q).await?;
+    Ok(Json(IncidentPage {
+        items,
+        next_cursor: last.map(encode_cursor),
+    }))
+}
+
+/// Declare an incident. It starts in Detection.
+#[utoipa::path(post, path = "/api/v1/incidents", tag = "incidents", request_body = NewIncident,
+    security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays return the original answer")),
+    responses(
+        (status = 201, description = "Created", body = Incident),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create_incident(
+    State(st): State<AppState>,
+    auth: Auth,
+    headers: HeaderMap,
+    body: JsonBody<NewIncident>,
+) -> Result<Response, ApiError> {
+    let who = auth.require(Role::Responder, "declaring an incident")?;
+    let idem = idempotency(&headers, &body.fingerprint)?;
+    let out = st
+        .store
+        .create_incident(&who.name, &body.value, idem.as_ref())
+        .await?;
+    Ok(created(out, |i| Some(i.version)))
+}
+
+/// One incident, with its version as the ETag.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
+    security(("bearer" = [])),
+    params(("id" = String, Path, description = "e.g. INC-42")),
+    responses((status = 200, body = Incident), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_incident(
+    State(st): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let inc = st.store.incident(&id).await?;
+    Ok(versioned(StatusCode::OK, inc.version, &inc))
+}
+
+/// Change an incident. Needs `If-Match` with the version the change is based on.
+#[utoipa::path(patch, path = "/api/v1/incidents/{id}", tag = "incidents", request_body = IncidentPatch,
+    security(("bearer" = [])),
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The version, e.g. \"3\"")),
+    responses(
+        (status = 200, body = Incident),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 412, description = "Stale version; `current` holds the incident", body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)))]
+pub async fn patch_incident(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    IfMatch(version): IfMatch,
+    body: JsonBody<IncidentPatch>,
+) -> Result<Response, ApiError> {
+    let patch = body.value;
+    // The role a patch needs can depend on the incident's phase (reopening a closed one).
+    let current_phase = st.store.incident(&id).await?.phase;
+    let (role, field) = patch.required_role(current_phase);
+    let who = auth.require(role, &format!("changing {field}"))?;
+    let inc = st
+        .store
+        .patch_incident(&who.name, &id, version, &patch)
+        .await?;
+    Ok(versioned(StatusCode::OK, inc.version, &inc))
+}
+
+/// The incident's timeline, oldest first. Append-only: no endpoint changes it.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", tag = "incidents",
+    security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 200, body = TimelineList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn timeline(
+    State(st): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<TimelineList>, ApiError> {
+    Ok(Json(TimelineList {
+        items: st.store.timeline(&id).await?,
+    }))
+}

@@ -1,0 +1,56 @@
+//! HTTP handlers, each annotated for the generated OpenAPI document.
+pub mod children;
+pub mod incidents;
+pub mod meta;
+
+use super::store::Created;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+/// A JSON response with `ETag: "<version>"`, so a client can send it back as If-Match.
+pub fn versioned(status: StatusCode, version: i64, body: &impl Serialize) -> Response {
+    let mut resp = (status, axum::Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!("\"{version}\"")) {
+        resp.headers_mut().insert(header::ETAG, v);
+    }
+    resp
+}
+
+/// 201 with the new entity, or the stored answer when an Idempotency-Key is replayed.
+pub fn created<T: Serialize>(outcome: Created<T>, version: impl Fn(&T) -> Option<i64>) -> Response {
+    match outcome {
+        Created::New(value) => match version(&value) {
+            Some(v) => versioned(StatusCode::CREATED, v, &value),
+            None => (StatusCode::CREATED, axum::Json(value)).into_response(),
+        },
+        Created::Replayed { status, body } => {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+            let version = serde_json::from_str::<serde_json::Value>(&body)
+                .ok()
+                .and_then(|v| v.get("version").and_then(serde_json::Value::as_i64));
+            let mut resp = (status, body).into_response();
+            let h = resp.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+            h.insert("idempotent-replayed", HeaderValue::from_static("true"));
+            if let Some(v) = version.and_then(|v| HeaderValue::from_str(&format!("\"{v}\"")).ok()) {
+                h.insert(header::ETAG, v);
+            }
+            resp
+        }
+    }
+}
+
+/// `{"items": [...]}` list bodies, one named schema per item type for the OpenAPI document.
+macro_rules! item_list {
+    ($name:ident, $item:ty) => {
+        #[derive(serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+        }
+    };
+}
+pub(crate) use item_list;

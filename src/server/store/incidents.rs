@@ -1,0 +1,229 @@
+use super::log::{emit, record};
+use super::{Created, Idempotency, Store, StoreError, Tx, next_num, now, ts};
+use crate::domain::{
+    Cadence, Change, CloseContext, Incident, IncidentPatch, NewIncident, Phase, RiskException,
+    Severity,
+};
+use sqlx::{QueryBuilder, Sqlite};
+
+/// Filters and paging for `GET /incidents`.
+#[derive(Debug, Clone, Default)]
+pub struct IncidentQuery {
+    pub phases: Vec<Phase>,
+    pub severities: Vec<Severity>,
+    pub limit: u32,
+    /// Return incidents numbered below this (from the opaque cursor).
+    pub before: Option<i64>,
+}
+
+pub(super) fn parse_incident(data: &str) -> Result<Incident, StoreError> {
+    let mut inc: Incident = serde_json::from_str(data)?;
+    inc.refresh(now());
+    Ok(inc)
+}
+
+async fn load_for_update(tx: &mut Tx, id: &str) -> Result<Incident, StoreError> {
+    let data: Option<String> = sqlx::query_scalar("SELECT data FROM incidents WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match data {
+        Some(d) => parse_incident(&d),
+        None => Err(StoreError::NotFound {
+            what: "incident",
+            id: id.to_string(),
+        }),
+    }
+}
+
+pub(super) async fn save_incident(tx: &mut Tx, inc: &Incident) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE incidents SET phase = $1, severity = $2, version = $3, data = $4 WHERE id = $5",
+    )
+    .bind(inc.phase.as_str())
+    .bind(inc.severity.as_str())
+    .bind(inc.version)
+    .bind(serde_json::to_string(inc)?)
+    .bind(&inc.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Loads an incident inside a write transaction, refusing with 404 when it is missing.
+pub(super) async fn incident_in_tx(tx: &mut Tx, id: &str) -> Result<Incident, StoreError> {
+    load_for_update(tx, id).await
+}
+
+async fn close_context(tx: &mut Tx, id: &str) -> Result<CloseContext, StoreError> {
+    let customer_updates: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM status_updates WHERE incident_id = $1 AND audience = 'customer'",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let open_actions: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM actions WHERE incident_id = $1 AND status IN ('open', 'in_progress')",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    let exceptions: Vec<String> =
+        sqlx::query_scalar("SELECT data FROM exceptions WHERE incident_id = $1")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await?;
+    let at = now();
+    let mut has_live_exception = false;
+    for data in exceptions {
+        let e: RiskException = serde_json::from_str(&data)?;
+        has_live_exception |= e.is_live(at);
+    }
+    Ok(CloseContext {
+        has_customer_update: customer_updates > 0,
+        open_actions: u32::try_from(open_actions).unwrap_or(u32::MAX),
+        has_live_exception,
+    })
+}
+
+impl Store {
+    pub async fn list_incidents(
+        &self,
+        q: &IncidentQuery,
+    ) -> Result<(Vec<Incident>, Option<i64>), StoreError> {
+        let mut sql: QueryBuilder<Sqlite> =
+            QueryBuilder::new("SELECT num, data FROM incidents WHERE 1 = 1");
+        if !q.phases.is_empty() {
+            sql.push(" AND phase IN (");
+            let mut list = sql.separated(", ");
+            for p in &q.phases {
+                list.push_bind(p.as_str());
+            }
+            sql.push(")");
+        }
+        if !q.severities.is_empty() {
+            sql.push(" AND severity IN (");
+            let mut list = sql.separated(", ");
+            for s in &q.severities {
+                list.push_bind(s.as_str());
+            }
+            sql.push(")");
+        }
+        if let Some(before) = q.before {
+            sql.push(" AND num < ").push_bind(before);
+        }
+        sql.push(" ORDER BY num DESC LIMIT ")
+            .push_bind(i64::from(q.limit) + 1);
+        let rows: Vec<(i64, String)> = sql.build_query_as().fetch_all(&self.reader).await?;
+        let more = rows.len() > q.limit as usize;
+        let mut items = Vec::with_capacity(rows.len());
+        let mut last = None;
+        for (num, data) in rows.into_iter().take(q.limit as usize) {
+            items.push(parse_incident(&data)?);
+            last = Some(num);
+        }
+        Ok((items, if more { last } else { None }))
+    }
+
+    pub async fn incident(&self, id: &str) -> Result<Incident, StoreError> {
+        let data: Option<String> = sqlx::query_scalar("SELECT data FROM incidents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        match data {
+            Some(d) => parse_incident(&d),
+            None => Err(StoreError::NotFound {
+                what: "incident",
+                id: id.to_string(),
+            }),
+        }
+    }
+
+    pub(super) async fn require_incident(&self, id: &str) -> Result<(), StoreError> {
+        let found: Option<i64> = sqlx::query_scalar("SELECT num FROM incidents WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        found.map(|_| ()).ok_or_else(|| StoreError::NotFound {
+            what: "incident",
+            id: id.to_string(),
+        })
+    }
+
+    pub async fn create_incident(
+        &self,
+        actor: &str,
+        req: &NewIncident,
+        idem: Option<&Idempotency>,
+    ) -> Result<Created<Incident>, StoreError> {
+        let mut tx = self.begin().await?;
+        if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
+            return Ok(r);
+        }
+        let inc = insert_incident(&mut tx, actor, req, &self.cadence).await?;
+        self.finish(tx, actor, idem, inc).await
+    }
+
+    /// Applies a PATCH based on version `if_match`. Returns the incident as it now is; a
+    /// patch that changes nothing returns it unchanged and records nothing.
+    pub async fn patch_incident(
+        &self,
+        actor: &str,
+        id: &str,
+        if_match: i64,
+        patch: &IncidentPatch,
+    ) -> Result<Incident, StoreError> {
+        let mut tx = self.begin().await?;
+        let at = now();
+        let current = load_for_update(&mut tx, id).await?;
+        if current.version != if_match {
+            return Err(StoreError::Stale {
+                what: "incident",
+                version: current.version,
+                current: serde_json::to_value(&current)?,
+            });
+        }
+        let ctx = close_context(&mut tx, id).await?;
+        let (next, changes) = current.apply(patch, ctx, at, &self.cadence)?;
+        if changes.is_empty() {
+            return Ok(next);
+        }
+        save_incident(&mut tx, &next).await?;
+        record(&mut tx, id, actor, at, &changes).await?;
+        emit(&mut tx, "incident.updated", id, at, &next).await?;
+        self.commit(tx).await?;
+        Ok(next)
+    }
+}
+
+async fn insert_incident(
+    tx: &mut Tx,
+    actor: &str,
+    req: &NewIncident,
+    cadence: &Cadence,
+) -> Result<Incident, StoreError> {
+    let at = now();
+    let num = next_num(tx, "incidents").await?;
+    let inc = Incident::create(req, format!("INC-{num}"), at, cadence)?;
+    sqlx::query(
+        "INSERT INTO incidents (num, id, phase, severity, version, created_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(num)
+    .bind(&inc.id)
+    .bind(inc.phase.as_str())
+    .bind(inc.severity.as_str())
+    .bind(inc.version)
+    .bind(ts(inc.created_at))
+    .bind(serde_json::to_string(&inc)?)
+    .execute(&mut **tx)
+    .await?;
+    let mut created = Change::note(
+        "created",
+        format!("declared {} {}: {}", inc.severity, inc.id, inc.title),
+    );
+    created.field = Some("severity".into());
+    created.new = Some(inc.severity.as_str().into());
+    record(tx, &inc.id, actor, at, &[created]).await?;
+    emit(tx, "incident.created", &inc.id, at, &inc).await?;
+    Ok(inc)
+}

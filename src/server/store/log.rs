@@ -1,0 +1,151 @@
+//! The two append-only logs: the timeline (evidence, per incident) and the event log
+//! (what live subscribers replay from).
+use super::{Store, StoreError, Tx, ts};
+use crate::domain::{Change, TimelineEntry};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// One row of the event log, as the event stream sends it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    pub seq: i64,
+    pub kind: String,
+    pub incident_id: String,
+    /// The entity's full new state as one line of JSON.
+    pub data: String,
+}
+
+pub(super) async fn record(
+    tx: &mut Tx,
+    incident_id: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+    changes: &[Change],
+) -> Result<(), StoreError> {
+    for c in changes {
+        sqlx::query(
+            "INSERT INTO timeline (incident_id, at, actor, kind, field, old, new, reason, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(incident_id)
+        .bind(ts(at))
+        .bind(actor)
+        .bind(&c.kind)
+        .bind(&c.field)
+        .bind(&c.old)
+        .bind(&c.new)
+        .bind(&c.reason)
+        .bind(&c.note)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+pub(super) async fn emit(
+    tx: &mut Tx,
+    kind: &str,
+    incident_id: &str,
+    at: DateTime<Utc>,
+    entity: &impl Serialize,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO events (at, kind, incident_id, data) VALUES ($1, $2, $3, $4)")
+        .bind(ts(at))
+        .bind(kind)
+        .bind(incident_id)
+        .bind(serde_json::to_string(entity)?)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+type TimelineRow = (
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+impl Store {
+    /// The incident's timeline, oldest first.
+    pub async fn timeline(&self, incident_id: &str) -> Result<Vec<TimelineEntry>, StoreError> {
+        self.require_incident(incident_id).await?;
+        let rows: Vec<TimelineRow> = sqlx::query_as(
+            "SELECT seq, incident_id, at, actor, kind, field, old, new, reason, note FROM timeline WHERE incident_id = $1 ORDER BY seq",
+        )
+        .bind(incident_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(
+                |(seq, incident_id, at, actor, kind, field, old, new, reason, note)| {
+                    let at = DateTime::parse_from_rfc3339(&at)
+                        .map_err(|e| {
+                            StoreError::Refused(format!("bad timestamp in timeline: {e}"))
+                        })?
+                        .with_timezone(&Utc);
+                    Ok(TimelineEntry {
+                        seq,
+                        incident_id,
+                        at,
+                        actor,
+                        kind,
+                        field,
+                        old,
+                        new,
+                        reason,
+                        note,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// Events after `after`, oldest first, at most `limit`.
+    pub async fn events_after(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<EventRecord>, StoreError> {
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT seq, kind, incident_id, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        )
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(seq, kind, incident_id, data)| EventRecord {
+                seq,
+                kind,
+                incident_id,
+                data,
+            })
+            .collect())
+    }
+
+    /// The oldest and newest sequence numbers the event log still holds (None when empty).
+    pub async fn event_bounds(&self) -> Result<Option<(i64, i64)>, StoreError> {
+        let (min, max): (Option<i64>, Option<i64>) =
+            sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM events")
+                .fetch_one(&self.reader)
+                .await?;
+        Ok(min.zip(max))
+    }
+
+    /// Drops every event with a sequence number below `seq` (keeps the log's tail). Used by
+    /// retention and by tests of the `reset` path.
+    pub async fn prune_events_below(&self, seq: i64) -> Result<(), StoreError> {
+        sqlx::query("DELETE FROM events WHERE seq < $1 AND seq < (SELECT MAX(seq) FROM events)")
+            .bind(seq)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,102 @@
+//! Bearer tokens. Only a SHA-256 hash of each token is stored: tokens are 256 random bits,
+//! so a fast hash is enough and lookups stay cheap on every request.
+use super::{Store, StoreError, now, ts};
+use crate::domain::Role;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// What `token list` shows: never the token itself.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TokenInfo {
+    pub name: String,
+    pub role: Role,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+/// A token's owner as the API sees it: the name goes on the timeline as the actor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub name: String,
+    pub role: Role,
+}
+
+pub fn hash_token(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl Store {
+    /// Creates a token and returns it in plain text: the only time it is ever visible.
+    pub async fn create_token(&self, name: &str, role: Role) -> Result<String, StoreError> {
+        let name = name.trim();
+        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+            return Err(StoreError::Refused(
+                "a token name must be 1-100 printable characters".into(),
+            ));
+        }
+        let mut secret = [0u8; 32];
+        rand::rng().fill_bytes(&mut secret);
+        let token = format!("sitrep_{}", hex::encode(secret));
+        let res = sqlx::query(
+            "INSERT INTO tokens (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(role.as_str())
+        .bind(hash_token(&token))
+        .bind(ts(now()))
+        .execute(&self.writer)
+        .await?;
+        if res.rows_affected() == 0 {
+            return Err(StoreError::Refused(format!(
+                "a token named {name:?} already exists (revoke it first, or choose another name)"
+            )));
+        }
+        Ok(token)
+    }
+
+    pub async fn list_tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
+        let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT name, role, created_at, revoked_at FROM tokens ORDER BY created_at, name",
+        )
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(|(name, role, created_at, revoked_at)| {
+                Ok(TokenInfo {
+                    role: role.parse().map_err(StoreError::Refused)?,
+                    name,
+                    created_at,
+                    revoked_at,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes a token by name; returns whether a live token was revoked.
+    pub async fn revoke_token(&self, name: &str) -> Result<bool, StoreError> {
+        let res =
+            sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
+                .bind(ts(now()))
+                .bind(name)
+                .execute(&self.writer)
+                .await?;
+        Ok(res.rows_affected() > 0)
+    }
+
+    /// The live token's owner, or None for an unknown or revoked token.
+    pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT name, role FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(hash_token(token))
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|(name, role)| {
+            Ok(Principal {
+                name,
+                role: role.parse().map_err(StoreError::Refused)?,
+            })
+        })
+        .transpose()
+    }
+}

@@ -1,0 +1,180 @@
+//! The real binary: token commands, and durability of answered writes through kill -9.
+use serde_json::{Value, json};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sitrep");
+
+fn sitrep(args: &[&str]) -> std::process::Output {
+    Command::new(BIN)
+        .args(args)
+        .env("SITREP_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn spawn_server(db: &str, port: u16) -> Child {
+    Command::new(BIN)
+        .args([
+            "serve",
+            "--db",
+            db,
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+async fn wait_healthy(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/api/v1/health")).await
+            && r.status().is_success()
+        {
+            return;
+        }
+        assert!(Instant::now() < deadline, "server did not come up");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[test]
+fn token_create_prints_only_the_token_and_list_never_shows_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let db = db.to_str().unwrap();
+    let out = sitrep(&[
+        "token",
+        "create",
+        "--role",
+        "responder",
+        "--name",
+        "pager-bot",
+        "--db",
+        db,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.lines().count(), 1, "one line: the token");
+    let token = stdout.trim();
+    assert!(token.starts_with("sitrep_") && token.len() > 40);
+
+    let dup = sitrep(&[
+        "token",
+        "create",
+        "--role",
+        "viewer",
+        "--name",
+        "pager-bot",
+        "--db",
+        db,
+    ]);
+    assert!(!dup.status.success());
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+    let bad_role = sitrep(&[
+        "token", "create", "--role", "admin", "--name", "x", "--db", db,
+    ]);
+    assert!(!bad_role.status.success());
+    assert!(String::from_utf8_lossy(&bad_role.stderr).contains("commander"));
+
+    let list = sitrep(&["token", "list", "--db", db]);
+    let listed = String::from_utf8(list.stdout).unwrap();
+    assert!(listed.contains("pager-bot") && listed.contains("responder"));
+    assert!(!listed.contains(token));
+    let raw = std::fs::read(dir.path().join("t.db")).unwrap();
+    assert!(
+        !String::from_utf8_lossy(&raw).contains(token),
+        "only the hash is stored"
+    );
+
+    assert!(
+        sitrep(&["token", "revoke", "pager-bot", "--db", db])
+            .status
+            .success()
+    );
+    let again = sitrep(&["token", "revoke", "pager-bot", "--db", db]);
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&sitrep(&["token", "list", "--db", db]).stdout).contains("revoked")
+    );
+}
+
+#[tokio::test]
+async fn an_answered_write_survives_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("durable.db");
+    let db = db.to_str().unwrap();
+    let token = String::from_utf8(
+        sitrep(&[
+            "token",
+            "create",
+            "--role",
+            "commander",
+            "--name",
+            "ic",
+            "--db",
+            db,
+        ])
+        .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let port = free_port();
+    let mut server = spawn_server(db, port);
+    wait_healthy(port).await;
+    let http = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}/api/v1");
+    let resp = http
+        .post(format!("{base}/incidents"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Power loss in rack 7", "severity": "SEV1"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::CREATED);
+    // SIGKILL right after the 201: no shutdown hook, no flush.
+    server.kill().unwrap();
+    server.wait().unwrap();
+
+    let port = free_port();
+    let mut server = spawn_server(db, port);
+    wait_healthy(port).await;
+    let got: Value = http
+        .get(format!("http://127.0.0.1:{port}/api/v1/incidents/INC-1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["title"], "Power loss in rack 7");
+    server.kill().unwrap();
+    let _ = server.wait();
+    // The server's log never carries the token.
+    let mut stderr = String::new();
+    use std::io::Read;
+    server
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(!stderr.contains(&token));
+}

@@ -1,0 +1,211 @@
+//! A real server on an ephemeral port with a temporary database, and clients per role.
+#![allow(dead_code)]
+
+use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
+use serde_json::{Value, json};
+use sitrep::domain::Role;
+use sitrep::server::{self, RunningServer, ServerConfig};
+use std::time::Duration;
+
+pub struct TestServer {
+    pub server: Option<RunningServer>,
+    pub base: String,
+    pub http: Client,
+    pub commander: String,
+    pub responder: String,
+    pub viewer: String,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    pub async fn start() -> TestServer {
+        Self::start_with(|_| {}).await
+    }
+
+    pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cfg = ServerConfig::sqlite(dir.path().join("t.db"), "127.0.0.1:0".parse().unwrap());
+        tweak(&mut cfg);
+        let server = server::start(cfg).await.unwrap();
+        let commander = server
+            .store
+            .create_token("cora", Role::Commander)
+            .await
+            .unwrap();
+        let responder = server
+            .store
+            .create_token("rex", Role::Responder)
+            .await
+            .unwrap();
+        let viewer = server
+            .store
+            .create_token("vic", Role::Viewer)
+            .await
+            .unwrap();
+        TestServer {
+            base: format!("http://{}/api/v1", server.addr),
+            server: Some(server),
+            http: Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .unwrap(),
+            commander,
+            responder,
+            viewer,
+            dir,
+        }
+    }
+
+    pub fn req(&self, method: Method, path: &str, token: Option<&str>) -> RequestBuilder {
+        let mut r = self.http.request(method, format!("{}{}", self.base, path));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        r
+    }
+
+    /// Sends as the commander and returns (status, body as JSON or Null).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let token = self.commander.clone();
+        self.call_as(&token, method, path, body, None).await
+    }
+
+    pub async fn call_as(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        if_match: Option<i64>,
+    ) -> (StatusCode, Value) {
+        let mut r = self.req(method, path, Some(token));
+        if let Some(b) = body {
+            r = r.json(&b);
+        }
+        if let Some(v) = if_match {
+            r = r.header("If-Match", format!("\"{v}\""));
+        }
+        json_of(r.send().await.unwrap()).await
+    }
+
+    pub async fn create_incident(&self, body: Value) -> Value {
+        let (s, v) = self.call(Method::POST, "/incidents", Some(body)).await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v
+    }
+
+    /// PATCH as the commander based on the incident's current version.
+    pub async fn patch(&self, id: &str, body: Value) -> (StatusCode, Value) {
+        let (_, inc) = self
+            .call(Method::GET, &format!("/incidents/{id}"), None)
+            .await;
+        let token = self.commander.clone();
+        self.call_as(
+            &token,
+            Method::PATCH,
+            &format!("/incidents/{id}"),
+            Some(body),
+            inc["version"].as_i64(),
+        )
+        .await
+    }
+
+    pub async fn customer_update(&self, id: &str) -> Value {
+        let (s, v) = self
+            .call(
+                Method::POST,
+                &format!("/incidents/{id}/updates"),
+                Some(json!({"audience": "customer", "impact_scope": "EU checkout", "current_status": "Failing over", "next_steps": "Watch error rates"})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        v
+    }
+}
+
+pub async fn json_of(resp: Response) -> (StatusCode, Value) {
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// Asserts an API error: this status, a JSON error naming this field.
+pub fn assert_error(got: &(StatusCode, Value), status: u16, field: &str) {
+    assert_eq!(got.0.as_u16(), status, "{}", got.1);
+    assert_eq!(got.1["error"]["field"], json!(field), "{}", got.1);
+    assert!(
+        got.1["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()),
+        "{}",
+        got.1
+    );
+}
+
+/// One Server-Sent Event as parsed from the stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sse {
+    pub id: Option<i64>,
+    pub event: String,
+    pub data: String,
+}
+
+/// Reads `text/event-stream` frames from a streaming response.
+pub struct SseReader {
+    resp: Response,
+    buf: String,
+}
+
+impl SseReader {
+    pub fn new(resp: Response) -> Self {
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert!(
+            resp.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/event-stream")
+        );
+        Self {
+            resp,
+            buf: String::new(),
+        }
+    }
+
+    /// The next event with an `event:` name (skips heartbeats and the retry hint); None on
+    /// timeout.
+    pub async fn next(&mut self, wait: Duration) -> Option<Sse> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            while let Some(end) = self.buf.find("\n\n") {
+                let frame: String = self.buf.drain(..end + 2).collect();
+                let mut ev = Sse {
+                    id: None,
+                    event: String::new(),
+                    data: String::new(),
+                };
+                for line in frame.lines() {
+                    if let Some(v) = line.strip_prefix("id:") {
+                        ev.id = v.trim().parse().ok();
+                    } else if let Some(v) = line.strip_prefix("event:") {
+                        ev.event = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        ev.data.push_str(v.strip_prefix(' ').unwrap_or(v));
+                    }
+                }
+                if !ev.event.is_empty() {
+                    return Some(ev);
+                }
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.resp.chunk())
+                .await
+                .ok()?
+                .ok()??;
+            self.buf.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+}
