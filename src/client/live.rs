@@ -157,7 +157,7 @@ fn parse<T: DeserializeOwned + Sanitize>(kind: &str, data: &str) -> Option<T> {
     }
 }
 
-/// Maps an SSE event to a typed, sanitized change. Public for the benchmarks.
+/// Maps an SSE event to a typed, sanitized change.
 fn decode(kind: &str, data: &str) -> Decoded {
     let ev = match kind {
         "reset" => return Decoded::Reset,

@@ -206,9 +206,7 @@ impl ApiClient {
 
     /// Open and in-progress corrective actions across all incidents.
     pub async fn open_actions(&self) -> Result<Vec<CorrectiveAction>> {
-        let mut all: Vec<CorrectiveAction> = self.items("/actions?status=open").await?;
-        all.extend(self.items("/actions?status=in_progress").await?);
-        Ok(all)
+        self.items("/actions?status=open,in_progress").await
     }
 
     /// POST a JSON body; used by the demo simulator and tests (the console itself only

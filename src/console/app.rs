@@ -99,8 +99,7 @@ where
     // Page up/down move by what fits on screen.
     state.page = usize::from(size.height.saturating_sub(5)).max(1);
     terminal.backend_mut().begin_frame();
-    let res = terminal.draw(|f| view::render(state, f));
+    let res = terminal.draw(|f| view::render(state, f)).map(|_| ());
     terminal.backend_mut().end_frame();
-    res?;
-    Ok(())
+    Ok(res?)
 }

@@ -23,6 +23,8 @@ impl TestServer {
     }
 
     pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        // reqwest is built with rustls on ring (no default provider): install it.
+        sitrep::client::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
         let mut cfg = ServerConfig::sqlite(dir.path().join("t.db"), "127.0.0.1:0".parse().unwrap());
         tweak(&mut cfg);
