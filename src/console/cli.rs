@@ -105,6 +105,12 @@ pub fn init_file_logging() -> Result<PathBuf> {
     Ok(path)
 }
 
+/// The built-in keymap with the user's `[keymap]` from config.toml layered over it.
+pub fn load_keymap() -> Result<Keymap> {
+    let path = paths::config_dir()?.join("config.toml");
+    keymap(&Config::load(&path)?)
+}
+
 fn keymap(config: &Config) -> Result<Keymap> {
     let mut km = Keymap::default_keymap();
     if let Some(user) = &config.keymap {
