@@ -458,3 +458,7 @@ fn open(state: &mut State) -> Vec<Effect> {
     state.detail = Some(Detail::new(&id, tab));
     vec![Effect::FetchDetail(id)]
 }
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

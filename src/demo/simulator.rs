@@ -52,7 +52,7 @@ impl Simulator {
                 tracing::warn!(error = %format!("{e:#}"), "demo simulator step failed");
             }
             round += 1;
-            let secs = rng.random_range(4..9);
+            let secs = rng.random_range(6..12);
             tokio::time::sleep(Duration::from_secs(secs)).await;
         }
     }
@@ -61,7 +61,7 @@ impl Simulator {
         let incidents = self.lead.list_incidents().await?;
         self.keep_promises(&incidents).await?;
         let open = incidents.iter().filter(|i| i.phase != Phase::Closed).count();
-        if round == 0 || (open < MAX_OPEN && rng.random_bool(0.3)) {
+        if round == 0 || (open < MAX_OPEN && rng.random_bool(0.2)) {
             return self.raise_alert(rng).await;
         }
         let movable: Vec<&Incident> = incidents

@@ -17,7 +17,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         overdue
     );
     put(buf, area.x + 1, area.y, &title, area.width - 1, t.title);
-    let widths: [u16; 6] = [12, 10, 16, 9, 7, area.width.saturating_sub(55).max(10)];
+    let widths: [u16; 6] = [12, 12, 15, 9, 7, area.width.saturating_sub(56).max(10)];
     let heads = ["DUE", "STATE", "OWNER", "INCIDENT", "PRIO", "ACTION"];
     let mut x = area.x + 1;
     for (h, w) in heads.iter().zip(widths) {

@@ -1,6 +1,6 @@
 //! The board: one column per phase, cards sorted by severity then age. Only the cards that
 //! fit are drawn, so the cost of a frame does not grow with the number of incidents.
-use super::fmt::{Urgency, age, countdown};
+use super::fmt::{Urgency, age, countdown, width};
 use super::put;
 use crate::console::state::{State, due};
 use crate::domain::{Incident, Phase};
@@ -17,8 +17,8 @@ fn short_title(p: Phase) -> &'static str {
         Phase::Detection => "Detection",
         Phase::Triage => "Triage",
         Phase::Containment => "Containment",
-        Phase::Communication => "Communication",
-        Phase::FollowThrough => "Follow-through",
+        Phase::Communication => "Comms",
+        Phase::FollowThrough => "Follow-up",
         Phase::Closed => "Closed",
     }
 }
@@ -52,11 +52,13 @@ fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buff
     }
     let count = format!(" {}", index.len());
     let long = phase.title();
-    let title = if super::fmt::width(long) + count.len() <= inner_w as usize {
-        long
-    } else {
-        short_title(phase)
-    };
+    // The full name if it fits with its count, then the plain name, then a short one.
+    let fits = |s: &str| width(s) + count.len() <= inner_w as usize;
+    let plain = super::fmt::phase_plain(phase);
+    let title = [long, plain, short_title(phase)]
+        .into_iter()
+        .find(|s| fits(s))
+        .unwrap_or(short_title(phase));
     let title_style = if focused {
         t.focused_column
     } else {
@@ -95,27 +97,30 @@ fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buff
     }
 }
 
+/// Card layout (4 rows): severity and id with the age on the right; the title over two
+/// rows; the commander with the customer-update countdown on the right.
 fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buffer) {
     let t = &state.theme;
     let w = area.width;
     let (x, y) = (area.x, area.y);
-    let base = if selected { t.selected } else { Style::default() };
+    let sel = if selected { t.selected } else { Style::default() };
     if selected {
         buf.set_style(area, t.selected);
     }
-    // Row 1: severity in words (never colour alone), then the id.
-    let nx = put(buf, x, y, inc.severity.as_str(), w, t.severity(inc.severity).patch(base));
-    put(buf, nx + 1, y, &inc.id, (x + w).saturating_sub(nx + 1), t.title.patch(base));
-    // Row 2: title.
-    put(buf, x, y + 1, &inc.title, w, base);
-    // Row 3: who leads.
-    match &inc.commander {
-        Some(c) => put(buf, x, y + 2, c, w, base),
-        None => put(buf, x, y + 2, "unassigned", w, t.due_soon.patch(base)),
-    };
-    // Row 4: time since start, and the customer-update countdown when one is owed.
+    // Row 1: severity in words (never colour alone), the id, and how long it has run.
+    let nx = put(buf, x, y, inc.severity.as_str(), w, t.severity(inc.severity).patch(sel));
+    let nx = put(buf, nx + 1, y, &inc.id, (x + w).saturating_sub(nx + 1), t.title.patch(sel));
     let started = age(state.now, inc.created_at);
-    let ax = put(buf, x, y + 3, &started, w, t.dim.patch(base));
+    let aw = width(&started) as u16;
+    if nx + 1 + aw <= x + w {
+        put(buf, x + w - aw, y, &started, aw, t.dim.patch(sel));
+    }
+    // Rows 2-3: the title, wrapped.
+    let (l1, l2) = wrap2(&inc.title, w as usize);
+    put(buf, x, y + 1, &l1, w, sel);
+    put(buf, x, y + 2, &l2, w, sel);
+    // Row 4: the countdown first (it must never be cut), then who leads in what is left.
+    let mut right = x + w;
     if let Some(d) = due(inc) {
         let (text, urgency) = countdown(state.now, d);
         let style = match urgency {
@@ -123,16 +128,50 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
             Urgency::Soon => t.due_soon,
             Urgency::Normal => t.base,
         };
-        // Longest form that fits: the word OVERDUE always survives narrowing.
+        // Longest form that fits beside a short name: the word OVERDUE always survives.
         let forms = match urgency {
             Urgency::Overdue => vec![text, "OVERDUE".to_string(), "LATE".to_string()],
             _ => vec![format!("upd {text}"), text],
         };
-        let room = (x + w).saturating_sub(ax + 1);
-        let sel = if selected { t.selected } else { Style::default() };
-        if let Some(text) = forms.iter().find(|f| super::fmt::width(f) as u16 <= room) {
-            let tw = super::fmt::width(text) as u16;
+        let room = w.saturating_sub(6);
+        if let Some(text) = forms.iter().find(|f| width(f) as u16 <= room) {
+            let tw = width(text) as u16;
             put(buf, x + w - tw, y + 3, text, tw, style.patch(sel));
+            right = x + w - tw - 1;
         }
     }
+    let room = right.saturating_sub(x);
+    match &inc.commander {
+        Some(c) => put(buf, x, y + 3, c, room, sel),
+        None => put(buf, x, y + 3, "unassigned", room, t.due_soon.patch(sel)),
+    };
+}
+
+/// Greedy word wrap into two lines; the second ends in `…` if text remains.
+fn wrap2(text: &str, w: usize) -> (String, String) {
+    if width(text) <= w {
+        return (text.to_string(), String::new());
+    }
+    let mut first = String::new();
+    let mut rest = text;
+    for (i, word) in text.split(' ').enumerate() {
+        let candidate = if i == 0 {
+            word.to_string()
+        } else {
+            format!("{first} {word}")
+        };
+        if width(&candidate) > w {
+            break;
+        }
+        first = candidate;
+        rest = text[first.len()..].trim_start();
+    }
+    if first.is_empty() {
+        // One word longer than the card: cut it.
+        let cut = super::fmt::truncate(text, w + 1);
+        let head: String = cut.chars().take(cut.chars().count().saturating_sub(1)).collect();
+        let rest = text[head.len()..].to_string();
+        return (head, super::fmt::truncate(&rest, w));
+    }
+    (first, super::fmt::truncate(rest, w))
 }

@@ -2,6 +2,16 @@
 use chrono::{DateTime, Utc};
 use unicode_width::UnicodeWidthChar;
 
+/// A phase's name for a narrow column: the policy's names are long.
+pub fn phase_plain(p: crate::domain::Phase) -> &'static str {
+    use crate::domain::Phase;
+    match p {
+        Phase::Containment => "Containment",
+        Phase::FollowThrough => "Follow-through",
+        p => p.title(),
+    }
+}
+
 /// How urgent a customer-update countdown is; decides its style.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Urgency {

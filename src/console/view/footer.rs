@@ -12,6 +12,8 @@ const HINTS: &[Action] = &[
     Action::Cancel,
     Action::Open,
     Action::Back,
+    Action::Help,
+    Action::Quit,
     Action::MoveLeft,
     Action::NextTab,
     Action::Filter,
@@ -22,8 +24,6 @@ const HINTS: &[Action] = &[
     Action::ViewList,
     Action::ViewActions,
     Action::ToggleClosed,
-    Action::Help,
-    Action::Quit,
 ];
 
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {

@@ -30,7 +30,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         Conn::Reconnecting { .. } => (format!(" STALE{as_of}"), t.stale),
     };
     x = put(buf, x, y, "│", right - x, t.header);
-    x = put(buf, x + 1, y, &label, right.saturating_sub(x + 1), style);
+    x = put(buf, x, y, &label, right.saturating_sub(x), style);
     if state.read_only {
         put(buf, x + 1, y, " READ-ONLY ", right.saturating_sub(x + 1), t.reconnecting);
     }

@@ -9,7 +9,23 @@ use ratatui::widgets::{Block, Borders, Clear, Widget};
 /// The help text as (is_heading, text) lines.
 pub fn help_lines(state: &State) -> Vec<(bool, String)> {
     let mut out = Vec::new();
-    for mode in Mode::ALL {
+    // The bindings that apply right now come first.
+    let current = match state.mode() {
+        Mode::Help => {
+            if state.detail.is_some() {
+                Mode::Detail
+            } else {
+                match state.view {
+                    crate::console::state::View::Board => Mode::Board,
+                    crate::console::state::View::List => Mode::List,
+                    crate::console::state::View::Actions => Mode::Actions,
+                }
+            }
+        }
+        m => m,
+    };
+    let order = std::iter::once(current).chain(Mode::ALL.into_iter().filter(|m| *m != current));
+    for mode in order {
         let bindings: Vec<_> = state.keymap.bindings(mode).collect();
         if bindings.is_empty() {
             continue;

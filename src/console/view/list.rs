@@ -70,7 +70,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         let cells = [
             (inc.id.clone(), t.title),
             (inc.severity.as_str().to_string(), t.severity(inc.severity)),
-            (inc.phase.title().to_string(), t.base),
+            (super::fmt::phase_plain(inc.phase).to_string(), t.base),
             (inc.title.clone(), t.base),
             (
                 inc.commander.clone().unwrap_or_else(|| "unassigned".into()),
