@@ -19,14 +19,19 @@ pub fn enter(mouse: bool) -> anyhow::Result<Term> {
     install_panic_hook();
     terminal::enable_raw_mode()?;
     let mut out = stdout();
-    execute!(out, terminal::EnterAlternateScreen, cursor::Hide)?;
+    // Clear with a plain escape: ratatui's clear() asks the terminal for the cursor
+    // position first, which a slow or minimal terminal may never answer.
+    execute!(
+        out,
+        terminal::EnterAlternateScreen,
+        cursor::Hide,
+        terminal::Clear(terminal::ClearType::All)
+    )?;
     if mouse {
         MOUSE.store(true, Ordering::SeqCst);
         execute!(out, event::EnableMouseCapture)?;
     }
-    let mut term = Terminal::new(CrosstermBackend::new(out))?;
-    term.clear()?;
-    Ok(term)
+    Ok(Terminal::new(CrosstermBackend::new(out))?)
 }
 
 /// Puts the terminal back as we found it. Safe to call more than once.
