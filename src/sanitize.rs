@@ -78,7 +78,10 @@ fn skip_escape(chars: &mut Chars) {
         }
         // nF sequences (ESC, intermediates 0x20-0x2F, one final byte) and two-byte Fp/Fe/Fs.
         Some(_) => {
-            while chars.next_if(|c| ('\u{20}'..='\u{2f}').contains(c)).is_some() {}
+            while chars
+                .next_if(|c| ('\u{20}'..='\u{2f}').contains(c))
+                .is_some()
+            {}
             chars.next_if(|c| ('\u{30}'..='\u{7e}').contains(c));
         }
         None => {}
@@ -102,11 +105,7 @@ fn skip_string(chars: &mut Chars) {
     while let Some(c) = chars.next() {
         match c {
             '\u{07}' | '\u{9c}' => return,
-            '\u{1b}' => {
-                if chars.next_if_eq(&'\\').is_some() {
-                    return;
-                }
-            }
+            '\u{1b}' if chars.next_if_eq(&'\\').is_some() => return,
             _ => {}
         }
     }

@@ -108,7 +108,13 @@ async fn an_incident_created_through_the_api_appears_on_the_console() {
     .await
     .unwrap();
     let base = format!("http://{}", running.addr);
-    let token = Token::new(running.store.create_token("ana", Role::Commander).await.unwrap());
+    let token = Token::new(
+        running
+            .store
+            .create_token("ana", Role::Commander)
+            .await
+            .unwrap(),
+    );
     let token_file = dir.path().join("token");
     token.write_private(&token_file).unwrap();
 
@@ -119,7 +125,10 @@ async fn an_incident_created_through_the_api_appears_on_the_console() {
         &["--api", &base, "--token-file", token_file.to_str().unwrap()],
     );
     console.screen.wait_for("LIVE", Duration::from_secs(15));
-    assert!(console.screen.contents().contains(&base), "the header names the server");
+    assert!(
+        console.screen.contents().contains(&base),
+        "the header names the server"
+    );
 
     let api = ApiClient::new(&base, token).unwrap();
     let created: serde_json::Value = api
@@ -135,7 +144,9 @@ async fn an_incident_created_through_the_api_appears_on_the_console() {
         .await
         .unwrap();
     let id = created["id"].as_str().unwrap().to_string();
-    console.screen.wait_for("Disk full on db-7", Duration::from_secs(10));
+    console
+        .screen
+        .wait_for("Disk full on db-7", Duration::from_secs(10));
     let screen = console.screen.contents();
     assert!(screen.contains(&format!("SEV2 {id}")), "{screen}");
     assert!(screen.contains("Detection 1"), "{screen}");
@@ -155,17 +166,29 @@ async fn an_incident_created_through_the_api_appears_on_the_console() {
     // Keys: the detail opens with the incident's facts, then quit.
     console.keys("l");
     console.keys("\r");
-    console.screen.wait_for("Impact scope", Duration::from_secs(5));
+    console
+        .screen
+        .wait_for("Impact scope", Duration::from_secs(5));
     console.screen.wait_for("Reporting", Duration::from_secs(5));
-    console.screen.wait_for("hosted; recovery owned by vendor", Duration::from_secs(5));
+    console
+        .screen
+        .wait_for("hosted; recovery owned by vendor", Duration::from_secs(5));
     // A lone ESC followed at once by q reads as alt-q: wait for the board first.
     console.keys("\x1b");
-    console.screen.wait_for("Detection 0", Duration::from_secs(5));
+    console
+        .screen
+        .wait_for("Detection 0", Duration::from_secs(5));
     console.keys("q");
     let status = console.wait_exit(Duration::from_secs(10));
     assert!(status.success(), "{status:?}");
     // The terminal is restored: back on the main screen.
-    let restored = !console.screen.parser.lock().unwrap().screen().alternate_screen();
+    let restored = !console
+        .screen
+        .parser
+        .lock()
+        .unwrap()
+        .screen()
+        .alternate_screen();
     assert!(restored, "left the alternate screen on quit");
     running.shutdown().await;
 }
@@ -187,7 +210,10 @@ fn a_token_file_others_can_read_is_refused_before_the_ui_starts() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("readable by other users") && err.contains("chmod 600"), "{err}");
+    assert!(
+        err.contains("readable by other users") && err.contains("chmod 600"),
+        "{err}"
+    );
     assert!(!err.contains("abc"), "the token must never be printed");
 }
 
@@ -204,5 +230,8 @@ fn a_remote_server_without_a_token_is_a_clear_error() {
         .unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("SITREP_TOKEN") && err.contains("--token-file"), "{err}");
+    assert!(
+        err.contains("SITREP_TOKEN") && err.contains("--token-file"),
+        "{err}"
+    );
 }

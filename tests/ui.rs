@@ -12,9 +12,7 @@ use sitrep::console::state::{Detail, Tab, View};
 use sitrep::console::testdata::{self, clock};
 use sitrep::console::theme::Theme;
 use sitrep::console::{RunOptions, State, run, update, view};
-use sitrep::domain::{
-    Audience, Phase, RiskException, Severity, StatusUpdate, TimelineEntry,
-};
+use sitrep::domain::{Audience, Phase, RiskException, Severity, StatusUpdate, TimelineEntry};
 
 fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
     let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
@@ -62,7 +60,13 @@ fn detail_state(tab: Tab) -> State {
     let mut s = testdata::state();
     s.detail = Some(Detail::new("INC-105", tab));
     let at = |m: i64| clock() - Duration::minutes(m);
-    let entry = |seq, m, actor: &str, kind: &str, f: Option<(&str, &str, &str)>, reason: Option<&str>, note: Option<&str>| TimelineEntry {
+    let entry = |seq,
+                 m,
+                 actor: &str,
+                 kind: &str,
+                 f: Option<(&str, &str, &str)>,
+                 reason: Option<&str>,
+                 note: Option<&str>| TimelineEntry {
         seq,
         incident_id: "INC-105".into(),
         at: at(m),
@@ -75,11 +79,51 @@ fn detail_state(tab: Tab) -> State {
         note: note.map(str::to_string),
     };
     let timeline = vec![
-        entry(1, 41, "datadog", "created", None, None, Some("declared SEV1 INC-105: Payments API error rate 30%")),
-        entry(2, 39, "Cara Diaz", "commander_changed", Some(("commander", "", "Cara Diaz")), None, None),
-        entry(3, 37, "Cara Diaz", "phase_changed", Some(("phase", "detection", "triage")), Some("Confirmed by synthetic checks"), None),
-        entry(4, 30, "Cara Diaz", "phase_changed", Some(("phase", "triage", "containment")), Some("Rolling back the 09:15 deploy"), None),
-        entry(5, 28, "Kim Ortiz", "update_posted", None, None, Some("customer update UPD-3: Rollback started")),
+        entry(
+            1,
+            41,
+            "datadog",
+            "created",
+            None,
+            None,
+            Some("declared SEV1 INC-105: Payments API error rate 30%"),
+        ),
+        entry(
+            2,
+            39,
+            "Cara Diaz",
+            "commander_changed",
+            Some(("commander", "", "Cara Diaz")),
+            None,
+            None,
+        ),
+        entry(
+            3,
+            37,
+            "Cara Diaz",
+            "phase_changed",
+            Some(("phase", "detection", "triage")),
+            Some("Confirmed by synthetic checks"),
+            None,
+        ),
+        entry(
+            4,
+            30,
+            "Cara Diaz",
+            "phase_changed",
+            Some(("phase", "triage", "containment")),
+            Some("Rolling back the 09:15 deploy"),
+            None,
+        ),
+        entry(
+            5,
+            28,
+            "Kim Ortiz",
+            "update_posted",
+            None,
+            None,
+            Some("customer update UPD-3: Rollback started"),
+        ),
     ];
     let updates = vec![StatusUpdate {
         id: "UPD-3".into(),
@@ -111,7 +155,13 @@ fn detail_state(tab: Tab) -> State {
         DetailPart::Actions(actions),
         DetailPart::Exceptions(exceptions),
     ] {
-        update(&mut s, Msg::DetailLoaded { id: "INC-105".into(), part });
+        update(
+            &mut s,
+            Msg::DetailLoaded {
+                id: "INC-105".into(),
+                part,
+            },
+        );
     }
     s
 }
@@ -128,7 +178,10 @@ macro_rules! snap {
         fn $name() {
             for (w, h) in [(80, 24), (120, 40)] {
                 let t = draw(&$state, w, h);
-                insta::assert_snapshot!(format!("{}_{w}x{h}", stringify!($name)), text(t.backend().buffer()));
+                insta::assert_snapshot!(
+                    format!("{}_{w}x{h}", stringify!($name)),
+                    text(t.backend().buffer())
+                );
             }
         }
     };
@@ -150,17 +203,36 @@ fn board_shows_what_a_commander_needs_on_each_card() {
     let t = draw(&testdata::state(), 120, 40);
     let screen = text(t.backend().buffer());
     for needle in [
-        "LIVE", "10:00:00 UTC", "SEV1 3", "1 customer update OVERDUE", "Detection 2", "Triage 3",
-        "Containment 2", "Follow-through 2", "SEV1 INC-101", "Checkout returns 502",
-        "EU users", "unassigned", "Ana Lima", "OVERDUE 03:10", "upd 03:10", "41m",
+        "LIVE",
+        "10:00:00 UTC",
+        "SEV1 3",
+        "1 customer update OVERDUE",
+        "Detection 2",
+        "Triage 3",
+        "Containment 2",
+        "Follow-through 2",
+        "SEV1 INC-101",
+        "Checkout returns 502",
+        "EU users",
+        "unassigned",
+        "Ana Lima",
+        "OVERDUE 03:10",
+        "upd 03:10",
+        "41m",
     ] {
         assert!(screen.contains(needle), "missing {needle:?}:\n{screen}");
     }
-    assert!(!screen.contains("INC-111"), "closed incidents are hidden by default");
+    assert!(
+        !screen.contains("INC-111"),
+        "closed incidents are hidden by default"
+    );
     // Wide enough, columns carry the phases' full names.
     let screen = text(draw(&testdata::state(), 160, 40).backend().buffer());
     assert!(screen.contains("Containment and recovery 2"), "{screen}");
-    assert!(screen.contains("Post-incident follow-through 2"), "{screen}");
+    assert!(
+        screen.contains("Post-incident follow-through 2"),
+        "{screen}"
+    );
 }
 
 #[test]
@@ -232,12 +304,21 @@ fn untrusted_text_cannot_reach_the_terminal() {
     inc.sanitize();
     let mut s = testdata::state();
     s.view = View::List;
-    update(&mut s, Msg::Live(LiveMsg::Event { seq: 1, event: LiveEvent::Incident(inc) }));
+    update(
+        &mut s,
+        Msg::Live(LiveMsg::Event {
+            seq: 1,
+            event: LiveEvent::Incident(inc),
+        }),
+    );
     let t = draw(&s, 120, 40);
     let buf = t.backend().buffer();
     for cell in buf.content() {
         assert!(
-            !cell.symbol().chars().any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
+            !cell
+                .symbol()
+                .chars()
+                .any(|c| c.is_control() || ('\u{202a}'..='\u{202e}').contains(&c)),
             "{cell:?}"
         );
     }
@@ -249,18 +330,38 @@ fn untrusted_text_cannot_reach_the_terminal() {
 #[tokio::test]
 async fn run_loop_applies_messages_and_redraws() {
     let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
-    let mut state = State::new("test", sitrep::console::keymap::Keymap::default_keymap(), Theme::color(), clock());
+    let mut state = State::new(
+        "test",
+        sitrep::console::keymap::Keymap::default_keymap(),
+        Theme::color(),
+        clock(),
+    );
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-    tx.send(Msg::Live(LiveMsg::Connected { resync: true })).unwrap();
-    tx.send(Msg::Loaded { incidents: testdata::scenario(), actions: testdata::actions() }).unwrap();
+    tx.send(Msg::Live(LiveMsg::Connected { resync: true }))
+        .unwrap();
+    tx.send(Msg::Loaded {
+        incidents: testdata::scenario(),
+        actions: testdata::actions(),
+    })
+    .unwrap();
     let mut fresh = testdata::incident("INC-777", Severity::Sev1, Phase::Detection);
     fresh.title = "Brand new alert".into();
-    tx.send(Msg::Live(LiveMsg::Event { seq: 2, event: LiveEvent::Incident(fresh) })).unwrap();
+    tx.send(Msg::Live(LiveMsg::Event {
+        seq: 2,
+        event: LiveEvent::Incident(fresh),
+    }))
+    .unwrap();
     tx.send(Msg::Action(Action::Quit)).unwrap();
     let mut effects = Vec::new();
-    run(&mut terminal, &mut state, &mut rx, |e| effects.push(e), RunOptions { clock: false })
-        .await
-        .unwrap();
+    run(
+        &mut terminal,
+        &mut state,
+        &mut rx,
+        |e| effects.push(e),
+        RunOptions { clock: false },
+    )
+    .await
+    .unwrap();
     assert_eq!(effects, vec![sitrep::console::Effect::LoadAll]);
     let screen = text(terminal.backend().buffer());
     assert!(screen.contains("SEV1 INC-777"), "{screen}");

@@ -29,14 +29,22 @@ pub enum LiveEvent {
 pub enum LiveMsg {
     /// The stream is open. `resync` means events may have been missed (first connection,
     /// or no event id to resume from), so the owner must list everything again.
-    Connected { resync: bool },
+    Connected {
+        resync: bool,
+    },
     /// A heartbeat or any other sign of life.
     Alive,
-    Event { seq: u64, event: LiveEvent },
+    Event {
+        seq: u64,
+        event: LiveEvent,
+    },
     /// The server could not replay what we missed (`event: reset`): list everything again.
     Reset,
     /// The stream dropped; the next attempt is in `retry_in`.
-    Disconnected { error: String, retry_in: Duration },
+    Disconnected {
+        error: String,
+        retry_in: Duration,
+    },
 }
 
 /// Runs until `send` returns false (the console has gone). Never returns an error: a
@@ -124,7 +132,7 @@ where
                         Decoded::Reset => LiveMsg::Reset,
                         Decoded::Event(event) => LiveMsg::Event {
                             seq: ev.id.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0),
-                            event,
+                            event: *event,
                         },
                         Decoded::Ignore => LiveMsg::Alive,
                     }
@@ -138,7 +146,7 @@ where
 }
 
 enum Decoded {
-    Event(LiveEvent),
+    Event(Box<LiveEvent>),
     Reset,
     Ignore,
 }
@@ -167,7 +175,7 @@ fn decode(kind: &str, data: &str) -> Decoded {
         "exception.created" => parse(kind, data).map(LiveEvent::Exception),
         _ => None,
     };
-    ev.map_or(Decoded::Ignore, Decoded::Event)
+    ev.map_or(Decoded::Ignore, |e| Decoded::Event(Box::new(e)))
 }
 
 /// reqwest's Display stops at the outermost error ("error sending request"); the cause
@@ -201,7 +209,10 @@ mod tests {
     #[test]
     fn unknown_and_broken_events_are_skipped() {
         assert!(matches!(decode("future.kind", "{}"), Decoded::Ignore));
-        assert!(matches!(decode("incident.updated", "{not json"), Decoded::Ignore));
+        assert!(matches!(
+            decode("incident.updated", "{not json"),
+            Decoded::Ignore
+        ));
         assert!(matches!(decode("reset", ""), Decoded::Reset));
     }
 }

@@ -197,11 +197,13 @@ impl ApiClient {
     }
 
     pub async fn exceptions(&self, id: &str) -> Result<Vec<RiskException>> {
-        self.items(&format!("/incidents/{}/exceptions", enc(id))).await
+        self.items(&format!("/incidents/{}/exceptions", enc(id)))
+            .await
     }
 
     pub async fn timeline(&self, id: &str) -> Result<Vec<TimelineEntry>> {
-        self.items(&format!("/incidents/{}/timeline", enc(id))).await
+        self.items(&format!("/incidents/{}/timeline", enc(id)))
+            .await
     }
 
     /// Open and in-progress corrective actions across all incidents.
@@ -211,7 +213,11 @@ impl ApiClient {
 
     /// POST a JSON body; used by the demo simulator and tests (the console itself only
     /// reads in this version).
-    pub async fn post<T: DeserializeOwned>(&self, path: &str, body: &serde_json::Value) -> Result<T> {
+    pub async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<T> {
         self.send(self.request(reqwest::Method::POST, path).json(body))
             .await
             .with_context(|| format!("POST {path}"))

@@ -60,8 +60,8 @@ impl Token {
 #[cfg(unix)]
 fn check_private(path: &Path) -> Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    let meta =
-        std::fs::metadata(path).with_context(|| format!("reading token file {}", path.display()))?;
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("reading token file {}", path.display()))?;
     let mode = meta.permissions().mode();
     if mode & 0o077 != 0 {
         bail!(

@@ -56,7 +56,11 @@ fn resolve(args: &ConsoleArgs, config: &Config, config_path: &Path) -> Result<Ta
             format!(
                 "no profile {name:?} in {} (profiles: {})",
                 config_path.display(),
-                if known.is_empty() { "none".into() } else { known.join(", ") }
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
             )
         })?),
         None => None,
@@ -68,7 +72,9 @@ fn resolve(args: &ConsoleArgs, config: &Config, config_path: &Path) -> Result<Ta
         }
         return Ok(Target::Embedded);
     };
-    let env_token = std::env::var("SITREP_TOKEN").ok().filter(|t| !t.trim().is_empty());
+    let env_token = std::env::var("SITREP_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
     let token = if let Some(path) = &args.token_file {
         Token::from_file(path)?
     } else if let Some(t) = env_token {
@@ -183,7 +189,10 @@ async fn local_client(running: &server::RunningServer, path: &Path) -> Result<Ap
         let client = ApiClient::new(&base, token)?;
         match client.check().await {
             Ok(()) => return Ok(client),
-            Err(e) if e.downcast_ref::<ApiError>().is_some_and(|a| a.status == 401) => {
+            Err(e)
+                if e.downcast_ref::<ApiError>()
+                    .is_some_and(|a| a.status == 401) =>
+            {
                 tracing::info!("local token unknown to this database; creating a new one");
             }
             Err(e) => return Err(e),

@@ -35,7 +35,9 @@ impl Config {
     /// Reads the file if it exists; a missing file is an empty config.
     pub fn load(path: &Path) -> Result<Config> {
         match std::fs::read_to_string(path) {
-            Ok(text) => toml::from_str(&text).with_context(|| format!("reading {}", path.display())),
+            Ok(text) => {
+                toml::from_str(&text).with_context(|| format!("reading {}", path.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
             Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
         }
@@ -48,10 +50,8 @@ mod tests {
 
     #[test]
     fn profiles_parse_and_unknown_keys_are_refused() {
-        let c: Config = toml::from_str(
-            "[profiles.prod]\napi = \"https://x\"\ntoken_file = \"/t\"\n",
-        )
-        .unwrap();
+        let c: Config =
+            toml::from_str("[profiles.prod]\napi = \"https://x\"\ntoken_file = \"/t\"\n").unwrap();
         assert_eq!(c.profiles["prod"].api, "https://x");
         assert!(toml::from_str::<Config>("[profiles.p]\napi=\"x\"\ntoken=\"s\"\n").is_err());
     }

@@ -86,12 +86,11 @@ pub struct Cursor {
 impl Cursor {
     /// Re-finds the selected id after the index changed; if it left, keeps the row.
     pub fn fix(&mut self, index: &SortedIndex) {
-        if let Some(id) = &self.id {
-            if index.get(self.row) != Some(id.as_str()) {
-                if let Some(p) = index.position(id) {
-                    self.row = p;
-                }
-            }
+        if let Some(id) = &self.id
+            && index.get(self.row) != Some(id.as_str())
+            && let Some(p) = index.position(id)
+        {
+            self.row = p;
         }
         self.clamp(index);
     }

@@ -221,10 +221,10 @@ impl Keymap {
         for (mode, actions) in &self.bindings {
             for (action, keys) in actions {
                 for key in keys {
-                    if let Some(prev) = self.lookup.insert((*mode, *key), *action) {
-                        if prev != *action {
-                            bail!("key {key} is bound to both {prev:?} and {action:?} in {mode:?}");
-                        }
+                    if let Some(prev) = self.lookup.insert((*mode, *key), *action)
+                        && prev != *action
+                    {
+                        bail!("key {key} is bound to both {prev:?} and {action:?} in {mode:?}");
                     }
                 }
             }

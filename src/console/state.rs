@@ -22,10 +22,7 @@ pub enum View {
 pub enum Conn {
     Connecting,
     Live,
-    Reconnecting {
-        since: DateTime<Utc>,
-        error: String,
-    },
+    Reconnecting { since: DateTime<Utc>, error: String },
 }
 
 /// After this long without the stream, the header says STALE instead of RECONNECTING.
@@ -138,7 +135,9 @@ pub fn list_order(sort: SortBy, reverse: bool) -> impl Fn(&Incident, &Incident) 
             },
         };
         let primary = if reverse { primary.reverse() } else { primary };
-        primary.then_with(|| board_order(a, b)).then_with(|| by_id(a, b))
+        primary
+            .then_with(|| board_order(a, b))
+            .then_with(|| by_id(a, b))
     }
 }
 
@@ -212,7 +211,12 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(backend: impl Into<String>, keymap: Keymap, theme: Theme, now: DateTime<Utc>) -> Self {
+    pub fn new(
+        backend: impl Into<String>,
+        keymap: Keymap,
+        theme: Theme,
+        now: DateTime<Utc>,
+    ) -> Self {
         State {
             backend: backend.into(),
             read_only: false,
@@ -317,9 +321,9 @@ impl State {
         }
         let show_closed = self.show_closed;
         self.list = SortedIndex::build(
-            self.incidents.values().filter(|inc| {
-                (show_closed || inc.phase != Phase::Closed) && filter.matches(inc)
-            }),
+            self.incidents
+                .values()
+                .filter(|inc| (show_closed || inc.phase != Phase::Closed) && filter.matches(inc)),
             list_order(self.list_sort, self.list_reverse),
         );
         self.open_by_severity = [0; 4];

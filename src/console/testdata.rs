@@ -4,8 +4,7 @@ use super::keymap::Keymap;
 use super::state::{Conn, State};
 use super::theme::Theme;
 use crate::domain::{
-    ActionStatus, CorrectiveAction, Deployment, Incident, Phase, Priority, RecoveryOwner,
-    Severity,
+    ActionStatus, CorrectiveAction, Deployment, Incident, Phase, Priority, RecoveryOwner, Severity,
 };
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use std::collections::BTreeMap;
@@ -70,18 +69,126 @@ pub fn scenario() -> Vec<Incident> {
     use Phase::*;
     use Severity::*;
     let mut v = vec![
-        inc(101, Sev1, Detection, "Checkout returns 502 for all EU users", None, 3, Some(1620), "EU checkout"),
-        inc(102, Sev3, Detection, "Disk 85% on metrics-db-2", None, 12, None, ""),
-        inc(103, Sev2, Triage, "Login latency p99 above 4s", Some("Ana Lima"), 25, Some(190), "All regions, web login"),
-        inc(104, Sev4, Triage, "Stale cache on status page", Some("Bo Chen"), 50, None, ""),
-        inc(105, Sev1, Containment, "Payments API error rate 30%", Some("Cara Diaz"), 41, Some(-190), "Card payments, all customers"),
-        inc(106, Sev2, Containment, "Search index lagging 20 min", Some("Dev Patel"), 95, Some(2400), "Search results"),
-        inc(107, Sev3, Communication, "Webhook deliveries delayed", Some("Eli Novak"), 130, Some(5400), "Webhook consumers"),
-        inc(108, Sev2, Communication, "Acme self-hosted cluster down", Some("Fay Ito"), 200, Some(1500), "Acme Corp only"),
-        inc(109, Sev1, FollowThrough, "Data loss in EU object store", Some("Gus Roy"), 3000, None, "EU tenants"),
-        inc(110, Sev3, FollowThrough, "Expired TLS cert on docs site", Some("Hana Ueda"), 1500, None, "Docs"),
-        inc(111, Sev4, Closed, "Typo in invoice email", Some("Ivo Brand"), 5000, None, ""),
-        inc(112, Sev3, Triage, "SSO provider intermittent 500s", Some("Jo Park"), 8, Some(3000), "SSO customers"),
+        inc(
+            101,
+            Sev1,
+            Detection,
+            "Checkout returns 502 for all EU users",
+            None,
+            3,
+            Some(1620),
+            "EU checkout",
+        ),
+        inc(
+            102,
+            Sev3,
+            Detection,
+            "Disk 85% on metrics-db-2",
+            None,
+            12,
+            None,
+            "",
+        ),
+        inc(
+            103,
+            Sev2,
+            Triage,
+            "Login latency p99 above 4s",
+            Some("Ana Lima"),
+            25,
+            Some(190),
+            "All regions, web login",
+        ),
+        inc(
+            104,
+            Sev4,
+            Triage,
+            "Stale cache on status page",
+            Some("Bo Chen"),
+            50,
+            None,
+            "",
+        ),
+        inc(
+            105,
+            Sev1,
+            Containment,
+            "Payments API error rate 30%",
+            Some("Cara Diaz"),
+            41,
+            Some(-190),
+            "Card payments, all customers",
+        ),
+        inc(
+            106,
+            Sev2,
+            Containment,
+            "Search index lagging 20 min",
+            Some("Dev Patel"),
+            95,
+            Some(2400),
+            "Search results",
+        ),
+        inc(
+            107,
+            Sev3,
+            Communication,
+            "Webhook deliveries delayed",
+            Some("Eli Novak"),
+            130,
+            Some(5400),
+            "Webhook consumers",
+        ),
+        inc(
+            108,
+            Sev2,
+            Communication,
+            "Acme self-hosted cluster down",
+            Some("Fay Ito"),
+            200,
+            Some(1500),
+            "Acme Corp only",
+        ),
+        inc(
+            109,
+            Sev1,
+            FollowThrough,
+            "Data loss in EU object store",
+            Some("Gus Roy"),
+            3000,
+            None,
+            "EU tenants",
+        ),
+        inc(
+            110,
+            Sev3,
+            FollowThrough,
+            "Expired TLS cert on docs site",
+            Some("Hana Ueda"),
+            1500,
+            None,
+            "Docs",
+        ),
+        inc(
+            111,
+            Sev4,
+            Closed,
+            "Typo in invoice email",
+            Some("Ivo Brand"),
+            5000,
+            None,
+            "",
+        ),
+        inc(
+            112,
+            Sev3,
+            Triage,
+            "SSO provider intermittent 500s",
+            Some("Jo Park"),
+            8,
+            Some(3000),
+            "SSO customers",
+        ),
     ];
     v[7].deployment = Deployment::SelfHosted;
     v[7].recovery_owner = RecoveryOwner::Customer;
@@ -91,14 +198,25 @@ pub fn scenario() -> Vec<Incident> {
     v
 }
 
-fn action(n: u32, inc: &str, title: &str, owner: &str, due_days: i64, prio: Priority) -> CorrectiveAction {
+fn action(
+    n: u32,
+    inc: &str,
+    title: &str,
+    owner: &str,
+    due_days: i64,
+    prio: Priority,
+) -> CorrectiveAction {
     CorrectiveAction {
         id: format!("ACT-{n}"),
         incident_id: inc.into(),
         title: title.into(),
         owner: owner.into(),
         due_date: clock().date_naive() + Duration::days(due_days),
-        status: if due_days > 5 { ActionStatus::InProgress } else { ActionStatus::Open },
+        status: if due_days > 5 {
+            ActionStatus::InProgress
+        } else {
+            ActionStatus::Open
+        },
         priority: prio,
         overdue: due_days < 0,
         created_at: clock() - Duration::days(3),
@@ -109,11 +227,46 @@ fn action(n: u32, inc: &str, title: &str, owner: &str, due_days: i64, prio: Prio
 
 pub fn actions() -> Vec<CorrectiveAction> {
     vec![
-        action(1, "INC-109", "Enable versioning on EU buckets", "Gus Roy", -2, Priority::High),
-        action(2, "INC-109", "Restore drill for object store", "Hana Ueda", 7, Priority::Medium),
-        action(3, "INC-110", "Automate cert renewal for docs", "Hana Ueda", -1, Priority::High),
-        action(4, "INC-110", "Alert 14 days before cert expiry", "Ivo Brand", 3, Priority::Low),
-        action(5, "INC-105", "Canary for payments deploys", "Cara Diaz", 10, Priority::High),
+        action(
+            1,
+            "INC-109",
+            "Enable versioning on EU buckets",
+            "Gus Roy",
+            -2,
+            Priority::High,
+        ),
+        action(
+            2,
+            "INC-109",
+            "Restore drill for object store",
+            "Hana Ueda",
+            7,
+            Priority::Medium,
+        ),
+        action(
+            3,
+            "INC-110",
+            "Automate cert renewal for docs",
+            "Hana Ueda",
+            -1,
+            Priority::High,
+        ),
+        action(
+            4,
+            "INC-110",
+            "Alert 14 days before cert expiry",
+            "Ivo Brand",
+            3,
+            Priority::Low,
+        ),
+        action(
+            5,
+            "INC-105",
+            "Canary for payments deploys",
+            "Cara Diaz",
+            10,
+            Priority::High,
+        ),
     ]
 }
 

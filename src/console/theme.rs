@@ -37,12 +37,18 @@ impl Theme {
             focused_column: Style::default()
                 .fg(Color::Cyan)
                 .add_modifier(bold | Modifier::UNDERLINED),
-            live: Style::default().fg(Color::Black).bg(Color::Green).add_modifier(bold),
+            live: Style::default()
+                .fg(Color::Black)
+                .bg(Color::Green)
+                .add_modifier(bold),
             reconnecting: Style::default()
                 .fg(Color::Black)
                 .bg(Color::Yellow)
                 .add_modifier(bold),
-            stale: Style::default().fg(Color::White).bg(Color::Red).add_modifier(bold),
+            stale: Style::default()
+                .fg(Color::White)
+                .bg(Color::Red)
+                .add_modifier(bold),
             due_soon: Style::default().fg(Color::Yellow).add_modifier(bold),
             overdue: Style::default().fg(Color::Red).add_modifier(bold),
             error: Style::default().fg(Color::Red),

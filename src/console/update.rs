@@ -2,9 +2,9 @@
 //! anything that needs the network comes back as an [`Effect`] for a task to run.
 use super::action::{Action, DetailPart, Msg};
 use super::filter::Filter;
+use super::index::SortedIndex;
 use super::keymap::{Key, KeyName, Mode};
 use super::state::{Conn, Detail, Input, InputKind, Loadable, State, Tab, View, list_order};
-use super::index::SortedIndex;
 use crate::client::{LiveEvent, LiveMsg};
 use crate::domain::{CorrectiveAction, Phase};
 
@@ -29,10 +29,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if let Some(action) = state.keymap.action(mode, key) {
                 return act(state, action);
             }
-            if mode == Mode::Input {
-                if let (KeyName::Char(c), false, false) = (key.name, key.ctrl, key.alt) {
-                    type_char(state, c);
-                }
+            if mode == Mode::Input
+                && let (KeyName::Char(c), false, false) = (key.name, key.ctrl, key.alt)
+            {
+                type_char(state, c);
             }
             vec![]
         }
@@ -164,7 +164,9 @@ pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
             changed
         }
         LiveEvent::UpdatePosted(u) => {
-            if let Some(Loadable::Ready(list)) = detail_for(state, &u.incident_id).map(|d| &mut d.updates) {
+            if let Some(Loadable::Ready(list)) =
+                detail_for(state, &u.incident_id).map(|d| &mut d.updates)
+            {
                 if !list.iter().any(|x| x.id == u.id) {
                     list.push(u);
                 }
@@ -208,8 +210,7 @@ fn upsert_action(state: &mut State, a: CorrectiveAction) {
     } else if state.open_actions.remove(&a.id).is_some() {
         state.dirty = true;
     }
-    if let Some(Loadable::Ready(list)) = detail_for(state, &a.incident_id).map(|d| &mut d.actions)
-    {
+    if let Some(Loadable::Ready(list)) = detail_for(state, &a.incident_id).map(|d| &mut d.actions) {
         match list.iter_mut().find(|x| x.id == a.id) {
             Some(x) if x.version < a.version => *x = a,
             Some(_) => {}
@@ -260,17 +261,17 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             });
         }
         Action::Submit => {
-            if let Some(input) = state.input.take() {
-                if input.kind == InputKind::Command {
-                    return command(state, input.text.trim());
-                }
+            if let Some(input) = state.input.take()
+                && input.kind == InputKind::Command
+            {
+                return command(state, input.text.trim());
             }
         }
         Action::Cancel => {
-            if let Some(input) = state.input.take() {
-                if input.kind == InputKind::Filter {
-                    set_filter(state, &input.before);
-                }
+            if let Some(input) = state.input.take()
+                && input.kind == InputKind::Filter
+            {
+                set_filter(state, &input.before);
             }
         }
         Action::DeleteChar => {

@@ -87,7 +87,10 @@ fn first_connection_and_reset_list_everything_once() {
         },
     );
     assert_eq!(s.incidents.len(), 12);
-    assert_eq!(update(&mut s, Msg::Live(LiveMsg::Reset)), vec![Effect::LoadAll]);
+    assert_eq!(
+        update(&mut s, Msg::Live(LiveMsg::Reset)),
+        vec![Effect::LoadAll]
+    );
     // Resuming with Last-Event-ID needs no re-list.
     let mut s2 = testdata::state();
     assert!(update(&mut s2, Msg::Live(LiveMsg::Connected { resync: false })).is_empty());

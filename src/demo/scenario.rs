@@ -108,7 +108,11 @@ impl Scenario {
         s.incident.sort_by_key(|i| i.at);
         for i in &s.incident {
             if let Some(step) = i.step.iter().find(|st| st.at < i.at) {
-                bail!("{}: step at {} is before the incident starts", i.key, step.at);
+                bail!(
+                    "{}: step at {} is before the incident starts",
+                    i.key,
+                    step.at
+                );
             }
         }
         Ok(s)
@@ -204,10 +208,11 @@ impl Scenario {
                     phase: st.phase,
                     reason: st.reason.clone(),
                     commander: st.commander.clone().map(Some),
-                    roles: st
-                        .roles
-                        .as_ref()
-                        .map(|r| r.iter().map(|(k, v)| (k.clone(), Some(v.clone()))).collect()),
+                    roles: st.roles.as_ref().map(|r| {
+                        r.iter()
+                            .map(|(k, v)| (k.clone(), Some(v.clone())))
+                            .collect()
+                    }),
                     ..Default::default()
                 };
                 if !patch.is_empty() {
@@ -249,10 +254,19 @@ mod tests {
         };
         let phases: HashSet<_> = s.incident.iter().map(final_phase).collect();
         assert_eq!(phases.len(), Phase::ALL.len(), "{phases:?}");
-        assert!(s.incident.iter().any(|i| i.deployment == Some(Deployment::SelfHosted)));
+        assert!(
+            s.incident
+                .iter()
+                .any(|i| i.deployment == Some(Deployment::SelfHosted))
+        );
         assert!(s.incident.iter().any(|i| i.customer_impact));
         assert!(s.incident.iter().any(|i| !i.customer_impact));
-        assert!(s.incident.iter().flat_map(|i| &i.step).any(|st| st.exception.is_some()));
+        assert!(
+            s.incident
+                .iter()
+                .flat_map(|i| &i.step)
+                .any(|st| st.exception.is_some())
+        );
         assert!(
             s.incident
                 .iter()

@@ -17,20 +17,56 @@ const MAX_OPEN: usize = 24;
 
 const ALERTS: &[(&str, &str, bool, &str)] = &[
     ("CPU throttling on api-gateway pods", "SEV3", false, ""),
-    ("Error budget burn on checkout: 10x", "SEV2", true, "Checkout, all regions"),
-    ("Queue depth rising on email-sender", "SEV3", true, "Transactional email"),
+    (
+        "Error budget burn on checkout: 10x",
+        "SEV2",
+        true,
+        "Checkout, all regions",
+    ),
+    (
+        "Queue depth rising on email-sender",
+        "SEV3",
+        true,
+        "Transactional email",
+    ),
     ("Replica lag 90 s on orders-db", "SEV2", false, ""),
     ("5xx spike on image resizer", "SEV3", true, "Product images"),
-    ("Login failures for SAML tenants", "SEV2", true, "SAML SSO tenants"),
+    (
+        "Login failures for SAML tenants",
+        "SEV2",
+        true,
+        "SAML SSO tenants",
+    ),
     ("Certificate expiring on api.internal", "SEV4", false, ""),
     ("Kafka broker 3 offline", "SEV3", false, ""),
-    ("Mobile app crash rate above 2%", "SEV2", true, "Android app 7.4"),
-    ("DNS resolution errors in ap-south", "SEV1", true, "All customers in ap-south"),
+    (
+        "Mobile app crash rate above 2%",
+        "SEV2",
+        true,
+        "Android app 7.4",
+    ),
+    (
+        "DNS resolution errors in ap-south",
+        "SEV1",
+        true,
+        "All customers in ap-south",
+    ),
     ("Billing export job failed twice", "SEV4", false, ""),
-    ("Latency p95 above SLO on search", "SEV3", true, "Search API"),
+    (
+        "Latency p95 above SLO on search",
+        "SEV3",
+        true,
+        "Search API",
+    ),
 ];
 
-const LEADS: &[&str] = &["Ana Lima", "Dana Reyes", "Cara Diaz", "Jo Park", "Eli Novak"];
+const LEADS: &[&str] = &[
+    "Ana Lima",
+    "Dana Reyes",
+    "Cara Diaz",
+    "Jo Park",
+    "Eli Novak",
+];
 
 pub struct Simulator {
     /// Raises alerts (responder token, actor "alertmanager").
@@ -60,7 +96,10 @@ impl Simulator {
     async fn round(&self, rng: &mut StdRng, round: u64) -> Result<()> {
         let incidents = self.lead.list_incidents().await?;
         self.keep_promises(&incidents).await?;
-        let open = incidents.iter().filter(|i| i.phase != Phase::Closed).count();
+        let open = incidents
+            .iter()
+            .filter(|i| i.phase != Phase::Closed)
+            .count();
         if round == 0 || (open < MAX_OPEN && rng.random_bool(0.2)) {
             return self.raise_alert(rng).await;
         }
@@ -87,7 +126,8 @@ impl Simulator {
                 .next_update_due_at
                 .filter(|_| inc.customer_impact && inc.phase.is_active());
             if due.is_some_and(|d| d < soon) && !self.quiet.contains(&inc.id) {
-                self.customer_update(inc, "Mitigation holding; monitoring closely").await?;
+                self.customer_update(inc, "Mitigation holding; monitoring closely")
+                    .await?;
             }
         }
         Ok(())

@@ -44,7 +44,14 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
                 3 => t.title,
                 _ => t.base,
             };
-            put(buf, x, y, &fit(text, (w - 1) as usize), w - 1, style.patch(base));
+            put(
+                buf,
+                x,
+                y,
+                &fit(text, (w - 1) as usize),
+                w - 1,
+                style.patch(base),
+            );
             x += w;
         }
     }

@@ -36,7 +36,13 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             col_w
         };
         let focused = i == state.board_col;
-        column(state, *phase, focused, Rect::new(x, area.y, w, area.height), buf);
+        column(
+            state,
+            *phase,
+            focused,
+            Rect::new(x, area.y, w, area.height),
+            buf,
+        );
     }
 }
 
@@ -74,7 +80,11 @@ fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buff
     // The last card needs no gap after it.
     let fits = ((height + 1) / CARD).max(1) as usize;
     let selected = cursor.row;
-    let offset = if selected >= fits { selected + 1 - fits } else { 0 };
+    let offset = if selected >= fits {
+        selected + 1 - fits
+    } else {
+        0
+    };
     let shown = index.ids().iter().skip(offset).take(fits);
     for (k, id) in shown.enumerate() {
         let Some(inc) = state.incidents.get(id) else {
@@ -85,15 +95,35 @@ fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buff
             break;
         }
         let is_sel = focused && offset + k == selected;
-        card(state, inc, Rect::new(area.x + 1, y, inner_w, 4), is_sel, buf);
+        card(
+            state,
+            inc,
+            Rect::new(area.x + 1, y, inner_w, 4),
+            is_sel,
+            buf,
+        );
     }
     let below = index.len().saturating_sub(offset + fits);
     if below > 0 {
         let y = area.bottom() - 1;
-        put(buf, area.x + 1, y, &format!("↓ {below} more"), inner_w, t.dim);
+        put(
+            buf,
+            area.x + 1,
+            y,
+            &format!("↓ {below} more"),
+            inner_w,
+            t.dim,
+        );
     }
     if offset > 0 {
-        put(buf, area.x + 1, area.y + 1, &format!("↑ {offset} more"), inner_w, t.dim);
+        put(
+            buf,
+            area.x + 1,
+            area.y + 1,
+            &format!("↑ {offset} more"),
+            inner_w,
+            t.dim,
+        );
     }
 }
 
@@ -103,13 +133,31 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
     let t = &state.theme;
     let w = area.width;
     let (x, y) = (area.x, area.y);
-    let sel = if selected { t.selected } else { Style::default() };
+    let sel = if selected {
+        t.selected
+    } else {
+        Style::default()
+    };
     if selected {
         buf.set_style(area, t.selected);
     }
     // Row 1: severity in words (never colour alone), the id, and how long it has run.
-    let nx = put(buf, x, y, inc.severity.as_str(), w, t.severity(inc.severity).patch(sel));
-    let nx = put(buf, nx + 1, y, &inc.id, (x + w).saturating_sub(nx + 1), t.title.patch(sel));
+    let nx = put(
+        buf,
+        x,
+        y,
+        inc.severity.as_str(),
+        w,
+        t.severity(inc.severity).patch(sel),
+    );
+    let nx = put(
+        buf,
+        nx + 1,
+        y,
+        &inc.id,
+        (x + w).saturating_sub(nx + 1),
+        t.title.patch(sel),
+    );
     let started = age(state.now, inc.created_at);
     let aw = width(&started) as u16;
     if nx + 1 + aw <= x + w {
@@ -169,7 +217,10 @@ fn wrap2(text: &str, w: usize) -> (String, String) {
     if first.is_empty() {
         // One word longer than the card: cut it.
         let cut = super::fmt::truncate(text, w + 1);
-        let head: String = cut.chars().take(cut.chars().count().saturating_sub(1)).collect();
+        let head: String = cut
+            .chars()
+            .take(cut.chars().count().saturating_sub(1))
+            .collect();
         let rest = text[head.len()..].to_string();
         return (head, super::fmt::truncate(&rest, w));
     }

@@ -13,14 +13,42 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
     let (x0, w) = (area.x + 1, area.width.saturating_sub(2));
     let mut y = area.y;
     let Some(inc) = state.incidents.get(&d.id) else {
-        put(buf, x0, y, &format!("{} is not on this server.", d.id), w, t.error);
+        put(
+            buf,
+            x0,
+            y,
+            &format!("{} is not on this server.", d.id),
+            w,
+            t.error,
+        );
         return;
     };
     // Title row.
-    let mut x = put(buf, x0, y, inc.severity.as_str(), w, t.severity(inc.severity));
+    let mut x = put(
+        buf,
+        x0,
+        y,
+        inc.severity.as_str(),
+        w,
+        t.severity(inc.severity),
+    );
     x = put(buf, x + 1, y, &inc.id, x0 + w - x - 1, t.title);
-    x = put(buf, x + 1, y, &format!("[{}]", inc.phase.title()), x0 + w - x - 1, t.column_title);
-    put(buf, x + 1, y, &inc.title, (x0 + w).saturating_sub(x + 1), t.title);
+    x = put(
+        buf,
+        x + 1,
+        y,
+        &format!("[{}]", inc.phase.title()),
+        x0 + w - x - 1,
+        t.column_title,
+    );
+    put(
+        buf,
+        x + 1,
+        y,
+        &inc.title,
+        (x0 + w).saturating_sub(x + 1),
+        t.title,
+    );
     y += 1;
 
     let label_w = 17;
@@ -50,7 +78,11 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
         &mut y,
         "Commander",
         commander,
-        if inc.commander.is_some() { t.base } else { t.due_soon },
+        if inc.commander.is_some() {
+            t.base
+        } else {
+            t.due_soon
+        },
     );
     let roles = if inc.roles.is_empty() {
         "—".to_string()
@@ -103,7 +135,12 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
                 .map(|t| format!(", next due {} UTC", hms(t)))
                 .unwrap_or_default();
             vec![
-                format!("{} UTC  {} update by {}{due}", hms(u.posted_at), u.audience, u.author),
+                format!(
+                    "{} UTC  {} update by {}{due}",
+                    hms(u.posted_at),
+                    u.audience,
+                    u.author
+                ),
                 format!("  Impact: {}", or_dash(&u.impact_scope)),
                 format!("  Status: {}", u.current_status),
                 format!("  Next:   {}", or_dash(&u.next_steps)),
@@ -187,7 +224,14 @@ fn lines<T>(
             return;
         }
         Loadable::Failed(e) => {
-            put(buf, area.x, area.y, &format!("Could not load: {e}"), area.width, t.error);
+            put(
+                buf,
+                area.x,
+                area.y,
+                &format!("Could not load: {e}"),
+                area.width,
+                t.error,
+            );
             return;
         }
         Loadable::Ready(v) => v,
@@ -207,7 +251,14 @@ fn lines<T>(
             } else {
                 t.base
             };
-            put(buf, area.x, y, &fit(line, area.width as usize), area.width, style);
+            put(
+                buf,
+                area.x,
+                y,
+                &fit(line, area.width as usize),
+                area.width,
+                style,
+            );
             y += 1;
         }
     }

@@ -101,8 +101,14 @@ mod tests {
         assert_eq!(age(now, now - Duration::seconds(42)), "42s");
         assert_eq!(age(now, now - Duration::minutes(41)), "41m");
         assert_eq!(age(now, now - Duration::minutes(125)), "2h05m");
-        assert_eq!(countdown(now, now + Duration::seconds(252)), ("04:12".into(), Urgency::Soon));
-        assert_eq!(countdown(now, now + Duration::minutes(20)).1, Urgency::Normal);
+        assert_eq!(
+            countdown(now, now + Duration::seconds(252)),
+            ("04:12".into(), Urgency::Soon)
+        );
+        assert_eq!(
+            countdown(now, now + Duration::minutes(20)).1,
+            Urgency::Normal
+        );
         assert_eq!(
             countdown(now, now - Duration::seconds(190)),
             ("OVERDUE 03:10".into(), Urgency::Overdue)

@@ -40,7 +40,11 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         return;
     }
     if let Some((level, text)) = &state.message {
-        let style = if *level == Level::Error { t.error } else { t.base };
+        let style = if *level == Level::Error {
+            t.error
+        } else {
+            t.base
+        };
         let x = put(buf, x, y, text, area.width, style);
         hints(state, x + 3, y, right, buf);
         return;

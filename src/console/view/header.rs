@@ -12,8 +12,22 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     let y = area.y;
     let right = area.right();
     buf.set_style(Rect { height: 1, ..area }, t.header);
-    let mut x = put(buf, area.x, y, " sitrep ", area.width, t.header.patch(t.title));
-    x = put(buf, x, y, &format!("│ {} ", state.backend), right - x, t.header);
+    let mut x = put(
+        buf,
+        area.x,
+        y,
+        " sitrep ",
+        area.width,
+        t.header.patch(t.title),
+    );
+    x = put(
+        buf,
+        x,
+        y,
+        &format!("│ {} ", state.backend),
+        right - x,
+        t.header,
+    );
 
     let as_of = state
         .as_of
@@ -32,7 +46,14 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     x = put(buf, x, y, "│", right - x, t.header);
     x = put(buf, x, y, &label, right.saturating_sub(x), style);
     if state.read_only {
-        put(buf, x + 1, y, " READ-ONLY ", right.saturating_sub(x + 1), t.reconnecting);
+        put(
+            buf,
+            x + 1,
+            y,
+            " READ-ONLY ",
+            right.saturating_sub(x + 1),
+            t.reconnecting,
+        );
     }
     let clock = format!(" {} UTC ", hms(state.now));
     let cw = clock.len() as u16;
@@ -47,7 +68,14 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         let n = state.open_count(*sev);
         let style = if n > 0 { t.severity(*sev) } else { t.dim };
         x = put(buf, x, y, sev.as_str(), right - x, style);
-        x = put(buf, x, y, &format!(" {n}  "), right - x, if n > 0 { t.base } else { t.dim });
+        x = put(
+            buf,
+            x,
+            y,
+            &format!(" {n}  "),
+            right - x,
+            if n > 0 { t.base } else { t.dim },
+        );
     }
     let overdue = state.overdue_updates();
     x = put(buf, x, y, "│ ", right - x, t.dim);

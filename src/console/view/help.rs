@@ -57,11 +57,21 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         .title(" Keys (? or esc to close, j/k to scroll) ")
         .border_style(t.key)
         .render(popup, buf);
-    let inner = Rect::new(popup.x + 2, popup.y + 1, w.saturating_sub(4), h.saturating_sub(2));
+    let inner = Rect::new(
+        popup.x + 2,
+        popup.y + 1,
+        w.saturating_sub(4),
+        h.saturating_sub(2),
+    );
     let lines = help_lines(state);
     let max_scroll = lines.len().saturating_sub(inner.height as usize);
     let scroll = state.help_scroll.min(max_scroll);
-    for (i, (heading, text)) in lines.iter().skip(scroll).take(inner.height as usize).enumerate() {
+    for (i, (heading, text)) in lines
+        .iter()
+        .skip(scroll)
+        .take(inner.height as usize)
+        .enumerate()
+    {
         let style = if *heading { t.column_title } else { t.base };
         put(buf, inner.x, inner.y + i as u16, text, inner.width, style);
     }

@@ -13,13 +13,41 @@ struct Col {
 }
 
 const COLS: [Col; 7] = [
-    Col { title: "ID", width: 9, sort: None },
-    Col { title: "SEV", width: 5, sort: Some(SortBy::Severity) },
-    Col { title: "PHASE", width: 15, sort: Some(SortBy::Phase) },
-    Col { title: "TITLE", width: 0, sort: None },
-    Col { title: "COMMANDER", width: 14, sort: Some(SortBy::Commander) },
-    Col { title: "AGE", width: 7, sort: Some(SortBy::Age) },
-    Col { title: "NEXT UPDATE", width: 14, sort: Some(SortBy::NextUpdate) },
+    Col {
+        title: "ID",
+        width: 9,
+        sort: None,
+    },
+    Col {
+        title: "SEV",
+        width: 5,
+        sort: Some(SortBy::Severity),
+    },
+    Col {
+        title: "PHASE",
+        width: 15,
+        sort: Some(SortBy::Phase),
+    },
+    Col {
+        title: "TITLE",
+        width: 0,
+        sort: None,
+    },
+    Col {
+        title: "COMMANDER",
+        width: 14,
+        sort: Some(SortBy::Commander),
+    },
+    Col {
+        title: "AGE",
+        width: 7,
+        sort: Some(SortBy::Age),
+    },
+    Col {
+        title: "NEXT UPDATE",
+        width: 14,
+        sort: Some(SortBy::NextUpdate),
+    },
 ];
 
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
@@ -34,11 +62,22 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     for (c, w) in COLS.iter().zip(&widths) {
         let mark = match c.sort {
             Some(s) if s == state.list_sort => {
-                if state.list_reverse { "▼" } else { "▲" }
+                if state.list_reverse {
+                    "▼"
+                } else {
+                    "▲"
+                }
             }
             _ => "",
         };
-        put(buf, x, area.y, &format!("{}{}", c.title, mark), w.saturating_sub(1), t.column_title);
+        put(
+            buf,
+            x,
+            area.y,
+            &format!("{}{}", c.title, mark),
+            w.saturating_sub(1),
+            t.column_title,
+        );
         x += w;
     }
     let top = area.y + 1;
@@ -74,7 +113,11 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             (inc.title.clone(), t.base),
             (
                 inc.commander.clone().unwrap_or_else(|| "unassigned".into()),
-                if inc.commander.is_some() { t.base } else { t.due_soon },
+                if inc.commander.is_some() {
+                    t.base
+                } else {
+                    t.due_soon
+                },
             ),
             (age(state.now, inc.created_at), t.dim),
             (next, next_style),

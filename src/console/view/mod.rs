@@ -59,7 +59,10 @@ pub fn render_buffer(state: &State, area: Rect, buf: &mut Buffer) {
 fn render_too_small(area: Rect, buf: &mut Buffer) {
     let lines = [
         "Terminal too small".to_string(),
-        format!("{}x{} here; sitrep needs at least {MIN_WIDTH}x{MIN_HEIGHT}.", area.width, area.height),
+        format!(
+            "{}x{} here; sitrep needs at least {MIN_WIDTH}x{MIN_HEIGHT}.",
+            area.width, area.height
+        ),
         "Enlarge the window or reduce the font size.".to_string(),
     ];
     let top = area.y + area.height.saturating_sub(lines.len() as u16) / 2;

@@ -263,7 +263,11 @@ async fn seed_exception(
 }
 
 /// The same facts the API's phase rules consult, as of `at`.
-async fn close_context(tx: &mut Tx, id: &str, at: DateTime<Utc>) -> Result<CloseContext, StoreError> {
+async fn close_context(
+    tx: &mut Tx,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<CloseContext, StoreError> {
     let customer_updates: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM status_updates WHERE incident_id = $1 AND audience = 'customer'",
     )
