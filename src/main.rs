@@ -1,7 +1,7 @@
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use sitrep::domain::Role;
-use sitrep::server::{self, ServerConfig, store::Store};
+use sitrep::server::{self, Database, ServerConfig, store::Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -38,28 +38,56 @@ enum Command {
     Openapi,
     /// Open the console on a throwaway demo database with a simulated, living board.
     Demo,
+    /// Copy a SQLite database to PATH while the server runs (for PostgreSQL use pg_dump).
+    Backup {
+        /// Where to write the copy; must not exist yet.
+        path: PathBuf,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Debug, clap::Args)]
 struct DbArg {
     /// SQLite database file [default: sitrep.db in the user's data directory].
-    #[arg(long, env = "SITREP_DB", value_name = "PATH")]
+    #[arg(
+        long,
+        env = "SITREP_DB",
+        value_name = "PATH",
+        conflicts_with = "database"
+    )]
     db: Option<PathBuf>,
+    /// PostgreSQL URL (postgres://user@host/db) instead of a SQLite file. Prefer the
+    /// environment variable when the URL holds a password: arguments show in process lists.
+    #[arg(
+        long,
+        env = "SITREP_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
+    database: Option<String>,
 }
 
 impl DbArg {
-    fn path(&self) -> Result<PathBuf> {
+    fn database(&self) -> Result<Database> {
+        if let Some(url) = &self.database {
+            let db = Database::parse(url);
+            if !matches!(db, Database::Postgres(_)) {
+                bail!("--database takes a postgres:// URL; use --db PATH for a SQLite file");
+            }
+            return Ok(db);
+        }
         match &self.db {
-            Some(p) => Ok(p.clone()),
-            None => sitrep::paths::default_db(),
+            Some(p) => Ok(Database::Sqlite(p.clone())),
+            None => Ok(Database::Sqlite(sitrep::paths::default_db()?)),
         }
     }
 
     async fn open(&self) -> Result<Store> {
-        let path = self.path()?;
-        Store::open_sqlite(&path)
+        let db = self.database()?;
+        Store::open(&db)
             .await
-            .with_context(|| format!("opening the database {}", path.display()))
+            .with_context(|| format!("opening the database {}", db.describe()))
     }
 }
 
@@ -123,11 +151,19 @@ async fn run(cli: Cli) -> Result<()> {
             heartbeat_secs,
         }) => {
             init_stderr_logging();
-            let mut cfg = ServerConfig::sqlite(db.path()?, listen);
+            let mut cfg = ServerConfig::new(db.database()?, listen);
             cfg.heartbeat = std::time::Duration::from_secs(heartbeat_secs);
             serve(cfg).await
         }
         Some(Command::Token { command }) => token(command).await,
+        Some(Command::Backup { path, db }) => {
+            let store = db.open().await?;
+            let result = store.backup(&path).await;
+            store.close().await;
+            result?;
+            println!("backed up to {}", path.display());
+            Ok(())
+        }
         Some(Command::Openapi) => {
             println!("{}", server::openapi::document());
             Ok(())
@@ -139,9 +175,9 @@ async fn run(cli: Cli) -> Result<()> {
 }
 
 async fn serve(cfg: ServerConfig) -> Result<()> {
-    let db = cfg.db_path.clone();
+    let db = cfg.database.describe();
     let mut running = server::start(cfg).await?;
-    tracing::info!(addr = %running.addr, db = %db.display(), "sitrep API listening on http://{}/api/v1", running.addr);
+    tracing::info!(addr = %running.addr, db = %db, "sitrep API listening on http://{}/api/v1", running.addr);
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}

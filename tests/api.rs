@@ -6,9 +6,7 @@ use common::{TestServer, assert_error, json_of};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-#[tokio::test]
-async fn health_and_openapi_need_no_token() {
-    let t = TestServer::start().await;
+async fn health_and_openapi_need_no_token(t: TestServer) {
     let (s, v) = json_of(t.req(Method::GET, "/health", None).send().await.unwrap()).await;
     assert_eq!((s, v), (StatusCode::OK, json!({"status": "ok"})));
     let (s, doc) = json_of(
@@ -35,9 +33,7 @@ fn checked_in_openapi_matches_the_code() {
     );
 }
 
-#[tokio::test]
-async fn create_get_and_list_newest_first_with_cursor() {
-    let t = TestServer::start().await;
+async fn create_get_and_list_newest_first_with_cursor(t: TestServer) {
     let inc = t
         .create_incident(json!({"title": "Checkout errors", "severity": "SEV2", "customer_impact": true,
             "impact_scope": "EU shoppers", "deployment": "self_hosted", "source": "pager", "summary": "5xx on /pay"}))
@@ -98,9 +94,7 @@ async fn create_get_and_list_newest_first_with_cursor() {
     assert!(page["items"].as_array().unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn bad_queries_name_the_parameter() {
-    let t = TestServer::start().await;
+async fn bad_queries_name_the_parameter(t: TestServer) {
     assert_error(
         &t.call(Method::GET, "/incidents?severity=SEV9", None).await,
         422,
@@ -138,9 +132,7 @@ async fn bad_queries_name_the_parameter() {
     );
 }
 
-#[tokio::test]
-async fn bad_bodies_are_refused_clearly_and_write_nothing() {
-    let t = TestServer::start().await;
+async fn bad_bodies_are_refused_clearly_and_write_nothing(t: TestServer) {
     let malformed = t
         .req(Method::POST, "/incidents", Some(&t.commander))
         .header("content-type", "application/json")
@@ -259,9 +251,7 @@ async fn bad_bodies_are_refused_clearly_and_write_nothing() {
     assert_eq!(v["error"]["code"], "not_found");
 }
 
-#[tokio::test]
-async fn patch_needs_if_match_and_refuses_stale_versions() {
-    let t = TestServer::start().await;
+async fn patch_needs_if_match_and_refuses_stale_versions(t: TestServer) {
     t.create_incident(json!({"title": "DB failover", "severity": "SEV2"}))
         .await;
     let c = t.commander.clone();
@@ -305,9 +295,7 @@ async fn patch_needs_if_match_and_refuses_stale_versions() {
     assert_eq!(now["summary"], "", "the stale edit did not land");
 }
 
-#[tokio::test]
-async fn severity_change_needs_a_reason_and_lands_on_the_timeline() {
-    let t = TestServer::start().await;
+async fn severity_change_needs_a_reason_and_lands_on_the_timeline(t: TestServer) {
     t.create_incident(json!({"title": "Login failures", "severity": "SEV2"}))
         .await;
     assert_error(
@@ -361,9 +349,7 @@ async fn severity_change_needs_a_reason_and_lands_on_the_timeline() {
     assert!(seqs.windows(2).all(|w| w[0] < w[1]), "oldest first");
 }
 
-#[tokio::test]
-async fn customer_updates_state_scope_status_and_next_steps_and_restart_the_clock() {
-    let t = TestServer::start().await;
+async fn customer_updates_state_scope_status_and_next_steps_and_restart_the_clock(t: TestServer) {
     t.create_incident(
         json!({"title": "Payments down", "severity": "SEV1", "customer_impact": true}),
     )
@@ -420,9 +406,9 @@ async fn customer_updates_state_scope_status_and_next_steps_and_restart_the_cloc
     assert_eq!(list["items"][0]["audience"], "internal");
 }
 
-#[tokio::test]
-async fn customer_impacting_incident_cannot_leave_communication_without_a_customer_update() {
-    let t = TestServer::start().await;
+async fn customer_impacting_incident_cannot_leave_communication_without_a_customer_update(
+    t: TestServer,
+) {
     t.create_incident(
         json!({"title": "Search degraded", "severity": "SEV3", "customer_impact": true}),
     )
@@ -448,9 +434,7 @@ async fn customer_impacting_incident_cannot_leave_communication_without_a_custom
     );
 }
 
-#[tokio::test]
-async fn closing_with_open_actions_needs_a_live_exception() {
-    let t = TestServer::start().await;
+async fn closing_with_open_actions_needs_a_live_exception(t: TestServer) {
     t.create_incident(json!({"title": "Disk full", "severity": "SEV3"}))
         .await;
     let (s, act) = t
@@ -509,9 +493,7 @@ async fn closing_with_open_actions_needs_a_live_exception() {
     assert_eq!(list["items"][0]["risk_accepted_by"], "Dana (CTO)");
 }
 
-#[tokio::test]
-async fn closing_after_actions_are_done() {
-    let t = TestServer::start().await;
+async fn closing_after_actions_are_done(t: TestServer) {
     t.create_incident(json!({"title": "Cert expiry", "severity": "SEV4"}))
         .await;
     t.call(
@@ -538,9 +520,7 @@ async fn closing_after_actions_are_done() {
     );
 }
 
-#[tokio::test]
-async fn corrective_actions_across_incidents_overdue_first() {
-    let t = TestServer::start().await;
+async fn corrective_actions_across_incidents_overdue_first(t: TestServer) {
     t.create_incident(json!({"title": "A", "severity": "SEV2"}))
         .await;
     t.create_incident(json!({"title": "B", "severity": "SEV3"}))
@@ -677,9 +657,7 @@ async fn corrective_actions_across_incidents_overdue_first() {
     );
 }
 
-#[tokio::test]
-async fn idempotent_replay_returns_the_original_and_creates_nothing() {
-    let t = TestServer::start().await;
+async fn idempotent_replay_returns_the_original_and_creates_nothing(t: TestServer) {
     let post = |key: &'static str, body: Value| {
         t.req(Method::POST, "/incidents", Some(&t.commander))
             .header("Idempotency-Key", key)
@@ -732,9 +710,7 @@ async fn idempotent_replay_returns_the_original_and_creates_nothing() {
     assert!(r.headers().get("idempotent-replayed").is_none());
 }
 
-#[tokio::test]
-async fn timeline_cannot_be_changed_through_the_api() {
-    let t = TestServer::start().await;
+async fn timeline_cannot_be_changed_through_the_api(t: TestServer) {
     t.create_incident(json!({"title": "x", "severity": "SEV4"}))
         .await;
     for m in [Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
@@ -746,3 +722,19 @@ async fn timeline_cannot_be_changed_through_the_api() {
     let (_, tl) = t.call(Method::GET, "/incidents/INC-1/timeline", None).await;
     assert_eq!(tl["items"].as_array().unwrap().len(), 1);
 }
+
+on_both_stores!(
+    health_and_openapi_need_no_token,
+    create_get_and_list_newest_first_with_cursor,
+    bad_queries_name_the_parameter,
+    bad_bodies_are_refused_clearly_and_write_nothing,
+    patch_needs_if_match_and_refuses_stale_versions,
+    severity_change_needs_a_reason_and_lands_on_the_timeline,
+    customer_updates_state_scope_status_and_next_steps_and_restart_the_clock,
+    customer_impacting_incident_cannot_leave_communication_without_a_customer_update,
+    closing_with_open_actions_needs_a_live_exception,
+    closing_after_actions_are_done,
+    corrective_actions_across_incidents_overdue_first,
+    idempotent_replay_returns_the_original_and_creates_nothing,
+    timeline_cannot_be_changed_through_the_api,
+);

@@ -180,3 +180,88 @@ async fn an_answered_write_survives_kill_9() {
         .unwrap();
     assert!(!stderr.contains(&token));
 }
+
+#[tokio::test]
+async fn backup_copies_a_live_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let db = db.to_str().unwrap();
+    let token = String::from_utf8(
+        sitrep(&[
+            "token",
+            "create",
+            "--role",
+            "commander",
+            "--name",
+            "ic",
+            "--db",
+            db,
+        ])
+        .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let port = free_port();
+    let mut server = spawn_server(db, port);
+    wait_healthy(port).await;
+    let resp = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/api/v1/incidents"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Backed up", "severity": "SEV3"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), reqwest::StatusCode::CREATED);
+
+    // While the server runs.
+    let copy = dir.path().join("copy.db");
+    let out = sitrep(&["backup", copy.to_str().unwrap(), "--db", db]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let again = sitrep(&["backup", copy.to_str().unwrap(), "--db", db]);
+    assert!(!again.status.success(), "never overwrites an existing file");
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    server.kill().unwrap();
+    let _ = server.wait();
+
+    // The copy is a working database with the incident and the token.
+    let port = free_port();
+    let mut restored = spawn_server(copy.to_str().unwrap(), port);
+    wait_healthy(port).await;
+    let got: Value = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/api/v1/incidents/INC-1"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["title"], "Backed up");
+    restored.kill().unwrap();
+    let _ = restored.wait();
+}
+
+#[test]
+fn database_flag_takes_only_postgres_urls_and_never_prints_the_password() {
+    let out = sitrep(&["token", "list", "--database", "/tmp/x.db"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("postgres://"));
+    // An unreachable server: the error names the host but not the password.
+    let out = Command::new(BIN)
+        .args(["token", "list"])
+        .env(
+            "SITREP_DATABASE_URL",
+            "postgres://ops:hunter2@127.0.0.1:1/sitrep",
+        )
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("127.0.0.1:1"), "{err}");
+    assert!(!err.contains("hunter2"), "{err}");
+}

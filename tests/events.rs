@@ -16,9 +16,7 @@ async fn subscribe(t: &TestServer, last_id: Option<i64>) -> SseReader {
     SseReader::new(r.send().await.unwrap())
 }
 
-#[tokio::test]
-async fn changes_arrive_live_with_increasing_ids_and_full_state() {
-    let t = TestServer::start().await;
+async fn changes_arrive_live_with_increasing_ids_and_full_state(t: TestServer) {
     let mut sub = subscribe(&t, None).await;
     let inc = t
         .create_incident(json!({"title": "Edge 502s", "severity": "SEV2", "customer_impact": true}))
@@ -77,9 +75,7 @@ async fn changes_arrive_live_with_increasing_ids_and_full_state() {
     );
 }
 
-#[tokio::test]
-async fn reconnecting_with_last_event_id_replays_exactly_what_was_missed() {
-    let t = TestServer::start().await;
+async fn reconnecting_with_last_event_id_replays_exactly_what_was_missed(t: TestServer) {
     let mut sub = subscribe(&t, None).await;
     t.create_incident(json!({"title": "One", "severity": "SEV3"}))
         .await;
@@ -135,9 +131,7 @@ async fn reconnecting_with_last_event_id_replays_exactly_what_was_missed() {
     assert_eq!(by_query.next(WAIT).await.unwrap().id, Some(6));
 }
 
-#[tokio::test]
-async fn many_changes_in_a_burst_arrive_in_order_once() {
-    let t = TestServer::start().await;
+async fn many_changes_in_a_burst_arrive_in_order_once(t: TestServer) {
     let mut sub = subscribe(&t, None).await;
     let mut tasks = Vec::new();
     for i in 0..40 {
@@ -170,9 +164,7 @@ async fn many_changes_in_a_burst_arrive_in_order_once() {
     assert!(sub.next(Duration::from_millis(300)).await.is_none());
 }
 
-#[tokio::test]
-async fn an_id_the_log_no_longer_keeps_gets_a_reset() {
-    let t = TestServer::start().await;
+async fn an_id_the_log_no_longer_keeps_gets_a_reset(t: TestServer) {
     for i in 0..5 {
         t.create_incident(json!({"title": format!("n{i}"), "severity": "SEV4"}))
             .await;
@@ -228,3 +220,10 @@ async fn idle_streams_get_heartbeats_and_bad_ids_are_refused() {
         .unwrap();
     assert_eq!(bad.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+on_both_stores!(
+    changes_arrive_live_with_increasing_ids_and_full_state,
+    reconnecting_with_last_event_id_replays_exactly_what_was_missed,
+    many_changes_in_a_burst_arrive_in_order_once,
+    an_id_the_log_no_longer_keeps_gets_a_reset,
+);

@@ -32,9 +32,7 @@ fn op(
     }
 }
 
-#[tokio::test]
-async fn role_by_endpoint() {
-    let t = TestServer::start().await;
+async fn role_by_endpoint(t: TestServer) {
     t.create_incident(json!({"title": "Primary", "severity": "SEV2"}))
         .await;
     t.create_incident(json!({"title": "To close", "severity": "SEV4"}))
@@ -237,9 +235,7 @@ async fn role_by_endpoint() {
     );
 }
 
-#[tokio::test]
-async fn responders_cannot_reopen_closed_incidents() {
-    let t = TestServer::start().await;
+async fn responders_cannot_reopen_closed_incidents(t: TestServer) {
     t.create_incident(json!({"title": "Done", "severity": "SEV4"}))
         .await;
     assert_eq!(
@@ -268,9 +264,7 @@ async fn responders_cannot_reopen_closed_incidents() {
     );
 }
 
-#[tokio::test]
-async fn revoked_tokens_stop_working_and_errors_never_echo_tokens() {
-    let t = TestServer::start().await;
+async fn revoked_tokens_stop_working_and_errors_never_echo_tokens(t: TestServer) {
     let store = &t.server.as_ref().unwrap().store;
     let token = store.create_token("temp", Role::Responder).await.unwrap();
     let ok = t
@@ -300,3 +294,9 @@ async fn revoked_tokens_stop_working_and_errors_never_echo_tokens() {
             .any(|t| t.name == "temp" && t.revoked_at.is_some())
     );
 }
+
+on_both_stores!(
+    role_by_endpoint,
+    responders_cannot_reopen_closed_incidents,
+    revoked_tokens_stop_working_and_errors_never_echo_tokens,
+);

@@ -31,6 +31,9 @@ impl Hub {
         let hub = Hub { tx: tx.clone() };
         let mut cursor = store.event_bounds().await?.map_or(0, |(_, max)| max);
         let signal: Arc<Notify> = store.commit_signal();
+        if let Some(url) = store.postgres_url() {
+            spawn_pg_listener(url.to_string(), signal.clone(), shutdown.clone());
+        }
         tokio::spawn(async move {
             loop {
                 tokio::select! {
@@ -64,6 +67,50 @@ impl Hub {
     fn subscribe(&self) -> broadcast::Receiver<Arc<EventRecord>> {
         self.tx.subscribe()
     }
+}
+
+/// Wakes the pump whenever any replica commits (PostgreSQL NOTIFY). After the listener
+/// reconnects, notifications sent meanwhile are lost, so it wakes the pump anyway: the pump
+/// reads the log, which is the source of truth.
+fn spawn_pg_listener(url: String, signal: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
+    tokio::spawn(async move {
+        let mut backoff = Duration::from_millis(100);
+        loop {
+            let listener = async {
+                let mut l = sqlx::postgres::PgListener::connect(&url).await?;
+                l.listen(super::store::EVENTS_CHANNEL).await?;
+                Ok::<_, sqlx::Error>(l)
+            };
+            let mut listener = tokio::select! {
+                l = listener => match l {
+                    Ok(l) => l,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "cannot listen for other replicas' changes; retrying");
+                        tokio::time::sleep(backoff).await;
+                        backoff = (backoff * 2).min(Duration::from_secs(5));
+                        continue;
+                    }
+                },
+                _ = shutdown.changed() => return,
+            };
+            backoff = Duration::from_millis(100);
+            signal.notify_one();
+            loop {
+                tokio::select! {
+                    msg = listener.try_recv() => match msg {
+                        Ok(Some(_)) => signal.notify_one(),
+                        // The connection dropped; the next call reconnects. Catch up meanwhile.
+                        Ok(None) => signal.notify_one(),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "lost the replica listener; reconnecting");
+                            break;
+                        }
+                    },
+                    _ = shutdown.changed() => return,
+                }
+            }
+        }
+    });
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -17,6 +17,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+pub use store::Database;
 use store::Store;
 use tokio::sync::watch;
 
@@ -25,7 +26,7 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    pub db_path: PathBuf,
+    pub database: Database,
     pub listen: SocketAddr,
     /// How often an idle event stream sends a heartbeat comment.
     pub heartbeat: Duration,
@@ -35,8 +36,12 @@ pub struct ServerConfig {
 
 impl ServerConfig {
     pub fn sqlite(db_path: impl Into<PathBuf>, listen: SocketAddr) -> Self {
+        Self::new(Database::Sqlite(db_path.into()), listen)
+    }
+
+    pub fn new(database: Database, listen: SocketAddr) -> Self {
         Self {
-            db_path: db_path.into(),
+            database,
             listen,
             heartbeat: Duration::from_secs(10),
             event_retention: chrono::Duration::days(7),
@@ -115,9 +120,9 @@ async fn log_request(req: Request, next: Next) -> Response {
 
 /// Opens the store, binds the address and serves in a background task.
 pub async fn start(cfg: ServerConfig) -> Result<RunningServer> {
-    let store = Store::open_sqlite(&cfg.db_path)
+    let store = Store::open(&cfg.database)
         .await
-        .with_context(|| format!("opening the database {}", cfg.db_path.display()))?;
+        .with_context(|| format!("opening the database {}", cfg.database.describe()))?;
     start_with_store(store, cfg).await
 }
 

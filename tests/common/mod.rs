@@ -1,11 +1,42 @@
 //! A real server on an ephemeral port with a temporary database, and clients per role.
 #![allow(dead_code)]
 
+pub mod pg;
+
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
 use sitrep::domain::Role;
-use sitrep::server::{self, RunningServer, ServerConfig};
+use sitrep::server::{self, Database, RunningServer, ServerConfig};
 use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(TestServer)` twice: on SQLite and on PostgreSQL, so the two
+/// stores answer to one contract.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[tokio::test]
+            async fn $name() {
+                let t = super::common::TestServer::on(super::common::Backend::Sqlite).await.unwrap();
+                super::$name(t).await
+            })*
+        }
+        mod postgres {
+            $(#[tokio::test]
+            async fn $name() {
+                if let Some(t) = super::common::TestServer::on(super::common::Backend::Postgres).await {
+                    super::$name(t).await
+                }
+            })*
+        }
+    };
+}
 
 pub struct TestServer {
     pub server: Option<RunningServer>,
@@ -22,28 +53,62 @@ impl TestServer {
         Self::start_with(|_| {}).await
     }
 
+    /// A server on a fresh database of this backend; None when PostgreSQL is unavailable.
+    pub async fn on(backend: Backend) -> Option<TestServer> {
+        match backend {
+            Backend::Sqlite => Some(Self::start().await),
+            Backend::Postgres => {
+                let url = pg::fresh_database().await?;
+                Some(Self::start_db(Database::Postgres(url), |_| {}).await)
+            }
+        }
+    }
+
     pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        Self::start_db(Database::Sqlite("t.db".into()), tweak).await
+    }
+
+    /// `Database::Sqlite` paths are taken relative to a fresh temporary directory.
+    pub async fn start_db(db: Database, tweak: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        Self::launch(db, tweak, None).await
+    }
+
+    /// Another server on the same (PostgreSQL) database, with the same tokens.
+    pub async fn replica_of(other: &TestServer, db: Database) -> TestServer {
+        let tokens = (
+            other.commander.clone(),
+            other.responder.clone(),
+            other.viewer.clone(),
+        );
+        Self::launch(db, |_| {}, Some(tokens)).await
+    }
+
+    async fn launch(
+        db: Database,
+        tweak: impl FnOnce(&mut ServerConfig),
+        tokens: Option<(String, String, String)>,
+    ) -> TestServer {
         // reqwest is built with rustls on ring (no default provider): install it.
         sitrep::client::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
-        let mut cfg = ServerConfig::sqlite(dir.path().join("t.db"), "127.0.0.1:0".parse().unwrap());
+        let db = match db {
+            Database::Sqlite(p) => Database::Sqlite(dir.path().join(p)),
+            pg => pg,
+        };
+        let mut cfg = ServerConfig::new(db, "127.0.0.1:0".parse().unwrap());
         tweak(&mut cfg);
         let server = server::start(cfg).await.unwrap();
-        let commander = server
-            .store
-            .create_token("cora", Role::Commander)
-            .await
-            .unwrap();
-        let responder = server
-            .store
-            .create_token("rex", Role::Responder)
-            .await
-            .unwrap();
-        let viewer = server
-            .store
-            .create_token("vic", Role::Viewer)
-            .await
-            .unwrap();
+        let (commander, responder, viewer) = match tokens {
+            Some(t) => t,
+            None => {
+                let s = &server.store;
+                (
+                    s.create_token("cora", Role::Commander).await.unwrap(),
+                    s.create_token("rex", Role::Responder).await.unwrap(),
+                    s.create_token("vic", Role::Viewer).await.unwrap(),
+                )
+            }
+        };
         TestServer {
             base: format!("http://{}/api/v1", server.addr),
             server: Some(server),

@@ -4,7 +4,6 @@ use crate::domain::{
     Cadence, Change, CloseContext, Incident, IncidentPatch, NewIncident, Phase, RiskException,
     Severity,
 };
-use sqlx::{QueryBuilder, Sqlite};
 
 /// Filters and paging for `GET /incidents`.
 #[derive(Debug, Clone, Default)]
@@ -91,30 +90,47 @@ impl Store {
         &self,
         q: &IncidentQuery,
     ) -> Result<(Vec<Incident>, Option<i64>), StoreError> {
-        let mut sql: QueryBuilder<Sqlite> =
-            QueryBuilder::new("SELECT num, data FROM incidents WHERE 1 = 1");
-        if !q.phases.is_empty() {
-            sql.push(" AND phase IN (");
-            let mut list = sql.separated(", ");
-            for p in &q.phases {
-                list.push_bind(p.as_str());
+        // Placeholders are numbered by hand: both backends take `$N`.
+        let mut sql = String::from("SELECT num, data FROM incidents WHERE 1 = 1");
+        let mut args: Vec<String> = Vec::new();
+        let mut in_list = |column: &str, values: Vec<&str>, sql: &mut String| {
+            if values.is_empty() {
+                return;
             }
-            sql.push(")");
+            let marks: Vec<String> = values
+                .iter()
+                .map(|v| {
+                    args.push((*v).to_string());
+                    format!("${}", args.len())
+                })
+                .collect();
+            sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+        };
+        in_list(
+            "phase",
+            q.phases.iter().map(|p| p.as_str()).collect(),
+            &mut sql,
+        );
+        in_list(
+            "severity",
+            q.severities.iter().map(|s| s.as_str()).collect(),
+            &mut sql,
+        );
+        let n = args.len();
+        sql.push_str(&format!(
+            " AND num < ${} ORDER BY num DESC LIMIT ${}",
+            n + 1,
+            n + 2
+        ));
+        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        for a in &args {
+            query = query.bind(a);
         }
-        if !q.severities.is_empty() {
-            sql.push(" AND severity IN (");
-            let mut list = sql.separated(", ");
-            for s in &q.severities {
-                list.push_bind(s.as_str());
-            }
-            sql.push(")");
-        }
-        if let Some(before) = q.before {
-            sql.push(" AND num < ").push_bind(before);
-        }
-        sql.push(" ORDER BY num DESC LIMIT ")
-            .push_bind(i64::from(q.limit) + 1);
-        let rows: Vec<(i64, String)> = sql.build_query_as().fetch_all(&self.reader).await?;
+        let rows: Vec<(i64, String)> = query
+            .bind(q.before.unwrap_or(i64::MAX))
+            .bind(i64::from(q.limit) + 1)
+            .fetch_all(&self.reader)
+            .await?;
         let more = rows.len() > q.limit as usize;
         let mut items = Vec::with_capacity(rows.len());
         let mut last = None;

@@ -1,8 +1,11 @@
 //! Durable storage for the incident API. Every write runs in one transaction that holds the
 //! change, its timeline entries and its event-log rows, so they commit or vanish together.
 //!
-//! SQLite is opened with one writer connection (writes are serialized, so commit order is
-//! event-log order) and a small pool of readers (WAL lets them read while a write runs).
+//! Two backends share one SQL dialect (`$N` parameters, text timestamps, BIGINT) through
+//! sqlx's `Any` driver. Writes are serialized, so commit order is event-log order: SQLite has
+//! one writer connection (and readers that WAL lets read during a write); PostgreSQL takes a
+//! transaction-scoped advisory lock, which also serializes writes from several replicas, and
+//! announces each commit with NOTIFY so every replica's event pump wakes.
 
 mod children;
 pub use children::ActionQuery;
@@ -20,16 +23,15 @@ pub use tokens::{Principal, TokenInfo, hash_token};
 use crate::domain::{Cadence, DomainError};
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use serde::Serialize;
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
-};
-use sqlx::{Sqlite, Transaction};
-use std::path::Path;
+use sqlx::AnyPool;
+use sqlx::any::AnyPoolOptions;
+use sqlx::{Any, Executor, Transaction};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-type Tx = Transaction<'static, Sqlite>;
+type Tx = Transaction<'static, Any>;
 
 /// Why a store operation did not happen. Nothing was written in any of these cases.
 #[derive(Debug, thiserror::Error)]
@@ -70,10 +72,71 @@ pub struct Idempotency {
     pub request_hash: String,
 }
 
+/// Where the data lives: a SQLite file, or a PostgreSQL database shared by replicas.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Database {
+    Sqlite(PathBuf),
+    Postgres(String),
+}
+
+impl Database {
+    /// A `postgres://` or `postgresql://` URL, or else a SQLite file path.
+    pub fn parse(s: &str) -> Database {
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            Database::Postgres(s.to_string())
+        } else {
+            Database::Sqlite(PathBuf::from(s.strip_prefix("sqlite://").unwrap_or(s)))
+        }
+    }
+
+    /// For logs and errors: the file, or the URL without its password.
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(p) => p.display().to_string(),
+            Database::Postgres(url) => redact_url(url),
+        }
+    }
+}
+
+/// A PostgreSQL URL's password never reaches a log or an error message.
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Database({})", self.describe())
+    }
+}
+
+fn redact_url(url: &str) -> String {
+    // scheme://user:password@host/db → scheme://user:***@host/db
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let Some((userinfo, host)) = rest.rsplit_once('@') else {
+        return url.to_string();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Lock id for PostgreSQL's global write lock (pg_advisory_xact_lock).
+const WRITE_LOCK: i64 = 0x5173_7265;
+/// The NOTIFY channel that wakes every replica's event pump.
+pub const EVENTS_CHANNEL: &str = "sitrep_events";
+
 #[derive(Clone)]
 pub struct Store {
-    writer: SqlitePool,
-    reader: SqlitePool,
+    backend: Backend,
+    /// Set for PostgreSQL: the listener connects to it to hear other replicas' commits.
+    pg_url: Option<Arc<str>>,
+    writer: AnyPool,
+    reader: AnyPool,
     cadence: Cadence,
     /// Woken after every commit that appended events, so the event pump reads them.
     committed: Arc<Notify>,
@@ -85,7 +148,26 @@ impl std::fmt::Debug for Store {
     }
 }
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/sqlite/0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/sqlite/0001_init.sql"))];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] =
+    &[(1, include_str!("migrations/postgres/0001_init.sql"))];
+
+/// A SQLite file as a URL the `Any` driver understands (the path percent-encoded).
+fn sqlite_url(path: &Path, mode: &str) -> Result<String, StoreError> {
+    let abs = std::path::absolute(path)
+        .map_err(|e| StoreError::Refused(format!("bad database path {}: {e}", path.display())))?;
+    let mut url = String::from("sqlite://");
+    for b in abs.to_string_lossy().bytes() {
+        if b.is_ascii_alphanumeric() || b"/-_.~".contains(&b) {
+            url.push(b as char);
+        } else {
+            url.push_str(&format!("%{b:02X}"));
+        }
+    }
+    url.push_str("?mode=");
+    url.push_str(mode);
+    Ok(url)
+}
 
 /// The current time at millisecond precision, the precision the API reports.
 pub fn now() -> DateTime<Utc> {
@@ -98,38 +180,90 @@ fn ts(t: DateTime<Utc>) -> String {
 }
 
 impl Store {
+    /// Opens (creating if needed) and migrates the database.
+    pub async fn open(db: &Database) -> Result<Store, StoreError> {
+        match db {
+            Database::Sqlite(path) => Self::open_sqlite(path).await,
+            Database::Postgres(url) => Self::open_postgres(url).await,
+        }
+    }
+
     /// Opens (creating if needed) and migrates the SQLite database at `path`.
     pub async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Refused(format!("cannot create {}: {e}", dir.display()))
             })?;
         }
-        let opts = SqliteConnectOptions::new()
-            .filename(path)
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            // FULL: a write answered 2xx is on disk, even through kill -9 or power loss.
-            .synchronous(SqliteSynchronous::Full)
-            .busy_timeout(Duration::from_secs(10))
-            .foreign_keys(true);
-        let writer = SqlitePoolOptions::new()
+        let writer = AnyPoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone())
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    // WAL lets readers work during a write; FULL makes a commit durable
+                    // before the 2xx, through kill -9 or power loss.
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .connect(&sqlite_url(path, "rwc")?)
             .await?;
-        let reader = SqlitePoolOptions::new()
+        let reader = AnyPoolOptions::new()
             .max_connections(8)
-            .connect_with(opts.read_only(true))
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    conn.execute("PRAGMA busy_timeout = 10000; PRAGMA query_only = ON;")
+                        .await?;
+                    Ok(())
+                })
+            })
+            .connect(&sqlite_url(path, "ro")?)
             .await?;
         let store = Store {
+            backend: Backend::Sqlite,
+            pg_url: None,
             writer,
             reader,
             cadence: Cadence::default(),
             committed: Arc::new(Notify::new()),
         };
-        store.migrate().await?;
+        store.migrate(SQLITE_MIGRATIONS).await?;
         Ok(store)
+    }
+
+    /// Connects to and migrates a PostgreSQL database. Several servers may share it.
+    pub async fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        sqlx::any::install_default_drivers();
+        // A short acquire timeout: an unreachable database is reported in seconds, and a
+        // saturated pool answers 503 (with Retry-After) rather than hanging the client.
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(5))
+            .connect(url)
+            .await?;
+        let store = Store {
+            backend: Backend::Postgres,
+            pg_url: Some(url.into()),
+            writer: pool.clone(),
+            reader: pool,
+            cadence: Cadence::default(),
+            committed: Arc::new(Notify::new()),
+        };
+        store.migrate(POSTGRES_MIGRATIONS).await?;
+        Ok(store)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The PostgreSQL URL, for the listener that hears other replicas' commits.
+    pub fn postgres_url(&self) -> Option<&str> {
+        self.pg_url.as_deref()
     }
 
     /// Uses a different update cadence for new incidents and updates.
@@ -142,16 +276,17 @@ impl Store {
         &self.cadence
     }
 
-    async fn migrate(&self) -> Result<(), StoreError> {
-        let mut conn = self.writer.acquire().await?;
+    async fn migrate(&self, migrations: &[(i64, &str)]) -> Result<(), StoreError> {
+        // Replicas starting together: the write lock makes one migrate while others wait.
+        let mut tx = self.begin().await?;
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
         )
-        .execute(&mut *conn)
+        .execute(&mut *tx)
         .await?;
-        drop(conn);
-        for (version, sql) in MIGRATIONS {
-            let mut tx = self.writer.begin().await?;
+        tx.commit().await?;
+        for (version, sql) in migrations {
+            let mut tx = self.begin().await?;
             let applied: Option<i64> =
                 sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                     .bind(version)
@@ -175,9 +310,17 @@ impl Store {
         self.committed.clone()
     }
 
-    /// Starts a write transaction (writes are serialized on the one writer connection).
+    /// Starts a write transaction. Writes are serialized: on SQLite by the one writer
+    /// connection, on PostgreSQL by a lock held until commit, across all replicas.
     async fn begin(&self) -> Result<Tx, StoreError> {
-        Ok(self.writer.begin().await?)
+        let mut tx = self.writer.begin().await?;
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(WRITE_LOCK)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(tx)
     }
 
     /// With an idempotency key seen before: the stored answer when the request is the same,
@@ -230,7 +373,14 @@ impl Store {
         Ok(Created::New(value))
     }
 
-    async fn commit(&self, tx: Tx) -> Result<(), StoreError> {
+    async fn commit(&self, mut tx: Tx) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            // Delivered at commit, to every replica listening (this one included).
+            sqlx::query("SELECT pg_notify($1, '')")
+                .bind(EVENTS_CHANNEL)
+                .execute(&mut *tx)
+                .await?;
+        }
         tx.commit().await?;
         self.committed.notify_one();
         Ok(())
@@ -250,6 +400,29 @@ impl Store {
             .await?;
         sqlx::query("DELETE FROM events WHERE at < $1 AND seq < (SELECT MAX(seq) FROM events)")
             .bind(ts(events_older_than))
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// An online, consistent copy of a SQLite database (`VACUUM INTO`), safe while the
+    /// server runs. PostgreSQL has its own tools.
+    pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
+        if self.backend == Backend::Postgres {
+            return Err(StoreError::Refused(
+                "for PostgreSQL use pg_dump (see the README's Operations section)".into(),
+            ));
+        }
+        if to.exists() {
+            return Err(StoreError::Refused(format!(
+                "{} already exists",
+                to.display()
+            )));
+        }
+        let target = std::path::absolute(to)
+            .map_err(|e| StoreError::Refused(format!("bad path {}: {e}", to.display())))?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(target.to_string_lossy().into_owned())
             .execute(&self.writer)
             .await?;
         Ok(())
