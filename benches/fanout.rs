@@ -27,18 +27,34 @@ struct Args {
 }
 
 fn parse_args() -> Args {
-    let mut a = Args { backend: "sqlite".into(), replicas: 1, subscribers: 200, rate: 50, seconds: 60, throughput_seconds: 10 };
-    let argv: Vec<String> = std::env::args().skip(1).filter(|s| s != "--bench").collect();
+    let mut a = Args {
+        backend: "sqlite".into(),
+        replicas: 1,
+        subscribers: 200,
+        rate: 50,
+        seconds: 60,
+        throughput_seconds: 10,
+    };
+    let argv: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|s| s != "--bench")
+        .collect();
     let mut it = argv.iter();
     while let Some(flag) = it.next() {
-        let mut val = || it.next().unwrap_or_else(|| panic!("{flag} needs a value")).clone();
+        let mut val = || {
+            it.next()
+                .unwrap_or_else(|| panic!("{flag} needs a value"))
+                .clone()
+        };
         match flag.as_str() {
             "--backend" => a.backend = val(),
             "--replicas" => a.replicas = val().parse().expect("--replicas N"),
             "--subscribers" => a.subscribers = val().parse().expect("--subscribers N"),
             "--rate" => a.rate = val().parse().expect("--rate W (writes per second)"),
             "--seconds" => a.seconds = val().parse().expect("--seconds T"),
-            "--throughput-seconds" => a.throughput_seconds = val().parse().expect("--throughput-seconds T"),
+            "--throughput-seconds" => {
+                a.throughput_seconds = val().parse().expect("--throughput-seconds T")
+            }
             other => panic!("unknown argument {other}"),
         }
     }
@@ -46,7 +62,10 @@ fn parse_args() -> Args {
 }
 
 fn now_micros() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_micros() as u64
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_micros() as u64
 }
 
 async fn start_servers(a: &Args) -> (Vec<RunningServer>, String, tempfile::TempDir) {
@@ -56,14 +75,29 @@ async fn start_servers(a: &Args) -> (Vec<RunningServer>, String, tempfile::TempD
             assert_eq!(a.replicas, 1, "SQLite serves one replica");
             Database::Sqlite(dir.path().join("bench.db"))
         }
-        "postgres" => Database::Postgres(pg::fresh_database().await.expect("PostgreSQL (initdb) is needed for --backend postgres")),
+        "postgres" => Database::Postgres(
+            pg::fresh_database()
+                .await
+                .expect("PostgreSQL (initdb) is needed for --backend postgres"),
+        ),
         other => panic!("unknown backend {other}"),
     };
     let mut servers = Vec::new();
     for _ in 0..a.replicas {
-        servers.push(server::start(ServerConfig::new(db.clone(), "127.0.0.1:0".parse().unwrap())).await.unwrap());
+        servers.push(
+            server::start(ServerConfig::new(
+                db.clone(),
+                "127.0.0.1:0".parse().unwrap(),
+            ))
+            .await
+            .unwrap(),
+        );
     }
-    let token = servers[0].store.create_token("bench", Role::Commander).await.unwrap();
+    let token = servers[0]
+        .store
+        .create_token("bench", Role::Commander)
+        .await
+        .unwrap();
     (servers, token, dir)
 }
 
@@ -79,7 +113,12 @@ async fn throughput(bases: &[String], token: &str, seconds: u64) -> f64 {
     let stop = Instant::now() + Duration::from_secs(seconds);
     let mut tasks = Vec::new();
     for w in 0..16 {
-        let (http, base, token, done) = (http.clone(), bases[w % bases.len()].clone(), token.to_string(), done.clone());
+        let (http, base, token, done) = (
+            http.clone(),
+            bases[w % bases.len()].clone(),
+            token.to_string(),
+            done.clone(),
+        );
         tasks.push(tokio::spawn(async move {
             let mut i = 0;
             while Instant::now() < stop {
@@ -103,7 +142,15 @@ struct SubResult {
 
 /// Reads the stream until `expected` events arrived (or `deadline`), checking the ids run
 /// on without gaps or repeats.
-async fn subscribe(http: reqwest::Client, base: String, token: String, start_after: i64, expected: Arc<AtomicU64>, ready: Arc<AtomicU64>, finished: Arc<AtomicBool>) -> SubResult {
+async fn subscribe(
+    http: reqwest::Client,
+    base: String,
+    token: String,
+    start_after: i64,
+    expected: Arc<AtomicU64>,
+    ready: Arc<AtomicU64>,
+    finished: Arc<AtomicBool>,
+) -> SubResult {
     let mut resp = http
         .get(format!("{base}/events"))
         .bearer_auth(&token)
@@ -114,7 +161,10 @@ async fn subscribe(http: reqwest::Client, base: String, token: String, start_aft
     ready.fetch_add(1, Ordering::Relaxed);
     let mut buf = String::new();
     let mut last = start_after;
-    let mut res = SubResult { latencies: Vec::new(), in_order: true };
+    let mut res = SubResult {
+        latencies: Vec::new(),
+        in_order: true,
+    };
     loop {
         let want = expected.load(Ordering::Relaxed);
         if finished.load(Ordering::Relaxed) && res.latencies.len() as u64 >= want {
@@ -136,7 +186,9 @@ async fn subscribe(http: reqwest::Client, base: String, token: String, start_aft
                     data = Some(v.to_string());
                 }
             }
-            let (Some(id), Some(data)) = (id, data) else { continue };
+            let (Some(id), Some(data)) = (id, data) else {
+                continue;
+            };
             let at = now_micros();
             res.in_order &= id == last + 1;
             last = id;
@@ -161,12 +213,23 @@ async fn main() {
     sitrep::client::install_crypto_provider();
     let a = parse_args();
     let (servers, token, _dir) = start_servers(&a).await;
-    let bases: Vec<String> = servers.iter().map(|s| format!("http://{}/api/v1", s.addr)).collect();
+    let bases: Vec<String> = servers
+        .iter()
+        .map(|s| format!("http://{}/api/v1", s.addr))
+        .collect();
 
     let writes_per_sec = throughput(&bases, &token, a.throughput_seconds).await;
-    let start_after = servers[0].store.event_bounds().await.unwrap().map_or(0, |(_, max)| max);
+    let start_after = servers[0]
+        .store
+        .event_bounds()
+        .await
+        .unwrap()
+        .map_or(0, |(_, max)| max);
 
-    let http = reqwest::Client::builder().pool_max_idle_per_host(a.subscribers + 32).build().unwrap();
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(a.subscribers + 32)
+        .build()
+        .unwrap();
     let expected = Arc::new(AtomicU64::new(u64::MAX));
     let ready = Arc::new(AtomicU64::new(0));
     let finished = Arc::new(AtomicBool::new(false));
@@ -192,8 +255,14 @@ async fn main() {
     let mut writes = Vec::new();
     for i in 0..total {
         tick.tick().await;
-        let (http, base, token) = (http.clone(), bases[i as usize % bases.len()].clone(), token.clone());
-        writes.push(tokio::spawn(async move { post(&http, &base, &token, i).await }));
+        let (http, base, token) = (
+            http.clone(),
+            bases[i as usize % bases.len()].clone(),
+            token.clone(),
+        );
+        writes.push(tokio::spawn(
+            async move { post(&http, &base, &token, i).await },
+        ));
     }
     let mut ok = 0u64;
     for w in writes {
@@ -206,7 +275,10 @@ async fn main() {
     let mut complete = 0;
     let mut ordered = 0;
     for s in subs {
-        let r = tokio::time::timeout(Duration::from_secs(60), s).await.expect("subscribers finish").unwrap();
+        let r = tokio::time::timeout(Duration::from_secs(60), s)
+            .await
+            .expect("subscribers finish")
+            .unwrap();
         complete += usize::from(r.latencies.len() as u64 == ok);
         ordered += usize::from(r.in_order);
         all.extend(r.latencies);

@@ -186,10 +186,22 @@ async fn backup_copies_a_live_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
     let db = db.to_str().unwrap();
-    let token = String::from_utf8(sitrep(&["token", "create", "--role", "commander", "--name", "ic", "--db", db]).stdout)
-        .unwrap()
-        .trim()
-        .to_string();
+    let token = String::from_utf8(
+        sitrep(&[
+            "token",
+            "create",
+            "--role",
+            "commander",
+            "--name",
+            "ic",
+            "--db",
+            db,
+        ])
+        .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
     let port = free_port();
     let mut server = spawn_server(db, port);
     wait_healthy(port).await;
@@ -205,7 +217,11 @@ async fn backup_copies_a_live_database() {
     // While the server runs.
     let copy = dir.path().join("copy.db");
     let out = sitrep(&["backup", copy.to_str().unwrap(), "--db", db]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let again = sitrep(&["backup", copy.to_str().unwrap(), "--db", db]);
     assert!(!again.status.success(), "never overwrites an existing file");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
@@ -238,7 +254,10 @@ fn database_flag_takes_only_postgres_urls_and_never_prints_the_password() {
     // An unreachable server: the error names the host but not the password.
     let out = Command::new(BIN)
         .args(["token", "list"])
-        .env("SITREP_DATABASE_URL", "postgres://ops:hunter2@127.0.0.1:1/sitrep")
+        .env(
+            "SITREP_DATABASE_URL",
+            "postgres://ops:hunter2@127.0.0.1:1/sitrep",
+        )
         .output()
         .unwrap();
     assert!(!out.status.success());

@@ -13,11 +13,23 @@ async fn the_demo_opens_on_a_realistic_board_and_keeps_moving() {
     assert!(incidents.len() >= 12, "{}", incidents.len());
     let phases: HashSet<Phase> = incidents.iter().map(|i| i.phase).collect();
     assert_eq!(phases.len(), Phase::ALL.len(), "every phase has incidents");
-    assert!(incidents.iter().any(|i| i.deployment == Deployment::SelfHosted));
+    assert!(
+        incidents
+            .iter()
+            .any(|i| i.deployment == Deployment::SelfHosted)
+    );
     let now = chrono::Utc::now();
     // Back-dated: the board shows incidents that started well before the demo.
-    assert!(incidents.iter().any(|i| now - i.created_at > chrono::Duration::days(1)));
-    assert!(incidents.iter().any(|i| (now - i.created_at).num_minutes() >= 40));
+    assert!(
+        incidents
+            .iter()
+            .any(|i| now - i.created_at > chrono::Duration::days(1))
+    );
+    assert!(
+        incidents
+            .iter()
+            .any(|i| (now - i.created_at).num_minutes() >= 40)
+    );
     // A customer update is due within a couple of minutes and nobody will post it.
     assert!(incidents.iter().any(|i| {
         i.customer_impact
@@ -26,7 +38,10 @@ async fn the_demo_opens_on_a_realistic_board_and_keeps_moving() {
                 .is_some_and(|d| d > now && d - now < chrono::Duration::minutes(3))
     }));
     let actions = api.open_actions().await.unwrap();
-    assert!(actions.iter().any(|a| a.overdue), "an overdue corrective action");
+    assert!(
+        actions.iter().any(|a| a.overdue),
+        "an overdue corrective action"
+    );
     let with_exception = incidents.iter().find(|i| i.title.contains("TLS")).unwrap();
     assert_eq!(api.exceptions(&with_exception.id).await.unwrap().len(), 1);
     let timeline = api.timeline(&incidents.last().unwrap().id).await.unwrap();

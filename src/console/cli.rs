@@ -247,3 +247,80 @@ pub async fn launch(
     live.abort();
     result
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::config::Profile;
+
+    fn args(api: Option<&str>, token_file: Option<&Path>, profile: Option<&str>) -> ConsoleArgs {
+        ConsoleArgs {
+            api: api.map(str::to_string),
+            token_file: token_file.map(Path::to_path_buf),
+            profile: profile.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn no_server_configured_means_the_embedded_default() {
+        let t = resolve(
+            &args(None, None, None),
+            &Config::default(),
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert!(matches!(t, Target::Embedded));
+        let dir = tempfile::tempdir().unwrap();
+        let err = resolve(
+            &args(None, Some(&dir.path().join("t")), None),
+            &Config::default(),
+            Path::new("c.toml"),
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("--api"), "{err}");
+    }
+
+    #[test]
+    fn a_profile_supplies_the_url_token_file_and_read_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let tf = dir.path().join("prod.token");
+        Token::new("sekrit").write_private(&tf).unwrap();
+        let mut config = Config::default();
+        config.profiles.insert(
+            "prod".into(),
+            Profile {
+                api: "https://sitrep.example.com".into(),
+                token_file: Some(tf),
+                read_only: true,
+            },
+        );
+        match resolve(
+            &args(None, None, Some("prod")),
+            &config,
+            Path::new("c.toml"),
+        )
+        .unwrap()
+        {
+            Target::Remote {
+                url,
+                token,
+                read_only,
+            } => {
+                assert_eq!(url, "https://sitrep.example.com");
+                assert_eq!(token.expose(), "sekrit");
+                assert!(read_only);
+            }
+            Target::Embedded => panic!("expected remote"),
+        }
+        let err = resolve(
+            &args(None, None, Some("staging")),
+            &config,
+            Path::new("c.toml"),
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("profiles: prod"), "{err}");
+    }
+}

@@ -12,7 +12,12 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     let today = state.now.date_naive();
     let overdue = rows.iter().filter(|a| a.due_date < today).count();
     let title = format!(
-        "Open corrective actions: {}   overdue: {}",
+        "Open corrective actions{}: {}   overdue: {}",
+        if state.filter.is_empty() {
+            ""
+        } else {
+            " matching the filter"
+        },
         rows.len(),
         overdue
     );

@@ -116,16 +116,17 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
     let body = Rect::new(x0, y, w, area.bottom().saturating_sub(y));
     match d.tab {
         Tab::Timeline => lines(state, &d.timeline, d.scroll, body, buf, |e| {
-            let what = match (&e.field, &e.old, &e.new) {
-                (Some(f), Some(o), Some(n)) => format!("{f}: {} → {n}", or_dash(o)),
+            // A note says it best ("customer update UPD-7: …"); otherwise the change.
+            let what = match (&e.note, &e.field, &e.old, &e.new) {
+                (Some(n), ..) => n.clone(),
+                (None, Some(f), Some(o), Some(n)) => {
+                    format!("{}: {} → {}", f.replace('_', " "), when(o), when(n))
+                }
                 _ => e.kind.replace('_', " "),
             };
             let mut s = format!("{}  {:<12} {what}", hms(e.at), e.actor);
             if let Some(r) = &e.reason {
                 s.push_str(&format!("  (reason: {r})"));
-            }
-            if let Some(n) = &e.note {
-                s.push_str(&format!("  {n}"));
             }
             vec![s]
         }),
@@ -172,6 +173,14 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
                 ),
             ]
         }),
+    }
+}
+
+/// Timestamps in timeline values read as clock times; anything else as it is.
+fn when(v: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(v) {
+        Ok(t) => format!("{} UTC", hms(t.with_timezone(&chrono::Utc))),
+        Err(_) => or_dash(v).to_string(),
     }
 }
 
