@@ -203,7 +203,11 @@ impl Keymap {
     /// action's keys in that mode.
     pub fn merge(&mut self, text: &str) -> Result<()> {
         let file: KeymapFile = toml::from_str(text).context("parsing keymap")?;
-        self.apply(file)
+        // All or nothing: a bad user keymap leaves the working one untouched.
+        let mut next = self.clone();
+        next.apply(file)?;
+        *self = next;
+        Ok(())
     }
 
     fn apply(&mut self, file: KeymapFile) -> Result<()> {
@@ -293,6 +297,10 @@ mod tests {
         assert_eq!(km.action(Mode::Board, j), None);
         let err = km.merge("[board]\nopen = [\"n\"]\n").unwrap_err();
         assert!(err.to_string().contains("bound to both"), "{err}");
+        // The refused keymap changed nothing.
+        assert_eq!(km.action(Mode::Board, n), Some(Action::MoveDown));
+        let enter = key(KeyCode::Enter, KeyModifiers::NONE);
+        assert_eq!(km.action(Mode::Board, enter), Some(Action::Open));
         assert!(Keymap::from_toml("[board]\nfly = [\"x\"]\n").is_err());
     }
 }

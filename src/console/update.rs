@@ -25,6 +25,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             let Some(key) = Key::from_event(&ev) else {
                 return vec![];
             };
+            dismiss_message(state);
             let mode = state.mode();
             if let Some(action) = state.keymap.action(mode, key) {
                 return act(state, action);
@@ -65,7 +66,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::LoadFailed(error) => {
             state.loading = false;
-            state.error(format!("could not load incidents: {error}"));
+            state.error(format!("{LOAD_FAILED}: {error}"));
             vec![]
         }
         Msg::DetailLoaded { id, part } => {
@@ -106,6 +107,7 @@ fn load_all(state: &mut State) -> Vec<Effect> {
 fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
     match live {
         LiveMsg::Connected { resync } => {
+            clear_stream_error(state);
             state.conn = Conn::Live;
             state.as_of = Some(state.now);
             state.dirty = true;
@@ -118,13 +120,19 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             // A heartbeat changes nothing visible unless it ends a reconnect.
             state.as_of = Some(state.now);
             if state.conn != Conn::Live {
+                clear_stream_error(state);
                 state.conn = Conn::Live;
                 state.dirty = true;
             }
             vec![]
         }
         LiveMsg::Reset => load_all(state),
-        LiveMsg::Disconnected { error, .. } => {
+        LiveMsg::Disconnected { error, retry_in } => {
+            // Say why, not only that: a revoked token and a down server need different fixes.
+            state.error(format!(
+                "{STREAM_LOST}: {error}; retrying in {}s",
+                retry_in.as_secs_f32().ceil()
+            ));
             state.conn = match &state.conn {
                 Conn::Reconnecting { since, .. } => Conn::Reconnecting {
                     since: *since,
@@ -146,6 +154,26 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             state.as_of = Some(state.now);
             apply_event(state, event)
         }
+    }
+}
+
+const STREAM_LOST: &str = "live updates lost";
+
+const LOAD_FAILED: &str = "could not load incidents";
+
+/// A key press dismisses passing messages; the state of the connection and of the last load
+/// stay until they change.
+fn dismiss_message(state: &mut State) {
+    let sticky = matches!(&state.message, Some((_, m)) if m.starts_with(STREAM_LOST) || m.starts_with(LOAD_FAILED));
+    if state.message.is_some() && !sticky {
+        state.message = None;
+        state.dirty = true;
+    }
+}
+
+fn clear_stream_error(state: &mut State) {
+    if matches!(&state.message, Some((_, m)) if m.starts_with(STREAM_LOST)) {
+        state.message = None;
     }
 }
 

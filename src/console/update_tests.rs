@@ -133,8 +133,17 @@ fn disconnects_show_reconnecting_and_keep_the_first_time() {
         }
         other => panic!("{other:?}"),
     }
+    assert!(
+        matches!(&s.message, Some((Level::Error, m)) if m.contains("refused again") && m.contains("retrying in 1s")),
+        "{:?}",
+        s.message
+    );
     update(&mut s, Msg::Live(LiveMsg::Alive));
     assert_eq!(s.conn, Conn::Live);
+    assert!(
+        s.message.is_none(),
+        "the reason goes once the stream is back"
+    );
 }
 
 #[test]
@@ -324,4 +333,23 @@ fn quit_action_and_unbound_keys() {
     assert!(!s.dirty, "an unbound key redraws nothing");
     update(&mut s, Msg::Action(Action::Quit));
     assert!(s.quit);
+}
+
+#[test]
+fn a_key_dismisses_a_passing_message_but_not_a_lost_stream() {
+    let mut s = testdata::state();
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('s'));
+    assert!(s.message.is_some());
+    key(&mut s, KeyCode::Char('j'));
+    assert!(s.message.is_none());
+    update(
+        &mut s,
+        Msg::Live(LiveMsg::Disconnected {
+            error: "HTTP 401 Unauthorized".into(),
+            retry_in: std::time::Duration::from_secs(4),
+        }),
+    );
+    key(&mut s, KeyCode::Char('j'));
+    assert!(matches!(&s.message, Some((_, m)) if m.contains("401")));
 }
