@@ -57,9 +57,19 @@ where
         Duration::from_secs(1),
     );
     tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut last_draw: Option<Instant> = None;
     loop {
+        // Draw when something changed, but not more often than FRAME: a flood of events
+        // becomes a few frames, not thousands.
+        let mut pending = None;
         if state.dirty {
-            draw(terminal, state)?;
+            match last_draw {
+                Some(t) if t.elapsed() < FRAME && !state.quit => pending = Some(t + FRAME),
+                _ => {
+                    draw(terminal, state)?;
+                    last_draw = Some(Instant::now());
+                }
+            }
         }
         if state.quit {
             return Ok(());
@@ -74,6 +84,7 @@ where
                 None => return Ok(()),
             },
             _ = tick.tick(), if ticking => Msg::Tick(chrono::Utc::now()),
+            _ = tokio::time::sleep_until(pending.unwrap_or_else(Instant::now)), if pending.is_some() => continue,
         };
         for e in update(state, msg) {
             effects(e);
@@ -88,6 +99,9 @@ where
         }
     }
 }
+
+/// The shortest time between two frames (about 60 per second).
+const FRAME: Duration = Duration::from_millis(16);
 
 fn draw<B>(terminal: &mut Terminal<B>, state: &mut State) -> Result<()>
 where

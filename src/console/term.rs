@@ -17,6 +17,14 @@ static MOUSE: AtomicBool = AtomicBool::new(false);
 
 pub fn enter(mouse: bool) -> anyhow::Result<Term> {
     install_panic_hook();
+    let term = setup(mouse);
+    if term.is_err() {
+        restore();
+    }
+    term
+}
+
+fn setup(mouse: bool) -> anyhow::Result<Term> {
     terminal::enable_raw_mode()?;
     let mut out = stdout();
     // Clear with a plain escape: ratatui's clear() asks the terminal for the cursor
@@ -47,8 +55,12 @@ pub fn restore() {
 fn install_panic_hook() {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        // Restore first, or the panic message lands on the alternate screen and vanishes.
-        restore();
+        // The UI (update and render) runs on the main thread: a panic there ends the
+        // console, so restore first, or the message lands on the alternate screen and
+        // vanishes. A panic in a background task is caught by tokio and the UI goes on.
+        if std::thread::current().name() == Some("main") {
+            restore();
+        }
         previous(info);
     }));
 }
