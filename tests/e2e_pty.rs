@@ -235,3 +235,39 @@ fn a_remote_server_without_a_token_is_a_clear_error() {
         "{err}"
     );
 }
+
+#[test]
+fn the_embedded_default_keeps_one_private_token_and_sigterm_restores_the_terminal() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let token_path = home.join("data/sitrep/local-token");
+    let mut first_token = None;
+    for run in 0..2 {
+        let mut console = spawn(home, &[]);
+        console.screen.wait_for("LIVE", Duration::from_secs(20));
+        assert!(console.screen.contents().contains("local"));
+        let meta = std::fs::metadata(&token_path).expect("local token file");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let token = std::fs::read_to_string(&token_path).unwrap();
+        match &first_token {
+            None => first_token = Some(token),
+            Some(t) => assert_eq!(t, &token, "created once, reused on the next start"),
+        }
+        if run == 0 {
+            console.keys("q");
+        } else {
+            let pid = console.child.process_id().unwrap();
+            let killed = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .unwrap();
+            assert!(killed.success());
+        }
+        console.wait_exit(Duration::from_secs(10));
+        let alt = console.screen.parser.lock().unwrap().screen().alternate_screen();
+        assert!(!alt, "terminal restored after run {run}");
+    }
+    assert!(home.join("data/sitrep/sitrep.db").exists());
+    assert!(home.join("data/sitrep/console.log").exists(), "logs go to a file");
+}
