@@ -265,9 +265,18 @@ fn the_embedded_default_keeps_one_private_token_and_sigterm_restores_the_termina
             assert!(killed.success());
         }
         console.wait_exit(Duration::from_secs(10));
-        let alt = console.screen.parser.lock().unwrap().screen().alternate_screen();
+        let alt = console
+            .screen
+            .parser
+            .lock()
+            .unwrap()
+            .screen()
+            .alternate_screen();
         assert!(!alt, "terminal restored after run {run}");
     }
     assert!(home.join("data/sitrep/sitrep.db").exists());
-    assert!(home.join("data/sitrep/console.log").exists(), "logs go to a file");
+    assert!(
+        home.join("data/sitrep/console.log").exists(),
+        "logs go to a file"
+    );
 }
