@@ -160,13 +160,19 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
     );
     let started = age(state.now, inc.created_at);
     let aw = width(&started) as u16;
-    if nx + 1 + aw <= x + w {
-        put(buf, x + w - aw, y, &started, aw, t.dim.patch(sel));
-    }
-    // Rows 2-3: the title, wrapped.
-    let (l1, l2) = wrap2(&inc.title, w as usize);
+    // Rows 2-3: the title, wrapped. On a narrow card the age moves to the end of row 3.
+    let age_row = if nx + 1 + aw <= x + w { y } else { y + 2 };
+    let last_w = if age_row == y {
+        w
+    } else {
+        w.saturating_sub(aw + 1)
+    };
+    let (l1, l2) = wrap2(&inc.title, w as usize, last_w as usize);
     put(buf, x, y + 1, &l1, w, sel);
-    put(buf, x, y + 2, &l2, w, sel);
+    put(buf, x, y + 2, &l2, last_w, sel);
+    if aw <= w {
+        put(buf, x + w - aw, age_row, &started, aw, t.dim.patch(sel));
+    }
     // Row 4: the countdown first (it must never be cut), then who leads in what is left.
     let mut right = x + w;
     if let Some(d) = due(inc) {
@@ -195,8 +201,9 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
     };
 }
 
-/// Greedy word wrap into two lines; the second ends in `…` if text remains.
-fn wrap2(text: &str, w: usize) -> (String, String) {
+/// Greedy word wrap into a line of `w` and one of `w2` columns; the second ends in `…` if
+/// text remains.
+fn wrap2(text: &str, w: usize, w2: usize) -> (String, String) {
     if width(text) <= w {
         return (text.to_string(), String::new());
     }
@@ -222,7 +229,7 @@ fn wrap2(text: &str, w: usize) -> (String, String) {
             .take(cut.chars().count().saturating_sub(1))
             .collect();
         let rest = text[head.len()..].to_string();
-        return (head, super::fmt::truncate(&rest, w));
+        return (head, super::fmt::truncate(&rest, w2));
     }
-    (first, super::fmt::truncate(rest, w))
+    (first, super::fmt::truncate(rest, w2))
 }
