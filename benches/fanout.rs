@@ -209,6 +209,8 @@ fn pct(sorted: &[u64], p: f64) -> f64 {
 
 #[tokio::main]
 async fn main() {
+    // reqwest is built with rustls on ring (no default provider): install it.
+    sitrep::client::install_crypto_provider();
     let a = parse_args();
     let (servers, token, _dir) = start_servers(&a).await;
     let bases: Vec<String> = servers

@@ -1,4 +1,8 @@
 //! sitrep: a terminal incident console and the incident API it talks to.
+pub mod client;
+pub mod console;
+pub mod demo;
 pub mod domain;
 pub mod paths;
+pub mod sanitize;
 pub mod server;

@@ -11,6 +11,9 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    // --- console flags (global; owned by src/console/cli.rs) ---
+    #[command(flatten)]
+    console: sitrep::console::ConsoleArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -33,6 +36,8 @@ enum Command {
     },
     /// Print the OpenAPI document of the incident API.
     Openapi,
+    /// Open the console on a throwaway demo database with a simulated, living board.
+    Demo,
     /// Copy a SQLite database to PATH while the server runs (for PostgreSQL use pg_dump).
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -163,11 +168,9 @@ async fn run(cli: Cli) -> Result<()> {
             println!("{}", server::openapi::document());
             Ok(())
         }
-        None => {
-            use clap::CommandFactory;
-            Cli::command().print_help()?;
-            Ok(())
-        }
+        // --- console (owned by src/console and src/demo) ---
+        Some(Command::Demo) => sitrep::demo::run(cli.console).await,
+        None => sitrep::console::run_console(cli.console).await,
     }
 }
 

@@ -37,6 +37,8 @@ fn spawn_server(db: &str, port: u16) -> Child {
 }
 
 async fn wait_healthy(port: u16) {
+    // reqwest is built with rustls on ring (no default provider): install it.
+    sitrep::client::install_crypto_provider();
     let deadline = Instant::now() + Duration::from_secs(10);
     loop {
         if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/api/v1/health")).await

@@ -88,6 +88,8 @@ impl TestServer {
         tweak: impl FnOnce(&mut ServerConfig),
         tokens: Option<(String, String, String)>,
     ) -> TestServer {
+        // reqwest is built with rustls on ring (no default provider): install it.
+        sitrep::client::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
         let db = match db {
             Database::Sqlite(p) => Database::Sqlite(dir.path().join(p)),

@@ -12,7 +12,10 @@ pub use children::ActionQuery;
 pub use incidents::IncidentQuery;
 mod incidents;
 mod log;
+mod seed;
 mod tokens;
+
+pub use seed::SeedOp;
 
 pub use log::EventRecord;
 pub use tokens::{Principal, TokenInfo, hash_token};

@@ -1,0 +1,326 @@
+//! Starting the console: which server (embedded, remote, demo), which token, then the
+//! terminal. The console always talks HTTP, even to the embedded server, so the default
+//! path is the remote path.
+use super::action::Msg;
+use super::app::{RunOptions, run};
+use super::config::Config;
+use super::effects::EffectRunner;
+use super::keymap::Keymap;
+use super::state::State;
+use super::term;
+use super::theme::Theme;
+use crate::client::{ApiClient, ApiError, Token, install_crypto_provider, subscribe};
+use crate::domain::Role;
+use crate::paths;
+use crate::server::{self, ServerConfig};
+use anyhow::{Context, Result, bail};
+use std::path::{Path, PathBuf};
+
+/// The console's flags. Global, so `sitrep --api URL` and `sitrep demo --mouse` both work.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConsoleArgs {
+    /// Incident API to connect to, e.g. https://sitrep.example.com [default: an embedded
+    /// server on the local database].
+    #[arg(long, global = true, env = "SITREP_API_URL", value_name = "URL")]
+    pub api: Option<String>,
+    /// File holding the API token (must be readable by you only, mode 600). The token can
+    /// also come from SITREP_TOKEN; it is never taken as an argument.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub token_file: Option<PathBuf>,
+    /// A named server profile from config.toml in the config directory.
+    #[arg(long, global = true, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Show the board without offering changes.
+    #[arg(long, global = true)]
+    pub read_only: bool,
+    /// Capture the mouse (scroll wheel moves the selection). Off by default so the
+    /// terminal's own selection and copy keep working.
+    #[arg(long, global = true)]
+    pub mouse: bool,
+}
+
+/// Where the console gets its data.
+enum Target {
+    Embedded,
+    Remote {
+        url: String,
+        token: Token,
+        read_only: bool,
+    },
+}
+
+fn resolve(args: &ConsoleArgs, config: &Config, config_path: &Path) -> Result<Target> {
+    let profile = match &args.profile {
+        Some(name) => Some(config.profiles.get(name).with_context(|| {
+            let known: Vec<&str> = config.profiles.keys().map(String::as_str).collect();
+            format!(
+                "no profile {name:?} in {} (profiles: {})",
+                config_path.display(),
+                if known.is_empty() {
+                    "none".into()
+                } else {
+                    known.join(", ")
+                }
+            )
+        })?),
+        None => None,
+    };
+    let url = args.api.clone().or_else(|| profile.map(|p| p.api.clone()));
+    let Some(url) = url else {
+        if args.token_file.is_some() {
+            bail!("--token-file needs a server: pass --api URL or --profile NAME");
+        }
+        return Ok(Target::Embedded);
+    };
+    let env_token = std::env::var("SITREP_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
+    let token = if let Some(path) = &args.token_file {
+        Token::from_file(path)?
+    } else if let Some(t) = env_token {
+        Token::new(t)
+    } else if let Some(path) = profile.and_then(|p| p.token_file.as_ref()) {
+        Token::from_file(path)?
+    } else {
+        bail!(
+            "connecting to {url} needs a token: set SITREP_TOKEN or pass --token-file PATH (a file only you can read)"
+        );
+    };
+    Ok(Target::Remote {
+        url,
+        token,
+        read_only: args.read_only || profile.is_some_and(|p| p.read_only),
+    })
+}
+
+/// Logs go to `console.log` in the data directory: the terminal belongs to the UI.
+pub fn init_file_logging() -> Result<PathBuf> {
+    let path = paths::data_dir()?.join("console.log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+        .with_context(|| format!("opening log file {}", path.display()))?;
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SITREP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+    Ok(path)
+}
+
+/// The built-in keymap with the user's `[keymap]` from config.toml layered over it.
+pub fn load_keymap() -> Result<Keymap> {
+    let path = paths::config_dir()?.join("config.toml");
+    keymap(&Config::load(&path)?)
+}
+
+fn keymap(config: &Config) -> Result<Keymap> {
+    let mut km = Keymap::default_keymap();
+    if let Some(user) = &config.keymap {
+        km.merge(&toml::to_string(user)?)
+            .context("in the [keymap] section of config.toml")?;
+    }
+    Ok(km)
+}
+
+/// `sitrep` with no subcommand.
+pub async fn run_console(args: ConsoleArgs) -> Result<()> {
+    install_crypto_provider();
+    let config_path = paths::config_dir()?.join("config.toml");
+    let config = Config::load(&config_path)?;
+    let keymap = keymap(&config)?;
+    let target = resolve(&args, &config, &config_path)?;
+    init_file_logging()?;
+    match target {
+        Target::Remote {
+            url,
+            token,
+            read_only,
+        } => {
+            let client = ApiClient::new(&url, token)?;
+            refuse_bad_token(&client).await?;
+            let label = client.base().to_string();
+            launch(client, label, read_only, args.mouse, keymap).await
+        }
+        Target::Embedded => {
+            let db = paths::default_db()?;
+            let running = server::start(ServerConfig::sqlite(&db, "127.0.0.1:0".parse()?))
+                .await
+                .context("starting the embedded server")?;
+            tracing::info!(addr = %running.addr, db = %db.display(), "embedded server started");
+            let token_path = paths::data_dir()?.join("local-token");
+            let result = async {
+                let client = local_client(&running, &token_path).await?;
+                launch(client, "local".into(), args.read_only, args.mouse, keymap).await
+            }
+            .await;
+            running.shutdown().await;
+            result
+        }
+    }
+}
+
+/// A wrong or revoked token is a setup error worth stopping for; an unreachable server is
+/// not (the console starts and shows it is reconnecting).
+async fn refuse_bad_token(client: &ApiClient) -> Result<()> {
+    match client.check().await {
+        Ok(()) => Ok(()),
+        Err(e) => match e.downcast_ref::<ApiError>() {
+            Some(api) if api.status == 401 || api.status == 403 => {
+                Err(e).context(format!("{} refused the token", client.base()))
+            }
+            _ => {
+                tracing::warn!(error = %format!("{e:#}"), "server not reachable at start");
+                Ok(())
+            }
+        },
+    }
+}
+
+/// The embedded server's commander token, created once and kept in a 0600 file. If the
+/// database was replaced and no longer knows the token, a new one is made.
+async fn local_client(running: &server::RunningServer, path: &Path) -> Result<ApiClient> {
+    let base = format!("http://{}", running.addr);
+    if path.exists() {
+        let token = Token::from_file(path)?;
+        let client = ApiClient::new(&base, token)?;
+        match client.check().await {
+            Ok(()) => return Ok(client),
+            Err(e)
+                if e.downcast_ref::<ApiError>()
+                    .is_some_and(|a| a.status == 401) =>
+            {
+                tracing::info!("local token unknown to this database; creating a new one");
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    // The token's name is the actor on the timeline, so use the person's login name.
+    let user = std::env::var("USER")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "local".into());
+    let secret = match running.store.create_token(&user, Role::Commander).await {
+        Ok(t) => t,
+        // The name is taken (an earlier database's token): keep it recognisable.
+        Err(_) => {
+            let name = format!("{user}-{}", chrono::Utc::now().format("%Y%m%d%H%M%S"));
+            running.store.create_token(&name, Role::Commander).await?
+        }
+    };
+    let token = Token::new(secret);
+    token.write_private(path)?;
+    ApiClient::new(&base, token)
+}
+
+/// Runs the terminal UI against `client` until the user quits.
+pub async fn launch(
+    client: ApiClient,
+    label: String,
+    read_only: bool,
+    mouse: bool,
+    keymap: Keymap,
+) -> Result<()> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let live_tx = tx.clone();
+    let live = tokio::spawn(subscribe(client.clone(), move |m| {
+        live_tx.send(Msg::Live(m)).is_ok()
+    }));
+    let runner = EffectRunner::new(client, tx.clone());
+    let mut state = State::new(label, keymap, Theme::from_env(), chrono::Utc::now());
+    state.read_only = read_only;
+    let mut terminal = term::enter(mouse)?;
+    term::spawn_input(tx.clone(), mouse);
+    term::spawn_signals(tx);
+    let result = run(
+        &mut terminal,
+        &mut state,
+        &mut rx,
+        |e| runner.run(e),
+        RunOptions { clock: true },
+    )
+    .await;
+    term::restore();
+    live.abort();
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::config::Profile;
+
+    fn args(api: Option<&str>, token_file: Option<&Path>, profile: Option<&str>) -> ConsoleArgs {
+        ConsoleArgs {
+            api: api.map(str::to_string),
+            token_file: token_file.map(Path::to_path_buf),
+            profile: profile.map(str::to_string),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn no_server_configured_means_the_embedded_default() {
+        let t = resolve(
+            &args(None, None, None),
+            &Config::default(),
+            Path::new("c.toml"),
+        )
+        .unwrap();
+        assert!(matches!(t, Target::Embedded));
+        let dir = tempfile::tempdir().unwrap();
+        let err = resolve(
+            &args(None, Some(&dir.path().join("t")), None),
+            &Config::default(),
+            Path::new("c.toml"),
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("--api"), "{err}");
+    }
+
+    #[test]
+    fn a_profile_supplies_the_url_token_file_and_read_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let tf = dir.path().join("prod.token");
+        Token::new("sekrit").write_private(&tf).unwrap();
+        let mut config = Config::default();
+        config.profiles.insert(
+            "prod".into(),
+            Profile {
+                api: "https://sitrep.example.com".into(),
+                token_file: Some(tf),
+                read_only: true,
+            },
+        );
+        match resolve(
+            &args(None, None, Some("prod")),
+            &config,
+            Path::new("c.toml"),
+        )
+        .unwrap()
+        {
+            Target::Remote {
+                url,
+                token,
+                read_only,
+            } => {
+                assert_eq!(url, "https://sitrep.example.com");
+                assert_eq!(token.expose(), "sekrit");
+                assert!(read_only);
+            }
+            Target::Embedded => panic!("expected remote"),
+        }
+        let err = resolve(
+            &args(None, None, Some("staging")),
+            &config,
+            Path::new("c.toml"),
+        )
+        .err()
+        .unwrap();
+        assert!(err.to_string().contains("profiles: prod"), "{err}");
+    }
+}

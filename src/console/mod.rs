@@ -1,0 +1,24 @@
+//! The terminal console (`sitrep` with no subcommand), in The Elm Architecture:
+//! terminal events, live API events and the clock become [`Msg`]s; [`update`] changes
+//! [`State`] and returns [`Effect`]s that tasks run; views render `&State` when it changed.
+pub mod action;
+pub mod app;
+pub mod cli;
+mod config;
+pub mod effects;
+pub mod filter;
+pub mod index;
+pub mod keymap;
+pub mod state;
+pub mod term;
+#[doc(hidden)]
+pub mod testdata;
+pub mod theme;
+pub mod update;
+pub mod view;
+
+pub use action::{Action, Msg};
+pub use app::{RunOptions, run};
+pub use cli::{ConsoleArgs, run_console};
+pub use state::State;
+pub use update::{Effect, update};

@@ -1,0 +1,463 @@
+//! Everything the console knows. `update` changes it; views only read it.
+use super::filter::Filter;
+use super::index::{Cursor, Incidents, SortedIndex, board_order, by_id};
+use super::keymap::{Keymap, Mode};
+use super::theme::Theme;
+use crate::domain::{
+    CorrectiveAction, Incident, Phase, RiskException, Severity, StatusUpdate, TimelineEntry,
+};
+use chrono::{DateTime, Utc};
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    Board,
+    List,
+    Actions,
+}
+
+/// The live connection, for the header (guarantee G1: never silently stale).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Conn {
+    Connecting,
+    Live,
+    Reconnecting { since: DateTime<Utc>, error: String },
+}
+
+/// After this long without the stream, the header says STALE instead of RECONNECTING.
+pub const STALE_AFTER_SECS: i64 = 15;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loadable<T> {
+    Loading,
+    Ready(T),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tab {
+    Timeline,
+    Updates,
+    Actions,
+    Exceptions,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 4] = [Tab::Timeline, Tab::Updates, Tab::Actions, Tab::Exceptions];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Tab::Timeline => "Timeline",
+            Tab::Updates => "Status updates",
+            Tab::Actions => "Corrective actions",
+            Tab::Exceptions => "Exceptions",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detail {
+    pub id: String,
+    pub tab: Tab,
+    pub updates: Loadable<Vec<StatusUpdate>>,
+    pub actions: Loadable<Vec<CorrectiveAction>>,
+    pub exceptions: Loadable<Vec<RiskException>>,
+    pub timeline: Loadable<Vec<TimelineEntry>>,
+    /// First row shown in the tab's list.
+    pub scroll: usize,
+}
+
+impl Detail {
+    pub fn new(id: &str, tab: Tab) -> Self {
+        Detail {
+            id: id.to_string(),
+            tab,
+            updates: Loadable::Loading,
+            actions: Loadable::Loading,
+            exceptions: Loadable::Loading,
+            timeline: Loadable::Loading,
+            scroll: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    Severity,
+    Phase,
+    Age,
+    Commander,
+    NextUpdate,
+}
+
+impl SortBy {
+    pub const ALL: [SortBy; 5] = [
+        SortBy::Severity,
+        SortBy::Phase,
+        SortBy::Age,
+        SortBy::Commander,
+        SortBy::NextUpdate,
+    ];
+
+    pub fn next(self) -> SortBy {
+        let i = SortBy::ALL.iter().position(|s| *s == self).unwrap_or(0);
+        SortBy::ALL[(i + 1) % SortBy::ALL.len()]
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            SortBy::Severity => "severity",
+            SortBy::Phase => "phase",
+            SortBy::Age => "age",
+            SortBy::Commander => "commander",
+            SortBy::NextUpdate => "next update",
+        }
+    }
+}
+
+/// The list view's order for a sort column; ties fall back to the board's order, then id.
+pub fn list_order(sort: SortBy, reverse: bool) -> impl Fn(&Incident, &Incident) -> Ordering {
+    move |a, b| {
+        let primary = match sort {
+            SortBy::Severity => a.severity.cmp(&b.severity),
+            SortBy::Phase => a.phase.cmp(&b.phase),
+            // Oldest (largest age) first.
+            SortBy::Age => a.created_at.cmp(&b.created_at),
+            // Unassigned first: that is what a commander must fix.
+            SortBy::Commander => a.commander.cmp(&b.commander),
+            // Soonest due first; incidents that owe no update last.
+            SortBy::NextUpdate => match (due(a), due(b)) {
+                (Some(x), Some(y)) => x.cmp(&y),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => Ordering::Equal,
+            },
+        };
+        let primary = if reverse { primary.reverse() } else { primary };
+        primary
+            .then_with(|| board_order(a, b))
+            .then_with(|| by_id(a, b))
+    }
+}
+
+/// When the incident's next customer update is due, if it owes one.
+pub fn due(inc: &Incident) -> Option<DateTime<Utc>> {
+    if inc.customer_impact && inc.phase.is_active() {
+        inc.next_update_due_at
+    } else {
+        None
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputKind {
+    Filter,
+    Command,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    pub kind: InputKind,
+    pub text: String,
+    /// The filter to restore if typing is cancelled.
+    pub before: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Error,
+}
+
+pub struct State {
+    /// Which server, for the header: "embedded", "demo", or the URL.
+    pub backend: String,
+    pub read_only: bool,
+    pub now: DateTime<Utc>,
+    pub conn: Conn,
+    /// When the data was last known to be current (a live event, heartbeat or full load).
+    pub as_of: Option<DateTime<Utc>>,
+    pub loaded: bool,
+    pub loading: bool,
+    pub incidents: Incidents,
+    pub open_actions: HashMap<String, CorrectiveAction>,
+    pub view: View,
+    pub detail: Option<Detail>,
+    pub help: bool,
+    pub help_scroll: usize,
+    pub input: Option<Input>,
+    pub filter: Filter,
+    pub show_closed: bool,
+    pub board_col: usize,
+    pub columns: [SortedIndex; 6],
+    pub column_cursors: [Cursor; 6],
+    pub list: SortedIndex,
+    pub list_cursor: Cursor,
+    pub list_sort: SortBy,
+    pub list_reverse: bool,
+    pub actions_cursor: usize,
+    pub message: Option<(Level, String)>,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub quit: bool,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+    /// Rows per page in the last frame's list, for page up/down.
+    pub page: usize,
+    open_by_severity: [usize; 4],
+    /// (due, id) of every incident that owes a customer update, for the overdue count.
+    due: BTreeSet<(DateTime<Utc>, String)>,
+}
+
+impl State {
+    pub fn new(
+        backend: impl Into<String>,
+        keymap: Keymap,
+        theme: Theme,
+        now: DateTime<Utc>,
+    ) -> Self {
+        State {
+            backend: backend.into(),
+            read_only: false,
+            now,
+            conn: Conn::Connecting,
+            as_of: None,
+            loaded: false,
+            loading: false,
+            incidents: HashMap::new(),
+            open_actions: HashMap::new(),
+            view: View::Board,
+            detail: None,
+            help: false,
+            help_scroll: 0,
+            input: None,
+            filter: Filter::default(),
+            show_closed: false,
+            board_col: 0,
+            columns: Default::default(),
+            column_cursors: Default::default(),
+            list: SortedIndex::default(),
+            list_cursor: Cursor::default(),
+            list_sort: SortBy::Severity,
+            list_reverse: false,
+            actions_cursor: 0,
+            message: None,
+            keymap,
+            theme,
+            quit: false,
+            dirty: true,
+            page: 10,
+            open_by_severity: [0; 4],
+            due: BTreeSet::new(),
+        }
+    }
+
+    /// Which bindings apply right now.
+    pub fn mode(&self) -> Mode {
+        if self.input.is_some() {
+            Mode::Input
+        } else if self.help {
+            Mode::Help
+        } else if self.detail.is_some() {
+            Mode::Detail
+        } else {
+            match self.view {
+                View::Board => Mode::Board,
+                View::List => Mode::List,
+                View::Actions => Mode::Actions,
+            }
+        }
+    }
+
+    /// Phases with a board column: Closed only when asked for.
+    pub fn visible_phases(&self) -> &'static [Phase] {
+        if self.show_closed {
+            Phase::ALL
+        } else {
+            &Phase::ALL[..5]
+        }
+    }
+
+    pub fn open_count(&self, sev: Severity) -> usize {
+        self.open_by_severity[sev as usize]
+    }
+
+    /// Customer-impacting incidents whose next update is past due, at `self.now`.
+    pub fn overdue_updates(&self) -> usize {
+        self.due.range(..(self.now, String::new())).count()
+    }
+
+    fn shown_in_list(&self, inc: &Incident) -> bool {
+        (self.show_closed || inc.phase != Phase::Closed) && self.filter.matches(inc)
+    }
+
+    /// Replaces everything after a full (re-)list. An incident that a live event already
+    /// moved past the listed version keeps the newer version.
+    pub fn set_incidents(&mut self, list: Vec<Incident>) {
+        let mut map: Incidents = HashMap::with_capacity(list.len());
+        for inc in list {
+            map.insert(inc.id.clone(), inc);
+        }
+        for (id, inc) in self.incidents.drain() {
+            if map.get(&id).is_none_or(|m| m.version < inc.version) {
+                map.insert(id, inc);
+            }
+        }
+        self.incidents = map;
+        self.rebuild();
+    }
+
+    /// Recomputes every index; for loads, filter and sort changes.
+    pub fn rebuild(&mut self) {
+        let filter = &self.filter;
+        for (i, phase) in Phase::ALL.iter().enumerate() {
+            self.columns[i] = SortedIndex::build(
+                self.incidents
+                    .values()
+                    .filter(|inc| inc.phase == *phase && filter.matches(inc)),
+                board_order,
+            );
+        }
+        let show_closed = self.show_closed;
+        self.list = SortedIndex::build(
+            self.incidents
+                .values()
+                .filter(|inc| (show_closed || inc.phase != Phase::Closed) && filter.matches(inc)),
+            list_order(self.list_sort, self.list_reverse),
+        );
+        self.open_by_severity = [0; 4];
+        self.due.clear();
+        for inc in self.incidents.values() {
+            if inc.phase != Phase::Closed {
+                self.open_by_severity[inc.severity as usize] += 1;
+            }
+            if let Some(d) = due(inc) {
+                self.due.insert((d, inc.id.clone()));
+            }
+        }
+        self.fix_cursors();
+        self.dirty = true;
+    }
+
+    fn fix_cursors(&mut self) {
+        for (cursor, index) in self.column_cursors.iter_mut().zip(&self.columns) {
+            cursor.fix(index);
+        }
+        self.list_cursor.fix(&self.list);
+    }
+
+    /// Applies one incident's new state. Returns false for a stale or duplicate version
+    /// (a replayed event), which changes nothing.
+    pub fn upsert(&mut self, inc: Incident) -> bool {
+        let list_cmp = list_order(self.list_sort, self.list_reverse);
+        if let Some(old) = self.incidents.get(&inc.id) {
+            if old.version >= inc.version {
+                return false;
+            }
+            let old = old.clone();
+            let col = old.phase as usize;
+            if self.filter.matches(&old) {
+                self.columns[col].remove(&old, &self.incidents, board_order);
+            }
+            if self.shown_in_list(&old) {
+                self.list.remove(&old, &self.incidents, &list_cmp);
+            }
+            if old.phase != Phase::Closed {
+                self.open_by_severity[old.severity as usize] -= 1;
+            }
+            if let Some(d) = due(&old) {
+                self.due.remove(&(d, old.id.clone()));
+            }
+        }
+        let col = inc.phase as usize;
+        let matches = self.filter.matches(&inc);
+        let in_list = self.shown_in_list(&inc);
+        if inc.phase != Phase::Closed {
+            self.open_by_severity[inc.severity as usize] += 1;
+        }
+        if let Some(d) = due(&inc) {
+            self.due.insert((d, inc.id.clone()));
+        }
+        let id = inc.id.clone();
+        self.incidents.insert(id.clone(), inc);
+        let inc = &self.incidents[&id];
+        if matches {
+            self.columns[col].insert(inc, &self.incidents, board_order);
+        }
+        if in_list {
+            self.list.insert(inc, &self.incidents, &list_cmp);
+        }
+        self.fix_cursors();
+        self.dirty = true;
+        true
+    }
+
+    /// The incident under the cursor in the current view.
+    pub fn selected_id(&self) -> Option<&str> {
+        match self.view {
+            View::Board => {
+                let phase = *self.visible_phases().get(self.board_col)?;
+                self.column_cursors[phase as usize].id.as_deref()
+            }
+            View::List => self.list_cursor.id.as_deref(),
+            View::Actions => self
+                .action_rows()
+                .get(self.actions_cursor)
+                .map(|a| a.incident_id.as_str()),
+        }
+    }
+
+    /// Open actions, filtered, overdue first, then by due date.
+    pub fn action_rows(&self) -> Vec<&CorrectiveAction> {
+        let today = self.now.date_naive();
+        let mut rows: Vec<&CorrectiveAction> = self
+            .open_actions
+            .values()
+            .filter(|a| {
+                self.filter
+                    .matches_action(a, self.incidents.get(&a.incident_id))
+            })
+            .collect();
+        rows.sort_by(|a, b| {
+            let ao = a.due_date < today;
+            let bo = b.due_date < today;
+            bo.cmp(&ao)
+                .then(a.due_date.cmp(&b.due_date))
+                .then(a.priority_rank().cmp(&b.priority_rank()))
+                .then_with(|| a.id.cmp(&b.id))
+        });
+        rows
+    }
+
+    /// Whether anything on screen counts seconds (the clock, countdowns), so the 1 Hz
+    /// tick is worth running.
+    pub fn needs_tick(&self) -> bool {
+        !self.quit
+    }
+
+    pub fn info(&mut self, text: impl Into<String>) {
+        self.message = Some((Level::Info, text.into()));
+        self.dirty = true;
+    }
+
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.message = Some((Level::Error, text.into()));
+        self.dirty = true;
+    }
+}
+
+/// Sort helper: high before medium before low.
+trait PriorityRank {
+    fn priority_rank(&self) -> u8;
+}
+
+impl PriorityRank for CorrectiveAction {
+    fn priority_rank(&self) -> u8 {
+        match self.priority {
+            crate::domain::Priority::High => 0,
+            crate::domain::Priority::Medium => 1,
+            crate::domain::Priority::Low => 2,
+        }
+    }
+}

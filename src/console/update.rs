@@ -1,0 +1,493 @@
+//! `update(&mut State, Msg) -> Vec<Effect>`: the only place state changes. It never awaits;
+//! anything that needs the network comes back as an [`Effect`] for a task to run.
+use super::action::{Action, DetailPart, Msg};
+use super::filter::Filter;
+use super::index::SortedIndex;
+use super::keymap::{Key, KeyName, Mode};
+use super::state::{Conn, Detail, Input, InputKind, Loadable, State, Tab, View, list_order};
+use crate::client::{LiveEvent, LiveMsg};
+use crate::domain::{CorrectiveAction, Phase};
+
+/// Network work that `update` asks for; the run loop hands it to tasks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// List every incident and open action (first connection, `reset`, lost history).
+    LoadAll,
+    /// Fetch an incident's updates, actions, exceptions and timeline.
+    FetchDetail(String),
+    /// Re-fetch only the timeline (it has no events of its own).
+    FetchTimeline(String),
+}
+
+pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(ev) => {
+            let Some(key) = Key::from_event(&ev) else {
+                return vec![];
+            };
+            dismiss_message(state);
+            let mode = state.mode();
+            if let Some(action) = state.keymap.action(mode, key) {
+                return act(state, action);
+            }
+            if mode == Mode::Input
+                && let (KeyName::Char(c), false, false) = (key.name, key.ctrl, key.alt)
+            {
+                type_char(state, c);
+            }
+            vec![]
+        }
+        Msg::Action(a) => act(state, a),
+        Msg::Resize => {
+            state.dirty = true;
+            vec![]
+        }
+        Msg::Tick(now) => {
+            state.now = now;
+            state.dirty = true;
+            vec![]
+        }
+        Msg::Live(live) => on_live(state, live),
+        Msg::Loaded { incidents, actions } => {
+            state.set_incidents(incidents);
+            state.open_actions = actions
+                .into_iter()
+                .filter(|a| a.status.is_open())
+                .map(|a| (a.id.clone(), a))
+                .collect();
+            state.loaded = true;
+            state.loading = false;
+            state.as_of = Some(state.now);
+            if matches!(state.message, Some((super::state::Level::Error, _))) {
+                state.message = None;
+            }
+            clamp_board_col(state);
+            vec![]
+        }
+        Msg::LoadFailed(error) => {
+            state.loading = false;
+            state.error(format!("{LOAD_FAILED}: {error}"));
+            vec![]
+        }
+        Msg::DetailLoaded { id, part } => {
+            if let Some(d) = state.detail.as_mut().filter(|d| d.id == id) {
+                match part {
+                    DetailPart::Updates(v) => d.updates = Loadable::Ready(v),
+                    DetailPart::Actions(v) => d.actions = Loadable::Ready(v),
+                    DetailPart::Exceptions(v) => d.exceptions = Loadable::Ready(v),
+                    DetailPart::Timeline(v) => d.timeline = Loadable::Ready(v),
+                }
+                state.dirty = true;
+            }
+            vec![]
+        }
+        Msg::DetailFailed { id, tab, error } => {
+            if let Some(d) = state.detail.as_mut().filter(|d| d.id == id) {
+                match tab {
+                    Tab::Updates => d.updates = Loadable::Failed(error),
+                    Tab::Actions => d.actions = Loadable::Failed(error),
+                    Tab::Exceptions => d.exceptions = Loadable::Failed(error),
+                    Tab::Timeline => d.timeline = Loadable::Failed(error),
+                }
+                state.dirty = true;
+            }
+            vec![]
+        }
+    }
+}
+
+fn load_all(state: &mut State) -> Vec<Effect> {
+    if state.loading {
+        return vec![];
+    }
+    state.loading = true;
+    vec![Effect::LoadAll]
+}
+
+fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
+    match live {
+        LiveMsg::Connected { resync } => {
+            clear_stream_error(state);
+            state.conn = Conn::Live;
+            state.as_of = Some(state.now);
+            state.dirty = true;
+            if resync || !state.loaded {
+                return load_all(state);
+            }
+            vec![]
+        }
+        LiveMsg::Alive => {
+            // A heartbeat changes nothing visible unless it ends a reconnect.
+            state.as_of = Some(state.now);
+            if state.conn != Conn::Live {
+                clear_stream_error(state);
+                state.conn = Conn::Live;
+                state.dirty = true;
+            }
+            vec![]
+        }
+        LiveMsg::Reset => load_all(state),
+        LiveMsg::Disconnected { error, retry_in } => {
+            // Say why, not only that: a revoked token and a down server need different fixes.
+            state.error(format!(
+                "{STREAM_LOST}: {error}; retrying in {}s",
+                retry_in.as_secs_f32().ceil()
+            ));
+            state.conn = match &state.conn {
+                Conn::Reconnecting { since, .. } => Conn::Reconnecting {
+                    since: *since,
+                    error,
+                },
+                _ => Conn::Reconnecting {
+                    since: state.now,
+                    error,
+                },
+            };
+            state.dirty = true;
+            // Without the stream we can still show a snapshot, marked stale.
+            if !state.loaded {
+                return load_all(state);
+            }
+            vec![]
+        }
+        LiveMsg::Event { event, .. } => {
+            state.as_of = Some(state.now);
+            apply_event(state, event)
+        }
+    }
+}
+
+const STREAM_LOST: &str = "live updates lost";
+
+const LOAD_FAILED: &str = "could not load incidents";
+
+/// A key press dismisses passing messages; the state of the connection and of the last load
+/// stay until they change.
+fn dismiss_message(state: &mut State) {
+    let sticky = matches!(&state.message, Some((_, m)) if m.starts_with(STREAM_LOST) || m.starts_with(LOAD_FAILED));
+    if state.message.is_some() && !sticky {
+        state.message = None;
+        state.dirty = true;
+    }
+}
+
+fn clear_stream_error(state: &mut State) {
+    if matches!(&state.message, Some((_, m)) if m.starts_with(STREAM_LOST)) {
+        state.message = None;
+    }
+}
+
+/// Applies one live change to local state: no re-fetch, except the open detail's timeline.
+pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
+    let incident_id = match &event {
+        LiveEvent::Incident(i) => i.id.clone(),
+        LiveEvent::UpdatePosted(u) => u.incident_id.clone(),
+        LiveEvent::Action(a) => a.incident_id.clone(),
+        LiveEvent::Exception(e) => e.incident_id.clone(),
+    };
+    let changed = match event {
+        LiveEvent::Incident(inc) => {
+            let changed = state.upsert(inc);
+            clamp_board_col(state);
+            changed
+        }
+        LiveEvent::UpdatePosted(u) => {
+            if let Some(Loadable::Ready(list)) =
+                detail_for(state, &u.incident_id).map(|d| &mut d.updates)
+            {
+                if !list.iter().any(|x| x.id == u.id) {
+                    list.push(u);
+                }
+                state.dirty = true;
+            }
+            true
+        }
+        LiveEvent::Action(a) => {
+            upsert_action(state, a);
+            true
+        }
+        LiveEvent::Exception(e) => {
+            if let Some(Loadable::Ready(list)) =
+                detail_for(state, &e.incident_id).map(|d| &mut d.exceptions)
+            {
+                if !list.iter().any(|x| x.id == e.id) {
+                    list.push(e);
+                }
+                state.dirty = true;
+            }
+            true
+        }
+    };
+    if changed && state.detail.as_ref().is_some_and(|d| d.id == incident_id) {
+        return vec![Effect::FetchTimeline(incident_id)];
+    }
+    vec![]
+}
+
+fn detail_for<'a>(state: &'a mut State, id: &str) -> Option<&'a mut Detail> {
+    state.detail.as_mut().filter(|d| d.id == id)
+}
+
+fn upsert_action(state: &mut State, a: CorrectiveAction) {
+    let newer = |old: Option<&CorrectiveAction>| old.is_none_or(|o| o.version < a.version);
+    if a.status.is_open() {
+        if newer(state.open_actions.get(&a.id)) {
+            state.open_actions.insert(a.id.clone(), a.clone());
+            state.dirty = true;
+        }
+    } else if state.open_actions.remove(&a.id).is_some() {
+        state.dirty = true;
+    }
+    if let Some(Loadable::Ready(list)) = detail_for(state, &a.incident_id).map(|d| &mut d.actions) {
+        match list.iter_mut().find(|x| x.id == a.id) {
+            Some(x) if x.version < a.version => *x = a,
+            Some(_) => {}
+            None => list.push(a),
+        }
+        state.dirty = true;
+    }
+}
+
+fn clamp_board_col(state: &mut State) {
+    state.board_col = state.board_col.min(state.visible_phases().len() - 1);
+}
+
+fn act(state: &mut State, action: Action) -> Vec<Effect> {
+    state.dirty = true;
+    let mode = state.mode();
+    match action {
+        Action::Quit => state.quit = true,
+        Action::Help => {
+            state.help = !state.help;
+            state.help_scroll = 0;
+        }
+        Action::ViewBoard => show(state, View::Board),
+        Action::ViewList => show(state, View::List),
+        Action::ViewActions => show(state, View::Actions),
+        Action::ToggleClosed => {
+            state.show_closed = !state.show_closed;
+            state.rebuild();
+            clamp_board_col(state);
+            state.info(if state.show_closed {
+                "showing closed incidents"
+            } else {
+                "hiding closed incidents"
+            });
+        }
+        Action::Filter => {
+            state.input = Some(Input {
+                kind: InputKind::Filter,
+                text: state.filter.raw.clone(),
+                before: state.filter.raw.clone(),
+            });
+        }
+        Action::Command => {
+            state.input = Some(Input {
+                kind: InputKind::Command,
+                text: String::new(),
+                before: state.filter.raw.clone(),
+            });
+        }
+        Action::Submit => {
+            if let Some(input) = state.input.take()
+                && input.kind == InputKind::Command
+            {
+                return command(state, input.text.trim());
+            }
+        }
+        Action::Cancel => {
+            if let Some(input) = state.input.take()
+                && input.kind == InputKind::Filter
+            {
+                set_filter(state, &input.before);
+            }
+        }
+        Action::DeleteChar => {
+            if let Some(input) = state.input.as_mut() {
+                input.text.pop();
+                if input.kind == InputKind::Filter {
+                    let text = input.text.clone();
+                    set_filter(state, &text);
+                }
+            }
+        }
+        Action::Back => {
+            if state.help {
+                state.help = false;
+            } else if state.detail.is_some() {
+                state.detail = None;
+            } else if !state.filter.is_empty() {
+                set_filter(state, "");
+            }
+        }
+        Action::MoveDown => step(state, mode, 1),
+        Action::MoveUp => step(state, mode, -1),
+        Action::PageDown => step(state, mode, state.page.max(1) as isize),
+        Action::PageUp => step(state, mode, -(state.page.max(1) as isize)),
+        Action::Top => step(state, mode, isize::MIN / 2),
+        Action::Bottom => step(state, mode, isize::MAX / 2),
+        Action::MoveLeft => side(state, mode, -1),
+        Action::MoveRight => side(state, mode, 1),
+        Action::NextTab => side(state, Mode::Detail, 1),
+        Action::PrevTab => side(state, Mode::Detail, -1),
+        Action::Open => return open(state),
+        Action::SortNext | Action::SortReverse => {
+            if action == Action::SortNext {
+                state.list_sort = state.list_sort.next();
+            } else {
+                state.list_reverse = !state.list_reverse;
+            }
+            resort_list(state);
+            state.info(format!(
+                "sorted by {}{}",
+                state.list_sort.title(),
+                if state.list_reverse { ", reversed" } else { "" }
+            ));
+        }
+    }
+    vec![]
+}
+
+fn show(state: &mut State, view: View) {
+    state.view = view;
+    state.detail = None;
+    state.help = false;
+}
+
+fn type_char(state: &mut State, c: char) {
+    if let Some(input) = state.input.as_mut() {
+        input.text.push(c);
+        if input.kind == InputKind::Filter {
+            let text = input.text.clone();
+            set_filter(state, &text);
+        }
+        state.dirty = true;
+    }
+}
+
+/// Filters as you type: each keystroke re-indexes, which is a user-paced cost.
+fn set_filter(state: &mut State, text: &str) {
+    state.filter = Filter::parse(text);
+    if state.filter.mentions_phase(Phase::Closed) && !state.show_closed {
+        state.show_closed = true;
+    }
+    state.rebuild();
+    state.actions_cursor = 0;
+    clamp_board_col(state);
+}
+
+fn resort_list(state: &mut State) {
+    let filter = &state.filter;
+    let show_closed = state.show_closed;
+    state.list = SortedIndex::build(
+        state
+            .incidents
+            .values()
+            .filter(|i| (show_closed || i.phase != Phase::Closed) && filter.matches(i)),
+        list_order(state.list_sort, state.list_reverse),
+    );
+    state.list_cursor.fix(&state.list);
+}
+
+fn command(state: &mut State, cmd: &str) -> Vec<Effect> {
+    match cmd.trim_start_matches(':') {
+        "" => {}
+        "board" | "b" | "1" => show(state, View::Board),
+        "list" | "l" | "2" => show(state, View::List),
+        "actions" | "a" | "3" => show(state, View::Actions),
+        "closed" => return act(state, Action::ToggleClosed),
+        "help" | "h" => state.help = true,
+        "quit" | "q" | "q!" => state.quit = true,
+        other => state.error(format!(
+            "unknown command :{other} (try :board, :list, :actions, :closed, :quit)"
+        )),
+    }
+    vec![]
+}
+
+fn clamp_add(row: usize, delta: isize, len: usize) -> usize {
+    let max = len.saturating_sub(1) as isize;
+    (row as isize).saturating_add(delta).clamp(0, max.max(0)) as usize
+}
+
+fn step(state: &mut State, mode: Mode, delta: isize) {
+    match mode {
+        Mode::Board => {
+            let Some(phase) = state.visible_phases().get(state.board_col).copied() else {
+                return;
+            };
+            let i = phase as usize;
+            let row = clamp_add(state.column_cursors[i].row, delta, state.columns[i].len());
+            state.column_cursors[i].set(row, &state.columns[i]);
+        }
+        Mode::List => {
+            let row = clamp_add(state.list_cursor.row, delta, state.list.len());
+            state.list_cursor.set(row, &state.list);
+        }
+        Mode::Actions => {
+            let len = state.action_rows().len();
+            state.actions_cursor = clamp_add(state.actions_cursor, delta, len);
+        }
+        Mode::Detail => {
+            if let Some(d) = state.detail.as_mut() {
+                let len = tab_len(d);
+                d.scroll = clamp_add(d.scroll, delta, len);
+            }
+        }
+        Mode::Help => state.help_scroll = clamp_add(state.help_scroll, delta, 200),
+        Mode::Global | Mode::Input => {}
+    }
+}
+
+pub fn tab_len(d: &Detail) -> usize {
+    fn len<T>(l: &Loadable<Vec<T>>) -> usize {
+        match l {
+            Loadable::Ready(v) => v.len(),
+            _ => 0,
+        }
+    }
+    match d.tab {
+        Tab::Timeline => len(&d.timeline),
+        Tab::Updates => len(&d.updates),
+        Tab::Actions => len(&d.actions),
+        Tab::Exceptions => len(&d.exceptions),
+    }
+}
+
+fn side(state: &mut State, mode: Mode, delta: isize) {
+    match mode {
+        Mode::Board => {
+            let n = state.visible_phases().len();
+            state.board_col = clamp_add(state.board_col, delta, n);
+        }
+        Mode::Detail => {
+            if let Some(d) = state.detail.as_mut() {
+                let i = Tab::ALL.iter().position(|t| *t == d.tab).unwrap_or(0) as isize;
+                let n = Tab::ALL.len() as isize;
+                d.tab = Tab::ALL[(i + delta).rem_euclid(n) as usize];
+                d.scroll = 0;
+            }
+        }
+        _ => {}
+    }
+}
+
+fn open(state: &mut State) -> Vec<Effect> {
+    if state.detail.is_some() {
+        return vec![];
+    }
+    let tab = if state.view == View::Actions {
+        Tab::Actions
+    } else {
+        Tab::Timeline
+    };
+    let Some(id) = state.selected_id().map(str::to_string) else {
+        return vec![];
+    };
+    state.detail = Some(Detail::new(&id, tab));
+    vec![Effect::FetchDetail(id)]
+}
+
+#[cfg(test)]
+#[path = "update_tests.rs"]
+mod tests;

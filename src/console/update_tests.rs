@@ -1,0 +1,355 @@
+//! `update` in, state and effects out.
+use super::*;
+use crate::console::action::{Action, DetailPart, Msg};
+use crate::console::state::{Conn, Level, SortBy, Tab, View};
+use crate::console::testdata::{self, clock};
+use crate::domain::{ActionStatus, Phase, Severity, StatusUpdate};
+use chrono::Duration;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(state: &mut State, c: KeyCode) -> Vec<Effect> {
+    update(state, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
+}
+
+fn typed(state: &mut State, text: &str) {
+    for c in text.chars() {
+        key(state, KeyCode::Char(c));
+    }
+}
+
+fn live(state: &mut State, event: LiveEvent) -> Vec<Effect> {
+    update(state, Msg::Live(LiveMsg::Event { seq: 1, event }))
+}
+
+fn column(state: &State, p: Phase) -> Vec<String> {
+    state.columns[p as usize].ids().to_vec()
+}
+
+#[test]
+fn a_live_event_moves_the_card_and_updates_the_counts_without_refetching() {
+    let mut s = testdata::state();
+    let mut inc = s.incidents["INC-102"].clone();
+    assert!(column(&s, Phase::Detection).contains(&inc.id));
+    let sev3_before = s.open_count(Severity::Sev3);
+    inc.phase = Phase::Triage;
+    inc.severity = Severity::Sev2;
+    inc.version += 1;
+    let effects = live(&mut s, LiveEvent::Incident(inc));
+    assert!(effects.is_empty(), "no re-fetch per event: {effects:?}");
+    assert!(!column(&s, Phase::Detection).contains(&"INC-102".to_string()));
+    assert!(column(&s, Phase::Triage).contains(&"INC-102".to_string()));
+    assert_eq!(s.open_count(Severity::Sev3), sev3_before - 1);
+    assert!(s.dirty);
+}
+
+#[test]
+fn a_replayed_or_older_event_changes_nothing() {
+    let mut s = testdata::state();
+    let mut inc = s.incidents["INC-103"].clone();
+    inc.title = "old news".into();
+    s.dirty = false;
+    live(&mut s, LiveEvent::Incident(inc));
+    assert_ne!(s.incidents["INC-103"].title, "old news");
+    assert!(!s.dirty, "a duplicate must not even redraw");
+}
+
+#[test]
+fn cards_sort_by_severity_then_age() {
+    let s = testdata::state();
+    let triage = column(&s, Phase::Triage);
+    // INC-103 SEV2, then SEV3 INC-112, then SEV4 INC-104.
+    assert_eq!(triage, ["INC-103", "INC-112", "INC-104"]);
+    let mut s = testdata::state();
+    let mut older = testdata::incident("INC-200", Severity::Sev2, Phase::Triage);
+    older.created_at = clock() - Duration::hours(5);
+    live(&mut s, LiveEvent::Incident(older));
+    assert_eq!(column(&s, Phase::Triage)[0], "INC-200", "older SEV2 first");
+}
+
+#[test]
+fn first_connection_and_reset_list_everything_once() {
+    let mut s = State::new(
+        "t",
+        crate::console::keymap::Keymap::default_keymap(),
+        crate::console::theme::Theme::color(),
+        clock(),
+    );
+    let e = update(&mut s, Msg::Live(LiveMsg::Connected { resync: true }));
+    assert_eq!(e, vec![Effect::LoadAll]);
+    assert_eq!(s.conn, Conn::Live);
+    // A reset while that load is in flight does not start a second one.
+    assert!(update(&mut s, Msg::Live(LiveMsg::Reset)).is_empty());
+    update(
+        &mut s,
+        Msg::Loaded {
+            incidents: testdata::scenario(),
+            actions: testdata::actions(),
+        },
+    );
+    assert_eq!(s.incidents.len(), 12);
+    assert_eq!(
+        update(&mut s, Msg::Live(LiveMsg::Reset)),
+        vec![Effect::LoadAll]
+    );
+    // Resuming with Last-Event-ID needs no re-list.
+    let mut s2 = testdata::state();
+    assert!(update(&mut s2, Msg::Live(LiveMsg::Connected { resync: false })).is_empty());
+}
+
+#[test]
+fn a_full_list_never_rolls_back_a_newer_live_version() {
+    let mut s = testdata::state();
+    let mut newer = s.incidents["INC-105"].clone();
+    newer.version = 9;
+    newer.phase = Phase::Communication;
+    live(&mut s, LiveEvent::Incident(newer));
+    update(
+        &mut s,
+        Msg::Loaded {
+            incidents: testdata::scenario(),
+            actions: vec![],
+        },
+    );
+    assert_eq!(s.incidents["INC-105"].phase, Phase::Communication);
+    assert!(column(&s, Phase::Communication).contains(&"INC-105".to_string()));
+}
+
+#[test]
+fn disconnects_show_reconnecting_and_keep_the_first_time() {
+    let mut s = testdata::state();
+    let down = |e: &str| {
+        Msg::Live(LiveMsg::Disconnected {
+            error: e.into(),
+            retry_in: std::time::Duration::from_secs(1),
+        })
+    };
+    update(&mut s, down("refused"));
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(20)));
+    update(&mut s, down("refused again"));
+    match &s.conn {
+        Conn::Reconnecting { since, error } => {
+            assert_eq!(*since, clock());
+            assert_eq!(error, "refused again");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        matches!(&s.message, Some((Level::Error, m)) if m.contains("refused again") && m.contains("retrying in 1s")),
+        "{:?}",
+        s.message
+    );
+    update(&mut s, Msg::Live(LiveMsg::Alive));
+    assert_eq!(s.conn, Conn::Live);
+    assert!(
+        s.message.is_none(),
+        "the reason goes once the stream is back"
+    );
+}
+
+#[test]
+fn keys_move_between_columns_and_enter_opens_the_detail() {
+    let mut s = testdata::state();
+    key(&mut s, KeyCode::Char('l'));
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.selected_id(), Some("INC-112"));
+    let e = key(&mut s, KeyCode::Enter);
+    assert_eq!(e, vec![Effect::FetchDetail("INC-112".into())]);
+    let d = s.detail.as_ref().unwrap();
+    assert_eq!((d.id.as_str(), d.tab), ("INC-112", Tab::Timeline));
+    // A slow answer for an incident no longer open is ignored.
+    update(
+        &mut s,
+        Msg::DetailLoaded {
+            id: "INC-999".into(),
+            part: DetailPart::Updates(vec![]),
+        },
+    );
+    assert_eq!(s.detail.as_ref().unwrap().updates, Loadable::Loading);
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.detail.as_ref().unwrap().tab, Tab::Updates);
+    key(&mut s, KeyCode::Esc);
+    assert!(s.detail.is_none());
+    assert_eq!(s.view, View::Board);
+}
+
+#[test]
+fn selection_follows_the_incident_when_a_card_lands_above_it() {
+    let mut s = testdata::state();
+    key(&mut s, KeyCode::Char('l'));
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.selected_id(), Some("INC-112"));
+    let mut sev1 = testdata::incident("INC-300", Severity::Sev1, Phase::Triage);
+    sev1.version = 1;
+    live(&mut s, LiveEvent::Incident(sev1));
+    assert_eq!(column(&s, Phase::Triage)[0], "INC-300");
+    assert_eq!(s.selected_id(), Some("INC-112"));
+}
+
+#[test]
+fn filter_as_you_type_and_cancel_restores() {
+    let mut s = testdata::state();
+    key(&mut s, KeyCode::Char('/'));
+    typed(&mut s, "sev:1");
+    assert_eq!(s.mode(), crate::console::keymap::Mode::Input);
+    let shown: usize = Phase::ALL[..5].iter().map(|p| column(&s, *p).len()).sum();
+    assert_eq!(shown, 3, "three open SEV1s");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.filter.raw, "sev:1");
+    // q typed into a filter is text, not quit.
+    key(&mut s, KeyCode::Char('/'));
+    typed(&mut s, " q");
+    assert!(!s.quit);
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.filter.raw, "sev:1");
+    // Esc on the board clears the filter.
+    key(&mut s, KeyCode::Esc);
+    assert!(s.filter.is_empty());
+    assert_eq!(column(&s, Phase::Triage).len(), 3);
+}
+
+#[test]
+fn owner_filter_narrows_the_actions_view() {
+    let mut s = testdata::state();
+    key(&mut s, KeyCode::Char('3'));
+    assert_eq!(s.view, View::Actions);
+    let rows: Vec<_> = s.action_rows().iter().map(|a| a.id.clone()).collect();
+    // Overdue first (ACT-1 two days late, ACT-3 one day late), then by due date.
+    assert_eq!(rows, ["ACT-1", "ACT-3", "ACT-4", "ACT-2", "ACT-5"]);
+    key(&mut s, KeyCode::Char('/'));
+    typed(&mut s, "owner:hana");
+    key(&mut s, KeyCode::Enter);
+    let rows: Vec<_> = s.action_rows().iter().map(|a| a.id.clone()).collect();
+    assert_eq!(rows, ["ACT-3", "ACT-2"]);
+    // Enter opens the action's incident on its actions tab.
+    let e = key(&mut s, KeyCode::Enter);
+    assert_eq!(e, vec![Effect::FetchDetail("INC-110".into())]);
+    assert_eq!(s.detail.as_ref().unwrap().tab, Tab::Actions);
+}
+
+#[test]
+fn finished_actions_leave_the_open_actions_view() {
+    let mut s = testdata::state();
+    let mut a = testdata::actions().remove(0);
+    a.status = ActionStatus::Done;
+    a.version = 2;
+    live(&mut s, LiveEvent::Action(a));
+    assert!(!s.open_actions.contains_key("ACT-1"));
+}
+
+#[test]
+fn commands_switch_views_and_unknown_ones_say_so() {
+    let mut s = testdata::state();
+    key(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "list");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view, View::List);
+    key(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "closed");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.show_closed);
+    assert!(s.list.ids().contains(&"INC-111".to_string()));
+    key(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "frobnicate");
+    key(&mut s, KeyCode::Enter);
+    assert!(matches!(&s.message, Some((Level::Error, m)) if m.contains(":frobnicate")));
+    key(&mut s, KeyCode::Char(':'));
+    typed(&mut s, "quit");
+    key(&mut s, KeyCode::Enter);
+    assert!(s.quit);
+}
+
+#[test]
+fn list_sorts_by_the_chosen_column() {
+    let mut s = testdata::state();
+    key(&mut s, KeyCode::Char('2'));
+    assert_eq!(s.list_sort, SortBy::Severity);
+    assert_eq!(s.incidents[s.list.get(0).unwrap()].severity, Severity::Sev1);
+    // severity → phase → age → commander → next update
+    for _ in 0..4 {
+        key(&mut s, KeyCode::Char('s'));
+    }
+    assert_eq!(s.list_sort, SortBy::NextUpdate);
+    assert_eq!(s.list.get(0), Some("INC-105"), "the overdue one first");
+    key(&mut s, KeyCode::Char('r'));
+    assert_ne!(s.list.get(0), Some("INC-105"));
+}
+
+#[test]
+fn the_overdue_count_follows_the_clock() {
+    let mut s = testdata::state();
+    assert_eq!(s.overdue_updates(), 1);
+    // INC-103's update is due in 190 s.
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(200)));
+    assert_eq!(s.overdue_updates(), 2);
+}
+
+#[test]
+fn help_closes_with_q_and_only_quits_outside_it() {
+    let mut s = testdata::state();
+    key(&mut s, KeyCode::Char('?'));
+    assert!(s.help);
+    key(&mut s, KeyCode::Char('q'));
+    assert!(!s.help && !s.quit);
+    key(&mut s, KeyCode::Char('q'));
+    assert!(s.quit);
+}
+
+#[test]
+fn live_children_land_in_the_open_detail_and_refresh_its_timeline() {
+    let mut s = testdata::state();
+    s.detail = Some(Detail::new("INC-105", Tab::Updates));
+    update(
+        &mut s,
+        Msg::DetailLoaded {
+            id: "INC-105".into(),
+            part: DetailPart::Updates(vec![]),
+        },
+    );
+    let u = StatusUpdate {
+        id: "UPD-9".into(),
+        incident_id: "INC-105".into(),
+        audience: crate::domain::Audience::Customer,
+        impact_scope: "all".into(),
+        current_status: "better".into(),
+        next_steps: "watch".into(),
+        author: "ana".into(),
+        posted_at: clock(),
+        next_update_due_at: None,
+    };
+    let e = live(&mut s, LiveEvent::UpdatePosted(u.clone()));
+    assert_eq!(e, vec![Effect::FetchTimeline("INC-105".into())]);
+    live(&mut s, LiveEvent::UpdatePosted(u));
+    match &s.detail.as_ref().unwrap().updates {
+        Loadable::Ready(v) => assert_eq!(v.len(), 1, "no duplicate on replay"),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn quit_action_and_unbound_keys() {
+    let mut s = testdata::state();
+    s.dirty = false;
+    key(&mut s, KeyCode::Char('x'));
+    assert!(!s.dirty, "an unbound key redraws nothing");
+    update(&mut s, Msg::Action(Action::Quit));
+    assert!(s.quit);
+}
+
+#[test]
+fn a_key_dismisses_a_passing_message_but_not_a_lost_stream() {
+    let mut s = testdata::state();
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('s'));
+    assert!(s.message.is_some());
+    key(&mut s, KeyCode::Char('j'));
+    assert!(s.message.is_none());
+    update(
+        &mut s,
+        Msg::Live(LiveMsg::Disconnected {
+            error: "HTTP 401 Unauthorized".into(),
+            retry_in: std::time::Duration::from_secs(4),
+        }),
+    );
+    key(&mut s, KeyCode::Char('j'));
+    assert!(matches!(&s.message, Some((_, m)) if m.contains("401")));
+}

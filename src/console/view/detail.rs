@@ -1,0 +1,274 @@
+//! One incident: what is hit, who owns recovery, who leads, and tabs for its timeline,
+//! status updates, corrective actions and exceptions (fetched when the detail opens).
+use super::fmt::{Urgency, age, countdown, fit, hms};
+use super::put;
+use crate::console::state::{Detail, Loadable, State, Tab, due};
+use crate::domain::{Deployment, Incident, RecoveryOwner};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+
+pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
+    let t = &state.theme;
+    let (x0, w) = (area.x + 1, area.width.saturating_sub(2));
+    let mut y = area.y;
+    let Some(inc) = state.incidents.get(&d.id) else {
+        put(
+            buf,
+            x0,
+            y,
+            &format!("{} is not on this server.", d.id),
+            w,
+            t.error,
+        );
+        return;
+    };
+    // Title row.
+    let mut x = put(
+        buf,
+        x0,
+        y,
+        inc.severity.as_str(),
+        w,
+        t.severity(inc.severity),
+    );
+    x = put(buf, x + 1, y, &inc.id, x0 + w - x - 1, t.title);
+    x = put(
+        buf,
+        x + 1,
+        y,
+        &format!("[{}]", inc.phase.title()),
+        x0 + w - x - 1,
+        t.column_title,
+    );
+    put(
+        buf,
+        x + 1,
+        y,
+        &inc.title,
+        (x0 + w).saturating_sub(x + 1),
+        t.title,
+    );
+    y += 1;
+
+    let label_w = 17;
+    let mut field = |y: &mut u16, label: &str, value: &str, style: Style| {
+        put(buf, x0, *y, label, label_w, t.dim);
+        put(buf, x0 + label_w, *y, value, w - label_w, style);
+        *y += 1;
+    };
+    let impact = if inc.customer_impact { "yes" } else { "no" };
+    field(&mut y, "Impact scope", or_dash(&inc.impact_scope), t.base);
+    let (next, style) = match due(inc) {
+        Some(dd) => {
+            let (s, u) = countdown(state.now, dd);
+            let style = match u {
+                Urgency::Overdue => t.overdue,
+                Urgency::Soon => t.due_soon,
+                Urgency::Normal => t.base,
+            };
+            (format!("{impact}; next customer update {s}"), style)
+        }
+        None => (impact.to_string(), t.base),
+    };
+    field(&mut y, "Customer impact", &next, style);
+    field(&mut y, "Deployment", &recovery(inc), t.base);
+    let commander = inc.commander.as_deref().unwrap_or("unassigned");
+    field(
+        &mut y,
+        "Commander",
+        commander,
+        if inc.commander.is_some() {
+            t.base
+        } else {
+            t.due_soon
+        },
+    );
+    let roles = if inc.roles.is_empty() {
+        "—".to_string()
+    } else {
+        inc.roles
+            .iter()
+            .map(|(r, p)| format!("{}: {p}", r.replace('_', " ")))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    field(&mut y, "Roles", &roles, t.base);
+    let started = format!(
+        "{} UTC ({} ago), source {}",
+        inc.created_at.format("%Y-%m-%d %H:%M"),
+        age(state.now, inc.created_at),
+        inc.source
+    );
+    field(&mut y, "Started", &started, t.base);
+    let summary = inc.summary.lines().next().unwrap_or("");
+    field(&mut y, "Summary", or_dash(summary), t.base);
+    y += 1;
+
+    // Tabs.
+    let mut x = x0;
+    for tab in Tab::ALL {
+        let label = format!(" {} ({}) ", tab.title(), count(d, tab));
+        let style = if tab == d.tab { t.selected } else { t.dim };
+        x = put(buf, x, y, &label, (x0 + w).saturating_sub(x), style) + 1;
+    }
+    y += 1;
+    let body = Rect::new(x0, y, w, area.bottom().saturating_sub(y));
+    match d.tab {
+        Tab::Timeline => lines(state, &d.timeline, d.scroll, body, buf, |e| {
+            // A note says it best ("customer update UPD-7: …"); otherwise the change.
+            let what = match (&e.note, &e.field, &e.old, &e.new) {
+                (Some(n), ..) => n.clone(),
+                (None, Some(f), Some(o), Some(n)) => {
+                    format!("{}: {} → {}", f.replace('_', " "), when(o), when(n))
+                }
+                _ => e.kind.replace('_', " "),
+            };
+            let mut s = format!("{}  {:<12} {what}", hms(e.at), e.actor);
+            if let Some(r) = &e.reason {
+                s.push_str(&format!("  (reason: {r})"));
+            }
+            vec![s]
+        }),
+        Tab::Updates => lines(state, &d.updates, d.scroll, body, buf, |u| {
+            let due = u
+                .next_update_due_at
+                .map(|t| format!(", next due {} UTC", hms(t)))
+                .unwrap_or_default();
+            vec![
+                format!(
+                    "{} UTC  {} update by {}{due}",
+                    hms(u.posted_at),
+                    u.audience,
+                    u.author
+                ),
+                format!("  Impact: {}", or_dash(&u.impact_scope)),
+                format!("  Status: {}", u.current_status),
+                format!("  Next:   {}", or_dash(&u.next_steps)),
+            ]
+        }),
+        Tab::Actions => lines(state, &d.actions, d.scroll, body, buf, |a| {
+            let overdue = if a.status.is_open() && a.due_date < state.now.date_naive() {
+                "OVERDUE "
+            } else {
+                ""
+            };
+            vec![format!(
+                "{}  {overdue}{:<11} due {}  {}  — {}",
+                a.id,
+                a.status.as_str().replace('_', " "),
+                a.due_date,
+                a.owner,
+                a.title
+            )]
+        }),
+        Tab::Exceptions => lines(state, &d.exceptions, d.scroll, body, buf, |e| {
+            vec![
+                format!("{}  {}", e.id, e.description),
+                format!(
+                    "  risk accepted by {}, remediate by {}, recorded by {}",
+                    e.risk_accepted_by,
+                    e.remediation_due.format("%Y-%m-%d"),
+                    e.recorded_by
+                ),
+            ]
+        }),
+    }
+}
+
+/// Timestamps in timeline values read as clock times; anything else as it is.
+fn when(v: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(v) {
+        Ok(t) => format!("{} UTC", hms(t.with_timezone(&chrono::Utc))),
+        Err(_) => or_dash(v).to_string(),
+    }
+}
+
+fn or_dash(s: &str) -> &str {
+    if s.trim().is_empty() { "—" } else { s }
+}
+
+/// The hosted/self-hosted boundary, spelled out.
+fn recovery(inc: &Incident) -> String {
+    let dep = match inc.deployment {
+        Deployment::Hosted => "hosted",
+        Deployment::SelfHosted => "self-hosted",
+    };
+    let owner = match inc.recovery_owner {
+        RecoveryOwner::Vendor => "vendor (us)",
+        RecoveryOwner::Customer => "the customer",
+    };
+    format!("{dep}; recovery owned by {owner}")
+}
+
+fn count(d: &Detail, tab: Tab) -> String {
+    fn n<T>(l: &Loadable<Vec<T>>) -> String {
+        match l {
+            Loadable::Loading => "…".into(),
+            Loadable::Ready(v) => v.len().to_string(),
+            Loadable::Failed(_) => "!".into(),
+        }
+    }
+    match tab {
+        Tab::Timeline => n(&d.timeline),
+        Tab::Updates => n(&d.updates),
+        Tab::Actions => n(&d.actions),
+        Tab::Exceptions => n(&d.exceptions),
+    }
+}
+
+/// Draws a loadable list, one or more lines per item, from item `scroll` on.
+fn lines<T>(
+    state: &State,
+    l: &Loadable<Vec<T>>,
+    scroll: usize,
+    area: Rect,
+    buf: &mut Buffer,
+    render: impl Fn(&T) -> Vec<String>,
+) {
+    let t = &state.theme;
+    let items = match l {
+        Loadable::Loading => {
+            put(buf, area.x, area.y, "Loading…", area.width, t.dim);
+            return;
+        }
+        Loadable::Failed(e) => {
+            put(
+                buf,
+                area.x,
+                area.y,
+                &format!("Could not load: {e}"),
+                area.width,
+                t.error,
+            );
+            return;
+        }
+        Loadable::Ready(v) => v,
+    };
+    if items.is_empty() {
+        put(buf, area.x, area.y, "None.", area.width, t.dim);
+        return;
+    }
+    let mut y = area.y;
+    for (i, item) in items.iter().enumerate().skip(scroll) {
+        for (k, line) in render(item).iter().enumerate() {
+            if y >= area.bottom() {
+                return;
+            }
+            let style = if i == scroll && k == 0 && scroll > 0 {
+                t.title
+            } else {
+                t.base
+            };
+            put(
+                buf,
+                area.x,
+                y,
+                &fit(line, area.width as usize),
+                area.width,
+                style,
+            );
+            y += 1;
+        }
+    }
+}

@@ -1,0 +1,86 @@
+//! The bottom row: what is being typed, the last message, or key hints generated from the
+//! keymap for the current mode.
+use super::put;
+use crate::console::action::Action;
+use crate::console::state::{InputKind, Level, State};
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+
+/// Which actions earn a hint, most useful first; keys come from the keymap.
+const HINTS: &[Action] = &[
+    Action::Submit,
+    Action::Cancel,
+    Action::Open,
+    Action::Back,
+    Action::Help,
+    Action::Quit,
+    Action::MoveLeft,
+    Action::NextTab,
+    Action::Filter,
+    Action::Command,
+    Action::SortNext,
+    Action::SortReverse,
+    Action::ViewBoard,
+    Action::ViewList,
+    Action::ViewActions,
+    Action::ToggleClosed,
+];
+
+pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
+    let t = &state.theme;
+    let (x, y, right) = (area.x, area.y, area.right());
+    if let Some(input) = &state.input {
+        let prompt = match input.kind {
+            InputKind::Filter => "/",
+            InputKind::Command => ":",
+        };
+        let x = put(buf, x, y, prompt, area.width, t.key);
+        let x = put(buf, x, y, &input.text, right - x, t.base);
+        put(buf, x, y, "█", right - x, t.base);
+        return;
+    }
+    if let Some((level, text)) = &state.message {
+        let style = if *level == Level::Error {
+            t.error
+        } else {
+            t.base
+        };
+        let x = put(buf, x, y, text, area.width, style);
+        hints(state, x + 3, y, right, buf);
+        return;
+    }
+    hints(state, x, y, right, buf);
+}
+
+fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
+    let t = &state.theme;
+    let mode = state.mode();
+    for action in HINTS {
+        let Some(key) = state.keymap.key_for(mode, *action) else {
+            continue;
+        };
+        let key = key.to_string();
+        let label = if *action == Action::MoveLeft {
+            // One hint for the pair: "h/l column".
+            let r = state
+                .keymap
+                .key_for(mode, Action::MoveRight)
+                .map(|k| k.to_string())
+                .unwrap_or_default();
+            format!("{key}/{r}")
+        } else {
+            key
+        };
+        let text = if *action == Action::MoveLeft {
+            "column"
+        } else {
+            action.label()
+        };
+        let need = (label.chars().count() + text.len() + 3) as u16;
+        if x + need > right {
+            break;
+        }
+        x = put(buf, x, y, &label, right - x, t.key);
+        x = put(buf, x + 1, y, text, right - x - 1, t.dim) + 2;
+    }
+}

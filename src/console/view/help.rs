@@ -1,0 +1,78 @@
+//! The help overlay, generated from the keymap: it cannot drift from the real bindings.
+use super::put;
+use crate::console::keymap::Mode;
+use crate::console::state::State;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+/// The help text as (is_heading, text) lines.
+pub fn help_lines(state: &State) -> Vec<(bool, String)> {
+    let mut out = Vec::new();
+    // The bindings that apply right now come first.
+    let current = match state.mode() {
+        Mode::Help => {
+            if state.detail.is_some() {
+                Mode::Detail
+            } else {
+                match state.view {
+                    crate::console::state::View::Board => Mode::Board,
+                    crate::console::state::View::List => Mode::List,
+                    crate::console::state::View::Actions => Mode::Actions,
+                }
+            }
+        }
+        m => m,
+    };
+    let order = std::iter::once(current).chain(Mode::ALL.into_iter().filter(|m| *m != current));
+    for mode in order {
+        let bindings: Vec<_> = state.keymap.bindings(mode).collect();
+        if bindings.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push((false, String::new()));
+        }
+        out.push((true, mode.title().to_string()));
+        for (action, keys) in bindings {
+            let keys = keys
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(" ");
+            out.push((false, format!("  {keys:<16} {}", action.description())));
+        }
+    }
+    out
+}
+
+pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
+    let t = &state.theme;
+    let w = area.width.min(72);
+    let h = area.height;
+    let popup = Rect::new(area.x + (area.width - w) / 2, area.y, w, h);
+    Clear.render(popup, buf);
+    Block::default()
+        .borders(Borders::ALL)
+        .title(" Keys (? or esc to close, j/k to scroll) ")
+        .border_style(t.key)
+        .render(popup, buf);
+    let inner = Rect::new(
+        popup.x + 2,
+        popup.y + 1,
+        w.saturating_sub(4),
+        h.saturating_sub(2),
+    );
+    let lines = help_lines(state);
+    let max_scroll = lines.len().saturating_sub(inner.height as usize);
+    let scroll = state.help_scroll.min(max_scroll);
+    for (i, (heading, text)) in lines
+        .iter()
+        .skip(scroll)
+        .take(inner.height as usize)
+        .enumerate()
+    {
+        let style = if *heading { t.column_title } else { t.base };
+        put(buf, inner.x, inner.y + i as u16, text, inner.width, style);
+    }
+}

@@ -1,0 +1,282 @@
+//! End to end: the real `sitrep` binary in a pseudo-terminal, connected to a real server,
+//! with keys in and the screen (as a terminal emulator sees it) out.
+use portable_pty::{CommandBuilder, PtySize, native_pty_system};
+use sitrep::client::{ApiClient, Token, install_crypto_provider};
+use sitrep::domain::Role;
+use sitrep::server::{self, ServerConfig};
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+struct Screen {
+    parser: Arc<Mutex<vt100::Parser>>,
+}
+
+impl Screen {
+    fn contents(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    /// Waits until the screen shows `needle`, or fails with what it does show.
+    fn wait_for(&self, needle: &str, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if self.contents().contains(needle) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("screen never showed {needle:?}:\n{}", self.contents());
+    }
+}
+
+struct Console {
+    screen: Screen,
+    writer: Box<dyn Write + Send>,
+    child: Box<dyn portable_pty::Child + Send + Sync>,
+}
+
+fn spawn(home: &std::path::Path, args: &[&str]) -> Console {
+    let pty = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_sitrep"));
+    cmd.args(args);
+    cmd.env("HOME", home);
+    cmd.env("XDG_DATA_HOME", home.join("data"));
+    cmd.env("XDG_CONFIG_HOME", home.join("config"));
+    cmd.env("TERM", "xterm-256color");
+    cmd.env_remove("SITREP_TOKEN");
+    cmd.env_remove("SITREP_API_URL");
+    cmd.env_remove("NO_COLOR");
+    let child = pty.slave.spawn_command(cmd).unwrap();
+    drop(pty.slave);
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 120, 0)));
+    let mut reader = pty.master.try_clone_reader().unwrap();
+    let p = parser.clone();
+    std::thread::spawn(move || {
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            p.lock().unwrap().process(&buf[..n]);
+        }
+    });
+    let writer = pty.master.take_writer().unwrap();
+    // Keep the master open for the child's lifetime.
+    std::mem::forget(pty.master);
+    Console {
+        screen: Screen { parser },
+        writer,
+        child,
+    }
+}
+
+impl Console {
+    fn keys(&mut self, s: &str) {
+        self.writer.write_all(s.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+    }
+
+    fn wait_exit(&mut self, timeout: Duration) -> portable_pty::ExitStatus {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        panic!("console did not exit:\n{}", self.screen.contents());
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incident_created_through_the_api_appears_on_the_console() {
+    install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let running = server::start(ServerConfig::sqlite(
+        dir.path().join("e2e.db"),
+        "127.0.0.1:0".parse().unwrap(),
+    ))
+    .await
+    .unwrap();
+    let base = format!("http://{}", running.addr);
+    let token = Token::new(
+        running
+            .store
+            .create_token("ana", Role::Commander)
+            .await
+            .unwrap(),
+    );
+    let token_file = dir.path().join("token");
+    token.write_private(&token_file).unwrap();
+
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut console = spawn(
+        &home,
+        &["--api", &base, "--token-file", token_file.to_str().unwrap()],
+    );
+    console.screen.wait_for("LIVE", Duration::from_secs(15));
+    assert!(
+        console.screen.contents().contains(&base),
+        "the header names the server"
+    );
+
+    let api = ApiClient::new(&base, token).unwrap();
+    let created: serde_json::Value = api
+        .post(
+            "/incidents",
+            &serde_json::json!({
+                "title": "Disk full on db-7",
+                "severity": "SEV2",
+                "customer_impact": true,
+                "impact_scope": "Reporting",
+            }),
+        )
+        .await
+        .unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    console
+        .screen
+        .wait_for("Disk full on db-7", Duration::from_secs(10));
+    let screen = console.screen.contents();
+    assert!(screen.contains(&format!("SEV2 {id}")), "{screen}");
+    assert!(screen.contains("Detection 1"), "{screen}");
+
+    // A phase change made elsewhere moves the card live.
+    let _: serde_json::Value = api
+        .patch(
+            &format!("/incidents/{id}"),
+            1,
+            &serde_json::json!({ "phase": "triage", "commander": "Bo Chen" }),
+        )
+        .await
+        .unwrap();
+    console.screen.wait_for("Triage 1", Duration::from_secs(10));
+    console.screen.wait_for("Bo Chen", Duration::from_secs(5));
+
+    // Keys: the detail opens with the incident's facts, then quit.
+    console.keys("l");
+    console.keys("\r");
+    console
+        .screen
+        .wait_for("Impact scope", Duration::from_secs(5));
+    console.screen.wait_for("Reporting", Duration::from_secs(5));
+    console
+        .screen
+        .wait_for("hosted; recovery owned by vendor", Duration::from_secs(5));
+    // A lone ESC followed at once by q reads as alt-q: wait for the board first.
+    console.keys("\x1b");
+    console
+        .screen
+        .wait_for("Detection 0", Duration::from_secs(5));
+    console.keys("q");
+    let status = console.wait_exit(Duration::from_secs(10));
+    assert!(status.success(), "{status:?}");
+    // The terminal is restored: back on the main screen.
+    let restored = !console
+        .screen
+        .parser
+        .lock()
+        .unwrap()
+        .screen()
+        .alternate_screen();
+    assert!(restored, "left the alternate screen on quit");
+    running.shutdown().await;
+}
+
+#[test]
+fn a_token_file_others_can_read_is_refused_before_the_ui_starts() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, "abc\n").unwrap();
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(["--api", "http://127.0.0.1:9", "--token-file"])
+        .arg(&token_file)
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("readable by other users") && err.contains("chmod 600"),
+        "{err}"
+    );
+    assert!(!err.contains("abc"), "the token must never be printed");
+}
+
+#[test]
+fn a_remote_server_without_a_token_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(["--api", "http://127.0.0.1:9"])
+        .env("HOME", dir.path())
+        .env("XDG_DATA_HOME", dir.path().join("data"))
+        .env("XDG_CONFIG_HOME", dir.path().join("config"))
+        .env_remove("SITREP_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("SITREP_TOKEN") && err.contains("--token-file"),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_embedded_default_keeps_one_private_token_and_sigterm_restores_the_terminal() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path();
+    let token_path = home.join("data/sitrep/local-token");
+    let mut first_token = None;
+    for run in 0..2 {
+        let mut console = spawn(home, &[]);
+        console.screen.wait_for("LIVE", Duration::from_secs(20));
+        assert!(console.screen.contents().contains("local"));
+        let meta = std::fs::metadata(&token_path).expect("local token file");
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        let token = std::fs::read_to_string(&token_path).unwrap();
+        match &first_token {
+            None => first_token = Some(token),
+            Some(t) => assert_eq!(t, &token, "created once, reused on the next start"),
+        }
+        if run == 0 {
+            console.keys("q");
+        } else {
+            let pid = console.child.process_id().unwrap();
+            let killed = std::process::Command::new("kill")
+                .args(["-TERM", &pid.to_string()])
+                .status()
+                .unwrap();
+            assert!(killed.success());
+        }
+        console.wait_exit(Duration::from_secs(10));
+        let alt = console
+            .screen
+            .parser
+            .lock()
+            .unwrap()
+            .screen()
+            .alternate_screen();
+        assert!(!alt, "terminal restored after run {run}");
+    }
+    assert!(home.join("data/sitrep/sitrep.db").exists());
+    assert!(
+        home.join("data/sitrep/console.log").exists(),
+        "logs go to a file"
+    );
+}
