@@ -28,6 +28,14 @@ enum Command {
         /// Seconds between heartbeats on idle event streams.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]
         heartbeat_secs: u64,
+        /// How Alertmanager's `severity` label maps to SEV levels (`*` for anything else).
+        #[arg(
+            long,
+            env = "SITREP_ALERT_SEVERITY",
+            default_value = "critical=SEV1,warning=SEV3,info=SEV4,*=SEV3",
+            value_parser = sitrep::domain::SeverityMap::parse
+        )]
+        alert_severity: sitrep::domain::SeverityMap,
     },
     /// Create, list and revoke API tokens.
     Token {
@@ -149,10 +157,12 @@ async fn run(cli: Cli) -> Result<()> {
             db,
             listen,
             heartbeat_secs,
+            alert_severity,
         }) => {
             init_stderr_logging();
             let mut cfg = ServerConfig::new(db.database()?, listen);
             cfg.heartbeat = std::time::Duration::from_secs(heartbeat_secs);
+            cfg.alert_severity = alert_severity;
             serve(cfg).await
         }
         Some(Command::Token { command }) => token(command).await,

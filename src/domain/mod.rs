@@ -6,6 +6,7 @@ mod cadence;
 mod error;
 mod exception;
 mod incident;
+mod signal;
 mod timeline;
 mod types;
 mod update;
@@ -15,6 +16,7 @@ pub use cadence::Cadence;
 pub use error::{DomainError, ErrorKind};
 pub use exception::{NewException, RiskException};
 pub use incident::{CloseContext, Incident, IncidentPatch, NewIncident, RolePatch};
+pub use signal::{Alert, AlertStatus, AlertmanagerWebhook, SeverityMap, Signal};
 pub use timeline::{Change, TimelineEntry};
 pub use types::{
     ActionStatus, Audience, Deployment, Phase, Priority, RecoveryOwner, Role, Severity,
@@ -52,8 +54,19 @@ pub(crate) fn optional_text(field: &str, value: &str, max: usize) -> Result<Stri
     Ok(v.to_string())
 }
 
-/// Reads a whole number that JSON may write as `30` or `30.0` (JSON Schema's "integer"
-/// admits both).
+/// A non-negative whole number up to `max`, written as `30` or `30.0` (JSON Schema's
+/// "integer" admits both).
+fn whole(n: &serde_json::Number, max: u64) -> Option<u64> {
+    n.as_u64()
+        .or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= max as f64)
+                .map(|f| f as u64)
+        })
+        .filter(|w| *w <= max)
+}
+
+/// Optional minutes (fits u32).
 pub(crate) fn whole_minutes<'de, D: serde::Deserializer<'de>>(
     d: D,
 ) -> Result<Option<u32>, D::Error> {
@@ -61,17 +74,21 @@ pub(crate) fn whole_minutes<'de, D: serde::Deserializer<'de>>(
     let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
         return Ok(None);
     };
-    let whole = n.as_u64().or_else(|| {
-        n.as_f64()
-            .filter(|f| f.fract() == 0.0 && *f >= 0.0 && *f <= f64::from(u32::MAX))
-            .map(|f| f as u64)
-    });
-    match whole.and_then(|w| u32::try_from(w).ok()) {
-        Some(w) => Ok(Some(w)),
+    match whole(&n, u64::from(u32::MAX)) {
+        Some(w) => Ok(Some(w as u32)),
         None => Err(serde::de::Error::custom(format!(
             "expected a whole number of minutes, got {n}"
         ))),
     }
+}
+
+/// A count that must fit a signed 64-bit integer (the OpenAPI `int64`).
+pub(crate) fn whole_count<'de, D: serde::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
+    use serde::Deserialize;
+    let n = serde_json::Number::deserialize(d)?;
+    whole(&n, i64::MAX as u64).ok_or_else(|| {
+        serde::de::Error::custom(format!("expected a whole number from 0 to 2^63-1, got {n}"))
+    })
 }
 
 /// Length limits shared by every entry point (API, console forms, integrations).

@@ -32,6 +32,8 @@ pub struct ServerConfig {
     pub heartbeat: Duration,
     /// How long the event log keeps events for resumption.
     pub event_retention: chrono::Duration,
+    /// Alertmanager `severity` label → SEV level.
+    pub alert_severity: crate::domain::SeverityMap,
 }
 
 impl ServerConfig {
@@ -45,6 +47,7 @@ impl ServerConfig {
             listen,
             heartbeat: Duration::from_secs(10),
             event_retention: chrono::Duration::days(7),
+            alert_severity: Default::default(),
         }
     }
 }
@@ -56,6 +59,7 @@ pub struct AppState {
     pub openapi: Arc<str>,
     pub heartbeat: Duration,
     pub shutdown: watch::Receiver<bool>,
+    pub alert_severity: Arc<crate::domain::SeverityMap>,
 }
 
 /// A server running in this process (for `sitrep serve`, the embedded console and tests).
@@ -135,6 +139,7 @@ pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<Running
         openapi,
         heartbeat: cfg.heartbeat,
         shutdown: shutdown.clone(),
+        alert_severity: Arc::new(cfg.alert_severity.clone()),
     });
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await

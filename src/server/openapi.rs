@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 use super::AppState;
 use super::error::{ErrorBody, ErrorDetail};
-use super::routes::{children, incidents, meta};
+use super::routes::{children, incidents, ingest, meta};
 use crate::domain::*;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -18,7 +18,7 @@ use utoipa_axum::routes;
     components(schemas(ErrorBody, ErrorDetail, Severity, Phase, Audience, Deployment, RecoveryOwner, ActionStatus, Priority, Role)),
     tags(
         (name = "incidents"), (name = "updates"), (name = "actions"), (name = "exceptions"),
-        (name = "events"), (name = "meta")
+        (name = "events"), (name = "ingest"), (name = "meta")
     )
 )]
 struct ApiDoc;
@@ -57,6 +57,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
             children::create_exception
         ))
         .routes(routes!(super::events::events))
+        .routes(routes!(ingest::alertmanager))
+        .routes(routes!(ingest::signals))
 }
 
 /// The document as served at /api/v1/openapi.json (and checked in as assets/openapi.json).

@@ -101,7 +101,7 @@ pub async fn create_action(
 #[into_params(parameter_in = Query)]
 pub struct ActionParams {
     /// Comma-separated statuses, e.g. `open,in_progress`.
-    #[param(value_type = Option<Vec<ActionStatus>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<ActionStatus>>, style = Form, explode = false, min_items = 1)]
     status: Option<String>,
     /// `true` for overdue actions only.
     #[param(value_type = Option<bool>)]

@@ -25,10 +25,10 @@ item_list!(TimelineList, TimelineEntry);
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
     /// Comma-separated phases, e.g. `detection,triage`.
-    #[param(value_type = Option<Vec<Phase>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<Phase>>, style = Form, explode = false, min_items = 1)]
     phase: Option<String>,
     /// Comma-separated severities, e.g. `SEV1,SEV2`.
-    #[param(value_type = Option<Vec<Severity>>, style = Form, explode = false)]
+    #[param(value_type = Option<Vec<Severity>>, style = Form, explode = false, min_items = 1)]
     severity: Option<String>,
     /// Page size, 1-500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
@@ -43,10 +43,9 @@ pub fn parse_list<T: std::str::FromStr<Err = String>>(
     field: &str,
     raw: Option<&str>,
 ) -> Result<Vec<T>, ApiError> {
-    // `?phase=` is an empty list (no filter); an empty item (`?status=open,,done`) is a
-    // mistake worth saying.
-    raw.filter(|s| !s.is_empty())
-        .into_iter()
+    // Present means "filter by these": `?phase=` or an empty item (`?status=open,,done`) is
+    // a mistake worth saying, not a silent "no filter".
+    raw.into_iter()
         .flat_map(|s| s.split(','))
         .map(str::trim)
         .map(|s| {

@@ -1,6 +1,7 @@
 //! HTTP handlers, each annotated for the generated OpenAPI document.
 pub mod children;
 pub mod incidents;
+pub mod ingest;
 pub mod meta;
 
 use super::store::Created;

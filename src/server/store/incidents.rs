@@ -212,7 +212,7 @@ impl Store {
     }
 }
 
-async fn insert_incident(
+pub(super) async fn insert_incident(
     tx: &mut Tx,
     actor: &str,
     req: &NewIncident,

@@ -13,9 +13,11 @@ pub use incidents::IncidentQuery;
 mod incidents;
 mod log;
 mod seed;
+mod signals;
 mod tokens;
 
 pub use seed::SeedOp;
+pub use signals::{IngestOutcome, SignalRecord};
 
 pub use log::EventRecord;
 pub use tokens::{Principal, TokenInfo, hash_token};
@@ -148,9 +150,14 @@ impl std::fmt::Debug for Store {
     }
 }
 
-const SQLITE_MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("migrations/sqlite/0001_init.sql"))];
-const POSTGRES_MIGRATIONS: &[(i64, &str)] =
-    &[(1, include_str!("migrations/postgres/0001_init.sql"))];
+const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/sqlite/0001_init.sql")),
+    (2, include_str!("migrations/sqlite/0002_signals.sql")),
+];
+const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("migrations/postgres/0001_init.sql")),
+    (2, include_str!("migrations/postgres/0002_signals.sql")),
+];
 
 /// A SQLite file as a URL the `Any` driver understands (the path percent-encoded).
 fn sqlite_url(path: &Path, mode: &str) -> Result<String, StoreError> {

@@ -1,0 +1,46 @@
+use super::item_list;
+use crate::domain::{AlertmanagerWebhook, Role};
+use crate::server::AppState;
+use crate::server::auth::Auth;
+use crate::server::error::{ApiError, ErrorBody};
+use crate::server::extract::JsonBody;
+use crate::server::store::{IngestOutcome, SignalRecord};
+use axum::Json;
+use axum::extract::{Path, State};
+
+item_list!(SignalList, SignalRecord);
+
+/// Prometheus Alertmanager's webhook receiver (payload version 4). A firing group opens an
+/// incident in Detection (source `alertmanager`) or attaches to the open incident the same
+/// `groupKey` opened; severity comes from the `severity` label. A resolved notification is
+/// noted on the timeline and closes nothing.
+#[utoipa::path(post, path = "/api/v1/ingest/alertmanager", tag = "ingest", request_body = AlertmanagerWebhook,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "What the notification did", body = IngestOutcome),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn alertmanager(
+    State(st): State<AppState>,
+    auth: Auth,
+    body: JsonBody<AlertmanagerWebhook>,
+) -> Result<Json<IngestOutcome>, ApiError> {
+    let who = auth.require(Role::Responder, "sending alerts")?;
+    let signal = body.value.to_signal(&st.alert_severity)?;
+    Ok(Json(st.store.ingest_signal(&who.name, &signal).await?))
+}
+
+/// The monitoring signals attached to an incident, oldest first, with their alerts' labels
+/// and annotations.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/signals", tag = "ingest",
+    security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = SignalList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn signals(
+    State(st): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<String>,
+) -> Result<Json<SignalList>, ApiError> {
+    Ok(Json(SignalList {
+        items: st.store.signals(&id).await?,
+    }))
+}

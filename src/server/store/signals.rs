@@ -1,0 +1,143 @@
+//! Monitoring signals: a firing group opens an incident or attaches to the open one it
+//! opened before; a resolved notification is noted on the timeline and closes nothing.
+use super::incidents::insert_incident;
+use super::log::record;
+use super::{Store, StoreError, Tx, next_num, now, ts};
+use crate::domain::{AlertStatus, Change, Signal};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// What an ingested notification did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct IngestOutcome {
+    /// The incident the signal belongs to; null for a resolved group with no open incident.
+    pub incident_id: Option<String>,
+    /// Whether this notification opened the incident.
+    pub created: bool,
+    /// Whether it was recorded (a repeat that changes nothing is not).
+    pub recorded: bool,
+}
+
+/// A stored signal, as `GET /incidents/{id}/signals` returns it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SignalRecord {
+    pub received_at: String,
+    pub signal: Signal,
+}
+
+impl Store {
+    pub async fn ingest_signal(
+        &self,
+        actor: &str,
+        signal: &Signal,
+    ) -> Result<IngestOutcome, StoreError> {
+        let mut tx = self.begin().await?;
+        let at = now();
+        let open: Option<(String, String)> = sqlx::query_as(
+            "SELECT s.incident_id, s.data FROM signals s JOIN incidents i ON i.id = s.incident_id \
+             WHERE s.group_key = $1 AND i.phase <> 'closed' ORDER BY s.num DESC LIMIT 1",
+        )
+        .bind(&signal.group_key)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let outcome = match (open, signal.status) {
+            (None, AlertStatus::Firing) => {
+                let inc =
+                    insert_incident(&mut tx, actor, &signal.new_incident(), &self.cadence).await?;
+                record(
+                    &mut tx,
+                    &inc.id,
+                    actor,
+                    at,
+                    &[Change::note("signal", signal.describe())],
+                )
+                .await?;
+                insert_signal(&mut tx, signal, Some(&inc.id)).await?;
+                IngestOutcome {
+                    incident_id: Some(inc.id),
+                    created: true,
+                    recorded: true,
+                }
+            }
+            (None, AlertStatus::Resolved) => {
+                insert_signal(&mut tx, signal, None).await?;
+                IngestOutcome {
+                    incident_id: None,
+                    created: false,
+                    recorded: true,
+                }
+            }
+            (Some((id, last)), _) => {
+                let last: Signal = serde_json::from_str(&last)?;
+                // Alertmanager repeats a group's notification on every repeat_interval: only
+                // a change of state or of the firing set is news worth a timeline line.
+                let changed = last.status != signal.status || last.firing != signal.firing;
+                if changed {
+                    let kind = match signal.status {
+                        AlertStatus::Firing => "signal",
+                        AlertStatus::Resolved => "signal_resolved",
+                    };
+                    record(
+                        &mut tx,
+                        &id,
+                        actor,
+                        at,
+                        &[Change::note(kind, signal.describe())],
+                    )
+                    .await?;
+                    insert_signal(&mut tx, signal, Some(&id)).await?;
+                }
+                IngestOutcome {
+                    incident_id: Some(id),
+                    created: false,
+                    recorded: changed,
+                }
+            }
+        };
+        if outcome.created {
+            self.commit(tx).await?;
+        } else {
+            tx.commit().await?;
+        }
+        Ok(outcome)
+    }
+
+    pub async fn signals(&self, incident_id: &str) -> Result<Vec<SignalRecord>, StoreError> {
+        self.require_incident(incident_id).await?;
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT received_at, data FROM signals WHERE incident_id = $1 ORDER BY num",
+        )
+        .bind(incident_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(|(received_at, data)| {
+                Ok(SignalRecord {
+                    received_at,
+                    signal: serde_json::from_str(&data)?,
+                })
+            })
+            .collect()
+    }
+}
+
+async fn insert_signal(
+    tx: &mut Tx,
+    signal: &Signal,
+    incident_id: Option<&str>,
+) -> Result<(), StoreError> {
+    let num = next_num(tx, "signals").await?;
+    sqlx::query("INSERT INTO signals (num, group_key, incident_id, status, received_at, data) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(num)
+        .bind(&signal.group_key)
+        .bind(incident_id)
+        .bind(match signal.status {
+            AlertStatus::Firing => "firing",
+            AlertStatus::Resolved => "resolved",
+        })
+        .bind(ts(now()))
+        .bind(serde_json::to_string(signal)?)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
