@@ -4,5 +4,7 @@ pub mod console;
 pub mod demo;
 pub mod domain;
 pub mod paths;
+pub mod report;
 pub mod sanitize;
+pub mod script;
 pub mod server;

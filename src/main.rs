@@ -46,6 +46,33 @@ enum Command {
     Openapi,
     /// Open the console on a throwaway demo database with a simulated, living board.
     Demo,
+    /// List incidents (for scripts; --json for machines).
+    Incidents {
+        #[command(subcommand)]
+        command: sitrep::script::IncidentsCmd,
+    },
+    /// Show one incident.
+    Incident {
+        #[command(subcommand)]
+        command: sitrep::script::IncidentCmd,
+    },
+    /// Post a status update.
+    Update {
+        #[command(subcommand)]
+        command: sitrep::script::UpdateCmd,
+    },
+    /// List corrective actions.
+    Actions {
+        #[command(subcommand)]
+        command: sitrep::script::ActionsCmd,
+    },
+    /// Write the post-incident report: facts, history with reasons, updates, actions,
+    /// exceptions and the durations a review asks for.
+    Report {
+        id: String,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: sitrep::script::ReportFormat,
+    },
     /// Copy a SQLite database to PATH while the server runs (for PostgreSQL use pg_dump).
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -141,9 +168,8 @@ fn init_stderr_logging() {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    let cli = Cli::parse();
-    match run(cli).await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+    match run(Cli::parse()).await {
+        Ok(code) => code,
         Err(e) => {
             eprintln!("sitrep: {e:#}");
             std::process::ExitCode::FAILURE
@@ -151,8 +177,28 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> Result<()> {
-    match cli.command {
+async fn run(cli: Cli) -> Result<std::process::ExitCode> {
+    use sitrep::script::{self, Script};
+    // Scripting verbs report through their own exit codes (0 ok, 1 refused, 2 usage).
+    let script = match cli.command {
+        Some(Command::Incidents { command }) => Script::Incidents(command),
+        Some(Command::Incident { command }) => Script::Incident(command),
+        Some(Command::Update { command }) => Script::Update(command),
+        Some(Command::Actions { command }) => Script::Actions(command),
+        Some(Command::Report { id, format }) => Script::Report { id, format },
+        other => {
+            run_command(other, cli.console).await?;
+            return Ok(std::process::ExitCode::SUCCESS);
+        }
+    };
+    Ok(script::run(&cli.console, script).await)
+}
+
+async fn run_command(
+    command: Option<Command>,
+    console: sitrep::console::ConsoleArgs,
+) -> Result<()> {
+    match command {
         Some(Command::Serve {
             db,
             listen,
@@ -179,8 +225,15 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         // --- console (owned by src/console and src/demo) ---
-        Some(Command::Demo) => sitrep::demo::run(cli.console).await,
-        None => sitrep::console::run_console(cli.console).await,
+        Some(Command::Demo) => sitrep::demo::run(console).await,
+        None => sitrep::console::run_console(console).await,
+        Some(
+            Command::Incidents { .. }
+            | Command::Incident { .. }
+            | Command::Update { .. }
+            | Command::Actions { .. }
+            | Command::Report { .. },
+        ) => unreachable!("scripting verbs are dispatched by run()"),
     }
 }
 

@@ -311,3 +311,174 @@ async fn a_body_trickled_too_slowly_is_cut_off_with_408() {
     server.kill().unwrap();
     let _ = server.wait();
 }
+
+#[tokio::test]
+async fn scripting_verbs_follow_the_console_rules_and_exit_codes() {
+    sitrep::client::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("s.db");
+    let db = db.to_str().unwrap();
+    let token = String::from_utf8(
+        sitrep(&[
+            "token",
+            "create",
+            "--role",
+            "commander",
+            "--name",
+            "runbook",
+            "--db",
+            db,
+        ])
+        .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let token_file = dir.path().join("token");
+    std::fs::write(&token_file, &token).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let port = free_port();
+    let mut server = spawn_server(db, port);
+    wait_healthy(port).await;
+    let api = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let created: Value = http
+        .post(format!("{api}/api/v1/incidents"))
+        .bearer_auth(&token)
+        .json(&json!({"title": "Queue backlog", "severity": "SEV2", "customer_impact": true}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(created["id"], "INC-1");
+    let tf = token_file.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut full = vec!["--api", api.as_str(), "--token-file", tf];
+        full.extend_from_slice(args);
+        sitrep(&full)
+    };
+
+    let out = run(&["incidents", "list", "--json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[0]["id"], "INC-1");
+    let table =
+        String::from_utf8(run(&["incidents", "list", "--severity", "SEV2"]).stdout).unwrap();
+    assert!(
+        table.contains("INC-1") && table.contains("Queue backlog"),
+        "{table}"
+    );
+    assert!(
+        !String::from_utf8(run(&["incidents", "list", "--severity", "SEV1"]).stdout)
+            .unwrap()
+            .contains("INC-1")
+    );
+
+    // A customer update from a runbook, then the report shows it.
+    let out = run(&[
+        "update",
+        "post",
+        "INC-1",
+        "--audience",
+        "customer",
+        "--impact",
+        "EU queue consumers",
+        "--status",
+        "Draining the backlog",
+        "--next",
+        "Scale consumers",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap().trim(), "UPD-1");
+    let report = String::from_utf8(run(&["report", "INC-1"]).stdout).unwrap();
+    assert!(report.starts_with("# INC-1 — Queue backlog"), "{report}");
+    assert!(report.contains("**Impact scope:** EU queue consumers"));
+    assert!(report.contains("## Durations"));
+    let json_report: Value =
+        serde_json::from_slice(&run(&["report", "INC-1", "--format", "json"]).stdout).unwrap();
+    assert_eq!(
+        json_report["updates"][0]["current_status"],
+        "Draining the backlog"
+    );
+    let show = String::from_utf8(run(&["incident", "show", "INC-1"]).stdout).unwrap();
+    assert!(show.contains("last update (customer"), "{show}");
+
+    // Refused by the server: exit 1 with the server's reason on stderr.
+    let out = run(&[
+        "update",
+        "post",
+        "INC-1",
+        "--audience",
+        "customer",
+        "--status",
+        "x",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("impact_scope"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["incident", "show", "INC-404"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    // Bad usage: exit 2.
+    assert_eq!(
+        run(&["incidents", "list", "--phase", "resolved"])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        run(&[
+            "update",
+            "post",
+            "INC-1",
+            "--audience",
+            "everyone",
+            "--status",
+            "x"
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+    // A token file others can read is refused, and the token never shows in the error.
+    std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = run(&["incidents", "list"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("600"), "{err}");
+    assert!(!err.contains(&token));
+    // The environment variable works too.
+    let out = Command::new(BIN)
+        .args(["--api", &api, "actions", "list", "--json"])
+        .env("SITREP_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        serde_json::from_slice::<Value>(&out.stdout).unwrap(),
+        json!([])
+    );
+    server.kill().unwrap();
+    let _ = server.wait();
+}

@@ -248,6 +248,32 @@ pub async fn launch(
     result
 }
 
+/// A client for one-shot commands (`sitrep incidents list`, `sitrep report`…), resolved by
+/// the console's rules: `--api`/profile with a token from SITREP_TOKEN or a 0600 file, or
+/// else the embedded server on the local database (returned, to shut down afterwards).
+pub async fn connect(args: &ConsoleArgs) -> Result<(ApiClient, Option<server::RunningServer>)> {
+    install_crypto_provider();
+    let config_path = paths::config_dir()?.join("config.toml");
+    let config = Config::load(&config_path)?;
+    match resolve(args, &config, &config_path)? {
+        Target::Remote { url, token, .. } => Ok((ApiClient::new(&url, token)?, None)),
+        Target::Embedded => {
+            let db = paths::default_db()?;
+            let running = server::start(ServerConfig::sqlite(&db, "127.0.0.1:0".parse()?))
+                .await
+                .context("starting the embedded server")?;
+            let token_path = paths::data_dir()?.join("local-token");
+            match local_client(&running, &token_path).await {
+                Ok(client) => Ok((client, Some(running))),
+                Err(e) => {
+                    running.shutdown().await;
+                    Err(e)
+                }
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,0 +1,335 @@
+//! One-shot commands for shell scripts and runbooks: the same config and token rules as the
+//! console. Exit codes: 0 success, 1 the server refused or could not be reached (message on
+//! stderr), 2 bad usage.
+use crate::client::ApiClient;
+use crate::console::ConsoleArgs;
+use crate::domain::{Audience, CorrectiveAction, Incident, Phase, Severity};
+use crate::report;
+use crate::sanitize::clean_line;
+use anyhow::Result;
+use chrono::Utc;
+use clap::{Subcommand, ValueEnum};
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentsCmd {
+    /// Open incidents (not closed), newest first.
+    List {
+        /// Only these phases, comma-separated (e.g. detection,triage; `closed` to see closed).
+        #[arg(long)]
+        phase: Option<String>,
+        /// Only these severities, comma-separated (e.g. SEV1,SEV2).
+        #[arg(long)]
+        severity: Option<String>,
+        /// One JSON array on stdout instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IncidentCmd {
+    /// One incident with its latest status update and open actions.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UpdateCmd {
+    /// Post a status update. Customer updates need --impact, --status and --next.
+    Post {
+        id: String,
+        #[arg(long, value_enum)]
+        audience: AudienceArg,
+        /// Impact scope: who and what is affected.
+        #[arg(long)]
+        impact: Option<String>,
+        /// Current status.
+        #[arg(long)]
+        status: String,
+        /// Next steps.
+        #[arg(long)]
+        next: Option<String>,
+        /// Minutes until the next customer update is due (default: the severity's cadence).
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1440))]
+        next_update_in: Option<u32>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AudienceArg {
+    Internal,
+    Customer,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ActionsCmd {
+    /// Open and in-progress corrective actions across incidents, overdue first.
+    List {
+        #[arg(long)]
+        overdue: bool,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum ReportFormat {
+    #[default]
+    Markdown,
+    Json,
+}
+
+/// What a script should do: run against the server, or stop with a usage error.
+pub enum Script {
+    Incidents(IncidentsCmd),
+    Incident(IncidentCmd),
+    Update(UpdateCmd),
+    Actions(ActionsCmd),
+    Report { id: String, format: ReportFormat },
+}
+
+fn parse_list<T: std::str::FromStr<Err = String>>(
+    flag: &str,
+    raw: &Option<String>,
+) -> Result<Vec<T>, String> {
+    raw.iter()
+        .flat_map(|s| s.split(','))
+        .map(str::trim)
+        .map(|s| s.parse::<T>().map_err(|e| format!("--{flag}: {e}")))
+        .collect()
+}
+
+/// Runs a command and maps the outcome to the documented exit codes.
+pub async fn run(args: &ConsoleArgs, script: Script) -> ExitCode {
+    // Usage errors are found before any connection is made.
+    if let Script::Incidents(IncidentsCmd::List {
+        phase, severity, ..
+    }) = &script
+    {
+        let bad = parse_list::<Phase>("phase", phase)
+            .err()
+            .or(parse_list::<Severity>("severity", severity).err());
+        if let Some(msg) = bad {
+            eprintln!("sitrep: {msg}");
+            return ExitCode::from(2);
+        }
+    }
+    let (client, embedded) = match crate::console::cli::connect(args).await {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("sitrep: {e:#}");
+            return ExitCode::from(1);
+        }
+    };
+    let result = execute(&client, script).await;
+    if let Some(server) = embedded {
+        server.shutdown().await;
+    }
+    match result {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("sitrep: {}", clean_line(&format!("{e:#}")));
+            ExitCode::from(1)
+        }
+    }
+}
+
+async fn execute(client: &ApiClient, script: Script) -> Result<String> {
+    match script {
+        Script::Incidents(IncidentsCmd::List {
+            phase,
+            severity,
+            json,
+        }) => {
+            let phases: Vec<Phase> = parse_list("phase", &phase).map_err(anyhow::Error::msg)?;
+            let sevs: Vec<Severity> =
+                parse_list("severity", &severity).map_err(anyhow::Error::msg)?;
+            let items: Vec<Incident> = client
+                .list_incidents()
+                .await?
+                .into_iter()
+                .filter(|i| {
+                    if phases.is_empty() {
+                        i.phase != Phase::Closed
+                    } else {
+                        phases.contains(&i.phase)
+                    }
+                })
+                .filter(|i| sevs.is_empty() || sevs.contains(&i.severity))
+                .collect();
+            if json {
+                return Ok(format!("{}\n", serde_json::to_string_pretty(&items)?));
+            }
+            Ok(incident_table(&items))
+        }
+        Script::Incident(IncidentCmd::Show { id, json }) => {
+            let inc = client.incident(&id).await?;
+            let updates = client.updates(&id).await?;
+            let actions = client.incident_actions(&id).await?;
+            if json {
+                let v =
+                    serde_json::json!({"incident": inc, "updates": updates, "actions": actions});
+                return Ok(format!("{}\n", serde_json::to_string_pretty(&v)?));
+            }
+            let mut out = format!(
+                "{} {} [{}] {}\ncommander: {}\ncustomer impact: {}{}\nrecovery: {} ({})\n",
+                inc.id,
+                inc.severity,
+                inc.phase.title(),
+                inc.title,
+                inc.commander.as_deref().unwrap_or("unassigned"),
+                if inc.customer_impact { "yes" } else { "no" },
+                if inc.update_overdue {
+                    " — customer update OVERDUE"
+                } else {
+                    ""
+                },
+                inc.recovery_owner,
+                inc.deployment,
+            );
+            if let Some(u) = updates.last() {
+                out.push_str(&format!(
+                    "last update ({}, {}): {}\n",
+                    u.audience,
+                    u.posted_at.format("%H:%M UTC"),
+                    u.current_status
+                ));
+            }
+            let open: Vec<&CorrectiveAction> =
+                actions.iter().filter(|a| a.status.is_open()).collect();
+            out.push_str(&format!("open actions: {}\n", open.len()));
+            for a in open {
+                out.push_str(&format!(
+                    "  {} {} (owner {}, due {}{})\n",
+                    a.id,
+                    a.title,
+                    a.owner,
+                    a.due_date,
+                    if a.overdue { ", OVERDUE" } else { "" }
+                ));
+            }
+            Ok(out)
+        }
+        Script::Update(UpdateCmd::Post {
+            id,
+            audience,
+            impact,
+            status,
+            next,
+            next_update_in,
+        }) => {
+            let audience = match audience {
+                AudienceArg::Internal => Audience::Internal,
+                AudienceArg::Customer => Audience::Customer,
+            };
+            let mut body = serde_json::json!({
+                "audience": audience,
+                "impact_scope": impact.unwrap_or_default(),
+                "current_status": status,
+                "next_steps": next.unwrap_or_default(),
+            });
+            if let Some(m) = next_update_in {
+                body["next_update_in_minutes"] = m.into();
+            }
+            let posted: serde_json::Value = client
+                .post(&format!("/incidents/{}/updates", id), &body)
+                .await?;
+            Ok(format!(
+                "{}\n",
+                clean_line(posted["id"].as_str().unwrap_or("posted"))
+            ))
+        }
+        Script::Actions(ActionsCmd::List {
+            overdue,
+            owner,
+            json,
+        }) => {
+            let items: Vec<CorrectiveAction> = client
+                .open_actions()
+                .await?
+                .into_iter()
+                .filter(|a| !overdue || a.overdue)
+                .filter(|a| {
+                    owner
+                        .as_ref()
+                        .is_none_or(|o| a.owner.eq_ignore_ascii_case(o))
+                })
+                .collect();
+            if json {
+                return Ok(format!("{}\n", serde_json::to_string_pretty(&items)?));
+            }
+            let mut out = format!(
+                "{:<8} {:<8} {:<16} {:<11} {:<12} {}\n",
+                "ID", "INCIDENT", "OWNER", "DUE", "STATUS", "TITLE"
+            );
+            for a in &items {
+                let status = if a.overdue {
+                    "OVERDUE".to_string()
+                } else {
+                    a.status.to_string()
+                };
+                out.push_str(&format!(
+                    "{:<8} {:<8} {:<16} {:<11} {:<12} {}\n",
+                    a.id, a.incident_id, a.owner, a.due_date, status, a.title
+                ));
+            }
+            Ok(out)
+        }
+        Script::Report { id, format } => {
+            let inc = client.incident(&id).await?;
+            let r = report::build(
+                inc,
+                client.timeline(&id).await?,
+                client.updates(&id).await?,
+                client.incident_actions(&id).await?,
+                client.exceptions(&id).await?,
+                Utc::now(),
+            );
+            Ok(match format {
+                ReportFormat::Markdown => report::markdown(&r),
+                ReportFormat::Json => format!("{}\n", serde_json::to_string_pretty(&r)?),
+            })
+        }
+    }
+}
+
+fn incident_table(items: &[Incident]) -> String {
+    let now = Utc::now();
+    let mut out = format!(
+        "{:<8} {:<5} {:<15} {:<18} {:>6} {}\n",
+        "ID", "SEV", "PHASE", "COMMANDER", "AGE", "TITLE"
+    );
+    for i in items {
+        let age = now - i.created_at;
+        let age = if age.num_hours() >= 24 {
+            format!("{}d", age.num_days())
+        } else if age.num_minutes() >= 60 {
+            format!("{}h", age.num_hours())
+        } else {
+            format!("{}m", age.num_minutes())
+        };
+        let mut title = i.title.clone();
+        if i.update_overdue {
+            title.push_str("  [customer update OVERDUE]");
+        }
+        out.push_str(&format!(
+            "{:<8} {:<5} {:<15} {:<18} {:>6} {}\n",
+            i.id,
+            i.severity,
+            i.phase,
+            i.commander.as_deref().unwrap_or("unassigned"),
+            age,
+            title
+        ));
+    }
+    out
+}
