@@ -8,6 +8,7 @@ mod footer;
 mod header;
 mod help;
 mod list;
+mod overlay;
 
 use super::state::{State, View};
 use ratatui::Frame;
@@ -53,6 +54,13 @@ pub fn render_buffer(state: &State, area: Rect, buf: &mut Buffer) {
     footer::render(state, foot, buf);
     if state.help {
         help::render(state, body, buf);
+    }
+    match &state.overlay {
+        Some(crate::console::form::Overlay::Form(f)) => overlay::render_form(state, f, body, buf),
+        Some(crate::console::form::Overlay::Confirm(c)) => {
+            overlay::render_confirm(state, c, body, buf)
+        }
+        None => {}
     }
 }
 
