@@ -962,3 +962,7 @@ pub fn on_whoami(state: &mut State, who: Result<crate::client::WhoAmI, String>) 
     }
     vec![]
 }
+
+#[cfg(test)]
+#[path = "triage_tests.rs"]
+mod tests;

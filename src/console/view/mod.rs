@@ -7,6 +7,7 @@ pub mod fmt;
 mod footer;
 mod header;
 mod help;
+pub use help::help_lines;
 mod list;
 mod overlay;
 
