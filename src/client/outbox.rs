@@ -89,6 +89,12 @@ fn save(path: &Path, base: &str, queue: &VecDeque<Write>) {
     }
 }
 
+#[derive(Default)]
+struct Chain {
+    replaced: std::collections::HashSet<i64>,
+    latest: i64,
+}
+
 /// Starts the outbox task. `path` None keeps the queue in memory only (tests).
 pub fn spawn<F>(
     client: ApiClient,
@@ -105,20 +111,21 @@ where
         .map(|p| load(p, &base).into())
         .unwrap_or_default();
     tokio::spawn(async move {
-        // (path, version a write was based on) -> the version our write made, so a second
-        // edit of the same incident made before the first was answered is not a conflict
-        // with ourselves.
-        let mut chain: HashMap<String, (i64, i64)> = HashMap::new();
+        // Per path: the versions our own writes replaced, and the version the last one
+        // made. A second edit of the same incident made before the first was answered is
+        // based on a version we replaced ourselves: send it on ours, not as a conflict with
+        // ourselves. Someone else's change in between still makes it a 412.
+        let mut chain: HashMap<String, Chain> = HashMap::new();
         let mut waiting = false;
         loop {
             if !queue.is_empty() {
                 waiting = false;
                 while let Some(w) = queue.front().cloned() {
                     let mut send = w.clone();
-                    if let (Some(v), Some((based, now))) = (send.if_match, chain.get(&send.path))
-                        && v == *based
+                    if let (Some(v), Some(c)) = (send.if_match, chain.get(&send.path))
+                        && c.replaced.contains(&v)
                     {
-                        send.if_match = Some(*now);
+                        send.if_match = Some(c.latest);
                     }
                     let result = client.write(&send).await;
                     let msg = match result {
@@ -139,8 +146,11 @@ where
                                 Some(LiveEvent::Action(a)) => Some(a.version),
                                 _ => None,
                             };
-                            if let (Some(b), Some(n)) = (send.if_match, version) {
-                                chain.insert(send.path.clone(), (b, n));
+                            if let (Some(sent), Some(n)) = (send.if_match, version) {
+                                let c = chain.entry(send.path.clone()).or_default();
+                                c.replaced.insert(sent);
+                                c.replaced.extend(w.if_match);
+                                c.latest = n;
                             }
                             OutboxReport::Done {
                                 write: w,
