@@ -137,3 +137,20 @@ fn a_pending_write_shows_on_the_card_and_in_the_header() {
     assert!(text.contains("pending"), "{text}");
     insta::assert_snapshot!("board_pending_write", text);
 }
+
+#[test]
+fn the_footer_shows_effective_write_keys_and_hides_them_when_read_only() {
+    let mut s = state();
+    s.keymap
+        .merge("[global]\nset_severity = [\"S\"]\n")
+        .unwrap();
+    let text = screen(&s);
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("a take command"), "{footer}");
+    assert!(footer.contains("S severity"), "{footer}");
+    s.read_only = true;
+    let text = screen(&s);
+    let footer = text.lines().last().unwrap();
+    assert!(!footer.contains("take command"), "{footer}");
+    assert!(text.lines().next().unwrap().contains("READ-ONLY"));
+}

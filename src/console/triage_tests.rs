@@ -503,3 +503,23 @@ fn the_header_count_follows_the_outbox() {
     );
     assert_eq!(s.pending_count(), 0);
 }
+
+#[test]
+fn an_overridden_key_is_the_one_that_works_and_the_one_help_shows() {
+    let mut s = at("INC-103");
+    s.keymap
+        .merge("[global]\ntake_command = [\"T\"]\n")
+        .unwrap();
+    assert!(
+        ch(&mut s, 'a').is_empty(),
+        "the default key no longer takes command"
+    );
+    assert_eq!(writes(&ch(&mut s, 'T')).len(), 1);
+    let help = crate::console::view::help_lines(&s);
+    assert!(
+        help.iter()
+            .any(|(_, l)| l.trim_start().starts_with('T') && l.contains("Take command")),
+        "{help:?}"
+    );
+    assert!(!help.iter().any(|(_, l)| l.trim_start().starts_with("a ")));
+}
