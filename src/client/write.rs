@@ -68,7 +68,8 @@ pub fn new_key() -> String {
     hex::encode(bytes)
 }
 
-/// Why a write did not land.
+/// Why a write did not land. (One at a time travels through a channel: size is no concern.)
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteError {
     /// No answer (connection refused, timeout): the write stays queued and is sent again.

@@ -186,7 +186,9 @@ pub enum DetailPart {
     Timeline(Vec<TimelineEntry>),
 }
 
-/// Everything `update` reacts to.
+/// Everything `update` reacts to. Messages are moved one at a time through a channel, so a
+/// large variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),

@@ -213,6 +213,8 @@ pub struct Confirm {
     pub draft: Option<String>,
 }
 
+/// At most one is open at a time.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Form(Form),

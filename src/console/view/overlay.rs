@@ -182,13 +182,11 @@ pub fn render_confirm(state: &State, c: &Confirm, area: Rect, buf: &mut Buffer) 
     let t = &state.theme;
     let r = popup(area, c.lines.len() as u16 + 5);
     let inner = frame(state, r, &c.title, buf);
-    let mut y = inner.y;
-    for line in &c.lines {
+    for (y, line) in (inner.y..).zip(c.lines.iter()) {
         if y + 1 >= inner.bottom() {
             break;
         }
         put(buf, inner.x, y, line, inner.width, t.base);
-        y += 1;
     }
     hint_line(
         state,
