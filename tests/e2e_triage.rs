@@ -332,3 +332,67 @@ async fn an_update_posted_while_the_server_is_down_is_stored_exactly_once() {
     assert!(c.wait_exit(Duration::from_secs(10)).success());
     running.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_half_typed_update_survives_a_killed_console() {
+    let t = setup().await;
+    let home = t.dir.join("home");
+    let args = [
+        "--api",
+        &t.base,
+        "--token-file",
+        t.token_file.to_str().unwrap(),
+    ];
+    let mut c = spawn(&home, &args);
+    c.screen
+        .wait_for("Checkout errors", Duration::from_secs(15));
+    c.keys("\r");
+    c.screen.wait_for("Impact scope", Duration::from_secs(5));
+    c.keys("u");
+    c.screen
+        .wait_for("Post a status update", Duration::from_secs(5));
+    c.keys("\t\tGateway rolled back in eu-west");
+    c.screen
+        .wait_for("Gateway rolled back in eu-west", Duration::from_secs(5));
+    // The drafts file is written as you type.
+    let drafts = home.join("data/sitrep/drafts.json");
+    let mut saved = false;
+    for _ in 0..50 {
+        if std::fs::read_to_string(&drafts)
+            .unwrap_or_default()
+            .contains("Gateway rolled back in eu-west")
+        {
+            saved = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(saved, "draft not on disk");
+    // An SSH drop or a crash: the process dies without a chance to clean up.
+    c.child.kill().unwrap();
+    let _ = c.wait_exit(Duration::from_secs(10));
+
+    let mut c = spawn(&home, &args);
+    c.screen
+        .wait_for("unsent drafts kept", Duration::from_secs(15));
+    c.screen
+        .wait_for("Checkout errors", Duration::from_secs(10));
+    c.keys("\r");
+    c.screen.wait_for("Impact scope", Duration::from_secs(5));
+    c.keys("u");
+    c.screen
+        .wait_for("Post a status update", Duration::from_secs(5));
+    c.screen
+        .wait_for("Gateway rolled back in eu-west", Duration::from_secs(5));
+    c.keys(&format!("\tChecking error rates{CTRL_S}"));
+    let updates = eventually("the restored draft, sent", 10, || async {
+        let u = t.api.updates(&t.id).await.ok()?;
+        (!u.is_empty()).then_some(u)
+    })
+    .await;
+    assert_eq!(updates[0].current_status, "Gateway rolled back in eu-west");
+    assert_eq!(updates[0].next_steps, "Checking error rates");
+    c.keys("q");
+    assert!(c.wait_exit(Duration::from_secs(10)).success());
+    t.running.shutdown().await;
+}
