@@ -31,7 +31,14 @@ fn target(state: &State) -> Option<Incident> {
 
 /// The corrective action under the cursor in the actions view.
 fn selected_action(state: &State) -> Option<CorrectiveAction> {
-    if state.detail.is_some() || state.view != View::Actions {
+    if let Some(d) = &state.detail {
+        // In the detail's actions tab: the top row shown.
+        return match (&d.tab, &d.actions) {
+            (super::state::Tab::Actions, Loadable::Ready(list)) => list.get(d.scroll).cloned(),
+            _ => None,
+        };
+    }
+    if state.view != View::Actions {
         return None;
     }
     state
@@ -76,7 +83,9 @@ pub fn start(state: &mut State, action: Action) -> Vec<Effect> {
     }
     if matches!(action, Action::EditAction | Action::CycleActionStatus) {
         let Some(a) = selected_action(state) else {
-            state.error("select a corrective action first");
+            state.error(
+                "select a corrective action first (actions view, or the detail's actions tab)",
+            );
             return vec![];
         };
         return if action == Action::EditAction {

@@ -523,3 +523,30 @@ fn an_overridden_key_is_the_one_that_works_and_the_one_help_shows() {
     );
     assert!(!help.iter().any(|(_, l)| l.trim_start().starts_with("a ")));
 }
+
+#[test]
+fn in_the_detail_actions_tab_space_and_enter_act_on_the_top_row() {
+    let mut s = at("INC-109");
+    let list: Vec<CorrectiveAction> = testdata::actions()
+        .into_iter()
+        .filter(|a| a.incident_id == "INC-109")
+        .collect();
+    {
+        let d = s.detail.as_mut().unwrap();
+        d.tab = Tab::Actions;
+        d.actions = Loadable::Ready(list.clone());
+    }
+    // The second row scrolled to the top.
+    s.detail.as_mut().unwrap().scroll = 1;
+    let w = one_write(&ch(&mut s, ' '));
+    assert_eq!(w.path, format!("/actions/{}", list[1].id));
+    match &s.detail.as_ref().unwrap().actions {
+        Loadable::Ready(l) => {
+            assert_ne!(l[1].status, list[1].status);
+            assert_eq!(w.body["status"], l[1].status.as_str());
+        }
+        other => panic!("{other:?}"),
+    }
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(form(&s).action_id.as_deref(), Some(list[1].id.as_str()));
+}

@@ -71,6 +71,17 @@ fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
         if action.is_write() && state.writes_disabled() {
             continue;
         }
+        // Action keys in the detail only mean something on its actions tab.
+        let on_actions_tab = state
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.tab == crate::console::state::Tab::Actions);
+        if matches!(action, Action::EditAction | Action::CycleActionStatus)
+            && mode == Mode::Detail
+            && !on_actions_tab
+        {
+            continue;
+        }
         let Some(key) = state.keymap.key_for(mode, *action) else {
             continue;
         };
