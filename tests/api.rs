@@ -809,7 +809,21 @@ async fn edge_cases_from_fuzzing(t: TestServer) {
     );
 }
 
+async fn whoami_names_the_token_and_its_role(t: TestServer) {
+    for (token, name, role) in [
+        (t.commander.clone(), "cora", "commander"),
+        (t.responder.clone(), "rex", "responder"),
+        (t.viewer.clone(), "vic", "viewer"),
+    ] {
+        let got = t.call_as(&token, Method::GET, "/whoami", None, None).await;
+        assert_eq!(got, (StatusCode::OK, json!({"name": name, "role": role})));
+    }
+    let (s, _) = json_of(t.req(Method::GET, "/whoami", None).send().await.unwrap()).await;
+    assert_eq!(s, StatusCode::UNAUTHORIZED);
+}
+
 on_both_stores!(
+    whoami_names_the_token_and_its_role,
     edge_cases_from_fuzzing,
     health_and_openapi_need_no_token,
     create_get_and_list_newest_first_with_cursor,

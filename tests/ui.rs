@@ -362,7 +362,15 @@ async fn run_loop_applies_messages_and_redraws() {
     )
     .await
     .unwrap();
-    assert_eq!(effects, vec![sitrep::console::Effect::LoadAll]);
+    // Connecting lists everything once, sends any writes that waited, and asks who we are.
+    assert_eq!(
+        effects,
+        vec![
+            sitrep::console::Effect::RetryOutbox,
+            sitrep::console::Effect::WhoAmI,
+            sitrep::console::Effect::LoadAll
+        ]
+    );
     let screen = text(terminal.backend().buffer());
     assert!(screen.contains("SEV1 INC-777"), "{screen}");
     assert!(screen.contains("Brand new alert"));

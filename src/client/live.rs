@@ -180,7 +180,7 @@ fn decode(kind: &str, data: &str) -> Decoded {
 
 /// reqwest's Display stops at the outermost error ("error sending request"); the cause
 /// ("connection refused") is what a commander needs to see.
-fn error_chain(e: &dyn std::error::Error) -> String {
+pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
     let mut src = e.source();
     while let Some(inner) = src {

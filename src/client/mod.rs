@@ -5,12 +5,15 @@
 //! this module returns carries raw API text.
 
 mod live;
+pub mod outbox;
 mod sse;
 mod token;
+mod write;
 
 pub use live::{LiveEvent, LiveMsg, subscribe};
 pub use sse::{SseEvent, SseItem, SseParser};
 pub use token::Token;
+pub use write::{Method, WhoAmI, Write, WriteError, new_key};
 
 use crate::domain::{CorrectiveAction, Incident, RiskException, StatusUpdate, TimelineEntry};
 use crate::sanitize::Sanitize;

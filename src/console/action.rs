@@ -36,6 +36,26 @@ pub enum Action {
     DeleteChar,
     Help,
     Quit,
+    // Writes (hidden and refused when read-only).
+    TakeCommand,
+    SetSeverity,
+    NextPhase,
+    PrevPhase,
+    CloseIncident,
+    AssignRoles,
+    PostUpdate,
+    AddAction,
+    AddException,
+    NewIncident,
+    EditAction,
+    CycleActionStatus,
+    // In a form or a confirmation.
+    NextField,
+    PrevField,
+    ChoiceNext,
+    ChoicePrev,
+    Send,
+    Confirm,
 }
 
 impl Action {
@@ -67,6 +87,24 @@ impl Action {
             Action::DeleteChar => "delete",
             Action::Help => "help",
             Action::Quit => "quit",
+            Action::TakeCommand => "take command",
+            Action::SetSeverity => "severity",
+            Action::NextPhase => "next phase",
+            Action::PrevPhase => "prev phase",
+            Action::CloseIncident => "close",
+            Action::AssignRoles => "roles",
+            Action::PostUpdate => "update",
+            Action::AddAction => "action",
+            Action::AddException => "exception",
+            Action::NewIncident => "new",
+            Action::EditAction => "edit",
+            Action::CycleActionStatus => "status",
+            Action::NextField => "next field",
+            Action::PrevField => "prev field",
+            Action::ChoiceNext => "next choice",
+            Action::ChoicePrev => "prev choice",
+            Action::Send => "send",
+            Action::Confirm => "yes",
         }
     }
 
@@ -98,7 +136,44 @@ impl Action {
             Action::DeleteChar => "Delete the last character",
             Action::Help => "Show or hide this help",
             Action::Quit => "Quit sitrep",
+            Action::TakeCommand => "Take command of the incident (you become commander)",
+            Action::SetSeverity => "Set severity (SEV1-SEV4) with a reason",
+            Action::NextPhase => "Move to the next phase (optional reason)",
+            Action::PrevPhase => "Move back to the previous phase",
+            Action::CloseIncident => "Close the incident (asks first)",
+            Action::AssignRoles => "Assign commander, comms lead, scribe, ops lead",
+            Action::PostUpdate => "Post a status update (internal or customer)",
+            Action::AddAction => "Add a corrective action",
+            Action::AddException => "Record an exception (risk acceptance)",
+            Action::NewIncident => "Declare a new incident",
+            Action::EditAction => "Edit the selected corrective action",
+            Action::CycleActionStatus => "Action status: open, in progress, done",
+            Action::NextField => "Next field",
+            Action::PrevField => "Previous field",
+            Action::ChoiceNext => "Next choice (space too)",
+            Action::ChoicePrev => "Previous choice",
+            Action::Send => "Send",
+            Action::Confirm => "Yes, do it",
         }
+    }
+
+    /// Whether the action changes something on the server.
+    pub fn is_write(self) -> bool {
+        matches!(
+            self,
+            Action::TakeCommand
+                | Action::SetSeverity
+                | Action::NextPhase
+                | Action::PrevPhase
+                | Action::CloseIncident
+                | Action::AssignRoles
+                | Action::PostUpdate
+                | Action::AddAction
+                | Action::AddException
+                | Action::NewIncident
+                | Action::EditAction
+                | Action::CycleActionStatus
+        )
     }
 }
 
@@ -111,7 +186,9 @@ pub enum DetailPart {
     Timeline(Vec<TimelineEntry>),
 }
 
-/// Everything `update` reacts to.
+/// Everything `update` reacts to. Messages are moved one at a time through a channel, so a
+/// large variant costs nothing worth boxing for.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
@@ -134,4 +211,8 @@ pub enum Msg {
         tab: super::state::Tab,
         error: String,
     },
+    /// The outbox sent, failed or is holding writes.
+    Outbox(crate::client::outbox::OutboxReport),
+    /// Who the token is (name and role), or why that could not be learned.
+    WhoAmI(Result<crate::client::WhoAmI, String>),
 }

@@ -134,6 +134,7 @@ pub async fn run_console(args: ConsoleArgs) -> Result<()> {
     let keymap = keymap(&config)?;
     let target = resolve(&args, &config, &config_path)?;
     init_file_logging()?;
+    let setup = Setup::from_config(&config)?;
     match target {
         Target::Remote {
             url,
@@ -143,7 +144,7 @@ pub async fn run_console(args: ConsoleArgs) -> Result<()> {
             let client = ApiClient::new(&url, token)?;
             refuse_bad_token(&client).await?;
             let label = client.base().to_string();
-            launch(client, label, read_only, args.mouse, keymap).await
+            launch(client, label, read_only, args.mouse, keymap, setup).await
         }
         Target::Embedded => {
             let db = paths::default_db()?;
@@ -154,7 +155,15 @@ pub async fn run_console(args: ConsoleArgs) -> Result<()> {
             let token_path = paths::data_dir()?.join("local-token");
             let result = async {
                 let client = local_client(&running, &token_path).await?;
-                launch(client, "local".into(), args.read_only, args.mouse, keymap).await
+                launch(
+                    client,
+                    "local".into(),
+                    args.read_only,
+                    args.mouse,
+                    keymap,
+                    setup,
+                )
+                .await
             }
             .await;
             running.shutdown().await;
@@ -216,6 +225,38 @@ async fn local_client(running: &server::RunningServer, path: &Path) -> Result<Ap
     ApiClient::new(&base, token)
 }
 
+/// What the console brings from config.toml and the data directory.
+#[derive(Debug, Clone, Default)]
+pub struct Setup {
+    /// `name` from config.toml (else the token's name, from the server).
+    pub name: Option<String>,
+    pub cadence: crate::domain::Cadence,
+    /// Where the outbox and drafts live; None keeps them in memory (the demo).
+    pub data_dir: Option<PathBuf>,
+}
+
+impl Setup {
+    pub fn from_config(config: &Config) -> Result<Setup> {
+        Ok(Setup {
+            name: config.name.clone().filter(|n| !n.trim().is_empty()),
+            cadence: config.cadence.cadence(),
+            data_dir: Some(paths::data_dir()?),
+        })
+    }
+}
+
+/// Loads saved drafts; an unreadable file is set aside rather than blocking the start.
+fn load_drafts(path: &Path) -> std::collections::BTreeMap<String, super::form::Form> {
+    match std::fs::read(path) {
+        Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "unreadable drafts file; set aside");
+            let _ = std::fs::rename(path, path.with_extension("json.corrupt"));
+            Default::default()
+        }),
+        Err(_) => Default::default(),
+    }
+}
+
 /// Runs the terminal UI against `client` until the user quits.
 pub async fn launch(
     client: ApiClient,
@@ -223,15 +264,30 @@ pub async fn launch(
     read_only: bool,
     mouse: bool,
     keymap: Keymap,
+    setup: Setup,
 ) -> Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let live_tx = tx.clone();
     let live = tokio::spawn(subscribe(client.clone(), move |m| {
         live_tx.send(Msg::Live(m)).is_ok()
     }));
-    let runner = EffectRunner::new(client, tx.clone());
+    let outbox_path = setup.data_dir.as_ref().map(|d| d.join("outbox.json"));
+    let drafts_path = setup.data_dir.as_ref().map(|d| d.join("drafts.json"));
+    let runner = EffectRunner::new(client, tx.clone(), outbox_path, drafts_path.clone());
     let mut state = State::new(label, keymap, Theme::from_env(), chrono::Utc::now());
     state.read_only = read_only;
+    state.me = setup.name.clone();
+    state.cadence = setup.cadence;
+    if let Some(p) = &drafts_path {
+        state.drafts = load_drafts(p);
+        if !state.drafts.is_empty() && !read_only {
+            let keys: Vec<&str> = state.drafts.keys().map(String::as_str).collect();
+            state.info(format!(
+                "unsent drafts kept from last time ({}): open the same form to continue",
+                keys.join(", ")
+            ));
+        }
+    }
     let mut terminal = term::enter(mouse)?;
     term::spawn_input(tx.clone(), mouse);
     term::spawn_signals(tx);
@@ -245,6 +301,12 @@ pub async fn launch(
     .await;
     term::restore();
     live.abort();
+    // The last keystroke's draft, written here too in case the saver thread had not yet.
+    if let Some(p) = &drafts_path
+        && let Ok(json) = serde_json::to_vec(&state.drafts)
+    {
+        let _ = crate::client::outbox::write_private_atomic(p, &json);
+    }
     result
 }
 

@@ -4,17 +4,52 @@ use super::action::{DetailPart, Msg};
 use super::state::Tab;
 use super::update::Effect;
 use crate::client::ApiClient;
+use crate::client::outbox::{OutboxCmd, write_private_atomic};
+use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 
 #[derive(Clone)]
 pub struct EffectRunner {
     client: ApiClient,
     tx: UnboundedSender<Msg>,
+    outbox: UnboundedSender<OutboxCmd>,
+    drafts: Option<std::sync::mpsc::Sender<String>>,
 }
 
 impl EffectRunner {
-    pub fn new(client: ApiClient, tx: UnboundedSender<Msg>) -> Self {
-        Self { client, tx }
+    /// `outbox` and `drafts` are files in the data directory (None: memory only, for tests).
+    pub fn new(
+        client: ApiClient,
+        tx: UnboundedSender<Msg>,
+        outbox: Option<PathBuf>,
+        drafts: Option<PathBuf>,
+    ) -> Self {
+        let otx = tx.clone();
+        let outbox = crate::client::outbox::spawn(client.clone(), outbox, move |r| {
+            otx.send(Msg::Outbox(r)).is_ok()
+        });
+        // One writer thread for drafts, so saves land in order; a burst of keystrokes
+        // writes only the latest.
+        let drafts = drafts.map(|path: PathBuf| {
+            let (dtx, drx) = std::sync::mpsc::channel::<String>();
+            std::thread::spawn(move || {
+                while let Ok(mut json) = drx.recv() {
+                    while let Ok(newer) = drx.try_recv() {
+                        json = newer;
+                    }
+                    if let Err(e) = write_private_atomic(&path, json.as_bytes()) {
+                        tracing::error!(error = %e, "could not save drafts");
+                    }
+                }
+            });
+            dtx
+        });
+        Self {
+            client,
+            tx,
+            outbox,
+            drafts,
+        }
     }
 
     pub fn run(&self, effect: Effect) {
@@ -41,6 +76,23 @@ impl EffectRunner {
                 }
             }
             Effect::FetchTimeline(id) => self.fetch(id, Tab::Timeline),
+            Effect::Write(w) => {
+                let _ = self.outbox.send(OutboxCmd::Send(w));
+            }
+            Effect::RetryOutbox => {
+                let _ = self.outbox.send(OutboxCmd::Retry);
+            }
+            Effect::SaveDrafts(json) => {
+                if let Some(d) = &self.drafts {
+                    let _ = d.send(json);
+                }
+            }
+            Effect::WhoAmI => {
+                tokio::spawn(async move {
+                    let who = client.whoami().await.map_err(|e| format!("{e:#}"));
+                    let _ = tx.send(Msg::WhoAmI(who));
+                });
+            }
         }
     }
 

@@ -20,10 +20,14 @@ pub enum Mode {
     Help,
     /// Typing a filter or a command: printable keys are text, not actions.
     Input,
+    /// Filling in a form: printable keys are text.
+    Form,
+    /// A yes/no question.
+    Confirm,
 }
 
 impl Mode {
-    pub const ALL: [Mode; 7] = [
+    pub const ALL: [Mode; 9] = [
         Mode::Global,
         Mode::Board,
         Mode::List,
@@ -31,6 +35,8 @@ impl Mode {
         Mode::Detail,
         Mode::Help,
         Mode::Input,
+        Mode::Form,
+        Mode::Confirm,
     ];
 
     pub fn title(self) -> &'static str {
@@ -42,12 +48,17 @@ impl Mode {
             Mode::Detail => "Incident detail",
             Mode::Help => "Help",
             Mode::Input => "Typing a filter or command",
+            Mode::Form => "In a form",
+            Mode::Confirm => "Confirming",
         }
     }
 
     /// Whether unbound keys fall through to the global bindings.
     fn inherits_global(self) -> bool {
-        !matches!(self, Mode::Global | Mode::Input)
+        !matches!(
+            self,
+            Mode::Global | Mode::Input | Mode::Form | Mode::Confirm
+        )
     }
 }
 

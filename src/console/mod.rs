@@ -7,6 +7,7 @@ pub mod cli;
 mod config;
 pub mod effects;
 pub mod filter;
+pub mod form;
 pub mod index;
 pub mod keymap;
 pub mod state;
@@ -14,6 +15,7 @@ pub mod term;
 #[doc(hidden)]
 pub mod testdata;
 pub mod theme;
+pub mod triage;
 pub mod update;
 pub mod view;
 

@@ -1,14 +1,17 @@
 //! Everything the console knows. `update` changes it; views only read it.
 use super::filter::Filter;
+use super::form::{Form, Overlay};
 use super::index::{Cursor, Incidents, SortedIndex, board_order, by_id};
 use super::keymap::{Keymap, Mode};
 use super::theme::Theme;
+use crate::client::Write;
 use crate::domain::{
-    CorrectiveAction, Incident, Phase, RiskException, Severity, StatusUpdate, TimelineEntry,
+    Cadence, CorrectiveAction, Incident, Phase, RiskException, Role, Severity, StatusUpdate,
+    TimelineEntry,
 };
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum View {
@@ -208,6 +211,32 @@ pub struct State {
     open_by_severity: [usize; 4],
     /// (due, id) of every incident that owes a customer update, for the overdue count.
     due: BTreeSet<(DateTime<Utc>, String)>,
+    /// An open form or confirmation; it takes the keyboard.
+    pub overlay: Option<Overlay>,
+    /// Unsent forms by draft key, saved to the data directory on every change.
+    pub drafts: BTreeMap<String, Form>,
+    /// Who we are: the token's name (or `name` from config.toml), for "take command".
+    pub me: Option<String>,
+    /// The token's role, once the server has said.
+    pub role: Option<Role>,
+    /// Minutes between customer updates per severity (the update form's default).
+    pub cadence: Cadence,
+    /// Writes sent and not yet answered, by key.
+    pub pending: HashMap<String, Pending>,
+    /// Writes waiting in the outbox (the server is unreachable), as last reported.
+    pub outbox_waiting: usize,
+}
+
+/// A write on its way: what to roll back to if it is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pending {
+    pub write: Write,
+    /// The incident as it was before the optimistic change.
+    pub before: Option<Incident>,
+    /// The action as it was before the optimistic change.
+    pub action_before: Option<CorrectiveAction>,
+    /// The draft this write came from, discarded once it lands.
+    pub draft: Option<String>,
 }
 
 impl State {
@@ -250,12 +279,24 @@ impl State {
             page: 10,
             open_by_severity: [0; 4],
             due: BTreeSet::new(),
+            overlay: None,
+            drafts: BTreeMap::new(),
+            me: None,
+            role: None,
+            cadence: Cadence::default(),
+            pending: HashMap::new(),
+            outbox_waiting: 0,
         }
     }
 
     /// Which bindings apply right now.
     pub fn mode(&self) -> Mode {
-        if self.input.is_some() {
+        if let Some(o) = &self.overlay {
+            match o {
+                Overlay::Form(_) => Mode::Form,
+                Overlay::Confirm(_) => Mode::Confirm,
+            }
+        } else if self.input.is_some() {
             Mode::Input
         } else if self.help {
             Mode::Help
@@ -434,6 +475,34 @@ impl State {
     /// tick is worth running.
     pub fn needs_tick(&self) -> bool {
         !self.quit
+    }
+
+    /// Read-only by flag, profile, or because the token is a viewer's.
+    pub fn writes_disabled(&self) -> bool {
+        self.read_only || self.role == Some(Role::Viewer)
+    }
+
+    /// Whether a write about this incident is still waiting for its answer.
+    pub fn is_pending(&self, id: &str) -> bool {
+        self.pending
+            .values()
+            .any(|p| p.write.incident_id.as_deref() == Some(id))
+    }
+
+    /// Writes not yet confirmed by the server: sent and unanswered, or waiting in the outbox.
+    pub fn pending_count(&self) -> usize {
+        self.pending.len().max(self.outbox_waiting)
+    }
+
+    /// Replaces an incident with a local version whatever its version number: an
+    /// optimistic change or a rollback.
+    pub fn set_local(&mut self, inc: Incident) {
+        if let Some(old) = self.incidents.get_mut(&inc.id) {
+            // Let `upsert` do the index bookkeeping: make the stored copy look older. The
+            // indexes order by severity, age and id, never by version.
+            old.version = i64::MIN;
+        }
+        self.upsert(inc);
     }
 
     pub fn info(&mut self, text: impl Into<String>) {

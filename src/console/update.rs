@@ -5,11 +5,12 @@ use super::filter::Filter;
 use super::index::SortedIndex;
 use super::keymap::{Key, KeyName, Mode};
 use super::state::{Conn, Detail, Input, InputKind, Loadable, State, Tab, View, list_order};
+use super::triage;
 use crate::client::{LiveEvent, LiveMsg};
 use crate::domain::{CorrectiveAction, Phase};
 
 /// Network work that `update` asks for; the run loop hands it to tasks.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// List every incident and open action (first connection, `reset`, lost history).
     LoadAll,
@@ -17,6 +18,14 @@ pub enum Effect {
     FetchDetail(String),
     /// Re-fetch only the timeline (it has no events of its own).
     FetchTimeline(String),
+    /// Hand a write to the outbox (which saves it, sends it, and reports back).
+    Write(crate::client::Write),
+    /// The server may be back: try the outbox's waiting writes now.
+    RetryOutbox,
+    /// Save every form draft (JSON) to the data directory.
+    SaveDrafts(String),
+    /// Ask the server who this token is.
+    WhoAmI,
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -30,10 +39,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if let Some(action) = state.keymap.action(mode, key) {
                 return act(state, action);
             }
-            if mode == Mode::Input
-                && let (KeyName::Char(c), false, false) = (key.name, key.ctrl, key.alt)
-            {
-                type_char(state, c);
+            if let (KeyName::Char(c), false, false) = (key.name, key.ctrl, key.alt) {
+                match mode {
+                    Mode::Input => type_char(state, c),
+                    Mode::Form => return triage::form_char(state, c),
+                    _ => {}
+                }
             }
             vec![]
         }
@@ -48,6 +59,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Live(live) => on_live(state, live),
+        Msg::Outbox(report) => triage::on_outbox(state, report),
+        Msg::WhoAmI(who) => triage::on_whoami(state, who),
         Msg::Loaded { incidents, actions } => {
             state.set_incidents(incidents);
             state.open_actions = actions
@@ -111,10 +124,15 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             state.conn = Conn::Live;
             state.as_of = Some(state.now);
             state.dirty = true;
-            if resync || !state.loaded {
-                return load_all(state);
+            // The server is reachable again: send what waited.
+            let mut effects = vec![Effect::RetryOutbox];
+            if state.role.is_none() {
+                effects.push(Effect::WhoAmI);
             }
-            vec![]
+            if resync || !state.loaded {
+                effects.extend(load_all(state));
+            }
+            effects
         }
         LiveMsg::Alive => {
             // A heartbeat changes nothing visible unless it ends a reconnect.
@@ -255,6 +273,12 @@ fn clamp_board_col(state: &mut State) {
 fn act(state: &mut State, action: Action) -> Vec<Effect> {
     state.dirty = true;
     let mode = state.mode();
+    if matches!(mode, Mode::Form | Mode::Confirm) && action != Action::Quit {
+        return triage::in_overlay(state, action);
+    }
+    if action.is_write() {
+        return triage::start(state, action);
+    }
     match action {
         Action::Quit => state.quit = true,
         Action::Help => {
@@ -331,6 +355,25 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::NextTab => side(state, Mode::Detail, 1),
         Action::PrevTab => side(state, Mode::Detail, -1),
         Action::Open => return open(state),
+        // Writes are handled above; form keys only mean something in a form.
+        Action::TakeCommand
+        | Action::SetSeverity
+        | Action::NextPhase
+        | Action::PrevPhase
+        | Action::CloseIncident
+        | Action::AssignRoles
+        | Action::PostUpdate
+        | Action::AddAction
+        | Action::AddException
+        | Action::NewIncident
+        | Action::EditAction
+        | Action::CycleActionStatus
+        | Action::NextField
+        | Action::PrevField
+        | Action::ChoiceNext
+        | Action::ChoicePrev
+        | Action::Send
+        | Action::Confirm => {}
         Action::SortNext | Action::SortReverse => {
             if action == Action::SortNext {
                 state.list_sort = state.list_sort.next();
@@ -435,7 +478,7 @@ fn step(state: &mut State, mode: Mode, delta: isize) {
             }
         }
         Mode::Help => state.help_scroll = clamp_add(state.help_scroll, delta, 200),
-        Mode::Global | Mode::Input => {}
+        Mode::Global | Mode::Input | Mode::Form | Mode::Confirm => {}
     }
 }
 

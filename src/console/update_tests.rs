@@ -75,7 +75,11 @@ fn first_connection_and_reset_list_everything_once() {
         clock(),
     );
     let e = update(&mut s, Msg::Live(LiveMsg::Connected { resync: true }));
-    assert_eq!(e, vec![Effect::LoadAll]);
+    // Also: send any writes that waited, and learn who we are.
+    assert_eq!(
+        e,
+        vec![Effect::RetryOutbox, Effect::WhoAmI, Effect::LoadAll]
+    );
     assert_eq!(s.conn, Conn::Live);
     // A reset while that load is in flight does not start a second one.
     assert!(update(&mut s, Msg::Live(LiveMsg::Reset)).is_empty());
@@ -93,7 +97,8 @@ fn first_connection_and_reset_list_everything_once() {
     );
     // Resuming with Last-Event-ID needs no re-list.
     let mut s2 = testdata::state();
-    assert!(update(&mut s2, Msg::Live(LiveMsg::Connected { resync: false })).is_empty());
+    let e = update(&mut s2, Msg::Live(LiveMsg::Connected { resync: false }));
+    assert!(!e.contains(&Effect::LoadAll), "{e:?}");
 }
 
 #[test]
@@ -220,8 +225,8 @@ fn owner_filter_narrows_the_actions_view() {
     key(&mut s, KeyCode::Enter);
     let rows: Vec<_> = s.action_rows().iter().map(|a| a.id.clone()).collect();
     assert_eq!(rows, ["ACT-3", "ACT-2"]);
-    // Enter opens the action's incident on its actions tab.
-    let e = key(&mut s, KeyCode::Enter);
+    // o opens the action's incident on its actions tab (enter edits the action).
+    let e = key(&mut s, KeyCode::Char('o'));
     assert_eq!(e, vec![Effect::FetchDetail("INC-110".into())]);
     assert_eq!(s.detail.as_ref().unwrap().tab, Tab::Actions);
 }
@@ -266,7 +271,7 @@ fn list_sorts_by_the_chosen_column() {
     assert_eq!(s.incidents[s.list.get(0).unwrap()].severity, Severity::Sev1);
     // severity → phase → age → commander → next update
     for _ in 0..4 {
-        key(&mut s, KeyCode::Char('s'));
+        key(&mut s, KeyCode::Char('o'));
     }
     assert_eq!(s.list_sort, SortBy::NextUpdate);
     assert_eq!(s.list.get(0), Some("INC-105"), "the overdue one first");
@@ -329,7 +334,7 @@ fn live_children_land_in_the_open_detail_and_refresh_its_timeline() {
 fn quit_action_and_unbound_keys() {
     let mut s = testdata::state();
     s.dirty = false;
-    key(&mut s, KeyCode::Char('x'));
+    key(&mut s, KeyCode::Char('$'));
     assert!(!s.dirty, "an unbound key redraws nothing");
     update(&mut s, Msg::Action(Action::Quit));
     assert!(s.quit);
@@ -339,7 +344,7 @@ fn quit_action_and_unbound_keys() {
 fn a_key_dismisses_a_passing_message_but_not_a_lost_stream() {
     let mut s = testdata::state();
     key(&mut s, KeyCode::Char('2'));
-    key(&mut s, KeyCode::Char('s'));
+    key(&mut s, KeyCode::Char('o'));
     assert!(s.message.is_some());
     key(&mut s, KeyCode::Char('j'));
     assert!(s.message.is_none());

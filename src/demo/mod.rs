@@ -97,6 +97,7 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         args.read_only,
         args.mouse,
         keymap,
+        crate::console::cli::Setup::default(),
     )
     .await;
     demo.stop().await;

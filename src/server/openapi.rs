@@ -39,6 +39,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(meta::health))
         .routes(routes!(meta::openapi))
+        .routes(routes!(meta::whoami))
         .routes(routes!(
             incidents::list_incidents,
             incidents::create_incident

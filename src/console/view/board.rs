@@ -158,7 +158,12 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
         (x + w).saturating_sub(nx + 1),
         t.title.patch(sel),
     );
-    let started = age(state.now, inc.created_at);
+    // A change sent and not yet confirmed says so where the age usually is.
+    let started = if state.is_pending(&inc.id) {
+        "pending".to_string()
+    } else {
+        age(state.now, inc.created_at)
+    };
     let aw = width(&started) as u16;
     // Rows 2-3: the title, wrapped. On a narrow card the age moves to the end of row 3.
     let age_row = if nx + 1 + aw <= x + w { y } else { y + 2 };
@@ -171,7 +176,12 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
     put(buf, x, y + 1, &l1, w, sel);
     put(buf, x, y + 2, &l2, last_w, sel);
     if aw <= w {
-        put(buf, x + w - aw, age_row, &started, aw, t.dim.patch(sel));
+        let style = if state.is_pending(&inc.id) {
+            t.due_soon
+        } else {
+            t.dim
+        };
+        put(buf, x + w - aw, age_row, &started, aw, style.patch(sel));
     }
     // Row 4: the countdown first (it must never be cut), then who leads in what is left.
     let mut right = x + w;

@@ -148,13 +148,25 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
             ]
         }),
         Tab::Actions => lines(state, &d.actions, d.scroll, body, buf, |a| {
+            // The top row is the one enter (edit) and space (status) act on.
+            let target = match &d.actions {
+                crate::console::state::Loadable::Ready(l) => {
+                    l.get(d.scroll).is_some_and(|x| x.id == a.id)
+                }
+                _ => false,
+            };
+            let mark = if target && !state.writes_disabled() {
+                "› "
+            } else {
+                "  "
+            };
             let overdue = if a.status.is_open() && a.due_date < state.now.date_naive() {
                 "OVERDUE "
             } else {
                 ""
             };
             vec![format!(
-                "{}  {overdue}{:<11} due {}  {}  — {}",
+                "{mark}{}  {overdue}{:<11} due {}  {}  — {}",
                 a.id,
                 a.status.as_str().replace('_', " "),
                 a.due_date,

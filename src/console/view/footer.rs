@@ -2,6 +2,7 @@
 //! keymap for the current mode.
 use super::put;
 use crate::console::action::Action;
+use crate::console::keymap::Mode;
 use crate::console::state::{InputKind, Level, State};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -14,6 +15,13 @@ const HINTS: &[Action] = &[
     Action::Back,
     Action::Help,
     Action::Quit,
+    Action::EditAction,
+    Action::CycleActionStatus,
+    Action::TakeCommand,
+    Action::SetSeverity,
+    Action::NextPhase,
+    Action::PostUpdate,
+    Action::AddAction,
     Action::MoveLeft,
     Action::NextTab,
     Action::Filter,
@@ -55,7 +63,25 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
 fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
     let t = &state.theme;
     let mode = state.mode();
+    if matches!(mode, Mode::Form | Mode::Confirm) {
+        // The form draws its own hints.
+        return;
+    }
     for action in HINTS {
+        if action.is_write() && state.writes_disabled() {
+            continue;
+        }
+        // Action keys in the detail only mean something on its actions tab.
+        let on_actions_tab = state
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.tab == crate::console::state::Tab::Actions);
+        if matches!(action, Action::EditAction | Action::CycleActionStatus)
+            && mode == Mode::Detail
+            && !on_actions_tab
+        {
+            continue;
+        }
         let Some(key) = state.keymap.key_for(mode, *action) else {
             continue;
         };

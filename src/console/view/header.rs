@@ -45,12 +45,23 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     };
     x = put(buf, x, y, "│", right - x, t.header);
     x = put(buf, x, y, &label, right.saturating_sub(x), style);
-    if state.read_only {
-        put(
+    if state.writes_disabled() {
+        x = put(
             buf,
             x + 1,
             y,
             " READ-ONLY ",
+            right.saturating_sub(x + 1),
+            t.reconnecting,
+        );
+    }
+    let pending = state.pending_count();
+    if pending > 0 {
+        put(
+            buf,
+            x + 1,
+            y,
+            &format!(" {pending} pending "),
             right.saturating_sub(x + 1),
             t.reconnecting,
         );

@@ -25,8 +25,17 @@ pub fn help_lines(state: &State) -> Vec<(bool, String)> {
         m => m,
     };
     let order = std::iter::once(current).chain(Mode::ALL.into_iter().filter(|m| *m != current));
+    let ro = state.writes_disabled();
     for mode in order {
-        let bindings: Vec<_> = state.keymap.bindings(mode).collect();
+        if ro && matches!(mode, Mode::Form | Mode::Confirm) {
+            continue;
+        }
+        // Read-only: write keys are neither shown nor active.
+        let bindings: Vec<_> = state
+            .keymap
+            .bindings(mode)
+            .filter(|(a, _)| !(ro && a.is_write()))
+            .collect();
         if bindings.is_empty() {
             continue;
         }

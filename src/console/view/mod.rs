@@ -7,7 +7,9 @@ pub mod fmt;
 mod footer;
 mod header;
 mod help;
+pub use help::help_lines;
 mod list;
+mod overlay;
 
 use super::state::{State, View};
 use ratatui::Frame;
@@ -53,6 +55,13 @@ pub fn render_buffer(state: &State, area: Rect, buf: &mut Buffer) {
     footer::render(state, foot, buf);
     if state.help {
         help::render(state, body, buf);
+    }
+    match &state.overlay {
+        Some(crate::console::form::Overlay::Form(f)) => overlay::render_form(state, f, body, buf),
+        Some(crate::console::form::Overlay::Confirm(c)) => {
+            overlay::render_confirm(state, c, body, buf)
+        }
+        None => {}
     }
 }
 

@@ -1,0 +1,223 @@
+//! The outbox: every write from the console goes through one task that sends them in order.
+//! A write is saved to a file in the data directory before it is sent and removed once the
+//! server has answered, so writes made while the server is unreachable survive a restart and
+//! are sent after reconnecting, each with the Idempotency-Key it was first given: exactly once.
+use super::write::{Write, WriteError};
+use super::{ApiClient, LiveEvent};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+/// How often queued writes are retried while the server is unreachable.
+const RETRY: Duration = Duration::from_secs(2);
+
+#[derive(Debug)]
+pub enum OutboxCmd {
+    Send(Write),
+    /// The server is back (the event stream reconnected): try now.
+    Retry,
+}
+
+/// What the outbox tells the console.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutboxReport {
+    /// The server accepted the write; `entity` is its answer.
+    Done {
+        write: Write,
+        entity: Option<LiveEvent>,
+        pending: usize,
+    },
+    /// The server refused the write (it is dropped from the outbox).
+    Failed {
+        write: Write,
+        error: WriteError,
+        pending: usize,
+    },
+    /// Writes are waiting for the server.
+    Waiting { pending: usize, error: String },
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct File {
+    #[serde(default)]
+    writes: Vec<Stored>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Stored {
+    /// The server the write is for; an outbox file can hold writes for several.
+    base: String,
+    #[serde(flatten)]
+    write: Write,
+}
+
+/// The outbox file's writes for `base`, oldest first.
+pub fn load(path: &Path, base: &str) -> Vec<Write> {
+    read(path)
+        .writes
+        .into_iter()
+        .filter(|s| s.base == base)
+        .map(|s| s.write)
+        .collect()
+}
+
+fn read(path: &Path) -> File {
+    match std::fs::read(path) {
+        Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            tracing::error!(error = %e, path = %path.display(), "unreadable outbox; starting a new one");
+            let _ = std::fs::rename(path, path.with_extension("json.corrupt"));
+            File::default()
+        }),
+        Err(_) => File::default(),
+    }
+}
+
+/// Rewrites the file with `queue` as this server's writes (others' untouched), atomically.
+fn save(path: &Path, base: &str, queue: &VecDeque<Write>) {
+    let mut file = read(path);
+    file.writes.retain(|s| s.base != base);
+    file.writes.extend(queue.iter().map(|w| Stored {
+        base: base.to_string(),
+        write: w.clone(),
+    }));
+    if let Err(e) =
+        write_private_atomic(path, &serde_json::to_vec_pretty(&file).unwrap_or_default())
+    {
+        tracing::error!(error = %format!("{e:#}"), "could not save the outbox");
+    }
+}
+
+#[derive(Default)]
+struct Chain {
+    replaced: std::collections::HashSet<i64>,
+    latest: i64,
+}
+
+/// Starts the outbox task. `path` None keeps the queue in memory only (tests).
+pub fn spawn<F>(
+    client: ApiClient,
+    path: Option<PathBuf>,
+    mut report: F,
+) -> UnboundedSender<OutboxCmd>
+where
+    F: FnMut(OutboxReport) -> bool + Send + 'static,
+{
+    let (tx, mut rx) = unbounded_channel::<OutboxCmd>();
+    let base = client.base().to_string();
+    let mut queue: VecDeque<Write> = path
+        .as_deref()
+        .map(|p| load(p, &base).into())
+        .unwrap_or_default();
+    tokio::spawn(async move {
+        // Per path: the versions our own writes replaced, and the version the last one
+        // made. A second edit of the same incident made before the first was answered is
+        // based on a version we replaced ourselves: send it on ours, not as a conflict with
+        // ourselves. Someone else's change in between still makes it a 412.
+        let mut chain: HashMap<String, Chain> = HashMap::new();
+        let mut waiting = false;
+        loop {
+            if !queue.is_empty() {
+                waiting = false;
+                while let Some(w) = queue.front().cloned() {
+                    let mut send = w.clone();
+                    if let (Some(v), Some(c)) = (send.if_match, chain.get(&send.path))
+                        && c.replaced.contains(&v)
+                    {
+                        send.if_match = Some(c.latest);
+                    }
+                    let result = client.write(&send).await;
+                    let msg = match result {
+                        Err(WriteError::Unreachable(error)) => {
+                            waiting = true;
+                            OutboxReport::Waiting {
+                                pending: queue.len(),
+                                error,
+                            }
+                        }
+                        Ok(entity) => {
+                            queue.pop_front();
+                            if let Some(p) = &path {
+                                save(p, &base, &queue);
+                            }
+                            let version = match &entity {
+                                Some(LiveEvent::Incident(i)) => Some(i.version),
+                                Some(LiveEvent::Action(a)) => Some(a.version),
+                                _ => None,
+                            };
+                            if let (Some(sent), Some(n)) = (send.if_match, version) {
+                                let c = chain.entry(send.path.clone()).or_default();
+                                c.replaced.insert(sent);
+                                c.replaced.extend(w.if_match);
+                                c.latest = n;
+                            }
+                            OutboxReport::Done {
+                                write: w,
+                                entity,
+                                pending: queue.len(),
+                            }
+                        }
+                        Err(error) => {
+                            queue.pop_front();
+                            if let Some(p) = &path {
+                                save(p, &base, &queue);
+                            }
+                            OutboxReport::Failed {
+                                write: w,
+                                error,
+                                pending: queue.len(),
+                            }
+                        }
+                    };
+                    if !report(msg) {
+                        return;
+                    }
+                    if waiting {
+                        break;
+                    }
+                }
+            }
+            let cmd = if waiting {
+                tokio::select! {
+                    c = rx.recv() => c,
+                    _ = tokio::time::sleep(RETRY) => Some(OutboxCmd::Retry),
+                }
+            } else {
+                rx.recv().await
+            };
+            match cmd {
+                None => return,
+                Some(OutboxCmd::Retry) => {}
+                Some(OutboxCmd::Send(w)) => {
+                    queue.push_back(w);
+                    if let Some(p) = &path {
+                        save(p, &base, &queue);
+                    }
+                    // While waiting, a new write joins the queue without a new attempt
+                    // jumping ahead of the timer; order is kept either way.
+                }
+            }
+        }
+    });
+    tx
+}
+
+/// Replaces `path` with `bytes` (mode 0600, fsynced, renamed into place): a crash leaves the
+/// old file or the new one, never half of one. Drafts use it too.
+pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, path)
+}

@@ -1,0 +1,194 @@
+//! Writes from the console: one [`Write`] is a POST or PATCH with everything needed to send
+//! it again unchanged (the same Idempotency-Key, the same If-Match), so it can wait in the
+//! outbox while the server is unreachable.
+use super::{ApiClient, LiveEvent};
+use crate::domain::Role;
+use crate::sanitize::Sanitize;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Method {
+    Post,
+    Patch,
+}
+
+/// One write, as queued and as stored in the outbox file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Write {
+    /// Idempotency-Key for a POST; for every write, its id in the outbox.
+    pub key: String,
+    pub method: Method,
+    /// Under `/api/v1`, e.g. `/incidents/INC-4/updates`.
+    pub path: String,
+    /// The version the change was based on (PATCH only).
+    #[serde(default)]
+    pub if_match: Option<i64>,
+    pub body: Value,
+    /// The incident the write is about, for the pending marker and rollback.
+    #[serde(default)]
+    pub incident_id: Option<String>,
+    /// What it does, in a few words, for messages: "severity SEV1 on INC-4".
+    pub label: String,
+}
+
+impl Write {
+    pub fn new(
+        method: Method,
+        path: impl Into<String>,
+        body: Value,
+        label: impl Into<String>,
+    ) -> Self {
+        Write {
+            key: new_key(),
+            method,
+            path: path.into(),
+            if_match: None,
+            body,
+            incident_id: None,
+            label: label.into(),
+        }
+    }
+
+    pub fn if_match(mut self, version: i64) -> Self {
+        self.if_match = Some(version);
+        self
+    }
+
+    pub fn incident(mut self, id: &str) -> Self {
+        self.incident_id = Some(id.to_string());
+        self
+    }
+}
+
+/// 128 random bits as hex: an Idempotency-Key the server keeps for 48 hours.
+pub fn new_key() -> String {
+    let bytes: [u8; 16] = rand::random();
+    hex::encode(bytes)
+}
+
+/// Why a write did not land. (One at a time travels through a channel: size is no concern.)
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteError {
+    /// No answer (connection refused, timeout): the write stays queued and is sent again.
+    Unreachable(String),
+    /// The server answered and refused; the write is dropped.
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+        /// With 412: the entity as it is now.
+        current: Option<LiveEvent>,
+    },
+}
+
+impl WriteError {
+    pub fn message(&self) -> String {
+        match self {
+            WriteError::Unreachable(e) => format!("server unreachable: {e}"),
+            WriteError::Refused { message, .. } => message.clone(),
+        }
+    }
+}
+
+/// Decodes a written entity by the path it was written to.
+fn decode(path: &str, v: Value) -> Option<LiveEvent> {
+    fn de<T: serde::de::DeserializeOwned + Sanitize>(v: Value) -> Option<T> {
+        let mut t: T = serde_json::from_value(v).ok()?;
+        t.sanitize();
+        Some(t)
+    }
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    match parts.as_slice() {
+        ["incidents"] | ["incidents", _] => de(v).map(LiveEvent::Incident),
+        ["incidents", _, "updates"] => de(v).map(LiveEvent::UpdatePosted),
+        ["incidents", _, "actions"] | ["actions", _] => de(v).map(LiveEvent::Action),
+        ["incidents", _, "exceptions"] => de(v).map(LiveEvent::Exception),
+        _ => None,
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct WhoAmI {
+    pub name: String,
+    pub role: Role,
+}
+
+impl ApiClient {
+    /// Sends one write. The answer is the written entity, sanitized.
+    pub async fn write(&self, w: &Write) -> Result<Option<LiveEvent>, WriteError> {
+        let method = match w.method {
+            Method::Post => reqwest::Method::POST,
+            Method::Patch => reqwest::Method::PATCH,
+        };
+        let mut req = self.request(method, &w.path).json(&w.body);
+        if w.method == Method::Post {
+            req = req.header("Idempotency-Key", &w.key);
+        }
+        if let Some(v) = w.if_match {
+            req = req.header(reqwest::header::IF_MATCH, format!("\"{v}\""));
+        }
+        let resp = req
+            .timeout(super::REQUEST_TIMEOUT)
+            .send()
+            .await
+            .map_err(|e| WriteError::Unreachable(super::live::error_chain(&e)))?;
+        let status = resp.status();
+        let body: Value = resp.json().await.unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(decode(&w.path, body));
+        }
+        if status.is_server_error() && status.as_u16() != 500 {
+            // 502/503/504: a proxy in front of a server that is down.
+            return Err(WriteError::Unreachable(format!("HTTP {status}")));
+        }
+        let text = |p: &str| {
+            body.pointer(p)
+                .and_then(Value::as_str)
+                .map(crate::sanitize::clean_line)
+        };
+        let current = body
+            .get("current")
+            .cloned()
+            .and_then(|c| decode(&w.path, c));
+        Err(WriteError::Refused {
+            status: status.as_u16(),
+            code: text("/error/code").unwrap_or_default(),
+            message: text("/error/message").unwrap_or_else(|| format!("HTTP {status}")),
+            current,
+        })
+    }
+
+    /// The token's name and role.
+    pub async fn whoami(&self) -> anyhow::Result<WhoAmI> {
+        let mut w: WhoAmI = self
+            .send(self.request(reqwest::Method::GET, "/whoami"))
+            .await?;
+        w.name = crate::sanitize::clean_line(&w.name);
+        Ok(w)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_hex_and_writes_round_trip_through_json() {
+        let a = new_key();
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, new_key());
+        let w = Write::new(
+            Method::Patch,
+            "/incidents/INC-1",
+            serde_json::json!({"phase":"triage"}),
+            "x",
+        )
+        .if_match(3)
+        .incident("INC-1");
+        let back: Write = serde_json::from_str(&serde_json::to_string(&w).unwrap()).unwrap();
+        assert_eq!(back, w);
+    }
+}

@@ -1,0 +1,222 @@
+//! Forms and confirmations for writes: a form is a list of fields (text or a choice), a
+//! focus, and what to do with it. Forms are plain data with serde, so a draft can be saved
+//! on every keystroke and offered back after a crash.
+use crate::client::Write;
+use crate::domain::Incident;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormKind {
+    StatusUpdate,
+    CorrectiveAction,
+    Exception,
+    NewIncident,
+    Severity,
+    NextPhase,
+    PrevPhase,
+    Roles,
+    EditAction,
+}
+
+impl FormKind {
+    pub fn title(self) -> &'static str {
+        match self {
+            FormKind::StatusUpdate => "Post a status update",
+            FormKind::CorrectiveAction => "Add a corrective action",
+            FormKind::Exception => "Record an exception",
+            FormKind::NewIncident => "Declare a new incident",
+            FormKind::Severity => "Set severity",
+            FormKind::NextPhase => "Move to the next phase",
+            FormKind::PrevPhase => "Move back a phase",
+            FormKind::Roles => "Assign roles",
+            FormKind::EditAction => "Edit corrective action",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    /// The API's name for it (`impact_scope`), or a form-local name.
+    pub name: String,
+    pub label: String,
+    pub value: String,
+    /// A choice field cycles through these; a text field has none.
+    #[serde(default)]
+    pub choices: Vec<String>,
+    #[serde(default)]
+    pub required: bool,
+    /// A short hint shown when the field is empty ("YYYY-MM-DD").
+    #[serde(default)]
+    pub hint: String,
+}
+
+impl Field {
+    pub fn text(name: &str, label: &str, value: impl Into<String>) -> Field {
+        Field {
+            name: name.into(),
+            label: label.into(),
+            value: value.into(),
+            choices: vec![],
+            required: false,
+            hint: String::new(),
+        }
+    }
+
+    pub fn choice(name: &str, label: &str, choices: &[&str], value: &str) -> Field {
+        Field {
+            choices: choices.iter().map(|c| c.to_string()).collect(),
+            ..Field::text(name, label, value)
+        }
+    }
+
+    pub fn required(mut self) -> Field {
+        self.required = true;
+        self
+    }
+
+    pub fn hint(mut self, hint: &str) -> Field {
+        self.hint = hint.into();
+        self
+    }
+
+    pub fn is_choice(&self) -> bool {
+        !self.choices.is_empty()
+    }
+
+    /// Moves a choice field by `delta` (wrapping).
+    pub fn cycle(&mut self, delta: isize) {
+        if self.choices.is_empty() {
+            return;
+        }
+        let n = self.choices.len() as isize;
+        let i = self
+            .choices
+            .iter()
+            .position(|c| *c == self.value)
+            .unwrap_or(0) as isize;
+        self.value = self.choices[(i + delta).rem_euclid(n) as usize].clone();
+    }
+
+    /// A typed character: text for a text field; for a choice, space cycles and any other
+    /// character picks the first choice containing it (`1` picks SEV1, `c` customer).
+    pub fn type_char(&mut self, c: char) {
+        if !self.is_choice() {
+            self.value.push(c);
+            return;
+        }
+        if c == ' ' {
+            self.cycle(1);
+            return;
+        }
+        let lc = c.to_ascii_lowercase();
+        if let Some(choice) = self
+            .choices
+            .iter()
+            .find(|ch| ch.to_ascii_lowercase().starts_with(lc))
+            .or_else(|| {
+                self.choices
+                    .iter()
+                    .find(|ch| ch.to_ascii_lowercase().contains(lc))
+            })
+        {
+            self.value = choice.clone();
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Form {
+    pub kind: FormKind,
+    /// The incident it is about (none for a new incident).
+    #[serde(default)]
+    pub incident_id: Option<String>,
+    /// The corrective action it edits.
+    #[serde(default)]
+    pub action_id: Option<String>,
+    /// A line under the title: "INC-4 Checkout errors · Triage → Containment".
+    #[serde(default)]
+    pub context: String,
+    pub fields: Vec<Field>,
+    #[serde(default)]
+    pub focus: usize,
+    /// Why the last send was refused before it left (a required field), or by the server.
+    #[serde(skip)]
+    pub error: Option<String>,
+}
+
+impl Form {
+    pub fn new(kind: FormKind, incident: Option<&Incident>, fields: Vec<Field>) -> Form {
+        Form {
+            kind,
+            incident_id: incident.map(|i| i.id.clone()),
+            action_id: None,
+            context: incident
+                .map(|i| format!("{} {} · {}", i.id, i.title, i.severity))
+                .unwrap_or_default(),
+            fields,
+            focus: 0,
+            error: None,
+        }
+    }
+
+    /// The key its draft is saved under: one draft per form and subject.
+    pub fn draft_key(&self) -> String {
+        let kind = serde_json::to_value(self.kind)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let subject = self
+            .action_id
+            .as_deref()
+            .or(self.incident_id.as_deref())
+            .unwrap_or("new");
+        format!("{kind}:{subject}")
+    }
+
+    pub fn get(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|f| f.name == name)
+            .map(|f| f.value.trim())
+            .unwrap_or("")
+    }
+
+    pub fn focused(&mut self) -> Option<&mut Field> {
+        self.fields.get_mut(self.focus)
+    }
+
+    pub fn move_focus(&mut self, delta: isize) {
+        let n = self.fields.len().max(1) as isize;
+        self.focus = (self.focus as isize + delta).rem_euclid(n) as usize;
+    }
+
+    /// The first required field left empty, named for the message.
+    pub fn missing(&self) -> Option<&Field> {
+        self.fields
+            .iter()
+            .find(|f| f.required && f.value.trim().is_empty())
+    }
+}
+
+/// A yes/no question before a write that is hard to undo (closing, a downgrade) or that
+/// re-applies a change after a conflict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    /// What "yes" sends.
+    pub write: Write,
+    /// The local change to show at once if confirmed.
+    pub optimistic: Option<Incident>,
+    /// A draft to discard once the write lands.
+    pub draft: Option<String>,
+}
+
+/// At most one is open at a time.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Form(Form),
+    Confirm(Confirm),
+}

@@ -1,0 +1,552 @@
+//! Triage writes: keys in, forms, optimistic state and effects out, then the outbox's answer.
+use super::*;
+use crate::client::outbox::OutboxReport;
+use crate::console::action::Msg;
+use crate::console::state::{Detail, Tab};
+use crate::console::testdata;
+use crate::console::update::update;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+fn key(s: &mut State, c: KeyCode) -> Vec<Effect> {
+    update(s, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
+}
+
+fn ch(s: &mut State, c: char) -> Vec<Effect> {
+    key(s, KeyCode::Char(c))
+}
+
+fn typed(s: &mut State, text: &str) {
+    for c in text.chars() {
+        ch(s, c);
+    }
+}
+
+fn ctrl_s(s: &mut State) -> Vec<Effect> {
+    update(
+        s,
+        Msg::Key(KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL)),
+    )
+}
+
+/// A commander ("cora") looking at `id`.
+fn at(id: &str) -> State {
+    let mut s = testdata::state();
+    s.me = Some("cora".into());
+    s.role = Some(Role::Commander);
+    s.detail = Some(Detail::new(id, Tab::Timeline));
+    s
+}
+
+fn writes(effects: &[Effect]) -> Vec<Write> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Write(w) => Some(w.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn one_write(effects: &[Effect]) -> Write {
+    let w = writes(effects);
+    assert_eq!(w.len(), 1, "expected one write in {effects:?}");
+    w.into_iter().next().unwrap()
+}
+
+fn done(s: &mut State, w: &Write, entity: Option<LiveEvent>) -> Vec<Effect> {
+    update(
+        s,
+        Msg::Outbox(OutboxReport::Done {
+            write: w.clone(),
+            entity,
+            pending: 0,
+        }),
+    )
+}
+
+fn refused(s: &mut State, w: &Write, status: u16, message: &str, current: Option<LiveEvent>) {
+    update(
+        s,
+        Msg::Outbox(OutboxReport::Failed {
+            write: w.clone(),
+            error: WriteError::Refused {
+                status,
+                code: "x".into(),
+                message: message.into(),
+                current,
+            },
+            pending: 0,
+        }),
+    );
+}
+
+fn form(s: &State) -> &Form {
+    match &s.overlay {
+        Some(Overlay::Form(f)) => f,
+        other => panic!("expected a form, got {other:?}"),
+    }
+}
+
+fn message(s: &State) -> String {
+    s.message.as_ref().map(|m| m.1.clone()).unwrap_or_default()
+}
+
+#[test]
+fn take_command_changes_the_card_at_once_then_confirms() {
+    let mut s = at("INC-101");
+    assert_eq!(s.incidents["INC-101"].commander, None);
+    let w = one_write(&ch(&mut s, 'a'));
+    assert_eq!(w.method, Method::Patch);
+    assert_eq!(w.path, "/incidents/INC-101");
+    assert_eq!(w.body, json!({"commander": "cora"}));
+    assert_eq!(w.if_match, Some(1));
+    // Optimistic, and marked pending in the header count and on the card.
+    assert_eq!(s.incidents["INC-101"].commander.as_deref(), Some("cora"));
+    assert!(s.is_pending("INC-101"));
+    assert_eq!(s.pending_count(), 1);
+    let mut confirmed = s.incidents["INC-101"].clone();
+    confirmed.version = 2;
+    done(&mut s, &w, Some(LiveEvent::Incident(confirmed)));
+    assert!(!s.is_pending("INC-101"));
+    assert_eq!(s.pending_count(), 0);
+    assert_eq!(s.incidents["INC-101"].version, 2);
+    assert_eq!(s.incidents["INC-101"].commander.as_deref(), Some("cora"));
+}
+
+#[test]
+fn a_refused_write_rolls_back_and_says_why() {
+    let mut s = at("INC-101");
+    let w = one_write(&ch(&mut s, 'a'));
+    refused(
+        &mut s,
+        &w,
+        403,
+        "changing the commander needs the commander role",
+        None,
+    );
+    assert_eq!(s.incidents["INC-101"].commander, None, "rolled back");
+    assert!(!s.is_pending("INC-101"));
+    assert!(
+        message(&s).contains("needs the commander role"),
+        "{}",
+        message(&s)
+    );
+}
+
+#[test]
+fn severity_needs_a_reason_and_an_upgrade_is_sent_at_once() {
+    let mut s = at("INC-103");
+    assert!(ch(&mut s, 's').is_empty());
+    assert_eq!(form(&s).kind, FormKind::Severity);
+    // On the choice field, "1" picks SEV1.
+    ch(&mut s, '1');
+    assert_eq!(form(&s).get("severity"), "SEV1");
+    // No reason: refused before anything is sent.
+    assert!(writes(&ctrl_s(&mut s)).is_empty());
+    assert_eq!(form(&s).error.as_deref(), Some("Reason is required"));
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "all EU card payments failing");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(
+        w.body,
+        json!({"severity": "SEV1", "reason": "all EU card payments failing"})
+    );
+    assert!(s.overlay.is_none());
+    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev1);
+}
+
+#[test]
+fn a_downgrade_asks_first() {
+    let mut s = at("INC-103");
+    ch(&mut s, 's');
+    ch(&mut s, '4');
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "cache only");
+    assert!(writes(&ctrl_s(&mut s)).is_empty());
+    let Some(Overlay::Confirm(c)) = &s.overlay else {
+        panic!("expected a confirmation")
+    };
+    assert!(
+        c.title.contains("Downgrade INC-103 from SEV2 to SEV4"),
+        "{}",
+        c.title
+    );
+    // Nothing changed yet; "n" cancels and sends nothing.
+    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev2);
+    assert!(ch(&mut s, 'n').is_empty());
+    assert!(s.overlay.is_none());
+    // Again, and yes this time.
+    ch(&mut s, 's');
+    ctrl_s(&mut s);
+    let w = one_write(&ch(&mut s, 'y'));
+    assert_eq!(w.body["severity"], "SEV4");
+    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev4);
+}
+
+#[test]
+fn phase_moves_with_an_optional_reason_and_a_409_is_shown_plainly() {
+    let mut s = at("INC-103");
+    ch(&mut s, 'p');
+    assert!(
+        form(&s).context.contains("Triage → Containment"),
+        "{}",
+        form(&s).context
+    );
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(
+        w.body,
+        json!({"phase": "containment"}),
+        "no empty reason sent"
+    );
+    assert_eq!(s.incidents["INC-103"].phase, Phase::Containment);
+    let msg = "a customer-impacting incident needs a customer update before follow-through";
+    refused(&mut s, &w, 409, msg, None);
+    assert_eq!(s.incidents["INC-103"].phase, Phase::Triage);
+    assert!(message(&s).contains(msg));
+    // Back a phase, with a reason.
+    ch(&mut s, 'P');
+    typed(&mut s, "misrouted");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(w.body, json!({"phase": "detection", "reason": "misrouted"}));
+}
+
+#[test]
+fn close_asks_for_confirmation() {
+    let mut s = at("INC-109");
+    assert!(ch(&mut s, 'C').is_empty());
+    assert!(matches!(&s.overlay, Some(Overlay::Confirm(c)) if c.title == "Close INC-109?"));
+    key(&mut s, KeyCode::Esc);
+    assert!(s.overlay.is_none());
+    assert_eq!(s.incidents["INC-109"].phase, Phase::FollowThrough);
+    ch(&mut s, 'C');
+    let w = one_write(&key(&mut s, KeyCode::Enter));
+    assert_eq!(w.body, json!({"phase": "closed"}));
+    assert_eq!(s.incidents["INC-109"].phase, Phase::Closed);
+    refused(
+        &mut s,
+        &w,
+        409,
+        "2 corrective actions are open and there is no exception",
+        None,
+    );
+    assert_eq!(s.incidents["INC-109"].phase, Phase::FollowThrough);
+    assert!(message(&s).contains("2 corrective actions are open"));
+}
+
+#[test]
+fn roles_set_and_clear_only_what_changed() {
+    let mut s = at("INC-103");
+    ch(&mut s, 'R');
+    assert_eq!(form(&s).get("commander"), "Ana Lima");
+    // Clear the commander, set a scribe.
+    for _ in 0.."Ana Lima".len() {
+        key(&mut s, KeyCode::Backspace);
+    }
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "sam");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(
+        w.body,
+        json!({"commander": null, "roles": {"scribe": "sam"}})
+    );
+    assert_eq!(s.incidents["INC-103"].commander, None);
+    assert_eq!(s.incidents["INC-103"].roles["scribe"], "sam");
+}
+
+#[test]
+fn status_update_form_prefills_scope_and_cadence_and_keeps_its_draft() {
+    let mut s = at("INC-103");
+    s.cadence.sev2_minutes = Some(45);
+    ch(&mut s, 'u');
+    let f = form(&s);
+    assert_eq!(f.get("audience"), "customer", "customer-impacting");
+    assert_eq!(f.get("impact_scope"), "All regions, web login");
+    assert_eq!(
+        f.get("next_update_in_minutes"),
+        "45",
+        "the configured cadence"
+    );
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    // Every change saves the drafts.
+    let e = ch(&mut s, 'L');
+    assert!(
+        matches!(&e[..], [Effect::SaveDrafts(j)] if j.contains("\"L\"")),
+        "{e:?}"
+    );
+    typed(&mut s, "ogin restored for 80%");
+    // Esc closes and keeps the draft; the same key brings it back.
+    key(&mut s, KeyCode::Esc);
+    assert!(s.overlay.is_none());
+    ch(&mut s, 'u');
+    assert_eq!(form(&s).get("current_status"), "Login restored for 80%");
+    assert_eq!(form(&s).focus, 2);
+    // Next steps is required.
+    assert!(writes(&ctrl_s(&mut s)).is_empty());
+    assert_eq!(form(&s).error.as_deref(), Some("Next steps is required"));
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "rolling back the auth deploy");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(w.method, Method::Post);
+    assert_eq!(w.path, "/incidents/INC-103/updates");
+    assert_eq!(w.body["next_update_in_minutes"], 45);
+    assert_eq!(w.body["audience"], "customer");
+    assert_eq!(w.key.len(), 32, "an Idempotency-Key");
+    // The draft stays until the server has the update.
+    assert!(s.drafts.contains_key("status_update:INC-103"));
+    let e = done(&mut s, &w, None);
+    assert!(!s.drafts.contains_key("status_update:INC-103"));
+    assert!(e.iter().any(|e| matches!(e, Effect::SaveDrafts(_))));
+}
+
+#[test]
+fn bad_minutes_and_dates_are_refused_in_the_form() {
+    let mut s = at("INC-103");
+    ch(&mut s, 'u');
+    let f = form(&s).clone();
+    let mut f2 = f.clone();
+    for field in &mut f2.fields {
+        if field.name != "audience" {
+            field.value = "x".into();
+        }
+    }
+    s.overlay = Some(Overlay::Form(f2));
+    assert!(writes(&ctrl_s(&mut s)).is_empty());
+    assert!(form(&s).error.as_deref().unwrap().contains("whole minutes"));
+    key(&mut s, KeyCode::Esc);
+    ch(&mut s, 'c');
+    assert_eq!(form(&s).get("owner"), "cora", "defaults to you");
+    typed(&mut s, "Add a canary");
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    for _ in 0..10 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "next week");
+    assert!(writes(&ctrl_s(&mut s)).is_empty());
+    assert_eq!(form(&s).error.as_deref(), Some("due date: YYYY-MM-DD"));
+    for _ in 0..9 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "2026-12-04");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(
+        w.body,
+        json!({"title": "Add a canary", "owner": "cora", "due_date": "2026-12-04"})
+    );
+}
+
+#[test]
+fn an_exception_needs_every_field_and_a_future_date() {
+    let mut s = at("INC-109");
+    ch(&mut s, 'x');
+    typed(&mut s, "close with the drill open");
+    assert!(writes(&ctrl_s(&mut s)).is_empty());
+    assert_eq!(
+        form(&s).error.as_deref(),
+        Some("Risk accepted by is required")
+    );
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "VP Eng");
+    key(&mut s, KeyCode::Tab);
+    for _ in 0..10 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "2020-01-01");
+    assert!(writes(&ctrl_s(&mut s)).is_empty());
+    assert!(form(&s).error.as_deref().unwrap().contains("future"));
+    for _ in 0..10 {
+        key(&mut s, KeyCode::Backspace);
+    }
+    typed(&mut s, "2026-12-31");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(w.path, "/incidents/INC-109/exceptions");
+    assert_eq!(w.body["remediation_due"], "2026-12-31T23:59:59Z");
+    assert_eq!(w.body["risk_accepted_by"], "VP Eng");
+}
+
+#[test]
+fn a_new_incident_is_declared_from_the_board() {
+    let mut s = testdata::state();
+    ch(&mut s, 'n');
+    typed(&mut s, "Checkout errors");
+    key(&mut s, KeyCode::Tab);
+    ch(&mut s, '2');
+    key(&mut s, KeyCode::Tab);
+    ch(&mut s, ' ');
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Right);
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "EU card payments");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(w.path, "/incidents");
+    assert_eq!(
+        w.body,
+        json!({"title": "Checkout errors", "severity": "SEV2", "customer_impact": true,
+               "deployment": "self_hosted", "impact_scope": "EU card payments"})
+    );
+}
+
+#[test]
+fn space_cycles_an_action_and_enter_edits_it() {
+    let mut s = testdata::state();
+    ch(&mut s, '3');
+    let first = s.action_rows()[0].clone();
+    assert_eq!(first.status, ActionStatus::Open);
+    let w = one_write(&ch(&mut s, ' '));
+    assert_eq!(w.path, format!("/actions/{}", first.id));
+    assert_eq!(w.body, json!({"status": "in_progress"}));
+    assert_eq!(w.if_match, Some(first.version));
+    assert_eq!(s.open_actions[&first.id].status, ActionStatus::InProgress);
+    // Refused: back to open.
+    refused(&mut s, &w, 403, "needs the responder role", None);
+    assert_eq!(s.open_actions[&first.id].status, ActionStatus::Open);
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(form(&s).kind, FormKind::EditAction);
+    assert_eq!(form(&s).get("title"), first.title);
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, " Jr");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(w.body, json!({"owner": format!("{} Jr", first.owner)}));
+}
+
+#[test]
+fn a_412_shows_what_changed_and_reapplies_on_the_new_version() {
+    let mut s = at("INC-103");
+    ch(&mut s, 's');
+    ch(&mut s, '1');
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "spreading");
+    let w = one_write(&ctrl_s(&mut s));
+    let mut theirs = testdata::state().incidents["INC-103"].clone();
+    theirs.commander = Some("Bo Chen".into());
+    theirs.version = 5;
+    refused(
+        &mut s,
+        &w,
+        412,
+        "changed since",
+        Some(LiveEvent::Incident(theirs)),
+    );
+    let Some(Overlay::Confirm(c)) = &s.overlay else {
+        panic!("expected the conflict")
+    };
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("commander: Ana Lima → Bo Chen")),
+        "{:?}",
+        c.lines
+    );
+    // Theirs is what the board shows until we re-apply.
+    assert_eq!(s.incidents["INC-103"].commander.as_deref(), Some("Bo Chen"));
+    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev2);
+    let again = one_write(&ch(&mut s, 'y'));
+    assert_eq!(again.if_match, Some(5));
+    assert_eq!(again.body, w.body);
+    assert_ne!(again.key, w.key);
+    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev1);
+    assert_eq!(s.incidents["INC-103"].commander.as_deref(), Some("Bo Chen"));
+}
+
+#[test]
+fn read_only_and_viewer_tokens_refuse_every_write_key() {
+    for viewer in [false, true] {
+        let mut s = at("INC-103");
+        if viewer {
+            update(
+                &mut s,
+                Msg::WhoAmI(Ok(crate::client::WhoAmI {
+                    name: "vic".into(),
+                    role: Role::Viewer,
+                })),
+            );
+        } else {
+            s.read_only = true;
+        }
+        for c in ['a', 's', 'p', 'P', 'C', 'R', 'u', 'c', 'x', 'n'] {
+            assert!(ch(&mut s, c).is_empty(), "{c} sent something");
+            assert!(s.overlay.is_none(), "{c} opened a form");
+            assert!(message(&s).starts_with("read-only"), "{c}: {}", message(&s));
+        }
+        let help = crate::console::view::help_lines(&s)
+            .into_iter()
+            .map(|l| l.1)
+            .collect::<Vec<_>>()
+            .join("\n");
+        assert!(!help.contains("Take command"), "{help}");
+        assert!(help.contains("Open the selected incident"));
+    }
+}
+
+#[test]
+fn the_header_count_follows_the_outbox() {
+    let mut s = at("INC-103");
+    update(
+        &mut s,
+        Msg::Outbox(OutboxReport::Waiting {
+            pending: 3,
+            error: "connection refused".into(),
+        }),
+    );
+    assert_eq!(s.pending_count(), 3);
+    assert!(message(&s).contains("3 writes waiting"));
+    let w = Write::new(Method::Post, "/incidents/INC-103/updates", json!({}), "u");
+    update(
+        &mut s,
+        Msg::Outbox(OutboxReport::Done {
+            write: w,
+            entity: None,
+            pending: 0,
+        }),
+    );
+    assert_eq!(s.pending_count(), 0);
+}
+
+#[test]
+fn an_overridden_key_is_the_one_that_works_and_the_one_help_shows() {
+    let mut s = at("INC-103");
+    s.keymap
+        .merge("[global]\ntake_command = [\"T\"]\n")
+        .unwrap();
+    assert!(
+        ch(&mut s, 'a').is_empty(),
+        "the default key no longer takes command"
+    );
+    assert_eq!(writes(&ch(&mut s, 'T')).len(), 1);
+    let help = crate::console::view::help_lines(&s);
+    assert!(
+        help.iter()
+            .any(|(_, l)| l.trim_start().starts_with('T') && l.contains("Take command")),
+        "{help:?}"
+    );
+    assert!(!help.iter().any(|(_, l)| l.trim_start().starts_with("a ")));
+}
+
+#[test]
+fn in_the_detail_actions_tab_space_and_enter_act_on_the_top_row() {
+    let mut s = at("INC-109");
+    let list: Vec<CorrectiveAction> = testdata::actions()
+        .into_iter()
+        .filter(|a| a.incident_id == "INC-109")
+        .collect();
+    {
+        let d = s.detail.as_mut().unwrap();
+        d.tab = Tab::Actions;
+        d.actions = Loadable::Ready(list.clone());
+    }
+    // The second row scrolled to the top.
+    s.detail.as_mut().unwrap().scroll = 1;
+    let w = one_write(&ch(&mut s, ' '));
+    assert_eq!(w.path, format!("/actions/{}", list[1].id));
+    match &s.detail.as_ref().unwrap().actions {
+        Loadable::Ready(l) => {
+            assert_ne!(l[1].status, list[1].status);
+            assert_eq!(w.body["status"], l[1].status.as_str());
+        }
+        other => panic!("{other:?}"),
+    }
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(form(&s).action_id.as_deref(), Some(list[1].id.as_str()));
+}

@@ -1,0 +1,200 @@
+//! Forms and confirmations, drawn over the screen. Key hints come from the keymap.
+use super::put;
+use crate::console::action::Action;
+use crate::console::form::{Confirm, Form};
+use crate::console::keymap::Mode;
+use crate::console::state::State;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::widgets::{Block, Borders, Clear, Widget};
+
+fn popup(area: Rect, height: u16) -> Rect {
+    let w = area.width.saturating_sub(4).min(76);
+    let h = height.min(area.height);
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 3,
+        w,
+        h,
+    )
+}
+
+fn frame(state: &State, r: Rect, title: &str, buf: &mut Buffer) -> Rect {
+    Clear.render(r, buf);
+    Block::default()
+        .borders(Borders::ALL)
+        .title(format!(" {title} "))
+        .border_style(state.theme.key)
+        .render(r, buf);
+    Rect::new(
+        r.x + 2,
+        r.y + 1,
+        r.width.saturating_sub(4),
+        r.height.saturating_sub(2),
+    )
+}
+
+/// "ctrl-s send  tab next field ..." for `mode`, from the keymap.
+fn hint_line(
+    state: &State,
+    mode: Mode,
+    actions: &[(Action, &str)],
+    x: u16,
+    y: u16,
+    right: u16,
+    buf: &mut Buffer,
+) {
+    let t = &state.theme;
+    let mut x = x;
+    for (action, label) in actions {
+        let Some(key) = state.keymap.key_for(mode, *action) else {
+            continue;
+        };
+        let key = key.to_string();
+        let need = (key.chars().count() + label.chars().count() + 3) as u16;
+        if x + need > right {
+            break;
+        }
+        x = put(buf, x, y, &key, right - x, t.key);
+        x = put(buf, x + 1, y, label, right - x - 1, t.dim) + 2;
+    }
+}
+
+pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
+    let t = &state.theme;
+    let r = popup(area, f.fields.len() as u16 + 7);
+    let inner = frame(state, r, f.kind.title(), buf);
+    let right = inner.right();
+    let mut y = inner.y;
+    put(buf, inner.x, y, &f.context, inner.width, t.dim);
+    y += 2;
+    let label_w = f
+        .fields
+        .iter()
+        .map(|f| f.label.chars().count() + 2)
+        .max()
+        .unwrap_or(10)
+        .min(24) as u16;
+    for (i, field) in f.fields.iter().enumerate() {
+        if y >= inner.bottom() {
+            break;
+        }
+        let focused = i == f.focus;
+        let marker = if focused { "›" } else { " " };
+        put(buf, inner.x.saturating_sub(1), y, marker, 1, t.key);
+        let req = if field.required { "*" } else { "" };
+        let label = format!("{}{req}", field.label);
+        put(
+            buf,
+            inner.x,
+            y,
+            &label,
+            label_w,
+            if focused { t.title } else { t.base },
+        );
+        let vx = inner.x + label_w;
+        let vw = right.saturating_sub(vx);
+        if field.is_choice() {
+            let mut x = vx;
+            for c in &field.choices {
+                let chosen = *c == field.value;
+                let text = if chosen {
+                    format!("[{c}]")
+                } else {
+                    format!(" {c} ")
+                };
+                let style = if chosen {
+                    if focused { t.selected } else { t.title }
+                } else {
+                    t.dim
+                };
+                x = put(buf, x, y, &text, right.saturating_sub(x), style) + 1;
+            }
+        } else if field.value.is_empty() && !focused {
+            put(buf, vx, y, &field.hint, vw, t.dim);
+        } else {
+            // Show the end of a long value: that is where the cursor is.
+            let room = vw.saturating_sub(1) as usize;
+            let chars: Vec<char> = field.value.chars().collect();
+            let shown: String = if super::fmt::width(&field.value) > room {
+                let mut tail = String::new();
+                for c in chars.iter().rev() {
+                    let mut next = String::from(*c);
+                    next.push_str(&tail);
+                    if super::fmt::width(&next) + 1 > room {
+                        break;
+                    }
+                    tail = next;
+                }
+                format!("…{tail}")
+            } else {
+                field.value.clone()
+            };
+            let x = put(
+                buf,
+                vx,
+                y,
+                &shown,
+                vw,
+                if focused { t.base } else { t.dim.patch(t.base) },
+            );
+            if focused && x < right {
+                put(buf, x, y, "█", right - x, t.base);
+                if field.value.is_empty() && !field.hint.is_empty() {
+                    put(
+                        buf,
+                        x + 2,
+                        y,
+                        &field.hint,
+                        right.saturating_sub(x + 2),
+                        t.dim,
+                    );
+                }
+            }
+        }
+        y += 1;
+    }
+    y += 1;
+    if let Some(err) = &f.error
+        && y < inner.bottom()
+    {
+        put(buf, inner.x, y, err, inner.width, t.error);
+    }
+    let hy = inner.bottom().saturating_sub(1);
+    hint_line(
+        state,
+        Mode::Form,
+        &[
+            (Action::Send, "send"),
+            (Action::NextField, "next"),
+            (Action::PrevField, "prev"),
+            (Action::ChoiceNext, "choice"),
+            (Action::Cancel, "close, keep draft"),
+        ],
+        inner.x,
+        hy,
+        right,
+        buf,
+    );
+}
+
+pub fn render_confirm(state: &State, c: &Confirm, area: Rect, buf: &mut Buffer) {
+    let t = &state.theme;
+    let r = popup(area, c.lines.len() as u16 + 5);
+    let inner = frame(state, r, &c.title, buf);
+    for (y, line) in (inner.y..).zip(c.lines.iter()) {
+        if y + 1 >= inner.bottom() {
+            break;
+        }
+        put(buf, inner.x, y, line, inner.width, t.base);
+    }
+    hint_line(
+        state,
+        Mode::Confirm,
+        &[(Action::Confirm, "yes"), (Action::Cancel, "no")],
+        inner.x,
+        inner.bottom().saturating_sub(1),
+        inner.right(),
+        buf,
+    );
+}

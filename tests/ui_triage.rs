@@ -1,0 +1,156 @@
+//! Snapshots of every triage form and confirmation at the smallest supported size (80x24),
+//! reached by the keys a commander presses.
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use sitrep::client::LiveEvent;
+use sitrep::client::outbox::OutboxReport;
+use sitrep::client::{Method, Write, WriteError};
+use sitrep::console::action::Msg;
+use sitrep::console::testdata;
+use sitrep::console::{State, update, view};
+
+fn screen(state: &State) -> String {
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| view::render(state, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn press(s: &mut State, keys: &str) -> Vec<sitrep::console::Effect> {
+    let mut effects = vec![];
+    for c in keys.chars() {
+        let ev = match c {
+            '\t' => KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
+            '\n' => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
+            '\u{13}' => KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
+            c => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+        };
+        effects.extend(update(s, Msg::Key(ev)));
+    }
+    effects
+}
+
+/// The board with INC-103 (SEV2, Triage, customer-impacting) selected, as "cora".
+fn state() -> State {
+    let mut s = testdata::state();
+    s.me = Some("cora".into());
+    press(&mut s, "l");
+    assert_eq!(s.selected_id(), Some("INC-103"));
+    s
+}
+
+#[test]
+fn forms_at_80x24() {
+    let cases: &[(&str, &str)] = &[
+        ("form_severity", "s1\tall EU card payments failing"),
+        ("form_next_phase", "pmitigation deployed"),
+        ("form_roles", "R\t\tsam"),
+        (
+            "form_status_update",
+            "u\t\tLogin works again for 80% of users\tRolling back the auth deploy",
+        ),
+        (
+            "form_corrective_action",
+            "cAdd a canary stage for auth deploys",
+        ),
+        ("form_exception", "xClose with the restore drill still open"),
+        ("form_new_incident", "nCheckout errors in EU\t2"),
+    ];
+    for (name, keys) in cases {
+        let mut s = state();
+        press(&mut s, keys);
+        assert!(s.overlay.is_some(), "{name}: no form open");
+        insta::assert_snapshot!(*name, screen(&s));
+    }
+}
+
+#[test]
+fn a_required_field_is_named_in_the_form() {
+    let mut s = state();
+    press(&mut s, "x\u{13}");
+    let text = screen(&s);
+    assert!(text.contains("What is excepted is required"), "{text}");
+    insta::assert_snapshot!("form_exception_missing_field", text);
+}
+
+#[test]
+fn edit_action_at_80x24() {
+    let mut s = state();
+    press(&mut s, "3\n");
+    insta::assert_snapshot!("form_edit_action", screen(&s));
+}
+
+#[test]
+fn confirmations_at_80x24() {
+    // Close.
+    let mut s = state();
+    press(&mut s, "C");
+    insta::assert_snapshot!("confirm_close", screen(&s));
+    // A downgrade.
+    let mut s = state();
+    press(&mut s, "s4\tcache only, no customer impact\u{13}");
+    insta::assert_snapshot!("confirm_downgrade", screen(&s));
+    // A conflict: someone else took command first.
+    let mut s = state();
+    let e = press(&mut s, "s1\tspreading\u{13}");
+    let w: Write = e
+        .into_iter()
+        .find_map(|e| match e {
+            sitrep::console::Effect::Write(w) => Some(w),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(w.method, Method::Patch);
+    let mut theirs = testdata::state().incidents["INC-103"].clone();
+    theirs.commander = Some("Bo Chen".into());
+    theirs.version = 4;
+    update(
+        &mut s,
+        Msg::Outbox(OutboxReport::Failed {
+            write: w,
+            error: WriteError::Refused {
+                status: 412,
+                code: "precondition_failed".into(),
+                message: "changed".into(),
+                current: Some(LiveEvent::Incident(theirs)),
+            },
+            pending: 0,
+        }),
+    );
+    insta::assert_snapshot!("confirm_conflict", screen(&s));
+}
+
+#[test]
+fn a_pending_write_shows_on_the_card_and_in_the_header() {
+    let mut s = state();
+    press(&mut s, "a");
+    let text = screen(&s);
+    assert!(text.contains("1 pending"), "{text}");
+    assert!(text.contains("pending"), "{text}");
+    insta::assert_snapshot!("board_pending_write", text);
+}
+
+#[test]
+fn the_footer_shows_effective_write_keys_and_hides_them_when_read_only() {
+    let mut s = state();
+    s.keymap
+        .merge("[global]\nset_severity = [\"S\"]\n")
+        .unwrap();
+    let text = screen(&s);
+    let footer = text.lines().last().unwrap();
+    assert!(footer.contains("a take command"), "{footer}");
+    assert!(footer.contains("S severity"), "{footer}");
+    s.read_only = true;
+    let text = screen(&s);
+    let footer = text.lines().last().unwrap();
+    assert!(!footer.contains("take command"), "{footer}");
+    assert!(text.lines().next().unwrap().contains("READ-ONLY"));
+}
