@@ -37,7 +37,20 @@ enum Command {
     /// Print the OpenAPI document of the incident API.
     Openapi,
     /// Open the console on a throwaway demo database with a simulated, living board.
-    Demo,
+    Demo {
+        /// Show the wallboard instead of the console.
+        #[arg(long)]
+        wall: bool,
+        #[command(flatten)]
+        opts: sitrep::console::wall::WallOptions,
+    },
+    /// A read-only wallboard for a shared screen: big counts per severity, one tile per
+    /// active SEV1/SEV2 incident, overdue customer updates loudest. A viewer token is
+    /// enough.
+    Wall {
+        #[command(flatten)]
+        opts: sitrep::console::wall::WallOptions,
+    },
     /// Copy a SQLite database to PATH while the server runs (for PostgreSQL use pg_dump).
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -169,7 +182,17 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         // --- console (owned by src/console and src/demo) ---
-        Some(Command::Demo) => sitrep::demo::run(cli.console).await,
+        Some(Command::Demo { wall, opts }) => {
+            let ui = if wall {
+                sitrep::console::cli::Ui::Wall(opts)
+            } else {
+                sitrep::console::cli::Ui::Console
+            };
+            sitrep::demo::run(cli.console, ui).await
+        }
+        Some(Command::Wall { opts }) => {
+            sitrep::console::cli::run_ui(cli.console, sitrep::console::cli::Ui::Wall(opts)).await
+        }
         None => sitrep::console::run_console(cli.console).await,
     }
 }

@@ -19,6 +19,9 @@ pub struct Config {
     /// A user keymap layered over the built-in one (see assets/keymap.toml).
     #[serde(default)]
     pub keymap: Option<toml::Table>,
+    /// `theme = "dark" | "light" | "high-contrast"` (issue 5); `--theme` overrides it.
+    #[serde(default)]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -5,6 +5,7 @@ pub mod action;
 pub mod app;
 pub mod cli;
 mod config;
+pub mod display; // issue 5: colour depth and ASCII output
 pub mod effects;
 pub mod filter;
 pub mod index;
@@ -16,6 +17,7 @@ pub mod testdata;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod wall; // issue 5: the war-room wallboard (`sitrep wall`)
 
 pub use action::{Action, Msg};
 pub use app::{RunOptions, run};
