@@ -51,7 +51,10 @@ impl std::io::Write for Sink {
 /// The bytes a terminal receives for one full frame of the wall (or the console).
 fn bytes(state: &State, w: u16, h: u16, wall_opts: Option<&WallOptions>) -> String {
     let sink = Sink::default();
-    let backend = CrosstermBackend::new(sink.clone());
+    let backend = CrosstermBackend::new(sitrep::console::display::Out::new(
+        sink.clone(),
+        state.theme.depth,
+    ));
     let mut t = Terminal::with_options(
         backend,
         ratatui::TerminalOptions {

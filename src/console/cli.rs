@@ -290,9 +290,10 @@ pub async fn launch(
         live_tx.send(Msg::Live(m)).is_ok()
     }));
     let runner = EffectRunner::new(client, tx.clone());
+    let depth = theme.depth;
     let mut state = State::new(label, keymap, theme, chrono::Utc::now());
     state.read_only = read_only;
-    let mut terminal = term::enter(mouse)?;
+    let mut terminal = term::enter(mouse, depth)?;
     term::spawn_input(tx.clone(), mouse);
     term::spawn_signals(tx);
     let result = match ui {

@@ -223,3 +223,116 @@ mod tests {
         assert!(none.content.iter().all(|c| c.fg == Color::Reset));
     }
 }
+
+/// The terminal writer. crossterm spells even the 16 ANSI colours as 256-colour codes
+/// (`38;5;1`), which a 16-colour terminal may not understand; at 16 colours or fewer this
+/// writer collects a frame and rewrites those codes to the classic SGR 30-37/90-97 and
+/// 40-47/100-107 on flush.
+pub struct Out<W: std::io::Write> {
+    inner: W,
+    sixteen: bool,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> Out<W> {
+    pub fn new(inner: W, depth: ColorDepth) -> Self {
+        Out {
+            inner,
+            sixteen: depth <= ColorDepth::Ansi16,
+            pending: Vec::new(),
+        }
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for Out<W> {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.sixteen {
+            self.pending.extend_from_slice(b);
+            Ok(b.len())
+        } else {
+            self.inner.write(b)
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if !self.pending.is_empty() {
+            let out = to_sgr16(&self.pending);
+            self.pending.clear();
+            self.inner.write_all(&out)?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl<W: std::io::Write> Drop for Out<W> {
+    fn drop(&mut self) {
+        let _ = std::io::Write::flush(self);
+    }
+}
+
+/// Rewrites `38;5;N` / `48;5;N` with N < 16 inside SGR sequences (`ESC[…m`, also when
+/// combined, as in `ESC[38;5;1;49m`) to 16-colour SGR codes.
+pub fn to_sgr16(bytes: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"\x1b[") {
+            let params = &bytes[i + 2..];
+            let len = params
+                .iter()
+                .take_while(|c| c.is_ascii_digit() || **c == b';')
+                .count();
+            if params.get(len) == Some(&b'm') {
+                out.extend_from_slice(b"\x1b[");
+                out.extend_from_slice(sgr16_params(&params[..len]).as_bytes());
+                out.push(b'm');
+                i += 2 + len + 1;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
+fn sgr16_params(params: &[u8]) -> String {
+    let text = String::from_utf8_lossy(params);
+    let p: Vec<&str> = text.split(';').collect();
+    let mut out: Vec<String> = Vec::with_capacity(p.len());
+    let mut k = 0;
+    while k < p.len() {
+        if (p[k] == "38" || p[k] == "48")
+            && p.get(k + 1) == Some(&"5")
+            && let Some(n) = p.get(k + 2).and_then(|n| n.parse::<u32>().ok())
+            && n < 16
+        {
+            let base = match (p[k] == "38", n < 8) {
+                (true, true) => 30,
+                (true, false) => 90 - 8,
+                (false, true) => 40,
+                (false, false) => 100 - 8,
+            };
+            out.push((base + n).to_string());
+            k += 3;
+            continue;
+        }
+        out.push(p[k].to_string());
+        k += 1;
+    }
+    out.join(";")
+}
+
+#[cfg(test)]
+mod out_tests {
+    use super::*;
+
+    #[test]
+    fn sixteen_colour_codes_are_rewritten_and_others_kept() {
+        let s = to_sgr16(b"a\x1b[38;5;9mX\x1b[48;5;1mY\x1b[38;5;200mZ\x1b[1m\x1b[38;5;1;49m");
+        assert_eq!(
+            String::from_utf8(s).unwrap(),
+            "a\x1b[91mX\x1b[41mY\x1b[38;5;200mZ\x1b[1m\x1b[31;49m"
+        );
+    }
+}
