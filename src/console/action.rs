@@ -35,6 +35,9 @@ pub enum Action {
     Cancel,
     DeleteChar,
     Help,
+    // issue 5: copy the selected incident through OSC 52
+    Copy,
+    CopyBrief,
     Quit,
 }
 
@@ -66,6 +69,8 @@ impl Action {
             Action::Cancel => "cancel",
             Action::DeleteChar => "delete",
             Action::Help => "help",
+            Action::Copy => "copy",
+            Action::CopyBrief => "copy brief",
             Action::Quit => "quit",
         }
     }
@@ -97,6 +102,8 @@ impl Action {
             Action::Cancel => "Cancel typing",
             Action::DeleteChar => "Delete the last character",
             Action::Help => "Show or hide this help",
+            Action::Copy => "Copy the incident's id and title/summary (OSC 52)",
+            Action::CopyBrief => "Copy a handover brief of the incident (OSC 52)",
             Action::Quit => "Quit sitrep",
         }
     }

@@ -41,6 +41,12 @@ impl EffectRunner {
                 }
             }
             Effect::FetchTimeline(id) => self.fetch(id, Tab::Timeline),
+            // Runs on the UI loop between frames, so it never splits a frame's output.
+            Effect::Clipboard(text) => {
+                if let Err(e) = super::clipboard::copy(&text) {
+                    tracing::warn!(error = %e, "clipboard write failed");
+                }
+            }
         }
     }
 

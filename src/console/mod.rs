@@ -4,6 +4,7 @@
 pub mod action;
 pub mod app;
 pub mod cli;
+pub mod clipboard; // issue 5: y / Y copy through OSC 52
 mod config;
 pub mod display; // issue 5: colour depth and ASCII output
 pub mod effects;
