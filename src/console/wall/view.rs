@@ -66,8 +66,9 @@ fn worst_open(state: &State) -> Option<Severity> {
         .find(|s| state.open_count(*s) > 0)
 }
 
-/// The wall's countdown: minutes while there is time (fewer bytes, calmer screen), seconds
-/// under five minutes and once overdue.
+/// The wall's countdown: seconds only in the last five minutes before it is due; minutes
+/// otherwise, overdue included (`OVERDUE 3m`), so an idle wall redraws about once a minute
+/// (fewer bytes over SSH, and a calmer screen).
 pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>) -> (String, Urgency) {
     let (text, urgency) = fmt::countdown(now, due);
     match urgency {
@@ -76,7 +77,7 @@ pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>) -> (String, Urgency) {
             urgency,
         ),
         Urgency::Soon => (format!("next in {text}"), urgency),
-        Urgency::Overdue => (text, urgency),
+        Urgency::Overdue => (format!("OVERDUE {}", fmt::age(now, due)), urgency),
     }
 }
 
@@ -154,7 +155,7 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
         .min_by_key(|i| (due(i), i.id.clone()))
         .copied();
     if let Some(inc) = most_overdue {
-        let (late, _) = fmt::countdown(state.now, due(inc).unwrap_or(state.now));
+        let (late, _) = countdown(state.now, due(inc).unwrap_or(state.now));
         let more = if overdue.len() > 1 {
             format!("  (+{} more overdue)", overdue.len() - 1)
         } else {
