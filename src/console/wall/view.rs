@@ -16,8 +16,9 @@ use ratatui::widgets::{Block, BorderType, Borders, Widget};
 
 /// Each page of tiles shows this long before the next.
 pub const PAGE_SECS: i64 = 15;
-/// The whole layout moves by one cell this often, in a square, against burn-in.
-pub const SHIFT_SECS: i64 = 180;
+/// The whole layout moves by one cell this often, in a square, against burn-in. Each move
+/// repaints the whole screen (about 12 KB at 200x50), so not more often than this.
+pub const SHIFT_SECS: i64 = 600;
 const SHIFTS: [(u16, u16); 4] = [(0, 0), (1, 0), (1, 1), (0, 1)];
 
 const TILE_W: u16 = 38;
@@ -66,18 +67,29 @@ fn worst_open(state: &State) -> Option<Severity> {
         .find(|s| state.open_count(*s) > 0)
 }
 
+/// `t` without its seconds. The wall's minute-resolution timers count between whole
+/// minutes, so they all change together on the minute: one redraw a minute when idle.
+fn minute(t: DateTime<Utc>) -> DateTime<Utc> {
+    t - chrono::Duration::seconds(t.timestamp().rem_euclid(60))
+}
+
+/// Elapsed time at minute resolution, changing on the minute.
+fn since(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
+    fmt::age(minute(now), t)
+}
+
 /// The wall's countdown: seconds only in the last five minutes before it is due; minutes
 /// otherwise, overdue included (`OVERDUE 3m`), so an idle wall redraws about once a minute
 /// (fewer bytes over SSH, and a calmer screen).
 pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>) -> (String, Urgency) {
     let (text, urgency) = fmt::countdown(now, due);
     match urgency {
-        Urgency::Normal => (
-            format!("next in {}", fmt::age(now, now - (due - now))),
-            urgency,
-        ),
+        Urgency::Normal => {
+            let left = due - minute(now);
+            (format!("next in {}", fmt::age(now, now - left)), urgency)
+        }
         Urgency::Soon => (format!("next in {text}"), urgency),
-        Urgency::Overdue => (format!("OVERDUE {}", fmt::age(now, due)), urgency),
+        Urgency::Overdue => (format!("OVERDUE {}", since(now, due)), urgency),
     }
 }
 
@@ -290,7 +302,7 @@ fn tile(
     let (x, mut y) = (inner.x + 1, inner.y);
     let w1 = w.saturating_sub(2);
     // Row 1: severity, id, phase; age on the right.
-    let age = format!("up {}", fmt::age(state.now, inc.created_at));
+    let age = format!("up {}", since(state.now, inc.created_at));
     let mut cx = put(
         buf,
         x,
@@ -350,7 +362,7 @@ fn tile(
     // Row 4: customer updates.
     if inc.customer_impact && inc.phase < Phase::FollowThrough {
         let last = match inc.last_customer_update_at {
-            Some(at) => format!("upd {} ago", fmt::age(state.now, at)),
+            Some(at) => format!("upd {} ago", since(state.now, at)),
             None => "no upd yet".into(),
         };
         let cx = put(buf, x, y, &last, w1, t.base);
