@@ -87,8 +87,17 @@ impl Wall {
         false
     }
 
+    /// Whether the terminal is still on the alternate screen, allowing the reader thread a
+    /// moment to feed the last bytes after the process exits.
     fn alternate_screen(&self) -> bool {
-        self.parser.lock().unwrap().screen().alternate_screen()
+        let deadline = Instant::now() + Duration::from_secs(2);
+        loop {
+            let alt = self.parser.lock().unwrap().screen().alternate_screen();
+            if !alt || Instant::now() > deadline {
+                return alt;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
     }
 }
 
