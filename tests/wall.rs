@@ -381,3 +381,34 @@ async fn redact_hides_the_demo_scenarios_customer_names_and_free_text() {
         "without --redact the same screens show the names"
     );
 }
+
+#[test]
+fn an_idle_wall_changes_only_on_the_minute_and_colour_carries_urgency() {
+    let mut s = testdata::state();
+    let at = |s: &State| wall_buf(s, &WallOptions::default(), 160, 48);
+    let first = at(&s);
+    for sec in [1, 10, 30, 59] {
+        s.now = clock() + Duration::seconds(sec);
+        assert!(
+            at(&s) == first,
+            "the picture changed {sec} s into the minute"
+        );
+    }
+    s.now = clock() + Duration::seconds(60);
+    assert!(at(&s) != first, "timers move on the minute");
+    // Under five minutes the countdown is amber, overdue red: colour, not seconds, says it.
+    s.now = clock();
+    let buf = at(&s);
+    let screen = text(&buf);
+    let (y, line) = screen
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("next in 3m"))
+        .unwrap();
+    let x = line.chars().take_while(|_| true).collect::<Vec<_>>();
+    let col = x
+        .windows(10)
+        .position(|w| w.iter().collect::<String>() == "next in 3m")
+        .unwrap();
+    assert_eq!(buf[(col as u16, y as u16)].fg, Color::Yellow);
+}

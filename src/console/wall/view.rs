@@ -78,17 +78,17 @@ fn since(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
     fmt::age(minute(now), t)
 }
 
-/// The wall's countdown: seconds only in the last five minutes before it is due; minutes
-/// otherwise, overdue included (`OVERDUE 3m`), so an idle wall redraws about once a minute
-/// (fewer bytes over SSH, and a calmer screen).
+/// The wall's countdown, at minute resolution and changing only on the minute (`next in
+/// 27m`, amber `next in 3m` under five minutes, red `OVERDUE 4m`): the colour carries the
+/// urgency across a room, and an idle wall redraws once a minute (fewer bytes over SSH, a
+/// calmer screen). The console keeps its seconds.
 pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>) -> (String, Urgency) {
-    let (text, urgency) = fmt::countdown(now, due);
+    let (_, urgency) = fmt::countdown(now, due);
     match urgency {
-        Urgency::Normal => {
+        Urgency::Normal | Urgency::Soon => {
             let left = due - minute(now);
             (format!("next in {}", fmt::age(now, now - left)), urgency)
         }
-        Urgency::Soon => (format!("next in {text}"), urgency),
         Urgency::Overdue => (format!("OVERDUE {}", since(now, due)), urgency),
     }
 }
