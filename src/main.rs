@@ -45,7 +45,20 @@ enum Command {
     /// Print the OpenAPI document of the incident API.
     Openapi,
     /// Open the console on a throwaway demo database with a simulated, living board.
-    Demo,
+    Demo {
+        /// Show the wallboard instead of the console.
+        #[arg(long)]
+        wall: bool,
+        #[command(flatten)]
+        opts: sitrep::console::wall::WallOptions,
+    },
+    /// A read-only wallboard for a shared screen: big counts per severity, one tile per
+    /// active SEV1/SEV2 incident, overdue customer updates loudest. A viewer token is
+    /// enough.
+    Wall {
+        #[command(flatten)]
+        opts: sitrep::console::wall::WallOptions,
+    },
     /// List incidents (for scripts; --json for machines).
     Incidents {
         #[command(subcommand)]
@@ -225,7 +238,17 @@ async fn run_command(
             Ok(())
         }
         // --- console (owned by src/console and src/demo) ---
-        Some(Command::Demo) => sitrep::demo::run(console).await,
+        Some(Command::Demo { wall, opts }) => {
+            let ui = if wall {
+                sitrep::console::cli::Ui::Wall(opts)
+            } else {
+                sitrep::console::cli::Ui::Console
+            };
+            sitrep::demo::run(console, ui).await
+        }
+        Some(Command::Wall { opts }) => {
+            sitrep::console::cli::run_ui(console, sitrep::console::cli::Ui::Wall(opts)).await
+        }
         None => sitrep::console::run_console(console).await,
         Some(
             Command::Incidents { .. }

@@ -181,14 +181,22 @@ async fn an_incident_created_through_the_api_appears_on_the_console() {
     console.keys("q");
     let status = console.wait_exit(Duration::from_secs(10));
     assert!(status.success(), "{status:?}");
-    // The terminal is restored: back on the main screen.
-    let restored = !console
-        .screen
-        .parser
-        .lock()
-        .unwrap()
-        .screen()
-        .alternate_screen();
+    // The terminal is restored: back on the main screen. The process can exit before the
+    // reader thread has fed its last bytes to the parser, so give it a moment.
+    let deadline = Instant::now() + Duration::from_secs(2);
+    let restored = loop {
+        let alt = console
+            .screen
+            .parser
+            .lock()
+            .unwrap()
+            .screen()
+            .alternate_screen();
+        if !alt || Instant::now() > deadline {
+            break !alt;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     assert!(restored, "left the alternate screen on quit");
     running.shutdown().await;
 }

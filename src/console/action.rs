@@ -35,6 +35,9 @@ pub enum Action {
     Cancel,
     DeleteChar,
     Help,
+    // issue 5: copy the selected incident through OSC 52
+    Copy,
+    CopyBrief,
     Quit,
     // Writes (hidden and refused when read-only).
     TakeCommand,
@@ -86,6 +89,8 @@ impl Action {
             Action::Cancel => "cancel",
             Action::DeleteChar => "delete",
             Action::Help => "help",
+            Action::Copy => "copy",
+            Action::CopyBrief => "copy brief",
             Action::Quit => "quit",
             Action::TakeCommand => "take command",
             Action::SetSeverity => "severity",
@@ -135,6 +140,8 @@ impl Action {
             Action::Cancel => "Cancel typing",
             Action::DeleteChar => "Delete the last character",
             Action::Help => "Show or hide this help",
+            Action::Copy => "Copy the incident's id and title/summary (OSC 52)",
+            Action::CopyBrief => "Copy a handover brief of the incident (OSC 52)",
             Action::Quit => "Quit sitrep",
             Action::TakeCommand => "Take command of the incident (you become commander)",
             Action::SetSeverity => "Set severity (SEV1-SEV4) with a reason",

@@ -113,7 +113,13 @@ where
     // Page up/down move by what fits on screen.
     state.page = usize::from(size.height.saturating_sub(5)).max(1);
     terminal.backend_mut().begin_frame();
-    let res = terminal.draw(|f| view::render(state, f)).map(|_| ());
+    let res = terminal
+        .draw(|f| {
+            view::render(state, f);
+            // Issue 5: colour depth and --ascii, applied to the finished frame.
+            super::display::finish(f.buffer_mut(), state.theme.ascii, state.theme.depth);
+        })
+        .map(|_| ());
     terminal.backend_mut().end_frame();
     Ok(res?)
 }

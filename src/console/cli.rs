@@ -37,6 +37,47 @@ pub struct ConsoleArgs {
     /// terminal's own selection and copy keep working.
     #[arg(long, global = true)]
     pub mouse: bool,
+    // --- jump-host output (issue 5) ---
+    /// ASCII borders and glyphs only (no box drawing), for terminals and fonts that lack
+    /// them.
+    #[arg(long, global = true)]
+    pub ascii: bool,
+    /// Colours: never, 16, 256 or truecolor [default: from NO_COLOR, COLORTERM and TERM,
+    /// else 16].
+    #[arg(long, global = true, value_name = "DEPTH")]
+    pub color: Option<super::display::ColorDepth>,
+    /// Theme: dark, light or high-contrast [default: `theme` in config.toml, else dark].
+    #[arg(long, global = true, value_name = "NAME")]
+    pub theme: Option<String>,
+}
+
+/// The theme from `--theme` or config.toml, at the colour depth from `--color` or the
+/// environment, with `--ascii`.
+fn theme(args: &ConsoleArgs, config: &Config) -> Result<Theme> {
+    let name = args
+        .theme
+        .as_deref()
+        .or(config.theme.as_deref())
+        .unwrap_or("dark");
+    let depth = args
+        .color
+        .unwrap_or_else(super::display::ColorDepth::from_env);
+    Theme::build(name, depth, args.ascii)
+        .with_context(|| format!("unknown theme {name:?} (themes: dark, light, high-contrast)"))
+}
+
+/// What runs in the terminal: the console, or the read-only wallboard.
+#[derive(Debug, Clone)]
+pub enum Ui {
+    Console,
+    Wall(super::wall::WallOptions),
+}
+
+/// The keymap and theme from config.toml and the flags.
+pub fn load_setup(args: &ConsoleArgs) -> Result<(Keymap, Theme)> {
+    let path = paths::config_dir()?.join("config.toml");
+    let config = Config::load(&path)?;
+    Ok((keymap(&config)?, theme(args, &config)?))
 }
 
 /// Where the console gets its data.
@@ -128,10 +169,16 @@ fn keymap(config: &Config) -> Result<Keymap> {
 
 /// `sitrep` with no subcommand.
 pub async fn run_console(args: ConsoleArgs) -> Result<()> {
+    run_ui(args, Ui::Console).await
+}
+
+/// `sitrep wall`, or (with `ui`) the console: same servers, same token rules.
+pub async fn run_ui(args: ConsoleArgs, ui: Ui) -> Result<()> {
     install_crypto_provider();
     let config_path = paths::config_dir()?.join("config.toml");
     let config = Config::load(&config_path)?;
     let keymap = keymap(&config)?;
+    let theme = theme(&args, &config)?;
     let target = resolve(&args, &config, &config_path)?;
     init_file_logging()?;
     let setup = Setup::from_config(&config)?;
@@ -144,7 +191,10 @@ pub async fn run_console(args: ConsoleArgs) -> Result<()> {
             let client = ApiClient::new(&url, token)?;
             refuse_bad_token(&client).await?;
             let label = client.base().to_string();
-            launch(client, label, read_only, args.mouse, keymap, setup).await
+            launch(
+                client, label, read_only, args.mouse, keymap, setup, theme, &ui,
+            )
+            .await
         }
         Target::Embedded => {
             let db = paths::default_db()?;
@@ -162,6 +212,8 @@ pub async fn run_console(args: ConsoleArgs) -> Result<()> {
                     args.mouse,
                     keymap,
                     setup,
+                    theme,
+                    &ui,
                 )
                 .await
             }
@@ -265,7 +317,11 @@ pub async fn launch(
     mouse: bool,
     keymap: Keymap,
     setup: Setup,
+    theme: Theme,
+    ui: &Ui,
 ) -> Result<()> {
+    // The wall never captures the mouse.
+    let mouse = mouse && matches!(ui, Ui::Console);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let live_tx = tx.clone();
     let live = tokio::spawn(subscribe(client.clone(), move |m| {
@@ -274,7 +330,8 @@ pub async fn launch(
     let outbox_path = setup.data_dir.as_ref().map(|d| d.join("outbox.json"));
     let drafts_path = setup.data_dir.as_ref().map(|d| d.join("drafts.json"));
     let runner = EffectRunner::new(client, tx.clone(), outbox_path, drafts_path.clone());
-    let mut state = State::new(label, keymap, Theme::from_env(), chrono::Utc::now());
+    let depth = theme.depth;
+    let mut state = State::new(label, keymap, theme, chrono::Utc::now());
     state.read_only = read_only;
     state.me = setup.name.clone();
     state.cadence = setup.cadence;
@@ -288,17 +345,32 @@ pub async fn launch(
             ));
         }
     }
-    let mut terminal = term::enter(mouse)?;
+    let mut terminal = term::enter(mouse, depth)?;
     term::spawn_input(tx.clone(), mouse);
     term::spawn_signals(tx);
-    let result = run(
-        &mut terminal,
-        &mut state,
-        &mut rx,
-        |e| runner.run(e),
-        RunOptions { clock: true },
-    )
-    .await;
+    let result = match ui {
+        Ui::Console => {
+            run(
+                &mut terminal,
+                &mut state,
+                &mut rx,
+                |e| runner.run(e),
+                RunOptions { clock: true },
+            )
+            .await
+        }
+        Ui::Wall(opts) => {
+            super::wall::run(
+                &mut terminal,
+                &mut state,
+                opts,
+                &mut rx,
+                |e| runner.run(e),
+                true,
+            )
+            .await
+        }
+    };
     term::restore();
     live.abort();
     // The last keystroke's draft, written here too in case the saver thread had not yet.

@@ -25,6 +25,9 @@ pub struct Config {
     /// Minutes between customer updates per severity, for the update form's default.
     #[serde(default)]
     pub cadence: CadenceConfig,
+    /// `theme = "dark" | "light" | "high-contrast"` (issue 5); `--theme` overrides it.
+    #[serde(default)]
+    pub theme: Option<String>,
 }
 
 /// `[cadence]`: `SEV1 = 30`, ...; 0 means no cadence.

@@ -93,6 +93,12 @@ impl EffectRunner {
                     let _ = tx.send(Msg::WhoAmI(who));
                 });
             }
+            // Runs on the UI loop between frames, so it never splits a frame's output.
+            Effect::Clipboard(text) => {
+                if let Err(e) = super::clipboard::copy(&text) {
+                    tracing::warn!(error = %e, "clipboard write failed");
+                }
+            }
         }
     }
 

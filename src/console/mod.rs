@@ -4,7 +4,9 @@
 pub mod action;
 pub mod app;
 pub mod cli;
+pub mod clipboard; // issue 5: y / Y copy through OSC 52
 mod config;
+pub mod display; // issue 5: colour depth and ASCII output
 pub mod effects;
 pub mod filter;
 pub mod form;
@@ -18,6 +20,7 @@ pub mod theme;
 pub mod triage;
 pub mod update;
 pub mod view;
+pub mod wall; // issue 5: the war-room wallboard (`sitrep wall`)
 
 pub use action::{Action, Msg};
 pub use app::{RunOptions, run};

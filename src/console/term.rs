@@ -11,20 +11,21 @@ use std::io::{Stdout, stdout};
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc::UnboundedSender;
 
-pub type Term = Terminal<CrosstermBackend<Stdout>>;
+/// The terminal; `display::Out` rewrites colour codes for 16-colour terminals (issue 5).
+pub type Term = Terminal<CrosstermBackend<super::display::Out<Stdout>>>;
 
 static MOUSE: AtomicBool = AtomicBool::new(false);
 
-pub fn enter(mouse: bool) -> anyhow::Result<Term> {
+pub fn enter(mouse: bool, depth: super::display::ColorDepth) -> anyhow::Result<Term> {
     install_panic_hook();
-    let term = setup(mouse);
+    let term = setup(mouse, depth);
     if term.is_err() {
         restore();
     }
     term
 }
 
-fn setup(mouse: bool) -> anyhow::Result<Term> {
+fn setup(mouse: bool, depth: super::display::ColorDepth) -> anyhow::Result<Term> {
     terminal::enable_raw_mode()?;
     let mut out = stdout();
     // Clear with a plain escape: ratatui's clear() asks the terminal for the cursor
@@ -39,7 +40,9 @@ fn setup(mouse: bool) -> anyhow::Result<Term> {
         MOUSE.store(true, Ordering::SeqCst);
         execute!(out, event::EnableMouseCapture)?;
     }
-    Ok(Terminal::new(CrosstermBackend::new(out))?)
+    Ok(Terminal::new(CrosstermBackend::new(
+        super::display::Out::new(out, depth),
+    ))?)
 }
 
 /// Puts the terminal back as we found it. Safe to call more than once.

@@ -26,6 +26,8 @@ pub enum Effect {
     SaveDrafts(String),
     /// Ask the server who this token is.
     WhoAmI,
+    /// Put this text on the clipboard through the terminal (OSC 52; issue 5).
+    Clipboard(String),
 }
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
@@ -281,6 +283,35 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Quit => state.quit = true,
+        // issue 5: copy the selected (or open) incident.
+        Action::Copy | Action::CopyBrief => {
+            let id = match &state.detail {
+                Some(d) => Some(d.id.clone()),
+                None => state.selected_id().map(str::to_string),
+            };
+            let text = id.as_deref().and_then(|id| {
+                if action == Action::Copy {
+                    super::clipboard::id_and_title(state, id)
+                } else {
+                    super::clipboard::brief(state, id)
+                }
+            });
+            return match (id, text) {
+                (Some(id), Some(text)) => {
+                    let what = if action == Action::Copy {
+                        "id and title"
+                    } else {
+                        "handover brief"
+                    };
+                    state.info(format!("copied {id} {what} to the clipboard"));
+                    vec![Effect::Clipboard(text)]
+                }
+                _ => {
+                    state.info("nothing selected to copy");
+                    vec![]
+                }
+            };
+        }
         Action::Help => {
             state.help = !state.help;
             state.help_scroll = 0;

@@ -8,7 +8,7 @@ pub use simulator::Simulator;
 
 use crate::client::{ApiClient, Token, install_crypto_provider};
 use crate::console::ConsoleArgs;
-use crate::console::cli::{init_file_logging, launch, load_keymap};
+use crate::console::cli::{Ui, init_file_logging, launch, load_setup};
 use crate::domain::Role;
 use crate::server::{self, ServerConfig, store};
 use anyhow::{Context, Result};
@@ -87,8 +87,9 @@ impl Demo {
     }
 }
 
-pub async fn run(args: ConsoleArgs) -> Result<()> {
-    let keymap = load_keymap()?;
+/// `sitrep demo`; with `ui` = the wall, `sitrep demo --wall`.
+pub async fn run(args: ConsoleArgs, ui: Ui) -> Result<()> {
+    let (keymap, theme) = load_setup(&args)?;
     init_file_logging()?;
     let demo = Demo::start().await?;
     let result = launch(
@@ -98,6 +99,8 @@ pub async fn run(args: ConsoleArgs) -> Result<()> {
         args.mouse,
         keymap,
         crate::console::cli::Setup::default(),
+        theme,
+        &ui,
     )
     .await;
     demo.stop().await;

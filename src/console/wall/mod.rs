@@ -1,0 +1,137 @@
+//! `sitrep wall`: a read-only wallboard for a shared screen. It takes its data the way the
+//! console does (the same `State`, fed by the same `update` from the live stream), but has
+//! its own view and loop: every key is ignored except quit (and with `--no-keys`, even
+//! that), and a frame is sent only when it differs from the last one.
+pub mod bigtext;
+pub mod redact;
+pub mod view;
+
+use super::action::{Action, Msg};
+use super::app::FrameSync;
+use super::display;
+use super::keymap::{Key, Mode};
+use super::state::State;
+use super::update::{Effect, update};
+use anyhow::Result;
+use ratatui::Terminal;
+use ratatui::backend::Backend;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::{Instant, MissedTickBehavior};
+
+/// The wall's own flags (`sitrep wall`, `sitrep demo --wall`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct WallOptions {
+    /// Mask customer names and free text (titles, impact scope; names become initials)
+    /// for screens in shared spaces. Ids, severities, phases, roles and timers stay.
+    #[arg(long)]
+    pub redact: bool,
+    /// Ignore every key, even quit (for kiosks run under a supervisor; stop it with
+    /// SIGTERM or SIGHUP).
+    #[arg(long)]
+    pub no_keys: bool,
+}
+
+/// Renders the wall and then applies the jump-host output settings.
+pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
+    view::render(state, opts, area, buf);
+    display::finish(buf, state.theme.ascii, state.theme.depth);
+}
+
+/// What the wall does with a message: keys are only ever quit; everything else (live
+/// events, loads, the clock, signals) goes through the console's `update`.
+pub fn handle(state: &mut State, opts: &WallOptions, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Key(ev) => {
+            if !opts.no_keys
+                && Key::from_event(&ev).and_then(|k| state.keymap.action(Mode::Global, k))
+                    == Some(Action::Quit)
+            {
+                state.quit = true;
+            }
+            vec![]
+        }
+        Msg::Action(Action::Quit) => {
+            state.quit = true;
+            vec![]
+        }
+        Msg::Action(_) => vec![],
+        m => update(state, m),
+    }
+}
+
+/// The wall's loop: like the console's, but a tick only reaches the terminal when the
+/// picture changed (the wall's clock shows minutes), so an idle wall sends nothing.
+pub async fn run<B>(
+    terminal: &mut Terminal<B>,
+    state: &mut State,
+    opts: &WallOptions,
+    rx: &mut UnboundedReceiver<Msg>,
+    mut effects: impl FnMut(Effect),
+    clock: bool,
+) -> Result<()>
+where
+    B: Backend + FrameSync,
+    B::Error: Send + Sync + 'static,
+{
+    let now = chrono::Utc::now();
+    let to_next = 1_000 - u64::from(now.timestamp_subsec_millis().min(999));
+    let mut tick = tokio::time::interval_at(
+        Instant::now() + Duration::from_millis(to_next),
+        Duration::from_secs(1),
+    );
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut last: Option<Buffer> = None;
+    loop {
+        if state.dirty {
+            state.dirty = false;
+            let size = terminal.size()?;
+            let area = Rect::new(0, 0, size.width, size.height);
+            let mut next = Buffer::empty(area);
+            render(state, opts, area, &mut next);
+            if last.as_ref() != Some(&next) {
+                terminal.backend_mut().begin_frame();
+                let res = terminal
+                    .draw(|f| {
+                        let fb = f.buffer_mut();
+                        if fb.area == next.area {
+                            fb.content.clone_from(&next.content);
+                        } else {
+                            render(state, opts, fb.area, fb);
+                        }
+                    })
+                    .map(|_| ());
+                terminal.backend_mut().end_frame();
+                res?;
+                last = Some(next);
+            }
+        }
+        if state.quit {
+            return Ok(());
+        }
+        let msg = tokio::select! {
+            m = rx.recv() => match m {
+                Some(m) => m,
+                None => return Ok(()),
+            },
+            _ = tick.tick(), if clock => Msg::Tick(chrono::Utc::now()),
+        };
+        if matches!(msg, Msg::Resize) {
+            last = None;
+        }
+        for e in handle(state, opts, msg) {
+            effects(e);
+        }
+        while !state.quit {
+            let Ok(m) = rx.try_recv() else { break };
+            if matches!(m, Msg::Resize) {
+                last = None;
+            }
+            for e in handle(state, opts, m) {
+                effects(e);
+            }
+        }
+    }
+}
