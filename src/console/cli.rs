@@ -181,7 +181,10 @@ pub async fn run_ui(args: ConsoleArgs, ui: Ui) -> Result<()> {
     let theme = theme(&args, &config)?;
     let target = resolve(&args, &config, &config_path)?;
     init_file_logging()?;
-    let setup = Setup::from_config(&config)?;
+    let setup = Setup {
+        mouse: args.mouse,
+        ..Setup::from_config(&config)?
+    };
     match target {
         Target::Remote {
             url,
@@ -191,10 +194,7 @@ pub async fn run_ui(args: ConsoleArgs, ui: Ui) -> Result<()> {
             let client = ApiClient::new(&url, token)?;
             refuse_bad_token(&client).await?;
             let label = client.base().to_string();
-            launch(
-                client, label, read_only, args.mouse, keymap, setup, theme, &ui,
-            )
-            .await
+            launch(client, label, read_only, keymap, setup, theme, &ui).await
         }
         Target::Embedded => {
             let db = paths::default_db()?;
@@ -209,7 +209,6 @@ pub async fn run_ui(args: ConsoleArgs, ui: Ui) -> Result<()> {
                     client,
                     "local".into(),
                     args.read_only,
-                    args.mouse,
                     keymap,
                     setup,
                     theme,
@@ -285,6 +284,8 @@ pub struct Setup {
     pub cadence: crate::domain::Cadence,
     /// Where the outbox and drafts live; None keeps them in memory (the demo).
     pub data_dir: Option<PathBuf>,
+    /// `--mouse`: capture the mouse (the console only; the wall never does).
+    pub mouse: bool,
 }
 
 impl Setup {
@@ -293,6 +294,7 @@ impl Setup {
             name: config.name.clone().filter(|n| !n.trim().is_empty()),
             cadence: config.cadence.cadence(),
             data_dir: Some(paths::data_dir()?),
+            mouse: false,
         })
     }
 }
@@ -314,14 +316,13 @@ pub async fn launch(
     client: ApiClient,
     label: String,
     read_only: bool,
-    mouse: bool,
     keymap: Keymap,
     setup: Setup,
     theme: Theme,
     ui: &Ui,
 ) -> Result<()> {
     // The wall never captures the mouse.
-    let mouse = mouse && matches!(ui, Ui::Console);
+    let mouse = setup.mouse && matches!(ui, Ui::Console);
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let live_tx = tx.clone();
     let live = tokio::spawn(subscribe(client.clone(), move |m| {

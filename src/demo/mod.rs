@@ -96,9 +96,11 @@ pub async fn run(args: ConsoleArgs, ui: Ui) -> Result<()> {
         demo.console.clone(),
         "demo".into(),
         args.read_only,
-        args.mouse,
         keymap,
-        crate::console::cli::Setup::default(),
+        crate::console::cli::Setup {
+            mouse: args.mouse,
+            ..Default::default()
+        },
         theme,
         &ui,
     )
