@@ -1,101 +1,12 @@
 //! End to end: the real `sitrep` binary in a pseudo-terminal, connected to a real server,
 //! with keys in and the screen (as a terminal emulator sees it) out.
-use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 use sitrep::client::{ApiClient, Token, install_crypto_provider};
 use sitrep::domain::Role;
 use sitrep::server::{self, ServerConfig};
-use std::io::{Read, Write};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-struct Screen {
-    parser: Arc<Mutex<vt100::Parser>>,
-}
-
-impl Screen {
-    fn contents(&self) -> String {
-        self.parser.lock().unwrap().screen().contents()
-    }
-
-    /// Waits until the screen shows `needle`, or fails with what it does show.
-    fn wait_for(&self, needle: &str, timeout: Duration) {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if self.contents().contains(needle) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("screen never showed {needle:?}:\n{}", self.contents());
-    }
-}
-
-struct Console {
-    screen: Screen,
-    writer: Box<dyn Write + Send>,
-    child: Box<dyn portable_pty::Child + Send + Sync>,
-}
-
-fn spawn(home: &std::path::Path, args: &[&str]) -> Console {
-    let pty = native_pty_system()
-        .openpty(PtySize {
-            rows: 40,
-            cols: 120,
-            pixel_width: 0,
-            pixel_height: 0,
-        })
-        .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_sitrep"));
-    cmd.args(args);
-    cmd.env("HOME", home);
-    cmd.env("XDG_DATA_HOME", home.join("data"));
-    cmd.env("XDG_CONFIG_HOME", home.join("config"));
-    cmd.env("TERM", "xterm-256color");
-    cmd.env_remove("SITREP_TOKEN");
-    cmd.env_remove("SITREP_API_URL");
-    cmd.env_remove("NO_COLOR");
-    let child = pty.slave.spawn_command(cmd).unwrap();
-    drop(pty.slave);
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 120, 0)));
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let p = parser.clone();
-    std::thread::spawn(move || {
-        let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
-            }
-            p.lock().unwrap().process(&buf[..n]);
-        }
-    });
-    let writer = pty.master.take_writer().unwrap();
-    // Keep the master open for the child's lifetime.
-    std::mem::forget(pty.master);
-    Console {
-        screen: Screen { parser },
-        writer,
-        child,
-    }
-}
-
-impl Console {
-    fn keys(&mut self, s: &str) {
-        self.writer.write_all(s.as_bytes()).unwrap();
-        self.writer.flush().unwrap();
-    }
-
-    fn wait_exit(&mut self, timeout: Duration) -> portable_pty::ExitStatus {
-        let deadline = Instant::now() + timeout;
-        while Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        panic!("console did not exit:\n{}", self.screen.contents());
-    }
-}
+mod pty;
+use pty::spawn;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_incident_created_through_the_api_appears_on_the_console() {
