@@ -204,7 +204,7 @@ fn board_shows_what_a_commander_needs_on_each_card() {
     let screen = text(t.backend().buffer());
     for needle in [
         "LIVE",
-        "10:00:00 UTC",
+        "10:00 UTC",
         "SEV1 3",
         "1 customer update OVERDUE",
         "Detection 2",
@@ -216,8 +216,8 @@ fn board_shows_what_a_commander_needs_on_each_card() {
         "EU users",
         "unassigned",
         "Ana Lima",
-        "OVERDUE 03:10",
-        "upd 03:10",
+        "OVERDUE 3m",
+        "upd 4m",
         "41m",
     ] {
         assert!(screen.contains(needle), "missing {needle:?}:\n{screen}");
@@ -239,11 +239,12 @@ fn board_shows_what_a_commander_needs_on_each_card() {
 fn overdue_is_red_due_soon_is_amber_and_severity_is_spelled_out() {
     let t = draw(&testdata::state(), 120, 40);
     let buf = t.backend().buffer();
-    let (x, y) = find(buf, "OVERDUE 03:10").expect("overdue countdown on the board");
+    let (x, y) = find(buf, "OVERDUE 3m").expect("overdue countdown on the board");
     assert_eq!(buf[(x, y)].fg, Color::Red);
-    let (x, y) = find(buf, "upd 03:10").expect("due-soon countdown");
+    // 3 min 10 s left reads "4m": rounded up, so it never claims more time than there is.
+    let (x, y) = find(buf, "upd 4m").expect("due-soon countdown");
     assert_eq!(buf[(x + 4, y)].fg, Color::Yellow);
-    let (x, y) = find(buf, "upd 27:00").expect("a countdown with time to spare");
+    let (x, y) = find(buf, "upd 27m").expect("a countdown with time to spare");
     assert_eq!(buf[(x + 4, y)].fg, Color::Reset);
     let (x, y) = find(buf, "1 customer update OVERDUE").unwrap();
     assert_eq!(buf[(x, y)].fg, Color::Red);
@@ -259,7 +260,22 @@ fn no_color_keeps_every_cell_colourless_but_the_words_stay() {
         assert_eq!((cell.fg, cell.bg), (Color::Reset, Color::Reset), "{cell:?}");
     }
     let screen = text(buf);
-    assert!(screen.contains("OVERDUE 03:10") && screen.contains("SEV1 INC-105"));
+    assert!(screen.contains("OVERDUE 3m") && screen.contains("SEV1 INC-105"));
+}
+
+#[test]
+fn clock_seconds_shows_the_clock_and_countdowns_to_the_second() {
+    let mut s = testdata::state();
+    s.seconds = true;
+    let screen = text(draw(&s, 120, 40).backend().buffer());
+    for needle in ["10:00:00 UTC", "OVERDUE 03:10", "upd 03:10", "upd 27:00"] {
+        assert!(screen.contains(needle), "missing {needle:?}:\n{screen}");
+    }
+    let screen = text(draw(&testdata::state(), 120, 40).backend().buffer());
+    assert!(
+        screen.contains("10:00 UTC") && !screen.contains("10:00:00"),
+        "{screen}"
+    );
 }
 
 #[test]

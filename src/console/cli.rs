@@ -286,6 +286,8 @@ pub struct Setup {
     pub data_dir: Option<PathBuf>,
     /// `--mouse`: capture the mouse (the console only; the wall never does).
     pub mouse: bool,
+    /// `clock = "seconds"` in config.toml.
+    pub seconds: bool,
 }
 
 impl Setup {
@@ -295,6 +297,7 @@ impl Setup {
             cadence: config.cadence.cadence(),
             data_dir: Some(paths::data_dir()?),
             mouse: false,
+            seconds: config.clock == super::config::Clock::Seconds,
         })
     }
 }
@@ -336,6 +339,7 @@ pub async fn launch(
     state.read_only = read_only;
     state.me = setup.name.clone();
     state.cadence = setup.cadence;
+    state.seconds = setup.seconds;
     if let Some(p) = &drafts_path {
         state.drafts = load_drafts(p);
         if !state.drafts.is_empty() && !read_only {

@@ -28,6 +28,19 @@ pub struct Config {
     /// `theme = "dark" | "light" | "high-contrast"` (issue 5); `--theme` overrides it.
     #[serde(default)]
     pub theme: Option<String>,
+    /// `clock = "minutes"` (default) or `"seconds"`: the resolution of the header clock,
+    /// ages and countdowns. Seconds redraw every second, which costs an SSH session
+    /// about 10 KB a minute; minutes redraw once a minute.
+    #[serde(default)]
+    pub clock: Clock,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Clock {
+    #[default]
+    Minutes,
+    Seconds,
 }
 
 /// `[cadence]`: `SEV1 = 30`, ...; 0 means no cadence.
@@ -126,5 +139,9 @@ mod tests {
         assert_eq!(d.minutes(Severity::Sev3), Some(240));
         assert_eq!(d.minutes(Severity::Sev4), None);
         assert!(toml::from_str::<Config>("[cadence]\nSEV5 = 1\n").is_err());
+        assert_eq!(Config::default().clock, Clock::Minutes);
+        let c: Config = toml::from_str("clock = \"seconds\"\n").unwrap();
+        assert_eq!(c.clock, Clock::Seconds);
+        assert!(toml::from_str::<Config>("clock = \"hours\"\n").is_err());
     }
 }

@@ -225,6 +225,10 @@ pub struct State {
     pub pending: HashMap<String, Pending>,
     /// Writes waiting in the outbox (the server is unreachable), as last reported.
     pub outbox_waiting: usize,
+    /// Clocks and countdowns to the second (`clock = "seconds"` in config.toml). Off by
+    /// default: minute resolution means an idle console redraws once a minute, which is
+    /// what keeps an SSH session under 2 KB per idle minute.
+    pub seconds: bool,
 }
 
 /// A write on its way: what to roll back to if it is refused.
@@ -286,7 +290,25 @@ impl State {
             cadence: Cadence::default(),
             pending: HashMap::new(),
             outbox_waiting: 0,
+            seconds: false,
         }
+    }
+
+    /// Moves the clock to `now`; true when the screen shows something different. At minute
+    /// resolution that is a new minute, a customer update falling due (the loudest thing on
+    /// screen must not wait for the minute), or a reconnect that may turn STALE.
+    pub fn tick(&mut self, now: DateTime<Utc>) -> bool {
+        let before = self.now;
+        self.now = now;
+        self.seconds
+            || now.timestamp().div_euclid(60) != before.timestamp().div_euclid(60)
+            || matches!(self.conn, Conn::Reconnecting { .. })
+            || (before < now
+                && self
+                    .due
+                    .range((before, String::new())..(now, String::new()))
+                    .next()
+                    .is_some())
     }
 
     /// Which bindings apply right now.

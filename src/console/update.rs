@@ -56,8 +56,9 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             vec![]
         }
         Msg::Tick(now) => {
-            state.now = now;
-            state.dirty = true;
+            if state.tick(now) {
+                state.dirty = true;
+            }
             vec![]
         }
         Msg::Live(live) => on_live(state, live),

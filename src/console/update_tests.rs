@@ -358,3 +358,36 @@ fn a_key_dismisses_a_passing_message_but_not_a_lost_stream() {
     key(&mut s, KeyCode::Char('j'));
     assert!(matches!(&s.message, Some((_, m)) if m.contains("401")));
 }
+
+#[test]
+fn an_idle_console_redraws_once_a_minute_and_when_an_update_falls_due() {
+    let mut s = testdata::state();
+    s.conn = Conn::Live;
+    let at = |secs: i64| Msg::Tick(clock() + Duration::seconds(secs));
+    let redraws = |s: &mut State, secs: i64| {
+        s.dirty = false;
+        update(s, at(secs));
+        s.dirty
+    };
+    // 10:00:00 → 10:00:59: nothing on screen changes at minute resolution.
+    assert!(!redraws(&mut s, 1));
+    assert!(!redraws(&mut s, 59));
+    assert!(redraws(&mut s, 60), "a new minute");
+    assert!(redraws(&mut s, 185), "10:03:05, a new minute");
+    assert!(!redraws(&mut s, 189));
+    // INC-103's customer update falls due at 10:03:10: the OVERDUE count cannot wait.
+    assert_eq!(s.overdue_updates(), 1);
+    assert!(redraws(&mut s, 191), "an update fell due");
+    assert_eq!(s.overdue_updates(), 2);
+    assert!(!redraws(&mut s, 200));
+
+    // `clock = "seconds"` redraws every second, as does a dropped stream (STALE may be due).
+    s.seconds = true;
+    assert!(redraws(&mut s, 201));
+    s.seconds = false;
+    s.conn = Conn::Reconnecting {
+        since: clock(),
+        error: "refused".into(),
+    };
+    assert!(redraws(&mut s, 202));
+}

@@ -1,6 +1,6 @@
 //! The board: one column per phase, cards sorted by severity then age. Only the cards that
 //! fit are drawn, so the cost of a frame does not grow with the number of incidents.
-use super::fmt::{Urgency, age, countdown, width};
+use super::fmt::{Urgency, age_at, countdown_at, width};
 use super::put;
 use crate::console::state::{State, due};
 use crate::domain::{Incident, Phase};
@@ -162,7 +162,7 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
     let started = if state.is_pending(&inc.id) {
         "pending".to_string()
     } else {
-        age(state.now, inc.created_at)
+        age_at(state.now, inc.created_at, state.seconds)
     };
     let aw = width(&started) as u16;
     // Rows 2-3: the title, wrapped. On a narrow card the age moves to the end of row 3.
@@ -186,7 +186,7 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
     // Row 4: the countdown first (it must never be cut), then who leads in what is left.
     let mut right = x + w;
     if let Some(d) = due(inc) {
-        let (text, urgency) = countdown(state.now, d);
+        let (text, urgency) = countdown_at(state.now, d, state.seconds);
         let style = match urgency {
             Urgency::Overdue => t.overdue,
             Urgency::Soon => t.due_soon,

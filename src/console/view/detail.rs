@@ -1,6 +1,6 @@
 //! One incident: what is hit, who owns recovery, who leads, and tabs for its timeline,
 //! status updates, corrective actions and exceptions (fetched when the detail opens).
-use super::fmt::{Urgency, age, countdown, fit, hms};
+use super::fmt::{Urgency, age_at, countdown_at, fit, hms};
 use super::put;
 use crate::console::state::{Detail, Loadable, State, Tab, due};
 use crate::domain::{Deployment, Incident, RecoveryOwner};
@@ -61,7 +61,7 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
     field(&mut y, "Impact scope", or_dash(&inc.impact_scope), t.base);
     let (next, style) = match due(inc) {
         Some(dd) => {
-            let (s, u) = countdown(state.now, dd);
+            let (s, u) = countdown_at(state.now, dd, state.seconds);
             let style = match u {
                 Urgency::Overdue => t.overdue,
                 Urgency::Soon => t.due_soon,
@@ -97,7 +97,7 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
     let started = format!(
         "{} UTC ({} ago), source {}",
         inc.created_at.format("%Y-%m-%d %H:%M"),
-        age(state.now, inc.created_at),
+        age_at(state.now, inc.created_at, state.seconds),
         inc.source
     );
     field(&mut y, "Started", &started, t.base);

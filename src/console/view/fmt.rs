@@ -23,8 +23,14 @@ pub enum Urgency {
 
 /// Compact elapsed time: 45s, 12m, 3h05m, 2d04h.
 pub fn age(now: DateTime<Utc>, since: DateTime<Utc>) -> String {
+    age_at(now, since, true)
+}
+
+/// [`age`], with `<1m` for the first minute unless `seconds`.
+pub fn age_at(now: DateTime<Utc>, since: DateTime<Utc>, seconds: bool) -> String {
     let s = (now - since).num_seconds().max(0);
     match s {
+        0..60 if !seconds => "<1m".to_string(),
         0..60 => format!("{s}s"),
         60..3600 => format!("{}m", s / 60),
         3600..86_400 => format!("{}h{:02}m", s / 3600, (s % 3600) / 60),
@@ -49,6 +55,49 @@ pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>) -> (String, Urgency) {
         (clock_span(left), Urgency::Soon)
     } else {
         (clock_span(left), Urgency::Normal)
+    }
+}
+
+/// The time left, at minute resolution: rounded up, so `1m` never means already due.
+fn minutes_left(secs: i64) -> String {
+    let m = (secs + 59) / 60;
+    if m >= 60 {
+        format!("{}h{:02}m", m / 60, m % 60)
+    } else {
+        format!("{m}m")
+    }
+}
+
+/// The time past due, at minute resolution: rounded down, `<1m` in the first minute.
+fn minutes_over(secs: i64) -> String {
+    match secs {
+        0..60 => "<1m".to_string(),
+        60..3600 => format!("{}m", secs / 60),
+        _ => format!("{}h{:02}m", secs / 3600, (secs % 3600) / 60),
+    }
+}
+
+/// [`countdown`], or at minute resolution (`5m`, `1h05m`, `OVERDUE 3m`) unless `seconds`.
+pub fn countdown_at(now: DateTime<Utc>, due: DateTime<Utc>, seconds: bool) -> (String, Urgency) {
+    if seconds {
+        return countdown(now, due);
+    }
+    let left = (due - now).num_seconds();
+    if left < 0 {
+        (format!("OVERDUE {}", minutes_over(-left)), Urgency::Overdue)
+    } else if left < 300 {
+        (minutes_left(left), Urgency::Soon)
+    } else {
+        (minutes_left(left), Urgency::Normal)
+    }
+}
+
+/// The header clock: `14:05:09`, or `14:05` unless `seconds`.
+pub fn clock(t: DateTime<Utc>, seconds: bool) -> String {
+    if seconds {
+        hms(t)
+    } else {
+        t.format("%H:%M").to_string()
     }
 }
 
@@ -113,6 +162,27 @@ mod tests {
             countdown(now, now - Duration::seconds(190)),
             ("OVERDUE 03:10".into(), Urgency::Overdue)
         );
+    }
+
+    #[test]
+    fn minute_resolution_rounds_toward_the_safe_side() {
+        let now = Utc::now();
+        let c = |s: i64| countdown_at(now, now + Duration::seconds(s), false);
+        // Time left rounds up: "1m" never shows for an update already due.
+        assert_eq!(c(252), ("5m".into(), Urgency::Soon));
+        assert_eq!(c(1), ("1m".into(), Urgency::Soon));
+        assert_eq!(c(0), ("0m".into(), Urgency::Soon));
+        assert_eq!(c(3600), ("1h00m".into(), Urgency::Normal));
+        assert_eq!(c(3601), ("1h01m".into(), Urgency::Normal));
+        // Time over rounds down.
+        assert_eq!(c(-30), ("OVERDUE <1m".into(), Urgency::Overdue));
+        assert_eq!(c(-190), ("OVERDUE 3m".into(), Urgency::Overdue));
+        assert_eq!(c(-3900), ("OVERDUE 1h05m".into(), Urgency::Overdue));
+        assert_eq!(age_at(now, now - Duration::seconds(42), false), "<1m");
+        assert_eq!(age_at(now, now - Duration::seconds(42), true), "42s");
+        let t = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 29, 14, 5, 9).unwrap();
+        assert_eq!(clock(t, false), "14:05");
+        assert_eq!(clock(t, true), "14:05:09");
     }
 
     #[test]

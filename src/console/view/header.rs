@@ -1,6 +1,6 @@
 //! The two header rows: which backend, whether the data is live, open incidents per
 //! severity, overdue customer updates, and the clock.
-use super::fmt::hms;
+use super::fmt::{clock, hms};
 use super::put;
 use crate::console::state::{Conn, STALE_AFTER_SECS, State};
 use crate::domain::Severity;
@@ -66,10 +66,10 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             t.reconnecting,
         );
     }
-    let clock = format!(" {} UTC ", hms(state.now));
-    let cw = clock.len() as u16;
+    let time = format!(" {} UTC ", clock(state.now, state.seconds));
+    let cw = time.len() as u16;
     if area.width > cw {
-        put(buf, right - cw, y, &clock, cw, t.header.patch(t.title));
+        put(buf, right - cw, y, &time, cw, t.header.patch(t.title));
     }
 
     // Row 2: counts.

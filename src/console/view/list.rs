@@ -1,6 +1,6 @@
 //! The list view: every incident in one table, sortable by severity, phase, age, commander
 //! or next update. Only the visible window of rows is built.
-use super::fmt::{Urgency, age, countdown, fit};
+use super::fmt::{Urgency, age_at, countdown_at, fit};
 use super::put;
 use crate::console::state::{SortBy, State, due};
 use ratatui::buffer::Buffer;
@@ -96,7 +96,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         }
         let (next, urgency) = match due(inc) {
             Some(d) => {
-                let (s, u) = countdown(state.now, d);
+                let (s, u) = countdown_at(state.now, d, state.seconds);
                 (s, Some(u))
             }
             None => ("—".to_string(), None),
@@ -119,7 +119,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
                     t.due_soon
                 },
             ),
-            (age(state.now, inc.created_at), t.dim),
+            (age_at(state.now, inc.created_at, state.seconds), t.dim),
             (next, next_style),
         ];
         let mut x = area.x + 1;
