@@ -7,6 +7,7 @@ use crate::domain::{
     ActionPatch, ActionStatus, Cadence, Change, CorrectiveAction, NewAction, NewException,
     NewStatusUpdate, RiskException, StatusUpdate,
 };
+use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
 /// Filters for `GET /actions`.
@@ -80,7 +81,7 @@ impl Store {
         if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
             return Ok(r);
         }
-        let update = insert_update(&mut tx, actor, incident_id, req, &self.cadence).await?;
+        let update = insert_update(&mut tx, actor, incident_id, req, &self.cadence, now()).await?;
         self.finish(tx, actor, idem, update).await
     }
 
@@ -144,21 +145,7 @@ impl Store {
         if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
             return Ok(r);
         }
-        let at = now();
-        incident_in_tx(&mut tx, incident_id).await?;
-        let mut action = CorrectiveAction::create(req, incident_id, at)?;
-        let num = next_num(&mut tx, "actions").await?;
-        action.id = format!("ACT-{num}");
-        insert_action(&mut tx, num, &action).await?;
-        let change = Change::note(
-            "action_created",
-            format!(
-                "{}: {} (owner {}, due {})",
-                action.id, action.title, action.owner, action.due_date
-            ),
-        );
-        record(&mut tx, incident_id, actor, at, &[change]).await?;
-        emit(&mut tx, "action.created", incident_id, at, &action).await?;
+        let action = new_action(&mut tx, actor, incident_id, req, now()).await?;
         self.finish(tx, actor, idem, action).await
     }
 
@@ -223,42 +210,79 @@ impl Store {
         if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
             return Ok(r);
         }
-        let at = now();
-        incident_in_tx(&mut tx, incident_id).await?;
-        let mut exc = RiskException::create(req, incident_id, actor, at)?;
-        let num = next_num(&mut tx, "exceptions").await?;
-        exc.id = format!("EXC-{num}");
-        sqlx::query("INSERT INTO exceptions (num, id, incident_id, remediation_due, data) VALUES ($1, $2, $3, $4, $5)")
-            .bind(num)
-            .bind(&exc.id)
-            .bind(incident_id)
-            .bind(ts(exc.remediation_due))
-            .bind(serde_json::to_string(&exc)?)
-            .execute(&mut *tx)
-            .await?;
-        let mut change = Change::note(
-            "exception_created",
-            format!(
-                "{}: {} (risk accepted by {})",
-                exc.id, exc.description, exc.risk_accepted_by
-            ),
-        );
-        change.field = Some("remediation_due".into());
-        change.new = Some(ts(exc.remediation_due));
-        record(&mut tx, incident_id, actor, at, &[change]).await?;
-        emit(&mut tx, "exception.created", incident_id, at, &exc).await?;
+        let exc = new_exception(&mut tx, actor, incident_id, req, now()).await?;
         self.finish(tx, actor, idem, exc).await
     }
 }
 
-async fn insert_update(
+/// Creates a corrective action at `at`: the row, its timeline entry and its event.
+pub(super) async fn new_action(
+    tx: &mut Tx,
+    actor: &str,
+    incident_id: &str,
+    req: &NewAction,
+    at: DateTime<Utc>,
+) -> Result<CorrectiveAction, StoreError> {
+    incident_in_tx(tx, incident_id).await?;
+    let mut action = CorrectiveAction::create(req, incident_id, at)?;
+    let num = next_num(tx, "actions").await?;
+    action.id = format!("ACT-{num}");
+    insert_action(tx, num, &action).await?;
+    let change = Change::note(
+        "action_created",
+        format!(
+            "{}: {} (owner {}, due {})",
+            action.id, action.title, action.owner, action.due_date
+        ),
+    );
+    record(tx, incident_id, actor, at, &[change]).await?;
+    emit(tx, "action.created", incident_id, at, &action).await?;
+    Ok(action)
+}
+
+/// Records a risk exception at `at`: the row, its timeline entry and its event.
+pub(super) async fn new_exception(
+    tx: &mut Tx,
+    actor: &str,
+    incident_id: &str,
+    req: &NewException,
+    at: DateTime<Utc>,
+) -> Result<RiskException, StoreError> {
+    incident_in_tx(tx, incident_id).await?;
+    let mut exc = RiskException::create(req, incident_id, actor, at)?;
+    let num = next_num(tx, "exceptions").await?;
+    exc.id = format!("EXC-{num}");
+    sqlx::query("INSERT INTO exceptions (num, id, incident_id, remediation_due, data) VALUES ($1, $2, $3, $4, $5)")
+        .bind(num)
+        .bind(&exc.id)
+        .bind(incident_id)
+        .bind(ts(exc.remediation_due))
+        .bind(serde_json::to_string(&exc)?)
+        .execute(&mut **tx)
+        .await?;
+    let mut change = Change::note(
+        "exception_created",
+        format!(
+            "{}: {} (risk accepted by {})",
+            exc.id, exc.description, exc.risk_accepted_by
+        ),
+    );
+    change.field = Some("remediation_due".into());
+    change.new = Some(ts(exc.remediation_due));
+    record(tx, incident_id, actor, at, &[change]).await?;
+    emit(tx, "exception.created", incident_id, at, &exc).await?;
+    Ok(exc)
+}
+
+/// Posts a status update at `at`; a customer update also moves the incident's clock.
+pub(super) async fn insert_update(
     tx: &mut Tx,
     actor: &str,
     incident_id: &str,
     req: &NewStatusUpdate,
     cadence: &Cadence,
+    at: DateTime<Utc>,
 ) -> Result<StatusUpdate, StoreError> {
-    let at = now();
     let inc = incident_in_tx(tx, incident_id).await?;
     let (mut update, next) = req.accept(&inc, actor, at, cadence)?;
     let num = next_num(tx, "status_updates").await?;

@@ -4,6 +4,7 @@ use crate::domain::{
     Cadence, Change, CloseContext, Incident, IncidentPatch, NewIncident, Phase, RiskException,
     Severity,
 };
+use chrono::{DateTime, Utc};
 
 /// Filters and paging for `GET /incidents`.
 #[derive(Debug, Clone, Default)]
@@ -54,7 +55,13 @@ pub(super) async fn incident_in_tx(tx: &mut Tx, id: &str) -> Result<Incident, St
     load_for_update(tx, id).await
 }
 
-async fn close_context(tx: &mut Tx, id: &str) -> Result<CloseContext, StoreError> {
+/// The facts the phase rules consult (customer updates, open actions, live exceptions), as
+/// of `at`.
+async fn close_context(
+    tx: &mut Tx,
+    id: &str,
+    at: DateTime<Utc>,
+) -> Result<CloseContext, StoreError> {
     let customer_updates: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM status_updates WHERE incident_id = $1 AND audience = 'customer'",
     )
@@ -72,7 +79,6 @@ async fn close_context(tx: &mut Tx, id: &str) -> Result<CloseContext, StoreError
             .bind(id)
             .fetch_all(&mut **tx)
             .await?;
-    let at = now();
     let mut has_live_exception = false;
     for data in exceptions {
         let e: RiskException = serde_json::from_str(&data)?;
@@ -176,7 +182,7 @@ impl Store {
         if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
             return Ok(r);
         }
-        let inc = insert_incident(&mut tx, actor, req, &self.cadence).await?;
+        let inc = insert_incident(&mut tx, actor, req, &self.cadence, now()).await?;
         self.finish(tx, actor, idem, inc).await
     }
 
@@ -199,17 +205,32 @@ impl Store {
                 current: serde_json::to_value(&current)?,
             });
         }
-        let ctx = close_context(&mut tx, id).await?;
-        let (next, changes) = current.apply(patch, ctx, at, &self.cadence)?;
-        if changes.is_empty() {
-            return Ok(next);
-        }
-        save_incident(&mut tx, &next).await?;
-        record(&mut tx, id, actor, at, &changes).await?;
-        emit(&mut tx, "incident.updated", id, at, &next).await?;
+        let next = write_patch(&mut tx, actor, current, patch, &self.cadence, at).await?;
         self.commit(tx).await?;
         Ok(next)
     }
+}
+
+/// Applies `patch` to `current` at `at` under the domain rules: the new row, its timeline
+/// entries and its event. A patch that changes nothing writes nothing.
+pub(super) async fn write_patch(
+    tx: &mut Tx,
+    actor: &str,
+    current: Incident,
+    patch: &IncidentPatch,
+    cadence: &Cadence,
+    at: DateTime<Utc>,
+) -> Result<Incident, StoreError> {
+    let id = current.id.clone();
+    let ctx = close_context(tx, &id, at).await?;
+    let (next, changes) = current.apply(patch, ctx, at, cadence)?;
+    if changes.is_empty() {
+        return Ok(next);
+    }
+    save_incident(tx, &next).await?;
+    record(tx, &id, actor, at, &changes).await?;
+    emit(tx, "incident.updated", &id, at, &next).await?;
+    Ok(next)
 }
 
 pub(super) async fn insert_incident(
@@ -217,8 +238,8 @@ pub(super) async fn insert_incident(
     actor: &str,
     req: &NewIncident,
     cadence: &Cadence,
+    at: DateTime<Utc>,
 ) -> Result<Incident, StoreError> {
-    let at = now();
     let num = next_num(tx, "incidents").await?;
     let inc = Incident::create(req, format!("INC-{num}"), at, cadence)?;
     sqlx::query(

@@ -43,7 +43,8 @@ impl Store {
         let outcome = match (open, signal.status) {
             (None, AlertStatus::Firing) => {
                 let inc =
-                    insert_incident(&mut tx, actor, &signal.new_incident(), &self.cadence).await?;
+                    insert_incident(&mut tx, actor, &signal.new_incident(), &self.cadence, now())
+                        .await?;
                 record(
                     &mut tx,
                     &inc.id,
