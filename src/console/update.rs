@@ -147,6 +147,12 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             vec![]
         }
         LiveMsg::Reset => load_all(state),
+        LiveMsg::SilenceLimit(limit) => {
+            if let Ok(d) = chrono::Duration::from_std(limit) {
+                state.stale_after = d;
+            }
+            vec![]
+        }
         LiveMsg::Disconnected { error, retry_in } => {
             // Say why, not only that: a revoked token and a down server need different fixes.
             state.error(format!(

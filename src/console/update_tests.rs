@@ -152,6 +152,36 @@ fn disconnects_show_reconnecting_and_keep_the_first_time() {
 }
 
 #[test]
+fn stale_follows_the_servers_heartbeat_and_silence_is_stale_at_once() {
+    let mut s = testdata::state();
+    // The server's heartbeat is 2 s: silence of 4 s ends the stream.
+    update(
+        &mut s,
+        Msg::Live(LiveMsg::SilenceLimit(std::time::Duration::from_secs(4))),
+    );
+    update(&mut s, Msg::Live(LiveMsg::Alive));
+    let down = Msg::Live(LiveMsg::Disconnected {
+        error: "connection reset".into(),
+        retry_in: std::time::Duration::from_secs(1),
+    });
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(1)));
+    update(&mut s, down.clone());
+    assert!(!s.is_stale(), "a fresh drop reads RECONNECTING");
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(3)));
+    assert!(!s.is_stale());
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(4)));
+    assert!(s.is_stale(), "data 4 s old, the limit");
+    // Back: live, not stale.
+    update(&mut s, Msg::Live(LiveMsg::Alive));
+    assert!(!s.is_stale());
+    assert_eq!(s.conn, Conn::Live);
+    // A stream that went silent is dropped only once the data is as old as the limit.
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(8)));
+    update(&mut s, down);
+    assert!(s.is_stale(), "STALE the moment silence ends the stream");
+}
+
+#[test]
 fn keys_move_between_columns_and_enter_opens_the_detail() {
     let mut s = testdata::state();
     key(&mut s, KeyCode::Char('l'));
