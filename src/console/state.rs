@@ -229,6 +229,9 @@ pub struct State {
     pub outbox_waiting: usize,
     /// See [`STALE_AFTER_SECS`].
     pub stale_after: chrono::Duration,
+    /// The stream is up but events may have been missed (first connection, lost history):
+    /// not LIVE until the full re-list lands.
+    pub resyncing: bool,
 }
 
 /// A write on its way: what to roll back to if it is refused.
@@ -291,6 +294,7 @@ impl State {
             pending: HashMap::new(),
             outbox_waiting: 0,
             stale_after: chrono::Duration::seconds(STALE_AFTER_SECS),
+            resyncing: false,
         }
     }
 

@@ -80,7 +80,7 @@ fn first_connection_and_reset_list_everything_once() {
         e,
         vec![Effect::RetryOutbox, Effect::WhoAmI, Effect::LoadAll]
     );
-    assert_eq!(s.conn, Conn::Live);
+    assert_eq!(s.conn, Conn::Connecting, "not LIVE before there is data");
     // A reset while that load is in flight does not start a second one.
     assert!(update(&mut s, Msg::Live(LiveMsg::Reset)).is_empty());
     update(
@@ -91,9 +91,15 @@ fn first_connection_and_reset_list_everything_once() {
         },
     );
     assert_eq!(s.incidents.len(), 12);
+    assert_eq!(s.conn, Conn::Live);
     assert_eq!(
         update(&mut s, Msg::Live(LiveMsg::Reset)),
         vec![Effect::LoadAll]
+    );
+    assert_ne!(
+        s.conn,
+        Conn::Live,
+        "missed events: not LIVE until re-listed"
     );
     // Resuming with Last-Event-ID needs no re-list.
     let mut s2 = testdata::state();
@@ -149,6 +155,37 @@ fn disconnects_show_reconnecting_and_keep_the_first_time() {
         s.message.is_none(),
         "the reason goes once the stream is back"
     );
+}
+
+#[test]
+fn a_reconnect_that_lost_history_is_not_live_until_the_relist_lands() {
+    let mut s = testdata::state();
+    update(
+        &mut s,
+        Msg::Live(LiveMsg::Disconnected {
+            error: "refused".into(),
+            retry_in: std::time::Duration::from_secs(1),
+        }),
+    );
+    let e = update(&mut s, Msg::Live(LiveMsg::Connected { resync: true }));
+    assert!(e.contains(&Effect::LoadAll), "{e:?}");
+    assert_ne!(s.conn, Conn::Live, "old data is not shown as LIVE");
+    // Heartbeats do not make it live either; they retry a failed re-list.
+    update(&mut s, Msg::LoadFailed("HTTP 502".into()));
+    assert_eq!(
+        update(&mut s, Msg::Live(LiveMsg::Alive)),
+        vec![Effect::LoadAll]
+    );
+    assert_ne!(s.conn, Conn::Live);
+    update(
+        &mut s,
+        Msg::Loaded {
+            incidents: testdata::scenario(),
+            actions: vec![],
+        },
+    );
+    assert_eq!(s.conn, Conn::Live);
+    assert_eq!(update(&mut s, Msg::Live(LiveMsg::Alive)), vec![]);
 }
 
 #[test]
