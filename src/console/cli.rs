@@ -391,6 +391,11 @@ pub async fn launch(
     };
     term::restore();
     live.abort();
+    if let Err(e) = &result
+        && term::ended_by_lost_terminal(e)
+    {
+        tracing::warn!(error = %format!("{e:#}"), "the terminal went away while drawing");
+    }
     // The last keystroke's draft, written here too in case the saver thread had not yet.
     if let Some(p) = &drafts_path
         && let Ok(json) = serde_json::to_vec(&state.drafts)

@@ -155,10 +155,38 @@ pub fn watch_panics(tx: UnboundedSender<Msg>) {
 
 /// The terminal is gone: remember it and quit.
 fn terminal_gone(tx: &UnboundedSender<Msg>, why: &str) {
+    mark_gone(why);
+    let _ = tx.send(Msg::Action(Action::Quit));
+}
+
+fn mark_gone(why: &str) {
     if !GONE.swap(true, Ordering::SeqCst) {
         tracing::warn!(why, "the terminal went away; quitting");
     }
-    let _ = tx.send(Msg::Action(Action::Quit));
+}
+
+/// Whether the UI ended with an error that means the terminal is gone: a write failing
+/// with EIO (a hung-up tty) or EPIPE. Marks it so, and returns true.
+pub fn ended_by_lost_terminal(e: &anyhow::Error) -> bool {
+    let lost = e
+        .chain()
+        .filter_map(|c| c.downcast_ref::<std::io::Error>())
+        .any(|io| {
+            io.kind() == std::io::ErrorKind::BrokenPipe || {
+                #[cfg(unix)]
+                {
+                    io.raw_os_error() == Some(libc::EIO)
+                }
+                #[cfg(not(unix))]
+                {
+                    false
+                }
+            }
+        });
+    if lost {
+        mark_gone("writing to the terminal failed");
+    }
+    lost
 }
 
 /// Forwards terminal events. A closed or failing terminal (an SSH drop) quits rather
@@ -259,4 +287,22 @@ pub fn spawn_signals(tx: UnboundedSender<Msg>) {
         }
         let _ = tx.send(Msg::Action(Action::Quit));
     });
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn eio_and_epipe_from_a_draw_mean_the_terminal_is_gone() {
+        use std::io::{Error, ErrorKind};
+        let other = anyhow::Error::from(Error::from(ErrorKind::InvalidData));
+        assert!(!super::ended_by_lost_terminal(&other));
+        assert!(!super::gone());
+        let pipe = anyhow::Error::from(Error::from(ErrorKind::BrokenPipe)).context("drawing");
+        assert!(super::ended_by_lost_terminal(&pipe));
+        #[cfg(unix)]
+        assert!(super::ended_by_lost_terminal(&anyhow::Error::from(
+            Error::from_raw_os_error(libc::EIO)
+        )));
+        assert!(super::gone());
+    }
 }
