@@ -299,7 +299,11 @@ fn a_dropped_stream_reads_reconnecting_then_stale_with_the_data_age() {
     );
     let screen = text(draw(&s, 120, 40).backend().buffer());
     assert!(screen.contains("RECONNECTING as of 10:00:00"), "{screen}");
-    update(&mut s, Msg::Tick(clock() + Duration::seconds(16)));
+    // Twice the default heartbeat (10 s) without the stream: STALE.
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(19)));
+    let screen = text(draw(&s, 120, 40).backend().buffer());
+    assert!(screen.contains("RECONNECTING as of 10:00:00"), "{screen}");
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(20)));
     let screen = text(draw(&s, 120, 40).backend().buffer());
     assert!(screen.contains("STALE as of 10:00:00"), "{screen}");
     assert!(!screen.contains("LIVE"));

@@ -1,6 +1,17 @@
 //! The live event subscription: `GET /events`, resumed with `Last-Event-ID` after any
 //! disconnect, with jittered exponential backoff so a fleet of consoles does not stampede a
 //! server that just restarted.
+//!
+//! Timeouts: connecting has the client's connect timeout; the response headers and then
+//! every read must come within the silence limit, twice the server's heartbeat (the server
+//! says its heartbeat in the `Sitrep-Heartbeat` response header; a server that does not is
+//! assumed to use the default, 10 s). There is never a total timeout: the stream is meant to
+//! stay open for days.
+//!
+//! Reconnecting: the server's `retry:` field is the base of the backoff (the first retry
+//! waits that long, plus up to half again as jitter; each further failure doubles the
+//! window, capped); a 429 or 503 with `Retry-After` waits what the server asked instead.
+use super::retry::{MAX_RETRY_AFTER, busy, secs};
 use super::{ApiClient, SseItem, SseParser};
 use crate::domain::{CorrectiveAction, Incident, RiskException, StatusUpdate};
 use crate::sanitize::Sanitize;
@@ -9,11 +20,21 @@ use rand::Rng;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
-/// The server sends a heartbeat at least every 15 s; three missed ones mean the connection
-/// is dead even if TCP has not noticed (a dropped VPN, a sleeping laptop).
-const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+/// The heartbeat of a server that does not say (`sitrep serve --heartbeat-secs` default).
+pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(10);
+/// The response header in which the server gives its heartbeat, in whole seconds.
+pub const HEARTBEAT_HEADER: &str = "sitrep-heartbeat";
+/// Before the server has said anything with `retry:`.
 const BACKOFF_FIRST: Duration = Duration::from_millis(500);
+/// The largest backoff window, and the longest backoff wait (window plus jitter).
+const BACKOFF_WINDOW_MAX: Duration = Duration::from_secs(20);
 const BACKOFF_MAX: Duration = Duration::from_secs(30);
+
+/// How long the stream may be silent before it is dead even if TCP has not noticed (a
+/// dropped VPN, a sleeping laptop, a half-open connection): two missed heartbeats.
+pub fn silence_limit(heartbeat: Duration) -> Duration {
+    heartbeat.saturating_mul(2)
+}
 
 /// One change from the server, already sanitized.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,6 +53,9 @@ pub enum LiveMsg {
     Connected {
         resync: bool,
     },
+    /// Sent on every connection, just before `Connected`: silence longer than this ends the
+    /// stream (twice the server's heartbeat), so data older than this is stale.
+    SilenceLimit(Duration),
     /// A heartbeat or any other sign of life.
     Alive,
     Event {
@@ -47,21 +71,55 @@ pub enum LiveMsg {
     },
 }
 
+/// What one connection leaves for the next.
+struct Session {
+    last_id: Option<String>,
+    failures: u32,
+    /// The server's `retry:`, the base of the backoff.
+    retry: Option<Duration>,
+    /// The silence limit of the last connection.
+    silence: Duration,
+}
+
+/// Why a connection ended.
+struct Failure {
+    error: String,
+    /// The server's Retry-After (429, 503).
+    retry_after: Option<Duration>,
+}
+
+impl From<String> for Failure {
+    fn from(error: String) -> Self {
+        Failure {
+            error,
+            retry_after: None,
+        }
+    }
+}
+
 /// Runs until `send` returns false (the console has gone). Never returns an error: a
 /// console keeps trying, and says so on screen.
 pub async fn subscribe<F>(client: ApiClient, mut send: F)
 where
     F: FnMut(LiveMsg) -> bool + Send,
 {
-    let mut last_id: Option<String> = None;
-    let mut failures: u32 = 0;
+    let mut session = Session {
+        last_id: None,
+        failures: 0,
+        retry: None,
+        silence: silence_limit(DEFAULT_HEARTBEAT),
+    };
     loop {
-        let error = match stream_once(&client, &mut last_id, &mut failures, &mut send).await {
+        let failure = match stream_once(&client, &mut session, &mut send).await {
             Ok(Stop) => return,
-            Err(e) => e,
+            Err(f) => f,
         };
-        failures = failures.saturating_add(1);
-        let retry_in = backoff(failures);
+        session.failures = session.failures.saturating_add(1);
+        let retry_in = match failure.retry_after {
+            Some(wait) => with_jitter(wait),
+            None => backoff(session.failures, session.retry.unwrap_or(BACKOFF_FIRST)),
+        };
+        let error = failure.error;
         tracing::warn!(%error, ?retry_in, "event stream disconnected");
         if !send(LiveMsg::Disconnected { error, retry_in }) {
             return;
@@ -72,52 +130,95 @@ where
 
 struct Stop;
 
-/// Full jitter over an exponentially growing window.
-fn backoff(failures: u32) -> Duration {
-    let exp = BACKOFF_FIRST.saturating_mul(1u32 << failures.min(8).saturating_sub(1));
-    let cap = exp.min(BACKOFF_MAX);
-    let ms = cap.as_millis() as u64;
-    Duration::from_millis(rand::rng().random_range(ms / 2..=ms))
+/// Jitter over an exponentially growing window that starts at `base` (the server's
+/// `retry:`, or half a second): the wait is between the window and half again as much. It
+/// never waits less than the server asked.
+fn backoff(failures: u32, base: Duration) -> Duration {
+    let base = base.min(MAX_RETRY_AFTER);
+    let exp = base.saturating_mul(1u32 << (failures.clamp(1, 9) - 1));
+    let window = exp.min(BACKOFF_WINDOW_MAX.max(base));
+    let ms = window.as_millis() as u64;
+    Duration::from_millis(rand::rng().random_range(ms..=ms + ms / 2)).min(BACKOFF_MAX.max(base))
+}
+
+/// What the server asked, plus up to a tenth (at most a second) so consoles spread out.
+fn with_jitter(wait: Duration) -> Duration {
+    let extra = (wait / 10).min(Duration::from_secs(1)).as_millis() as u64;
+    wait + Duration::from_millis(rand::rng().random_range(0..=extra))
+}
+
+/// The silence limit the response's `Sitrep-Heartbeat` header implies (1-60 s, as `sitrep
+/// serve` accepts); the default heartbeat's otherwise.
+fn silence_from(resp: &reqwest::Response) -> Duration {
+    let heartbeat = resp
+        .headers()
+        .get(HEARTBEAT_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .filter(|s| (1..=60).contains(s))
+        .map_or(DEFAULT_HEARTBEAT, Duration::from_secs);
+    silence_limit(heartbeat)
 }
 
 async fn stream_once<F>(
     client: &ApiClient,
-    last_id: &mut Option<String>,
-    failures: &mut u32,
+    session: &mut Session,
     send: &mut F,
-) -> Result<Stop, String>
+) -> Result<Stop, Failure>
 where
     F: FnMut(LiveMsg) -> bool,
 {
     let mut req = client
-        .request(reqwest::Method::GET, "/events")
+        .stream_request("/events")
         .header(reqwest::header::ACCEPT, "text/event-stream");
-    if let Some(id) = last_id.as_deref() {
+    if let Some(id) = session.last_id.as_deref() {
         req = req.header("Last-Event-ID", id);
     }
-    let resp = tokio::time::timeout(SILENCE_LIMIT, req.send())
+    let resp = tokio::time::timeout(session.silence, req.send())
         .await
-        .map_err(|_| "timed out connecting".to_string())?
+        .map_err(|_| "timed out waiting for the server".to_string())?
         .map_err(|e| error_chain(&e))?;
-    if !resp.status().is_success() {
-        return Err(format!("HTTP {}", resp.status()));
+    if let Some(retry_after) = busy(&resp) {
+        return Err(Failure {
+            error: format!(
+                "server busy (HTTP {}){}",
+                resp.status(),
+                retry_after
+                    .map(|d| format!(", asks to wait {}", secs(d)))
+                    .unwrap_or_default()
+            ),
+            retry_after,
+        });
     }
-    *failures = 0;
-    if !send(LiveMsg::Connected {
-        resync: last_id.is_none(),
-    }) {
+    if !resp.status().is_success() {
+        return Err(format!("HTTP {}", resp.status()).into());
+    }
+    session.failures = 0;
+    session.silence = silence_from(&resp);
+    if !send(LiveMsg::SilenceLimit(session.silence))
+        || !send(LiveMsg::Connected {
+            resync: session.last_id.is_none(),
+        })
+    {
         return Ok(Stop);
     }
     let mut parser = SseParser::new();
     let mut body = resp.bytes_stream();
     loop {
-        let chunk = match tokio::time::timeout(SILENCE_LIMIT, body.next()).await {
-            Err(_) => return Err("no heartbeat from the server".into()),
-            Ok(None) => return Err("the server closed the event stream".into()),
-            Ok(Some(Err(e))) => return Err(error_chain(&e)),
+        let chunk = match tokio::time::timeout(session.silence, body.next()).await {
+            Err(_) => {
+                return Err(
+                    format!("no heartbeat from the server for {}", secs(session.silence)).into(),
+                );
+            }
+            Ok(None) => return Err("the server closed the event stream".to_string().into()),
+            Ok(Some(Err(e))) => return Err(error_chain(&e).into()),
             Ok(Some(Ok(c))) => c,
         };
         let items = parser.feed(&chunk);
+        if let Some(r) = parser.retry() {
+            session.retry = Some(r);
+        }
         if items.is_empty() && !send(LiveMsg::Alive) {
             return Ok(Stop);
         }
@@ -126,7 +227,7 @@ where
                 SseItem::Comment => LiveMsg::Alive,
                 SseItem::Event(ev) => {
                     if let Some(id) = &ev.id {
-                        *last_id = Some(id.clone());
+                        session.last_id = Some(id.clone());
                     }
                     match decode(&ev.event, &ev.data) {
                         Decoded::Reset => LiveMsg::Reset,
@@ -196,14 +297,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_with_jitter_and_is_capped() {
+    fn backoff_starts_at_the_servers_retry_grows_with_jitter_and_is_capped() {
         for _ in 0..50 {
-            let first = backoff(1);
-            assert!(first >= Duration::from_millis(250) && first <= BACKOFF_FIRST);
-            let late = backoff(30);
-            assert!(late >= BACKOFF_MAX / 2 && late <= BACKOFF_MAX);
+            let first = backoff(1, BACKOFF_FIRST);
+            assert!(first >= BACKOFF_FIRST && first <= BACKOFF_FIRST * 3 / 2);
+            // The server's `retry: 2000` is the first wait, never less.
+            let asked = backoff(1, Duration::from_secs(2));
+            assert!(asked >= Duration::from_secs(2) && asked <= Duration::from_secs(3));
+            let late = backoff(30, BACKOFF_FIRST);
+            assert!(late >= BACKOFF_WINDOW_MAX && late <= BACKOFF_MAX);
+            // A server asking for more than the cap gets what it asked.
+            assert!(backoff(30, Duration::from_secs(90)) >= Duration::from_secs(90));
+            let w = with_jitter(Duration::from_secs(5));
+            assert!(w >= Duration::from_secs(5) && w <= Duration::from_millis(5500));
         }
-        assert!(backoff(4) > backoff(1));
+        assert!(backoff(4, BACKOFF_FIRST) > backoff(1, BACKOFF_FIRST));
+        assert_eq!(silence_limit(DEFAULT_HEARTBEAT), Duration::from_secs(20));
     }
 
     #[test]
@@ -214,5 +323,141 @@ mod tests {
             Decoded::Ignore
         ));
         assert!(matches!(decode("reset", ""), Decoded::Reset));
+    }
+
+    use std::sync::{Arc, Mutex};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::time::Instant;
+
+    /// A tiny HTTP server: connection n gets `replies[n]` (the last one repeats). A reply
+    /// ending in `<hold>` keeps its connection open, silent, afterwards. Returns the base URL
+    /// and when each request arrived.
+    async fn fake(replies: Vec<&'static str>) -> (String, Arc<Mutex<Vec<Instant>>>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let seen = arrivals.clone();
+        tokio::spawn(async move {
+            let mut n = 0;
+            loop {
+                let (mut sock, _) = listener.accept().await.unwrap();
+                let reply = replies[n.min(replies.len() - 1)];
+                n += 1;
+                let seen = seen.clone();
+                tokio::spawn(async move {
+                    let mut req = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !req.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match sock.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(k) => req.extend_from_slice(&buf[..k]),
+                        }
+                    }
+                    seen.lock().unwrap().push(Instant::now());
+                    let (text, hold) = match reply.strip_suffix("<hold>") {
+                        Some(t) => (t, true),
+                        None => (reply, false),
+                    };
+                    let _ = sock.write_all(text.as_bytes()).await;
+                    if hold {
+                        tokio::time::sleep(Duration::from_secs(60)).await;
+                    }
+                });
+            }
+        });
+        (base, arrivals)
+    }
+
+    fn subscribe_to(base: &str) -> tokio::sync::mpsc::UnboundedReceiver<(Instant, LiveMsg)> {
+        crate::client::install_crypto_provider();
+        let client = ApiClient::new(base, crate::client::Token::new("t")).unwrap();
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(subscribe(client, move |m| {
+            tx.send((Instant::now(), m)).is_ok()
+        }));
+        rx
+    }
+
+    async fn next_disconnect(
+        rx: &mut tokio::sync::mpsc::UnboundedReceiver<(Instant, LiveMsg)>,
+    ) -> (Instant, String, Duration) {
+        loop {
+            let (at, m) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("a disconnect")
+                .unwrap();
+            if let LiveMsg::Disconnected { error, retry_in } = m {
+                return (at, error, retry_in);
+            }
+        }
+    }
+
+    const STREAM: &str =
+        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n";
+
+    #[tokio::test]
+    async fn the_servers_retry_field_is_the_next_reconnect_delay() {
+        let reply: &'static str =
+            Box::leak(format!("{STREAM}\r\nretry: 1500\n\n: hello\n\n").into_boxed_str());
+        let (base, arrivals) = fake(vec![reply]).await;
+        let mut rx = subscribe_to(&base);
+        let (_, error, retry_in) = next_disconnect(&mut rx).await;
+        assert!(error.contains("closed"), "{error}");
+        assert!(
+            retry_in >= Duration::from_millis(1500) && retry_in <= Duration::from_millis(2250),
+            "{retry_in:?}"
+        );
+        next_disconnect(&mut rx).await;
+        let a = arrivals.lock().unwrap().clone();
+        assert!(
+            a[1] - a[0] >= Duration::from_millis(1500),
+            "{:?}",
+            a[1] - a[0]
+        );
+    }
+
+    #[tokio::test]
+    async fn silence_beyond_twice_the_heartbeat_ends_the_stream() {
+        // The server says its heartbeat is 1 s, sends one, then nothing (a half-open link).
+        let reply: &'static str = Box::leak(
+            format!("{STREAM}sitrep-heartbeat: 1\r\n\r\n: heartbeat\n\n<hold>").into_boxed_str(),
+        );
+        let (base, _) = fake(vec![reply]).await;
+        let mut rx = subscribe_to(&base);
+        let mut alive_at = None;
+        let mut limit = None;
+        let (at, error, _) = loop {
+            let (at, m) = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+                .await
+                .expect("the stream ends")
+                .unwrap();
+            match m {
+                LiveMsg::SilenceLimit(d) => limit = Some(d),
+                LiveMsg::Alive => alive_at = Some(at),
+                LiveMsg::Disconnected { error, retry_in } => break (at, error, retry_in),
+                _ => {}
+            }
+        };
+        assert_eq!(
+            limit,
+            Some(Duration::from_secs(2)),
+            "2 x the advertised 1 s"
+        );
+        assert!(error.contains("no heartbeat"), "{error}");
+        let silent = at - alive_at.expect("the heartbeat arrived");
+        assert!(
+            silent >= Duration::from_millis(1900) && silent < Duration::from_millis(3500),
+            "{silent:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_the_header_the_default_heartbeat_is_assumed() {
+        let reply: &'static str =
+            Box::leak(format!("{STREAM}sitrep-heartbeat: junk\r\n\r\n<hold>").into_boxed_str());
+        let (base, _) = fake(vec![reply]).await;
+        let mut rx = subscribe_to(&base);
+        let (_, m) = rx.recv().await.unwrap();
+        assert_eq!(m, LiveMsg::SilenceLimit(Duration::from_secs(20)));
     }
 }

@@ -6,11 +6,13 @@
 
 mod live;
 pub mod outbox;
+mod retry;
 mod sse;
 mod token;
 mod write;
 
-pub use live::{LiveEvent, LiveMsg, subscribe};
+pub use live::{DEFAULT_HEARTBEAT, HEARTBEAT_HEADER, LiveEvent, LiveMsg, silence_limit, subscribe};
+pub use retry::{MAX_RETRY_AFTER, parse_retry_after};
 pub use sse::{SseEvent, SseItem, SseParser};
 pub use token::Token;
 pub use write::{Method, WhoAmI, Write, WriteError, new_key};
@@ -24,14 +26,24 @@ use std::fmt;
 use std::time::Duration;
 
 /// Requests other than the event stream give up after this long, so a slow server shows up
-/// as an error on screen rather than a spinner forever.
+/// as an error on screen rather than a spinner forever. (The event stream has no total
+/// timeout: see `live`.)
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// A server that accepts no connection within this long is unreachable.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A GET answered 429 or 503 is tried again after the server's Retry-After if that is at
+/// most this long, this many times; otherwise the error says how long the server asked for.
+const BUSY_WAIT_MAX: Duration = Duration::from_secs(10);
+const BUSY_RETRIES: u32 = 3;
 /// The API's largest page.
 const PAGE: u32 = 500;
 
 #[derive(Clone)]
 pub struct ApiClient {
+    /// Requests: connect, read and total timeouts.
     http: reqwest::Client,
+    /// The event stream: a connect timeout only; its read timeout is the silence limit.
+    stream: reqwest::Client,
     /// `scheme://host:port` with no trailing slash and no `/api/v1`.
     base: String,
     token: Token,
@@ -90,12 +102,24 @@ impl ApiClient {
         if !(base.starts_with("http://") || base.starts_with("https://")) {
             anyhow::bail!("API URL {base:?} must start with http:// or https://");
         }
+        let agent = concat!("sitrep-console/", env!("CARGO_PKG_VERSION"));
         let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(5))
-            .user_agent(concat!("sitrep-console/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(REQUEST_TIMEOUT)
+            .user_agent(agent)
             .build()
             .context("building the HTTP client")?;
-        Ok(Self { http, base, token })
+        let stream = reqwest::Client::builder()
+            .connect_timeout(CONNECT_TIMEOUT)
+            .user_agent(agent)
+            .build()
+            .context("building the HTTP client")?;
+        Ok(Self {
+            http,
+            stream,
+            base,
+            token,
+        })
     }
 
     /// The server this client talks to, for the header.
@@ -113,8 +137,44 @@ impl ApiClient {
             .bearer_auth(self.token.expose())
     }
 
+    /// A GET of the event stream, on the client without read or total timeouts.
+    pub(crate) fn stream_request(&self, path: &str) -> reqwest::RequestBuilder {
+        self.stream
+            .get(self.url(path))
+            .bearer_auth(self.token.expose())
+    }
+
     async fn send<T: DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> Result<T> {
-        let resp = req.timeout(REQUEST_TIMEOUT).send().await?;
+        let (http, req) = req.timeout(REQUEST_TIMEOUT).build_split();
+        let mut req = req?;
+        let mut tries = 0;
+        let resp = loop {
+            // Only a GET is sent again by itself; writes go through the outbox, which has
+            // its own rules (and their Idempotency-Keys).
+            let again = (req.method() == reqwest::Method::GET)
+                .then(|| req.try_clone())
+                .flatten();
+            let resp = http.execute(req).await?;
+            let Some(asked) = retry::busy(&resp) else {
+                break resp;
+            };
+            let wait = asked.unwrap_or(Duration::from_secs(1));
+            match again {
+                Some(next) if tries < BUSY_RETRIES && wait <= BUSY_WAIT_MAX => {
+                    tracing::warn!(status = %resp.status(), wait = %retry::secs(wait), "server busy; retrying");
+                    tokio::time::sleep(wait).await;
+                    tries += 1;
+                    req = next;
+                }
+                _ => {
+                    anyhow::bail!(
+                        "server busy (HTTP {}); try again in {}",
+                        resp.status(),
+                        retry::secs(wait)
+                    )
+                }
+            }
+        };
         let status = resp.status();
         if !status.is_success() {
             let bytes = resp.bytes().await.unwrap_or_default();

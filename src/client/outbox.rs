@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
-/// How often queued writes are retried while the server is unreachable.
-const RETRY: Duration = Duration::from_secs(2);
+/// How often queued writes are retried while the server is unreachable (and how long to wait
+/// on a 429 or 503 that gives no Retry-After).
+pub(crate) const RETRY: Duration = Duration::from_secs(2);
 
 #[derive(Debug)]
 pub enum OutboxCmd {
@@ -117,7 +118,30 @@ where
         // ourselves. Someone else's change in between still makes it a 412.
         let mut chain: HashMap<String, Chain> = HashMap::new();
         let mut waiting = false;
+        // A busy server's Retry-After: nothing is sent before this, whatever asks.
+        let mut not_before: Option<tokio::time::Instant> = None;
         loop {
+            if let Some(t) = not_before
+                && !queue.is_empty()
+                && tokio::time::Instant::now() < t
+            {
+                // Keep taking new writes (they join the queue) while the wait runs out.
+                tokio::select! {
+                    c = rx.recv() => match c {
+                        None => return,
+                        Some(OutboxCmd::Retry) => {}
+                        Some(OutboxCmd::Send(w)) => {
+                            queue.push_back(w);
+                            if let Some(p) = &path {
+                                save(p, &base, &queue);
+                            }
+                        }
+                    },
+                    _ = tokio::time::sleep_until(t) => {}
+                }
+                continue;
+            }
+            not_before = None;
             if !queue.is_empty() {
                 waiting = false;
                 while let Some(w) = queue.front().cloned() {
@@ -134,6 +158,15 @@ where
                             OutboxReport::Waiting {
                                 pending: queue.len(),
                                 error,
+                            }
+                        }
+                        Err(busy @ WriteError::Busy { retry_after, .. }) => {
+                            waiting = true;
+                            not_before = Some(tokio::time::Instant::now() + retry_after);
+                            tracing::warn!(error = %busy.message(), "outbox: server busy");
+                            OutboxReport::Waiting {
+                                pending: queue.len(),
+                                error: busy.message(),
                             }
                         }
                         Ok(entity) => {
@@ -179,9 +212,10 @@ where
                 }
             }
             let cmd = if waiting {
+                let retry_at = not_before.unwrap_or_else(|| tokio::time::Instant::now() + RETRY);
                 tokio::select! {
                     c = rx.recv() => c,
-                    _ = tokio::time::sleep(RETRY) => Some(OutboxCmd::Retry),
+                    _ = tokio::time::sleep_until(retry_at) => Some(OutboxCmd::Retry),
                 }
             } else {
                 rx.recv().await

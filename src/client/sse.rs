@@ -23,11 +23,19 @@ pub struct SseParser {
     id: Option<String>,
     event: Option<String>,
     data: Option<String>,
+    /// The last `retry:` the server sent: its reconnection time.
+    retry: Option<std::time::Duration>,
 }
 
 impl SseParser {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The reconnection time the server asked for with `retry:` (milliseconds, digits
+    /// only, as the spec says; anything else is ignored), if it did.
+    pub fn retry(&self) -> Option<std::time::Duration> {
+        self.retry
     }
 
     /// Feeds bytes, returning every complete item they finish.
@@ -88,6 +96,11 @@ impl SseParser {
             },
             "event" => self.event = Some(value.to_string()),
             "id" if !value.contains('\0') => self.id = Some(value.to_string()),
+            "retry" if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) => {
+                if let Ok(ms) = value.parse::<u64>() {
+                    self.retry = Some(std::time::Duration::from_millis(ms));
+                }
+            }
             _ => {}
         }
     }
@@ -120,6 +133,18 @@ mod tests {
                 data: "{\"a\":1}".into()
             }]
         );
+    }
+
+    #[test]
+    fn retry_sets_the_reconnection_time_and_bad_values_are_ignored() {
+        let mut p = SseParser::new();
+        assert_eq!(p.retry(), None);
+        assert!(p.feed(b"retry: 2000\n\n").is_empty(), "no event of its own");
+        assert_eq!(p.retry(), Some(std::time::Duration::from_millis(2000)));
+        p.feed(b"retry: 1.5\nretry: soon\nretry:\n\n");
+        assert_eq!(p.retry(), Some(std::time::Duration::from_millis(2000)));
+        p.feed(b"retry:750\n");
+        assert_eq!(p.retry(), Some(std::time::Duration::from_millis(750)));
     }
 
     #[test]

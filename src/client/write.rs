@@ -74,6 +74,12 @@ pub fn new_key() -> String {
 pub enum WriteError {
     /// No answer (connection refused, timeout): the write stays queued and is sent again.
     Unreachable(String),
+    /// 429 or 503: the server is overloaded or down for a moment. The write stays queued and
+    /// is sent again, not before `retry_after` (the server's Retry-After, else a default).
+    Busy {
+        status: u16,
+        retry_after: std::time::Duration,
+    },
     /// The server answered and refused; the write is dropped.
     Refused {
         status: u16,
@@ -88,6 +94,13 @@ impl WriteError {
     pub fn message(&self) -> String {
         match self {
             WriteError::Unreachable(e) => format!("server unreachable: {e}"),
+            WriteError::Busy {
+                status,
+                retry_after,
+            } => format!(
+                "server busy (HTTP {status}), retrying in {}",
+                super::retry::secs(*retry_after)
+            ),
             WriteError::Refused { message, .. } => message.clone(),
         }
     }
@@ -135,13 +148,19 @@ impl ApiClient {
             .send()
             .await
             .map_err(|e| WriteError::Unreachable(super::live::error_chain(&e)))?;
+        if let Some(asked) = super::retry::busy(&resp) {
+            return Err(WriteError::Busy {
+                status: resp.status().as_u16(),
+                retry_after: asked.unwrap_or(super::outbox::RETRY),
+            });
+        }
         let status = resp.status();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(decode(&w.path, body));
         }
         if status.is_server_error() && status.as_u16() != 500 {
-            // 502/503/504: a proxy in front of a server that is down.
+            // 502/504: a proxy in front of a server that is down.
             return Err(WriteError::Unreachable(format!("HTTP {status}")));
         }
         let text = |p: &str| {

@@ -350,41 +350,107 @@ pub async fn launch(
             ));
         }
     }
+    // Read once, before the terminal is taken.
+    let test_panic = TestPanic::from_env();
     let mut terminal = term::enter(mouse, depth)?;
+    term::watch_panics(tx.clone());
     term::spawn_input(tx.clone(), mouse);
+    term::spawn_hangup_watch(tx.clone());
     term::spawn_signals(tx);
-    let result = match ui {
-        Ui::Console => {
-            run(
-                &mut terminal,
-                &mut state,
-                &mut rx,
-                |e| runner.run(e),
-                RunOptions { clock: true },
-            )
-            .await
+    if test_panic == Some(TestPanic::Task) {
+        tokio::spawn(async {
+            tokio::time::sleep(TestPanic::AFTER).await;
+            panic!("SITREP_TEST_PANIC=task: a deliberate panic in a background task");
+        });
+    }
+    let ui_loop = async {
+        match ui {
+            Ui::Console => {
+                run(
+                    &mut terminal,
+                    &mut state,
+                    &mut rx,
+                    |e| runner.run(e),
+                    RunOptions { clock: true },
+                )
+                .await
+            }
+            Ui::Wall(opts) => {
+                super::wall::run(
+                    &mut terminal,
+                    &mut state,
+                    opts,
+                    &mut rx,
+                    |e| runner.run(e),
+                    true,
+                )
+                .await
+            }
         }
-        Ui::Wall(opts) => {
-            super::wall::run(
-                &mut terminal,
-                &mut state,
-                opts,
-                &mut rx,
-                |e| runner.run(e),
-                true,
-            )
-            .await
-        }
+    };
+    let result = tokio::select! {
+        r = ui_loop => r,
+        // On the main thread, inside the UI's own future: a panic in the UI.
+        () = test_panic_in_ui(test_panic) => unreachable!(),
     };
     term::restore();
     live.abort();
+    if let Err(e) = &result
+        && term::ended_by_lost_terminal(e)
+    {
+        tracing::warn!(error = %format!("{e:#}"), "the terminal went away while drawing");
+    }
     // The last keystroke's draft, written here too in case the saver thread had not yet.
     if let Some(p) = &drafts_path
         && let Ok(json) = serde_json::to_vec(&state.drafts)
     {
         let _ = crate::client::outbox::write_private_atomic(p, &json);
     }
+    if term::gone() {
+        // Nobody is watching. Drafts and the outbox are on disk; a thread stuck in the
+        // terminal library (crossterm-rs/crossterm#793) must not keep the process alive.
+        std::thread::spawn(|| {
+            std::thread::sleep(std::time::Duration::from_secs(1));
+            std::process::exit(0);
+        });
+    }
+    if let Some(what) = term::take_task_panic() {
+        anyhow::bail!(
+            "the console stopped because a background task failed (a bug): {what}\n\
+             The terminal has been restored and drafts are saved; details are in console.log."
+        );
+    }
     result
+}
+
+/// A hidden hook for the pseudo-terminal tests: `SITREP_TEST_PANIC=ui` panics in the UI
+/// loop, `SITREP_TEST_PANIC=task` in a background task, [`TestPanic::AFTER`] after the
+/// console starts, so the tests can check the terminal is restored and the process ends.
+/// Read once at start-up; unset (the normal case) it does nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TestPanic {
+    Ui,
+    Task,
+}
+
+impl TestPanic {
+    const AFTER: std::time::Duration = std::time::Duration::from_millis(1500);
+
+    fn from_env() -> Option<TestPanic> {
+        match std::env::var("SITREP_TEST_PANIC").ok().as_deref() {
+            Some("ui") => Some(TestPanic::Ui),
+            Some("task") => Some(TestPanic::Task),
+            _ => None,
+        }
+    }
+}
+
+async fn test_panic_in_ui(mode: Option<TestPanic>) {
+    if mode == Some(TestPanic::Ui) {
+        tokio::time::sleep(TestPanic::AFTER).await;
+        panic!("SITREP_TEST_PANIC=ui: a deliberate panic in the UI loop");
+    }
+    std::future::pending::<()>().await
 }
 
 /// A client for one-shot commands (`sitrep incidents list`, `sitrep report`…), resolved by

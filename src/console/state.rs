@@ -28,8 +28,10 @@ pub enum Conn {
     Reconnecting { since: DateTime<Utc>, error: String },
 }
 
-/// After this long without the stream, the header says STALE instead of RECONNECTING.
-pub const STALE_AFTER_SECS: i64 = 15;
+/// Data not confirmed current for this long, while the stream is down, is STALE rather than
+/// RECONNECTING: twice the server's heartbeat. This is the default heartbeat's (10 s); the
+/// live subscription replaces it with what the server says (`LiveMsg::SilenceLimit`).
+pub const STALE_AFTER_SECS: i64 = 20;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Loadable<T> {
@@ -229,6 +231,11 @@ pub struct State {
     /// default: minute resolution means an idle console redraws once a minute, which is
     /// what keeps an SSH session under 2 KB per idle minute.
     pub seconds: bool,
+    /// See [`STALE_AFTER_SECS`].
+    pub stale_after: chrono::Duration,
+    /// The stream is up but events may have been missed (first connection, lost history):
+    /// not LIVE until the full re-list lands.
+    pub resyncing: bool,
 }
 
 /// A write on its way: what to roll back to if it is refused.
@@ -291,6 +298,21 @@ impl State {
             pending: HashMap::new(),
             outbox_waiting: 0,
             seconds: false,
+            stale_after: chrono::Duration::seconds(STALE_AFTER_SECS),
+            resyncing: false,
+        }
+    }
+
+    /// The stream is down, and it has been down, or the data has gone unconfirmed, for at
+    /// least the silence limit (guarantee G1: the header says STALE, with the time of the
+    /// data). A stream ended by silence is therefore STALE at once.
+    pub fn is_stale(&self) -> bool {
+        match &self.conn {
+            Conn::Live | Conn::Connecting => false,
+            Conn::Reconnecting { since, .. } => {
+                let oldest = self.as_of.map_or(*since, |a| a.min(*since));
+                self.now - oldest >= self.stale_after
+            }
         }
     }
 

@@ -74,6 +74,12 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.loaded = true;
             state.loading = false;
             state.as_of = Some(state.now);
+            if state.resyncing {
+                // The stream is up (a drop would have cleared this) and the data is whole.
+                state.resyncing = false;
+                state.conn = Conn::Live;
+                clear_stream_error(state);
+            }
             if matches!(state.message, Some((super::state::Level::Error, _))) {
                 state.message = None;
             }
@@ -124,18 +130,29 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
     match live {
         LiveMsg::Connected { resync } => {
             clear_stream_error(state);
-            state.conn = Conn::Live;
-            state.as_of = Some(state.now);
+            // G1: after a gap the screen may miss changes, so it is not LIVE until the
+            // re-list has landed; resuming by event id misses nothing, so it is LIVE now.
+            let relist = resync || !state.loaded;
+            if relist {
+                state.resyncing = true;
+            } else {
+                state.conn = Conn::Live;
+                state.as_of = Some(state.now);
+            }
             state.dirty = true;
             // The server is reachable again: send what waited.
             let mut effects = vec![Effect::RetryOutbox];
             if state.role.is_none() {
                 effects.push(Effect::WhoAmI);
             }
-            if resync || !state.loaded {
+            if relist {
                 effects.extend(load_all(state));
             }
             effects
+        }
+        LiveMsg::Alive if state.resyncing => {
+            // The re-list failed: try again on each heartbeat until it lands.
+            load_all(state)
         }
         LiveMsg::Alive => {
             // A heartbeat changes nothing visible unless it ends a reconnect.
@@ -147,8 +164,26 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             }
             vec![]
         }
-        LiveMsg::Reset => load_all(state),
+        LiveMsg::Reset => {
+            // Events were lost: what is shown is not live until the re-list lands.
+            if !state.resyncing {
+                state.resyncing = true;
+                state.conn = Conn::Reconnecting {
+                    since: state.now,
+                    error: "re-listing after a gap in the event log".into(),
+                };
+                state.dirty = true;
+            }
+            load_all(state)
+        }
+        LiveMsg::SilenceLimit(limit) => {
+            if let Ok(d) = chrono::Duration::from_std(limit) {
+                state.stale_after = d;
+            }
+            vec![]
+        }
         LiveMsg::Disconnected { error, retry_in } => {
+            state.resyncing = false;
             // Say why, not only that: a revoked token and a down server need different fixes.
             state.error(format!(
                 "{STREAM_LOST}: {error}; retrying in {}s",
@@ -172,7 +207,9 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             vec![]
         }
         LiveMsg::Event { event, .. } => {
-            state.as_of = Some(state.now);
+            if !state.resyncing {
+                state.as_of = Some(state.now);
+            }
             apply_event(state, event)
         }
     }

@@ -80,7 +80,7 @@ fn first_connection_and_reset_list_everything_once() {
         e,
         vec![Effect::RetryOutbox, Effect::WhoAmI, Effect::LoadAll]
     );
-    assert_eq!(s.conn, Conn::Live);
+    assert_eq!(s.conn, Conn::Connecting, "not LIVE before there is data");
     // A reset while that load is in flight does not start a second one.
     assert!(update(&mut s, Msg::Live(LiveMsg::Reset)).is_empty());
     update(
@@ -91,9 +91,15 @@ fn first_connection_and_reset_list_everything_once() {
         },
     );
     assert_eq!(s.incidents.len(), 12);
+    assert_eq!(s.conn, Conn::Live);
     assert_eq!(
         update(&mut s, Msg::Live(LiveMsg::Reset)),
         vec![Effect::LoadAll]
+    );
+    assert_ne!(
+        s.conn,
+        Conn::Live,
+        "missed events: not LIVE until re-listed"
     );
     // Resuming with Last-Event-ID needs no re-list.
     let mut s2 = testdata::state();
@@ -149,6 +155,67 @@ fn disconnects_show_reconnecting_and_keep_the_first_time() {
         s.message.is_none(),
         "the reason goes once the stream is back"
     );
+}
+
+#[test]
+fn a_reconnect_that_lost_history_is_not_live_until_the_relist_lands() {
+    let mut s = testdata::state();
+    update(
+        &mut s,
+        Msg::Live(LiveMsg::Disconnected {
+            error: "refused".into(),
+            retry_in: std::time::Duration::from_secs(1),
+        }),
+    );
+    let e = update(&mut s, Msg::Live(LiveMsg::Connected { resync: true }));
+    assert!(e.contains(&Effect::LoadAll), "{e:?}");
+    assert_ne!(s.conn, Conn::Live, "old data is not shown as LIVE");
+    // Heartbeats do not make it live either; they retry a failed re-list.
+    update(&mut s, Msg::LoadFailed("HTTP 502".into()));
+    assert_eq!(
+        update(&mut s, Msg::Live(LiveMsg::Alive)),
+        vec![Effect::LoadAll]
+    );
+    assert_ne!(s.conn, Conn::Live);
+    update(
+        &mut s,
+        Msg::Loaded {
+            incidents: testdata::scenario(),
+            actions: vec![],
+        },
+    );
+    assert_eq!(s.conn, Conn::Live);
+    assert_eq!(update(&mut s, Msg::Live(LiveMsg::Alive)), vec![]);
+}
+
+#[test]
+fn stale_follows_the_servers_heartbeat_and_silence_is_stale_at_once() {
+    let mut s = testdata::state();
+    // The server's heartbeat is 2 s: silence of 4 s ends the stream.
+    update(
+        &mut s,
+        Msg::Live(LiveMsg::SilenceLimit(std::time::Duration::from_secs(4))),
+    );
+    update(&mut s, Msg::Live(LiveMsg::Alive));
+    let down = Msg::Live(LiveMsg::Disconnected {
+        error: "connection reset".into(),
+        retry_in: std::time::Duration::from_secs(1),
+    });
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(1)));
+    update(&mut s, down.clone());
+    assert!(!s.is_stale(), "a fresh drop reads RECONNECTING");
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(3)));
+    assert!(!s.is_stale());
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(4)));
+    assert!(s.is_stale(), "data 4 s old, the limit");
+    // Back: live, not stale.
+    update(&mut s, Msg::Live(LiveMsg::Alive));
+    assert!(!s.is_stale());
+    assert_eq!(s.conn, Conn::Live);
+    // A stream that went silent is dropped only once the data is as old as the limit.
+    update(&mut s, Msg::Tick(clock() + Duration::seconds(8)));
+    update(&mut s, down);
+    assert!(s.is_stale(), "STALE the moment silence ends the stream");
 }
 
 #[test]

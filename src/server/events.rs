@@ -18,6 +18,9 @@ use tokio::sync::{Notify, broadcast, watch};
 use utoipa::IntoParams;
 
 const BATCH: i64 = 500;
+/// The response header that gives the heartbeat in seconds (the client's
+/// `HEARTBEAT_HEADER`; tests/faults.rs checks the two agree).
+pub const HEARTBEAT_HEADER: &str = "sitrep-heartbeat";
 
 #[derive(Clone)]
 pub struct Hub {
@@ -143,14 +146,21 @@ fn parse_last_id(raw: &str, field: &str) -> Result<i64, ApiError> {
         ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id", pattern = "^[0-9]{1,18}$")),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "text/event-stream of `incident.created`, `incident.updated`, `update.posted`, `action.created`, `action.updated`, `exception.created` and `reset` events", content_type = "text/event-stream"),
+        (status = 200, description = "text/event-stream of `incident.created`, `incident.updated`, `update.posted`, `action.created`, `action.updated`, `exception.created` and `reset` events. An idle stream carries a `heartbeat` comment every `Sitrep-Heartbeat` seconds; a client that hears nothing for twice that long should reconnect.", content_type = "text/event-stream",
+            headers(("Sitrep-Heartbeat" = u64, description = "Seconds between heartbeats on an idle stream"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn events(
     State(st): State<AppState>,
     _auth: Auth,
     headers: HeaderMap,
     params: Result<Query<EventParams>, axum::extract::rejection::QueryRejection>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<
+    (
+        [(axum::http::HeaderName, String); 1],
+        Sse<impl Stream<Item = Result<Event, Infallible>>>,
+    ),
+    ApiError,
+> {
     let Query(p) = params.map_err(super::routes::incidents::query_rejection)?;
     // Both are checked, so a bad value is reported even when the other one is fine; the
     // header (what browsers and reconnecting clients send) wins.
@@ -219,5 +229,13 @@ pub async fn events(
             }
         }
     };
-    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(st.heartbeat).text("heartbeat")))
+    // Clients size their silence limit from this (twice the heartbeat).
+    let heartbeat = [(
+        axum::http::HeaderName::from_static(HEARTBEAT_HEADER),
+        st.heartbeat.as_secs().max(1).to_string(),
+    )];
+    Ok((
+        heartbeat,
+        Sse::new(stream).keep_alive(KeepAlive::new().interval(st.heartbeat).text("heartbeat")),
+    ))
 }

@@ -7,6 +7,8 @@ use std::time::{Duration, Instant};
 
 pub struct Screen {
     pub parser: Arc<Mutex<vt100::Parser>>,
+    /// Every byte the program wrote, in order (for checking escape sequences).
+    pub raw: Arc<Mutex<Vec<u8>>>,
 }
 
 impl Screen {
@@ -31,9 +33,29 @@ pub struct Console {
     pub screen: Screen,
     pub writer: Box<dyn Write + Send>,
     pub child: Box<dyn portable_pty::Child + Send + Sync>,
+    /// The master side, kept open for the child's lifetime (see [`Console::hang_up`]).
+    master: Option<Box<dyn portable_pty::MasterPty + Send>>,
+    stop_reader: Arc<std::sync::atomic::AtomicBool>,
+    reader: Option<std::thread::JoinHandle<()>>,
 }
 
 pub fn spawn(home: &std::path::Path, args: &[&str]) -> Console {
+    spawn_env(home, args, &[])
+}
+
+/// `spawn` with extra environment variables.
+pub fn spawn_env(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Console {
+    spawn_program(home, env!("CARGO_BIN_EXE_sitrep"), args, env)
+}
+
+/// Any program in the pseudo-terminal, with sitrep's test environment (e.g. the binary
+/// under a shell, so it is not the session leader).
+pub fn spawn_program(
+    home: &std::path::Path,
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Console {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: 40,
@@ -42,7 +64,7 @@ pub fn spawn(home: &std::path::Path, args: &[&str]) -> Console {
             pixel_height: 0,
         })
         .unwrap();
-    let mut cmd = CommandBuilder::new(env!("CARGO_BIN_EXE_sitrep"));
+    let mut cmd = CommandBuilder::new(program);
     cmd.args(args);
     cmd.env("HOME", home);
     cmd.env("XDG_DATA_HOME", home.join("data"));
@@ -51,31 +73,87 @@ pub fn spawn(home: &std::path::Path, args: &[&str]) -> Console {
     cmd.env_remove("SITREP_TOKEN");
     cmd.env_remove("SITREP_API_URL");
     cmd.env_remove("NO_COLOR");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let child = pty.slave.spawn_command(cmd).unwrap();
     drop(pty.slave);
     let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 120, 0)));
-    let mut reader = pty.master.try_clone_reader().unwrap();
-    let p = parser.clone();
-    std::thread::spawn(move || {
+    let raw = Arc::new(Mutex::new(Vec::new()));
+    // The reader polls, so it can be stopped: the master is only closed (the terminal hung
+    // up) once every copy of its descriptor is.
+    use std::os::fd::{AsRawFd, BorrowedFd};
+    let fd = pty.master.as_raw_fd().unwrap();
+    // SAFETY: the master is open here; the clone is an independent descriptor.
+    let mut reader = std::fs::File::from(
+        unsafe { BorrowedFd::borrow_raw(fd) }
+            .try_clone_to_owned()
+            .unwrap(),
+    );
+    let stop_reader = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (p, r, stop) = (parser.clone(), raw.clone(), stop_reader.clone());
+    let reader = std::thread::spawn(move || {
         let mut buf = [0u8; 8192];
-        while let Ok(n) = reader.read(&mut buf) {
-            if n == 0 {
-                break;
+        while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+            let mut pfd = libc::pollfd {
+                fd: reader.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one valid pollfd for the duration of the call.
+            if unsafe { libc::poll(&mut pfd, 1, 50) } <= 0 {
+                continue;
             }
-            p.lock().unwrap().process(&buf[..n]);
+            match reader.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => {
+                    r.lock().unwrap().extend_from_slice(&buf[..n]);
+                    p.lock().unwrap().process(&buf[..n]);
+                }
+            }
         }
     });
     let writer = pty.master.take_writer().unwrap();
-    // Keep the master open for the child's lifetime.
-    std::mem::forget(pty.master);
     Console {
-        screen: Screen { parser },
+        screen: Screen { parser, raw },
         writer,
         child,
+        master: Some(pty.master),
+        stop_reader,
+        reader: Some(reader),
     }
 }
 
 impl Console {
+    /// Closes the master side, as an SSH server does when the connection drops: the
+    /// program's terminal is hung up (reads give EOF or EIO, writes fail). Returns when the
+    /// last copy of the master descriptor is closed.
+    pub fn hang_up(&mut self) -> Instant {
+        self.stop_reader
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Some(r) = self.reader.take() {
+            let _ = r.join();
+        }
+        // Dropping the writer first sends a newline and EOF (portable-pty does that); the
+        // master goes last.
+        self.writer = Box::new(std::io::sink());
+        self.master = None;
+        Instant::now()
+    }
+
+    /// Waits (up to 5 s) until everything the exited program wrote has been read.
+    pub fn drain(&mut self) {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while self.reader.as_ref().is_some_and(|r| !r.is_finished()) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The bytes written so far, lossily as text.
+    pub fn raw_text(&self) -> String {
+        String::from_utf8_lossy(&self.screen.raw.lock().unwrap()).into_owned()
+    }
+
     pub fn keys(&mut self, s: &str) {
         self.writer.write_all(s.as_bytes()).unwrap();
         self.writer.flush().unwrap();

@@ -2,7 +2,7 @@
 //! severity, overdue customer updates, and the clock.
 use super::fmt::{clock, hms};
 use super::put;
-use crate::console::state::{Conn, STALE_AFTER_SECS, State};
+use crate::console::state::{Conn, State};
 use crate::domain::Severity;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -36,12 +36,8 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     let (label, style) = match &state.conn {
         Conn::Live => (" LIVE ".to_string(), t.live),
         Conn::Connecting => (" CONNECTING ".to_string(), t.reconnecting),
-        Conn::Reconnecting { since, .. }
-            if (state.now - *since).num_seconds() < STALE_AFTER_SECS =>
-        {
-            (format!(" RECONNECTING{as_of}"), t.reconnecting)
-        }
-        Conn::Reconnecting { .. } => (format!(" STALE{as_of}"), t.stale),
+        Conn::Reconnecting { .. } if state.is_stale() => (format!(" STALE{as_of}"), t.stale),
+        Conn::Reconnecting { .. } => (format!(" RECONNECTING{as_of}"), t.reconnecting),
     };
     x = put(buf, x, y, "│", right - x, t.header);
     x = put(buf, x, y, &label, right.saturating_sub(x), style);

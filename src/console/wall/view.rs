@@ -4,7 +4,7 @@
 use super::WallOptions;
 use super::bigtext;
 use super::redact;
-use crate::console::state::{Conn, STALE_AFTER_SECS, State, due};
+use crate::console::state::{Conn, State, due};
 use crate::console::view::fmt::{self, Urgency};
 use crate::console::view::put;
 use crate::domain::{Incident, Phase, Severity};
@@ -269,12 +269,8 @@ fn conn_label(state: &State) -> (String, Style) {
     match &state.conn {
         Conn::Live => ("LIVE".into(), t.live),
         Conn::Connecting => ("CONNECTING".into(), t.reconnecting),
-        Conn::Reconnecting { since, .. }
-            if (state.now - *since).num_seconds() < STALE_AFTER_SECS =>
-        {
-            (format!("RECONNECTING{as_of}"), t.reconnecting)
-        }
-        Conn::Reconnecting { .. } => (format!("STALE{as_of}"), t.stale),
+        Conn::Reconnecting { .. } if state.is_stale() => (format!("STALE{as_of}"), t.stale),
+        Conn::Reconnecting { .. } => (format!("RECONNECTING{as_of}"), t.reconnecting),
     }
 }
 
