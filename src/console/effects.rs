@@ -58,10 +58,17 @@ impl EffectRunner {
         match effect {
             Effect::LoadAll => {
                 tokio::spawn(async move {
+                    let (client, skipped) = client.collecting();
                     let (incidents, actions) =
                         tokio::join!(client.list_incidents(), client.open_actions());
                     let msg = match (incidents, actions) {
-                        (Ok(incidents), Ok(actions)) => Msg::Loaded { incidents, actions },
+                        (Ok(incidents), Ok(actions)) => {
+                            let _ = tx.send(Msg::Unreadable {
+                                scope: "lists".into(),
+                                records: skipped.take(),
+                            });
+                            Msg::Loaded { incidents, actions }
+                        }
                         (Err(e), _) | (_, Err(e)) => {
                             tracing::warn!(error = %format!("{e:#}"), "load failed");
                             Msg::LoadFailed(format!("{e:#}"))
@@ -103,7 +110,7 @@ impl EffectRunner {
     }
 
     fn fetch(&self, id: String, tab: Tab) {
-        let client = self.client.clone();
+        let (client, skipped) = self.client.collecting();
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let part = match tab {
@@ -113,7 +120,13 @@ impl EffectRunner {
                 Tab::Exceptions => client.exceptions(&id).await.map(DetailPart::Exceptions),
             };
             let msg = match part {
-                Ok(part) => Msg::DetailLoaded { id, part },
+                Ok(part) => {
+                    let _ = tx.send(Msg::Unreadable {
+                        scope: format!("detail {tab:?}"),
+                        records: skipped.take(),
+                    });
+                    Msg::DetailLoaded { id, part }
+                }
                 Err(e) => Msg::DetailFailed {
                     id,
                     tab,

@@ -225,6 +225,9 @@ pub struct State {
     pub pending: HashMap<String, Pending>,
     /// Writes waiting in the outbox (the server is unreachable), as last reported.
     pub outbox_waiting: usize,
+    /// Records the client had to skip, by where they came from (`lists`, `detail`,
+    /// `events`); the header counts them so a commander knows the board is incomplete.
+    pub unreadable: BTreeMap<String, Vec<crate::client::Unreadable>>,
 }
 
 /// A write on its way: what to roll back to if it is refused.
@@ -286,7 +289,14 @@ impl State {
             cadence: Cadence::default(),
             pending: HashMap::new(),
             outbox_waiting: 0,
+            unreadable: BTreeMap::new(),
         }
+    }
+
+    /// How many records were skipped as unreadable, and the first of them.
+    pub fn unreadable(&self) -> (usize, Option<&crate::client::Unreadable>) {
+        let n = self.unreadable.values().map(Vec::len).sum();
+        (n, self.unreadable.values().flatten().next())
     }
 
     /// Which bindings apply right now.
