@@ -369,8 +369,7 @@ fn frame_bytes(state: &State, w: u16, h: u16, wall_opts: Option<&WallOptions>) -
     })
     .unwrap();
     drop(t);
-    let bytes = sink.0.lock().unwrap().clone();
-    bytes
+    sink.0.lock().unwrap().clone()
 }
 
 /// The terminal-safety assertions on one frame's bytes. Returns the frame as text (escape
@@ -566,9 +565,7 @@ async fn one_malformed_record_is_flagged_and_the_rest_are_shown() {
         ]
     );
     assert!(
-        f.skipped_lists[0]
-            .error
-            .starts_with("severity: "),
+        f.skipped_lists[0].error.starts_with("severity: "),
         "{}",
         f.skipped_lists[0]
     );

@@ -70,8 +70,9 @@ impl EffectRunner {
                             Msg::Loaded { incidents, actions }
                         }
                         (Err(e), _) | (_, Err(e)) => {
-                            tracing::warn!(error = %format!("{e:#}"), "load failed");
-                            Msg::LoadFailed(format!("{e:#}"))
+                            let error = error_text(&e);
+                            tracing::warn!(%error, "load failed");
+                            Msg::LoadFailed(error)
                         }
                     };
                     let _ = tx.send(msg);
@@ -96,7 +97,7 @@ impl EffectRunner {
             }
             Effect::WhoAmI => {
                 tokio::spawn(async move {
-                    let who = client.whoami().await.map_err(|e| format!("{e:#}"));
+                    let who = client.whoami().await.map_err(|e| error_text(&e));
                     let _ = tx.send(Msg::WhoAmI(who));
                 });
             }
@@ -130,10 +131,16 @@ impl EffectRunner {
                 Err(e) => Msg::DetailFailed {
                     id,
                     tab,
-                    error: format!("{e:#}"),
+                    error: error_text(&e),
                 },
             };
             let _ = tx.send(msg);
         });
     }
+}
+
+/// An error for the screen and the log. Its chain can quote API data (a decoding error
+/// names the unexpected value), so it is sanitized like any other API text.
+fn error_text(e: &anyhow::Error) -> String {
+    crate::sanitize::clean_line(&format!("{e:#}"))
 }
