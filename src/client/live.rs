@@ -160,7 +160,7 @@ enum Decoded {
 }
 
 fn parse<T: DeserializeOwned + Sanitize>(kind: &str, data: &str) -> Result<T, Unreadable> {
-    Unreadable::parse(&format!("event {kind}"), 1, data)
+    Unreadable::parse(&format!("event {kind}"), 0, data)
 }
 
 /// Maps an SSE event to a typed, sanitized change. Kinds a newer server may add are ignored.

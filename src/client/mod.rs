@@ -103,7 +103,8 @@ impl fmt::Display for Unreadable {
 }
 
 impl Unreadable {
-    /// Reads one record as `T`, or says why it cannot be read. Lone UTF-16 surrogate escapes
+    /// Reads one record as `T`, or says why it cannot be read. `position` counts from 1 in a
+    /// list; 0 is a record on its own (an event). Lone UTF-16 surrogate escapes
     /// (`"\ud800"`), which no Rust string can hold, are read as U+FFFD first.
     pub fn parse<T: DeserializeOwned + Sanitize>(
         source: &str,
@@ -129,9 +130,10 @@ impl Unreadable {
                 };
                 Err(Unreadable {
                     source: crate::sanitize::clean_line(source),
-                    record: crate::sanitize::clean_line(
-                        &id.unwrap_or_else(|| format!("item {position}")),
-                    ),
+                    record: crate::sanitize::clean_line(&id.unwrap_or_else(|| match position {
+                        0 => "a record without an id".to_string(),
+                        n => format!("item {n}"),
+                    })),
                     error: crate::sanitize::clean_line(&shorten(&error, 160)),
                 })
             }

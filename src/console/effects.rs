@@ -144,3 +144,15 @@ impl EffectRunner {
 fn error_text(e: &anyhow::Error) -> String {
     crate::sanitize::clean_line(&format!("{e:#}"))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn error_text_is_sanitized() {
+        // A decoding error quotes the value the server sent.
+        let e = anyhow::anyhow!("invalid type: string \"\u{1b}]52;c;ZXZpbA==\u{7}\u{202e}x\"")
+            .context("GET /incidents");
+        let text = super::error_text(&e);
+        assert_eq!(text, "GET /incidents: invalid type: string \"[RLO]x\"");
+    }
+}
