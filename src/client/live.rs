@@ -12,7 +12,7 @@
 //! waits that long, plus up to half again as jitter; each further failure doubles the
 //! window, capped); a 429 or 503 with `Retry-After` waits what the server asked instead.
 use super::retry::{MAX_RETRY_AFTER, busy, secs};
-use super::{ApiClient, SseItem, SseParser};
+use super::{ApiClient, SseItem, SseParser, Unreadable};
 use crate::domain::{CorrectiveAction, Incident, RiskException, StatusUpdate};
 use crate::sanitize::Sanitize;
 use futures_util::StreamExt;
@@ -64,6 +64,8 @@ pub enum LiveMsg {
     },
     /// The server could not replay what we missed (`event: reset`): list everything again.
     Reset,
+    /// An event whose record could not be read; it was skipped and the stream goes on.
+    Unreadable(Unreadable),
     /// The stream dropped; the next attempt is in `retry_in`.
     Disconnected {
         error: String,
@@ -235,6 +237,10 @@ where
                             seq: ev.id.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0),
                             event: *event,
                         },
+                        Decoded::Unreadable(u) => {
+                            client.skipped(u.clone());
+                            LiveMsg::Unreadable(u)
+                        }
                         Decoded::Ignore => LiveMsg::Alive,
                     }
                 }
@@ -249,24 +255,16 @@ where
 enum Decoded {
     Event(Box<LiveEvent>),
     Reset,
+    /// A known kind whose record cannot be read: skipped, and said so, never fatal.
+    Unreadable(Unreadable),
     Ignore,
 }
 
-fn parse<T: DeserializeOwned + Sanitize>(kind: &str, data: &str) -> Option<T> {
-    match serde_json::from_str::<T>(data) {
-        Ok(mut v) => {
-            v.sanitize();
-            Some(v)
-        }
-        Err(e) => {
-            // A newer server may add event kinds or fields we cannot read; skip, never die.
-            tracing::warn!(kind, error = %e, "undecodable event");
-            None
-        }
-    }
+fn parse<T: DeserializeOwned + Sanitize>(kind: &str, data: &str) -> Result<T, Unreadable> {
+    Unreadable::parse(&format!("event {kind}"), 0, data)
 }
 
-/// Maps an SSE event to a typed, sanitized change.
+/// Maps an SSE event to a typed, sanitized change. Kinds a newer server may add are ignored.
 fn decode(kind: &str, data: &str) -> Decoded {
     let ev = match kind {
         "reset" => return Decoded::Reset,
@@ -274,9 +272,12 @@ fn decode(kind: &str, data: &str) -> Decoded {
         "update.posted" => parse(kind, data).map(LiveEvent::UpdatePosted),
         "action.created" | "action.updated" => parse(kind, data).map(LiveEvent::Action),
         "exception.created" => parse(kind, data).map(LiveEvent::Exception),
-        _ => None,
+        _ => return Decoded::Ignore,
     };
-    ev.map_or(Decoded::Ignore, |e| Decoded::Event(Box::new(e)))
+    match ev {
+        Ok(e) => Decoded::Event(Box::new(e)),
+        Err(u) => Decoded::Unreadable(u),
+    }
 }
 
 /// reqwest's Display stops at the outermost error ("error sending request"); the cause
@@ -320,8 +321,21 @@ mod tests {
         assert!(matches!(decode("future.kind", "{}"), Decoded::Ignore));
         assert!(matches!(
             decode("incident.updated", "{not json"),
-            Decoded::Ignore
+            Decoded::Unreadable(_)
         ));
+        match decode("action.updated", r#"{"id":"ACT-1","title":7}"#) {
+            Decoded::Unreadable(u) => {
+                assert_eq!(
+                    (u.source.as_str(), u.record.as_str()),
+                    ("event action.updated", "ACT-1")
+                );
+                assert!(
+                    u.error.starts_with("incident_id: missing field") || u.error.contains("title"),
+                    "{u}"
+                );
+            }
+            _ => panic!("a malformed action event must be flagged"),
+        }
         assert!(matches!(decode("reset", ""), Decoded::Reset));
     }
 

@@ -22,7 +22,10 @@ use crate::sanitize::Sanitize;
 use anyhow::{Context, Result};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// Requests other than the event stream give up after this long, so a slow server shows up
@@ -47,6 +50,8 @@ pub struct ApiClient {
     /// `scheme://host:port` with no trailing slash and no `/api/v1`.
     base: String,
     token: Token,
+    /// Where skipped records are reported, besides the log (see [`ApiClient::collecting`]).
+    unreadable: Option<Collected>,
 }
 
 impl fmt::Debug for ApiClient {
@@ -82,11 +87,130 @@ struct ErrorBody {
     error: ApiError,
 }
 
+/// A list page, each item kept as raw JSON so one bad record cannot fail the whole list.
 #[derive(Deserialize)]
-struct Items<T> {
-    items: Vec<T>,
+struct RawItems {
+    items: Vec<Box<RawValue>>,
     #[serde(default)]
     next_cursor: Option<String>,
+}
+
+/// A record the client could not read (a wrong type, a missing field, an unknown variant)
+/// and skipped, so that the rest of its list or stream is still shown. Every field is
+/// sanitized: the error quotes API data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unreadable {
+    /// Where it came from: `GET /incidents`, `event incident.updated`.
+    pub source: String,
+    /// Which record: its `id` when that is readable, else its position (`item 3`).
+    pub record: String,
+    /// What was wrong, with the field's path: `severity: unknown variant ...`.
+    pub error: String,
+}
+
+impl fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.record, self.error)
+    }
+}
+
+impl Unreadable {
+    /// Reads one record as `T`, or says why it cannot be read. `position` counts from 1 in a
+    /// list; 0 is a record on its own (an event). Lone UTF-16 surrogate escapes
+    /// (`"\ud800"`), which no Rust string can hold, are read as U+FFFD first.
+    pub fn parse<T: DeserializeOwned + Sanitize>(
+        source: &str,
+        position: usize,
+        json: &str,
+    ) -> std::result::Result<T, Unreadable> {
+        let json = repair_surrogates(json);
+        let de = &mut serde_json::Deserializer::from_str(&json);
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(mut v) => {
+                v.sanitize();
+                Ok(v)
+            }
+            Err(e) => {
+                let id = serde_json::from_str::<serde_json::Value>(&json)
+                    .ok()
+                    .and_then(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_string));
+                let path = e.path().to_string();
+                let error = if path == "." {
+                    e.inner().to_string()
+                } else {
+                    format!("{path}: {}", e.inner())
+                };
+                Err(Unreadable {
+                    source: crate::sanitize::clean_line(source),
+                    record: crate::sanitize::clean_line(&id.unwrap_or_else(|| match position {
+                        0 => "a record without an id".to_string(),
+                        n => format!("item {n}"),
+                    })),
+                    error: crate::sanitize::clean_line(&shorten(&error, 160)),
+                })
+            }
+        }
+    }
+}
+
+/// Collects the records a client skipped; see [`ApiClient::collecting`].
+#[derive(Clone, Default)]
+pub struct Collected(Arc<Mutex<Vec<Unreadable>>>);
+
+impl Collected {
+    /// Everything collected so far, emptying the collector.
+    pub fn take(&self) -> Vec<Unreadable> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+}
+
+/// Replaces each lone UTF-16 surrogate escape (`\ud800` without its pair, or a lone low
+/// one) in JSON text with `\ufffd`, byte for byte the same length. serde_json refuses the
+/// whole document otherwise, and a Rust string cannot hold the surrogate anyway.
+pub(crate) fn repair_surrogates(json: &str) -> Cow<'_, str> {
+    fn escape_at(b: &[u8], i: usize) -> Option<u16> {
+        let hex = b.get(i..i + 6)?;
+        if hex[0] != b'\\' || hex[1] != b'u' {
+            return None;
+        }
+        u16::from_str_radix(std::str::from_utf8(&hex[2..]).ok()?, 16).ok()
+    }
+    let b = json.as_bytes();
+    if !b.windows(2).any(|w| w == b"\\u") {
+        return Cow::Borrowed(json);
+    }
+    let mut out: Option<Vec<u8>> = None;
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'\\' {
+            i += 1;
+            continue;
+        }
+        match escape_at(b, i) {
+            Some(0xd800..=0xdbff) if matches!(escape_at(b, i + 6), Some(0xdc00..=0xdfff)) => {
+                i += 12
+            }
+            Some(0xd800..=0xdfff) => {
+                out.get_or_insert_with(|| b.to_vec())[i..i + 6].copy_from_slice(b"\\ufffd");
+                i += 6;
+            }
+            // Any other escape, `\\` included, is two bytes plus what is not a backslash.
+            _ => i += 2,
+        }
+    }
+    match out {
+        // Only ASCII bytes were replaced with ASCII bytes, so it is still UTF-8.
+        Some(v) => Cow::Owned(String::from_utf8(v).unwrap_or_else(|_| json.to_string())),
+        None => Cow::Borrowed(json),
+    }
+}
+
+/// At most `max` characters, with an ellipsis when cut.
+fn shorten(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => format!("{}…", &s[..at]),
+        None => s.to_string(),
+    }
 }
 
 /// Installs ring as rustls' crypto provider (we build without aws-lc). Idempotent.
@@ -119,7 +243,45 @@ impl ApiClient {
             stream,
             base,
             token,
+            unreadable: None,
         })
+    }
+
+    /// A client like this one that also collects the records it skips (malformed items of a
+    /// list), so a caller can show them: `let (c, bad) = client.collecting();` then
+    /// `bad.take()` after the calls.
+    pub fn collecting(&self) -> (ApiClient, Collected) {
+        let bad = Collected::default();
+        let c = ApiClient {
+            unreadable: Some(bad.clone()),
+            ..self.clone()
+        };
+        (c, bad)
+    }
+
+    /// Logs a skipped record and hands it to the collector, if any.
+    pub(crate) fn skipped(&self, u: Unreadable) {
+        tracing::warn!(source = %u.source, record = %u.record, error = %u.error, "skipped an unreadable record");
+        if let Some(c) = &self.unreadable {
+            c.0.lock().unwrap_or_else(|p| p.into_inner()).push(u);
+        }
+    }
+
+    /// Reads each item of a list page on its own: the good ones are returned, the bad ones
+    /// are reported through [`ApiClient::skipped`].
+    fn read_items<T: DeserializeOwned + Sanitize>(
+        &self,
+        source: &str,
+        raw: Vec<Box<RawValue>>,
+    ) -> Vec<T> {
+        let mut out = Vec::with_capacity(raw.len());
+        for (k, item) in raw.iter().enumerate() {
+            match Unreadable::parse::<T>(source, k + 1, item.get()) {
+                Ok(v) => out.push(v),
+                Err(u) => self.skipped(u),
+            }
+        }
+        out
     }
 
     /// The server this client talks to, for the header.
@@ -200,16 +362,12 @@ impl ApiClient {
         Ok(v)
     }
 
-    async fn items<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>>
-    where
-        Vec<T>: Sanitize,
-    {
-        let mut page: Items<T> = self
+    async fn items<T: DeserializeOwned + Sanitize>(&self, path: &str) -> Result<Vec<T>> {
+        let page: RawItems = self
             .send(self.request(reqwest::Method::GET, path))
             .await
             .with_context(|| format!("GET {path}"))?;
-        page.items.sanitize();
-        Ok(page.items)
+        Ok(self.read_items(&format!("GET {path}"), page.items))
     }
 
     /// Checks the server answers and accepts the token.
@@ -228,9 +386,11 @@ impl ApiClient {
             q.push(("cursor", c.to_string()));
         }
         let req = self.request(reqwest::Method::GET, "/incidents").query(&q);
-        let mut page: Items<Incident> = self.send(req).await.context("GET /incidents")?;
-        page.items.sanitize();
-        Ok((page.items, page.next_cursor))
+        let page: RawItems = self.send(req).await.context("GET /incidents")?;
+        Ok((
+            self.read_items("GET /incidents", page.items),
+            page.next_cursor,
+        ))
     }
 
     /// Every incident, all phases, following the cursor to the end.
@@ -328,6 +488,34 @@ mod tests {
         assert_eq!(c.url("/health"), "http://127.0.0.1:9/api/v1/health");
         assert_eq!(enc("INC-4/../x?y"), "INC-4%2F..%2Fx%3Fy");
         assert!(ApiClient::new("ftp://x", Token::new("t")).is_err());
+    }
+
+    #[test]
+    fn lone_surrogate_escapes_become_the_replacement_character() {
+        // serde_json refuses a lone surrogate outright.
+        assert!(serde_json::from_str::<String>(r#""a\ud800b""#).is_err());
+        assert!(serde_json::from_str::<serde_json::Value>(r#"["\udc00"]"#).is_err());
+        let fixed = repair_surrogates(r#"{"t":"a\ud800b\udfffc\uD83D\uDE00d\\ud800"}"#);
+        assert_eq!(fixed, r#"{"t":"a\ufffdb\ufffdc\uD83D\uDE00d\\ud800"}"#);
+        let v: serde_json::Value = serde_json::from_str(&fixed).unwrap();
+        assert_eq!(v["t"], "a\u{fffd}b\u{fffd}c😀d\\ud800");
+        // A high surrogate at the very end, and a truncated escape, do not panic.
+        assert_eq!(repair_surrogates(r#""\ud800""#), r#""\ufffd""#);
+        assert_eq!(repair_surrogates(r#""\ud8"#), r#""\ud8"#);
+        assert!(matches!(repair_surrogates("plain"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn an_unreadable_record_names_its_id_and_field() {
+        let bad = r#"{"id":"INC-7\u001b[2J","title":"x","severity":"SEV9"}"#;
+        let e = Unreadable::parse::<Incident>("GET /incidents", 3, bad).unwrap_err();
+        assert_eq!(e.record, "INC-7");
+        assert!(
+            e.error.starts_with("severity: unknown variant `SEV9`"),
+            "{e}"
+        );
+        let e = Unreadable::parse::<Incident>("GET /incidents", 3, "[1]").unwrap_err();
+        assert_eq!(e.record, "item 3");
     }
 
     #[test]

@@ -222,4 +222,10 @@ pub enum Msg {
     Outbox(crate::client::outbox::OutboxReport),
     /// Who the token is (name and role), or why that could not be learned.
     WhoAmI(Result<crate::client::WhoAmI, String>),
+    /// The records a load had to skip (none: the load read everything), replacing what was
+    /// flagged before under the same `scope` (`lists`, `detail Updates`, …).
+    Unreadable {
+        scope: String,
+        records: Vec<crate::client::Unreadable>,
+    },
 }

@@ -233,7 +233,8 @@ async fn refuse_bad_token(client: &ApiClient) -> Result<()> {
                 Err(e).context(format!("{} refused the token", client.base()))
             }
             _ => {
-                tracing::warn!(error = %format!("{e:#}"), "server not reachable at start");
+                let error = crate::sanitize::clean_line(&format!("{e:#}"));
+                tracing::warn!(%error, "server not reachable at start");
                 Ok(())
             }
         },

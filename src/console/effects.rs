@@ -58,13 +58,21 @@ impl EffectRunner {
         match effect {
             Effect::LoadAll => {
                 tokio::spawn(async move {
+                    let (client, skipped) = client.collecting();
                     let (incidents, actions) =
                         tokio::join!(client.list_incidents(), client.open_actions());
                     let msg = match (incidents, actions) {
-                        (Ok(incidents), Ok(actions)) => Msg::Loaded { incidents, actions },
+                        (Ok(incidents), Ok(actions)) => {
+                            let _ = tx.send(Msg::Unreadable {
+                                scope: "lists".into(),
+                                records: skipped.take(),
+                            });
+                            Msg::Loaded { incidents, actions }
+                        }
                         (Err(e), _) | (_, Err(e)) => {
-                            tracing::warn!(error = %format!("{e:#}"), "load failed");
-                            Msg::LoadFailed(format!("{e:#}"))
+                            let error = error_text(&e);
+                            tracing::warn!(%error, "load failed");
+                            Msg::LoadFailed(error)
                         }
                     };
                     let _ = tx.send(msg);
@@ -89,7 +97,7 @@ impl EffectRunner {
             }
             Effect::WhoAmI => {
                 tokio::spawn(async move {
-                    let who = client.whoami().await.map_err(|e| format!("{e:#}"));
+                    let who = client.whoami().await.map_err(|e| error_text(&e));
                     let _ = tx.send(Msg::WhoAmI(who));
                 });
             }
@@ -103,7 +111,7 @@ impl EffectRunner {
     }
 
     fn fetch(&self, id: String, tab: Tab) {
-        let client = self.client.clone();
+        let (client, skipped) = self.client.collecting();
         let tx = self.tx.clone();
         tokio::spawn(async move {
             let part = match tab {
@@ -113,14 +121,38 @@ impl EffectRunner {
                 Tab::Exceptions => client.exceptions(&id).await.map(DetailPart::Exceptions),
             };
             let msg = match part {
-                Ok(part) => Msg::DetailLoaded { id, part },
+                Ok(part) => {
+                    let _ = tx.send(Msg::Unreadable {
+                        scope: format!("detail {tab:?}"),
+                        records: skipped.take(),
+                    });
+                    Msg::DetailLoaded { id, part }
+                }
                 Err(e) => Msg::DetailFailed {
                     id,
                     tab,
-                    error: format!("{e:#}"),
+                    error: error_text(&e),
                 },
             };
             let _ = tx.send(msg);
         });
+    }
+}
+
+/// An error for the screen and the log. Its chain can quote API data (a decoding error
+/// names the unexpected value), so it is sanitized like any other API text.
+fn error_text(e: &anyhow::Error) -> String {
+    crate::sanitize::clean_line(&format!("{e:#}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn error_text_is_sanitized() {
+        // A decoding error quotes the value the server sent.
+        let e = anyhow::anyhow!("invalid type: string \"\u{1b}]52;c;ZXZpbA==\u{7}\u{202e}x\"")
+            .context("GET /incidents");
+        let text = super::error_text(&e);
+        assert_eq!(text, "GET /incidents: invalid type: string \"[RLO]x\"");
     }
 }

@@ -236,6 +236,9 @@ pub struct State {
     /// The stream is up but events may have been missed (first connection, lost history):
     /// not LIVE until the full re-list lands.
     pub resyncing: bool,
+    /// Records the client had to skip, by where they came from (`lists`, `detail`,
+    /// `events`); the header counts them so a commander knows the board is incomplete.
+    pub unreadable: BTreeMap<String, Vec<crate::client::Unreadable>>,
 }
 
 /// A write on its way: what to roll back to if it is refused.
@@ -300,6 +303,7 @@ impl State {
             seconds: false,
             stale_after: chrono::Duration::seconds(STALE_AFTER_SECS),
             resyncing: false,
+            unreadable: BTreeMap::new(),
         }
     }
 
@@ -331,6 +335,12 @@ impl State {
                     .range((before, String::new())..(now, String::new()))
                     .next()
                     .is_some())
+    }
+
+    /// How many records were skipped as unreadable, and the first of them.
+    pub fn unreadable(&self) -> (usize, Option<&crate::client::Unreadable>) {
+        let n = self.unreadable.values().map(Vec::len).sum();
+        (n, self.unreadable.values().flatten().next())
     }
 
     /// Which bindings apply right now.

@@ -64,7 +64,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Live(live) => on_live(state, live),
         Msg::Outbox(report) => triage::on_outbox(state, report),
         Msg::WhoAmI(who) => triage::on_whoami(state, who),
+        Msg::Unreadable { scope, records } => {
+            if records.is_empty() {
+                state.dirty |= state.unreadable.remove(&scope).is_some();
+            } else {
+                state.unreadable.insert(scope, records);
+                state.dirty = true;
+            }
+            vec![]
+        }
         Msg::Loaded { incidents, actions } => {
+            // A full load shows the server's current records: what an event could not
+            // deliver before is either here now or flagged by the load itself.
+            state.unreadable.remove(EVENTS_SCOPE);
             state.set_incidents(incidents);
             state.open_actions = actions
                 .into_iter()
@@ -117,6 +129,10 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
     }
 }
+
+/// Where unreadable live events are flagged, and how many are kept.
+const EVENTS_SCOPE: &str = "events";
+const MAX_FLAGGED: usize = 20;
 
 fn load_all(state: &mut State) -> Vec<Effect> {
     if state.loading {
@@ -180,6 +196,22 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             if let Ok(d) = chrono::Duration::from_std(limit) {
                 state.stale_after = d;
             }
+            vec![]
+        }
+        LiveMsg::Unreadable(u) => {
+            state.as_of = Some(state.now);
+            let flagged = state
+                .unreadable
+                .entry(EVENTS_SCOPE.to_string())
+                .or_default();
+            if !flagged.contains(&u) {
+                // Bounded: the header shows a count and the first one.
+                if flagged.len() >= MAX_FLAGGED {
+                    flagged.remove(0);
+                }
+                flagged.push(u);
+            }
+            state.dirty = true;
             vec![]
         }
         LiveMsg::Disconnected { error, retry_in } => {

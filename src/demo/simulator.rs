@@ -85,7 +85,7 @@ impl Simulator {
         let mut round: u64 = 0;
         loop {
             if let Err(e) = self.round(&mut rng, round).await {
-                tracing::warn!(error = %format!("{e:#}"), "demo simulator step failed");
+                tracing::warn!(error = %crate::sanitize::clean_line(&format!("{e:#}")), "demo simulator step failed");
             }
             round += 1;
             let secs = rng.random_range(6..12);

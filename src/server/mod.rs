@@ -104,7 +104,9 @@ pub fn router(state_parts: impl FnOnce(Arc<str>) -> AppState) -> Router {
 /// carry tokens and customer text.
 async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    // The path is the client's text: sanitized, so a log line cannot act on the terminal
+    // that shows it.
+    let path = crate::sanitize::clean_line(req.uri().path());
     let started = Instant::now();
     let resp = next.run(req).await;
     let status = resp.status();

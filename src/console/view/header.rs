@@ -51,6 +51,18 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             t.reconnecting,
         );
     }
+    // Records the client had to skip: short here, where it is seen at any width; row 2 says
+    // which.
+    if let (n @ 1.., _) = state.unreadable() {
+        x = put(
+            buf,
+            x + 1,
+            y,
+            &format!(" {n} UNREADABLE "),
+            right.saturating_sub(x + 1),
+            t.reconnecting,
+        );
+    }
     let pending = state.pending_count();
     if pending > 0 {
         put(
@@ -97,6 +109,15 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     }
     if !state.filter.is_empty() {
         x = put(buf, x, y, "  │ filter: ", right - x, t.dim);
-        put(buf, x, y, &state.filter.raw, right - x, t.key);
+        x = put(buf, x, y, &state.filter.raw, right - x, t.key);
+    }
+    // Records the client skipped: the board is incomplete, and the commander must know.
+    if let (n @ 1.., Some(first)) = state.unreadable() {
+        let s = format!(
+            " {n} record{} could not be read ({first}) ",
+            if n == 1 { "" } else { "s" }
+        );
+        x = put(buf, x + 1, y, "│", right.saturating_sub(x + 1), t.dim);
+        put(buf, x, y, &s, right.saturating_sub(x), t.reconnecting);
     }
 }
