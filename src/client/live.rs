@@ -100,7 +100,21 @@ where
         .map_err(|_| "timed out connecting".to_string())?
         .map_err(|e| error_chain(&e))?;
     if !resp.status().is_success() {
-        return Err(format!("HTTP {}", resp.status()));
+        // Say why when the server does (e.g. "PagerDuty unreachable: …" from the PagerDuty
+        // gateway, or a revoked token), not only the status.
+        let status = resp.status();
+        let body = resp.bytes().await.unwrap_or_default();
+        let why = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| {
+                v.pointer("/error/message")?
+                    .as_str()
+                    .map(crate::sanitize::clean_line)
+            });
+        return Err(match why {
+            Some(m) => format!("HTTP {status}: {m}"),
+            None => format!("HTTP {status}"),
+        });
     }
     *failures = 0;
     if !send(LiveMsg::Connected {

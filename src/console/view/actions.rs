@@ -61,7 +61,9 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         }
     }
     if rows.is_empty() {
-        let msg = if state.filter.is_empty() {
+        let msg = if let Some(why) = &state.actions_unavailable {
+            why.as_str()
+        } else if state.filter.is_empty() {
             "No open corrective actions."
         } else {
             "No open corrective actions match the filter."
