@@ -344,9 +344,10 @@ pub struct PdLogEntry {
     pub note: Option<String>,
 }
 
-/// Log entries as a timeline, oldest first.
+/// Log entries (as PagerDuty lists them, newest first) as a timeline, oldest first; entries
+/// in the same second keep PagerDuty's order.
 pub fn timeline(incident_id: &str, entries: &[PdLogEntry]) -> Vec<TimelineEntry> {
-    let mut sorted: Vec<&PdLogEntry> = entries.iter().collect();
+    let mut sorted: Vec<&PdLogEntry> = entries.iter().rev().collect();
     sorted.sort_by_key(|e| e.created_at);
     sorted
         .into_iter()
