@@ -34,6 +34,12 @@ pub struct Console {
 }
 
 pub fn spawn(home: &std::path::Path, args: &[&str]) -> Console {
+    spawn_with_env(home, args, &[])
+}
+
+/// Like [`spawn`], with extra environment variables (e.g. PAGERDUTY_TOKEN: a token never
+/// goes in argv).
+pub fn spawn_with_env(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Console {
     let pty = native_pty_system()
         .openpty(PtySize {
             rows: 40,
@@ -51,6 +57,12 @@ pub fn spawn(home: &std::path::Path, args: &[&str]) -> Console {
     cmd.env_remove("SITREP_TOKEN");
     cmd.env_remove("SITREP_API_URL");
     cmd.env_remove("NO_COLOR");
+    for var in ["PAGERDUTY_TOKEN", "PAGERDUTY_API_URL", "PAGERDUTY_FROM"] {
+        cmd.env_remove(var);
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
     let child = pty.slave.spawn_command(cmd).unwrap();
     drop(pty.slave);
     let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 120, 0)));
