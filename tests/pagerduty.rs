@@ -250,8 +250,7 @@ async fn take_command_resolve_and_severity_land_on_pagerduty() {
     let put = fake
         .writes()
         .into_iter()
-        .filter(|r| r.method == "PUT")
-        .last()
+        .rfind(|r| r.method == "PUT")
         .unwrap();
     assert_eq!(
         put.body.unwrap(),
@@ -504,9 +503,11 @@ async fn a_429_is_honoured_before_the_next_request() {
 #[tokio::test]
 async fn the_request_rate_stays_under_the_limit() {
     let fake = account().await;
-    assert!(
-        sitrep::pagerduty::api::BUDGET_PER_MINUTE < sitrep::pagerduty::api::PD_LIMIT_PER_MINUTE
-    );
+    const {
+        assert!(
+            sitrep::pagerduty::api::BUDGET_PER_MINUTE < sitrep::pagerduty::api::PD_LIMIT_PER_MINUTE
+        )
+    };
     // The same limiter, on a short window so the test is quick: 5 per 400 ms.
     let window = Duration::from_millis(400);
     let client = pd(&fake).with_limiter(Limiter::new(5, window));

@@ -27,7 +27,7 @@ pub struct PollReport {
 pub async fn load_priorities(pd: &PdClient) -> Result<Priorities, PdError> {
     match pd.priorities().await {
         Ok(p) => Ok(Priorities(p)),
-        Err(PdError::Status { status, message }) if matches!(status, 402 | 403 | 404) => {
+        Err(PdError::Status { status, message }) if (402..=404).contains(&status) => {
             tracing::info!(status, %message, "no PagerDuty priorities; severity follows urgency");
             Ok(Priorities::default())
         }
@@ -84,7 +84,7 @@ pub fn spawn(shared: Arc<Shared>, interval: Duration) -> tokio::task::JoinHandle
             }
             n = n.wrapping_add(1);
             let result = tokio::select! {
-                r = poll_once(&shared, n % PRIORITIES_EVERY == 0) => r,
+                r = poll_once(&shared, n.is_multiple_of(PRIORITIES_EVERY)) => r,
                 _ = shutdown.changed() => return,
             };
             match result {

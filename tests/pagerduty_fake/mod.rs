@@ -229,7 +229,8 @@ impl Fake {
 type St = Arc<Mutex<FakeState>>;
 
 /// Records the request, then answers as PagerDuty does when it is throttled, down, or the
-/// headers are wrong. `Some(response)` ends the request there.
+/// headers are wrong (`Err(response)`); on a write, the user named by `From`.
+#[allow(clippy::result_large_err)]
 fn gate(
     st: &St,
     method: Method,
