@@ -645,3 +645,40 @@ async fn wait_for(
         }
     }
 }
+
+/// The binary's start-up refusals: no token, a token PagerDuty refuses. Neither prints a
+/// token, and neither needs a terminal (they stop before the console starts).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_refuses_to_start_without_a_usable_token() {
+    let fake = account().await;
+    let home = tempfile::tempdir().unwrap();
+    let run = |env: Option<&'static str>| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"));
+        cmd.args(["--backend", "pagerduty", "--pagerduty-url", &fake.url()])
+            .env("HOME", home.path())
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env_remove("PAGERDUTY_TOKEN")
+            .env_remove("PAGERDUTY_API_URL")
+            .env_remove("PAGERDUTY_FROM");
+        if let Some(t) = env {
+            cmd.env("PAGERDUTY_TOKEN", t);
+        }
+        cmd
+    };
+    let (mut a, mut b) = (run(None), run(Some("wrong-token-in-env-1234")));
+    let out = tokio::task::spawn_blocking(move || (a.output().unwrap(), b.output().unwrap()))
+        .await
+        .unwrap();
+    let (none, wrong) = out;
+    assert_eq!(none.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&none.stderr);
+    assert!(
+        err.contains("PAGERDUTY_TOKEN") && err.contains("--pagerduty-token-file"),
+        "{err}"
+    );
+    assert_eq!(wrong.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&wrong.stderr);
+    assert!(err.contains("refused the API token (401)"), "{err}");
+    assert!(!err.contains("wrong-token-in-env-1234"), "{err}");
+}

@@ -260,10 +260,12 @@ async fn run_pagerduty(
             "--backend pagerduty takes --pagerduty-url and PAGERDUTY_TOKEN (or --pagerduty-token-file), not --api, --profile or --token-file"
         );
     }
+    let file = config.pagerduty.clone().unwrap_or_default();
     let settings = crate::pagerduty::PdSettings::resolve(
-        args.pagerduty_url.as_deref(),
+        args.pagerduty_url.as_deref().or(file.url.as_deref()),
         args.pagerduty_token_file.as_ref(),
-        args.pagerduty_from.as_deref(),
+        file.token_file.as_ref(),
+        args.pagerduty_from.as_deref().or(file.from.as_deref()),
         args.pagerduty_poll_secs,
     )?;
     init_file_logging()?;

@@ -28,6 +28,24 @@ pub struct Config {
     /// `theme = "dark" | "light" | "high-contrast"` (issue 5); `--theme` overrides it.
     #[serde(default)]
     pub theme: Option<String>,
+    /// `[pagerduty]`: defaults for `--backend pagerduty` (flags and environment win).
+    #[serde(default)]
+    pub pagerduty: Option<PagerDutyConfig>,
+}
+
+/// `[pagerduty]` in config.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagerDutyConfig {
+    /// PagerDuty's REST API (default https://api.pagerduty.com).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The PagerDuty user's email that changes are made as (the From header).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// A file holding the API token (mode 600).
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
 }
 
 /// `[cadence]`: `SEV1 = 30`, ...; 0 means no cadence.

@@ -38,20 +38,25 @@ pub struct PdSettings {
 }
 
 impl PdSettings {
-    /// The token comes from `--pagerduty-token-file` (mode 600) or `PAGERDUTY_TOKEN`, never
-    /// from an argument.
+    /// The token comes from `--pagerduty-token-file` (mode 600), else `PAGERDUTY_TOKEN`,
+    /// else `token_file` in config.toml's `[pagerduty]`; never from an argument.
     pub fn resolve(
         url: Option<&str>,
         token_file: Option<&PathBuf>,
+        config_token_file: Option<&PathBuf>,
         from: Option<&str>,
         poll_secs: u64,
     ) -> Result<PdSettings> {
+        let env = std::env::var("PAGERDUTY_TOKEN")
+            .ok()
+            .filter(|t| !t.trim().is_empty());
         let token = if let Some(path) = token_file {
             Token::from_file(path)?
         } else {
-            match std::env::var("PAGERDUTY_TOKEN") {
-                Ok(t) if !t.trim().is_empty() => Token::new(t),
-                _ => bail!(
+            match (env, config_token_file) {
+                (Some(t), _) => Token::new(t),
+                (None, Some(path)) => Token::from_file(path)?,
+                (None, None) => bail!(
                     "--backend pagerduty needs a PagerDuty API token: set PAGERDUTY_TOKEN or pass --pagerduty-token-file PATH (a file only you can read)"
                 ),
             }
@@ -69,5 +74,27 @@ impl PdSettings {
 
     pub fn client(&self) -> Result<PdClient> {
         PdClient::new(&self.url, self.token.clone(), self.from.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_token_file_must_be_private_and_the_url_has_a_default() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pd.token");
+        Token::new("pd-file-secret").write_private(&path).unwrap();
+        let s = PdSettings::resolve(None, Some(&path), None, Some("ana@example.com"), 10).unwrap();
+        assert_eq!(s.url, "https://api.pagerduty.com");
+        assert_eq!(s.token.expose(), "pd-file-secret");
+        assert_eq!(s.from.as_deref(), Some("ana@example.com"));
+        assert!(!format!("{s:?}").contains("pd-file-secret"));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let err = PdSettings::resolve(None, Some(&path), None, None, 10).unwrap_err();
+        assert!(err.to_string().contains("chmod 600"), "{err}");
     }
 }
