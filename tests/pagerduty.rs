@@ -682,3 +682,30 @@ async fn the_binary_refuses_to_start_without_a_usable_token() {
     assert!(err.contains("refused the API token (401)"), "{err}");
     assert!(!err.contains("wrong-token-in-env-1234"), "{err}");
 }
+
+#[tokio::test]
+async fn read_only_shows_everything_and_changes_nothing() {
+    let fake = account().await;
+    let opts = GatewayOptions {
+        read_only: true,
+        ..fast()
+    };
+    let gw = Gateway::start(pd(&fake), opts).await.unwrap();
+    let api = ApiClient::new(&gw.base(), gw.token()).unwrap();
+    assert_eq!(api.list_incidents().await.unwrap().len(), 4);
+    let who = api.whoami().await.unwrap();
+    assert_eq!(who.role, sitrep::domain::Role::Viewer);
+    let inc = api.incident("PT4KHLK").await.unwrap();
+    let err = write(
+        &api,
+        &patch("PT4KHLK", inc.version, json!({"phase": "triage"})),
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(err, WriteError::Refused { status: 403, .. }),
+        "{err:?}"
+    );
+    assert!(fake.writes().is_empty());
+    gw.shutdown().await;
+}

@@ -239,13 +239,19 @@ impl PdClient {
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             self.limiter.acquire(left).await?;
+            // Marked sensitive so no HTTP layer prints it, even at trace level.
+            let mut auth = reqwest::header::HeaderValue::from_str(&format!(
+                "Token token={}",
+                self.token.expose()
+            ))
+            .map_err(|_| {
+                PdError::Decode("the API token has characters a header cannot carry".into())
+            })?;
+            auth.set_sensitive(true);
             let mut req = self
                 .http
                 .request(method.clone(), format!("{}{}", self.base, path))
-                .header(
-                    reqwest::header::AUTHORIZATION,
-                    format!("Token token={}", self.token.expose()),
-                )
+                .header(reqwest::header::AUTHORIZATION, auth)
                 .header(reqwest::header::ACCEPT, ACCEPT)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .timeout(REQUEST_TIMEOUT);

@@ -223,12 +223,20 @@ pub struct Versions {
 }
 
 impl Versions {
-    /// The mapped incident with its version, and whether it is new or changed.
+    /// The mapped incident with its version, and whether it is new or changed. A change of
+    /// `updated_at` alone (a note was added) is not a change: it would only turn the next
+    /// edit based on the console's copy into a needless conflict.
     pub fn stamp(&mut self, mut inc: Incident) -> (Incident, bool) {
         inc.version = 0;
         let floor = inc.updated_at.timestamp_millis().max(1);
         match self.seen.get_mut(&inc.id) {
-            Some((old, v)) if *old == inc => {
+            Some((old, v))
+                if Incident {
+                    updated_at: inc.updated_at,
+                    ..old.clone()
+                } == inc =>
+            {
+                *old = inc.clone();
                 inc.version = *v;
                 (inc, false)
             }
@@ -492,6 +500,14 @@ mod tests {
         let (b, changed) = v.stamp(incident(&pd(json!({})), &p, 0));
         assert!(!changed);
         assert_eq!(a.version, b.version);
+        // A note moves PagerDuty's updated_at only: same version.
+        let (b2, changed) = v.stamp(incident(
+            &pd(json!({"updated_at": "2015-10-06T22:00:00Z"})),
+            &p,
+            0,
+        ));
+        assert!(!changed);
+        assert_eq!(b2.version, b.version);
         let (c, changed) = v.stamp(incident(&pd(json!({"status": "acknowledged"})), &p, 0));
         assert!(changed);
         assert!(c.version > b.version);
