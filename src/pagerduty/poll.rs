@@ -2,7 +2,7 @@
 //! into sitrep events (`incident.created`, `incident.updated`) for the gateway's stream.
 use super::api::{PdClient, PdError};
 use super::gateway::Shared;
-use super::map::{self, Priorities};
+use super::map::Priorities;
 use chrono::Utc;
 use std::sync::Arc;
 use std::time::Duration;
@@ -110,9 +110,4 @@ pub fn spawn(shared: Arc<Shared>, interval: Duration) -> tokio::task::JoinHandle
             }
         }
     })
-}
-
-/// The mapped incident for `inc` under the current priorities (version not yet stamped).
-pub fn map_one(inc: &map::PdIncident, priorities: &Priorities) -> crate::domain::Incident {
-    map::incident(inc, priorities, 0)
 }
