@@ -3,6 +3,7 @@ pub mod client;
 pub mod console;
 pub mod demo;
 pub mod domain;
+pub mod pagerduty;
 pub mod paths;
 pub mod report;
 pub mod sanitize;

@@ -193,7 +193,22 @@ where
         });
     }
     if !resp.status().is_success() {
-        return Err(format!("HTTP {}", resp.status()).into());
+        // Say why when the server does (e.g. "PagerDuty unreachable: …" from the PagerDuty
+        // gateway, or a revoked token), not only the status.
+        let status = resp.status();
+        let body = resp.bytes().await.unwrap_or_default();
+        let why = serde_json::from_slice::<serde_json::Value>(&body)
+            .ok()
+            .and_then(|v| {
+                v.pointer("/error/message")?
+                    .as_str()
+                    .map(crate::sanitize::clean_line)
+            });
+        return Err(match why {
+            Some(m) => format!("HTTP {status}: {m}"),
+            None => format!("HTTP {status}"),
+        }
+        .into());
     }
     session.failures = 0;
     session.silence = silence_from(&resp);

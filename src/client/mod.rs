@@ -11,6 +11,7 @@ mod sse;
 mod token;
 mod write;
 
+pub(crate) use live::error_chain;
 pub use live::{DEFAULT_HEARTBEAT, HEARTBEAT_HEADER, LiveEvent, LiveMsg, silence_limit, subscribe};
 pub use retry::{MAX_RETRY_AFTER, parse_retry_after};
 pub use sse::{SseEvent, SseItem, SseParser};
@@ -81,6 +82,18 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+impl ApiError {
+    /// The server's message when it answered that it has no such thing at all (`501`,
+    /// code `unsupported`, e.g. corrective actions with `--backend pagerduty`): a pane shows
+    /// this message instead of a failure.
+    pub fn unsupported(e: &anyhow::Error) -> Option<String> {
+        e.chain()
+            .find_map(|c| c.downcast_ref::<ApiError>())
+            .filter(|a| a.code == "unsupported")
+            .map(|a| a.message.clone())
+    }
+}
 
 #[derive(Deserialize)]
 struct ErrorBody {

@@ -159,8 +159,9 @@ impl ApiClient {
         if status.is_success() {
             return Ok(decode(&w.path, body));
         }
-        if status.is_server_error() && status.as_u16() != 500 {
-            // 502/504: a proxy in front of a server that is down.
+        if status.is_server_error() && !matches!(status.as_u16(), 500 | 501) {
+            // 502/503/504: a proxy in front of a server that is down. (501: the server has
+            // no such thing, e.g. corrective actions with --backend pagerduty; final.)
             return Err(WriteError::Unreachable(format!("HTTP {status}")));
         }
         let text = |p: &str| {

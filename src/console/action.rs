@@ -218,6 +218,14 @@ pub enum Msg {
         tab: super::state::Tab,
         error: String,
     },
+    /// The backend has no such pane at all (e.g. exceptions with PagerDuty): its message.
+    DetailUnavailable {
+        id: String,
+        tab: super::state::Tab,
+        message: String,
+    },
+    /// The backend has no corrective actions: why, for the actions view.
+    ActionsUnavailable(String),
     /// The outbox sent, failed or is holding writes.
     Outbox(crate::client::outbox::OutboxReport),
     /// Who the token is (name and role), or why that could not be learned.

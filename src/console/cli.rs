@@ -49,6 +49,26 @@ pub struct ConsoleArgs {
     /// Theme: dark, light or high-contrast [default: `theme` in config.toml, else dark].
     #[arg(long, global = true, value_name = "NAME")]
     pub theme: Option<String>,
+    // --- PagerDuty (issue 8) ---
+    /// Where incidents come from: sitrep (its own API) or pagerduty (PagerDuty's REST API,
+    /// token from PAGERDUTY_TOKEN or --pagerduty-token-file).
+    #[arg(long, global = true, value_enum, default_value_t = crate::pagerduty::Backend::Sitrep)]
+    pub backend: crate::pagerduty::Backend,
+    /// PagerDuty's REST API [default: https://api.pagerduty.com].
+    #[arg(long, global = true, env = "PAGERDUTY_API_URL", value_name = "URL")]
+    pub pagerduty_url: Option<String>,
+    /// File holding the PagerDuty API token (mode 600). The token can also come from
+    /// PAGERDUTY_TOKEN; it is never taken as an argument.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub pagerduty_token_file: Option<PathBuf>,
+    /// Email of the PagerDuty user that changes are made as (PagerDuty's From header);
+    /// needed to acknowledge, resolve and post notes or status updates.
+    #[arg(long, global = true, env = "PAGERDUTY_FROM", value_name = "EMAIL")]
+    pub pagerduty_from: Option<String>,
+    /// Seconds between polls of PagerDuty's incident list.
+    #[arg(long, global = true, value_name = "SECS", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(2..=3600))]
+    pub pagerduty_poll_secs: u64,
 }
 
 /// The theme from `--theme` or config.toml, at the colour depth from `--color` or the
@@ -179,6 +199,9 @@ pub async fn run_ui(args: ConsoleArgs, ui: Ui) -> Result<()> {
     let config = Config::load(&config_path)?;
     let keymap = keymap(&config)?;
     let theme = theme(&args, &config)?;
+    if args.backend == crate::pagerduty::Backend::Pagerduty {
+        return run_pagerduty(&args, &config, keymap, theme, &ui).await;
+    }
     let target = resolve(&args, &config, &config_path)?;
     init_file_logging()?;
     let setup = Setup {
@@ -221,6 +244,55 @@ pub async fn run_ui(args: ConsoleArgs, ui: Ui) -> Result<()> {
             result
         }
     }
+}
+
+/// `--backend pagerduty`: the in-process gateway to PagerDuty on loopback, with the normal
+/// console in front of it.
+async fn run_pagerduty(
+    args: &ConsoleArgs,
+    config: &Config,
+    keymap: Keymap,
+    theme: Theme,
+    ui: &Ui,
+) -> Result<()> {
+    if args.api.is_some() || args.profile.is_some() || args.token_file.is_some() {
+        bail!(
+            "--backend pagerduty takes --pagerduty-url and PAGERDUTY_TOKEN (or --pagerduty-token-file), not --api, --profile or --token-file"
+        );
+    }
+    let file = config.pagerduty.clone().unwrap_or_default();
+    let settings = crate::pagerduty::PdSettings::resolve(
+        args.pagerduty_url.as_deref().or(file.url.as_deref()),
+        args.pagerduty_token_file.as_ref(),
+        file.token_file.as_ref(),
+        args.pagerduty_from.as_deref().or(file.from.as_deref()),
+        args.pagerduty_poll_secs,
+    )?;
+    init_file_logging()?;
+    let opts = crate::pagerduty::GatewayOptions {
+        poll: settings.poll,
+        read_only: args.read_only,
+        ..Default::default()
+    };
+    let gateway = crate::pagerduty::Gateway::start(settings.client()?, opts).await?;
+    tracing::info!(addr = %gateway.addr, pagerduty = %settings.url, "PagerDuty gateway started");
+    let setup = Setup {
+        mouse: args.mouse,
+        // Who "take command" names: the From user (PagerDuty records the acknowledger).
+        name: config.name.clone().or(settings.from.clone()),
+        ..Setup::from_config(config)?
+    };
+    let mut label = "pagerduty".to_string();
+    if gateway.shared.truncated() {
+        label.push_str(" (first 10000)");
+    }
+    let result = async {
+        let client = ApiClient::new(&gateway.base(), gateway.token())?;
+        launch(client, label, args.read_only, keymap, setup, theme, ui).await
+    }
+    .await;
+    gateway.shutdown().await;
+    result
 }
 
 /// A wrong or revoked token is a setup error worth stopping for; an unreachable server is
@@ -461,6 +533,11 @@ pub async fn connect(args: &ConsoleArgs) -> Result<(ApiClient, Option<server::Ru
     install_crypto_provider();
     let config_path = paths::config_dir()?.join("config.toml");
     let config = Config::load(&config_path)?;
+    if args.backend == crate::pagerduty::Backend::Pagerduty {
+        bail!(
+            "scripting verbs and reports work with sitrep's own API only, not --backend pagerduty"
+        );
+    }
     match resolve(args, &config, &config_path)? {
         Target::Remote { url, token, .. } => Ok((ApiClient::new(&url, token)?, None)),
         Target::Embedded => {

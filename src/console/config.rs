@@ -33,6 +33,24 @@ pub struct Config {
     /// about 10 KB a minute; minutes redraw once a minute.
     #[serde(default)]
     pub clock: Clock,
+    /// `[pagerduty]`: defaults for `--backend pagerduty` (flags and environment win).
+    #[serde(default)]
+    pub pagerduty: Option<PagerDutyConfig>,
+}
+
+/// `[pagerduty]` in config.toml.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PagerDutyConfig {
+    /// PagerDuty's REST API (default https://api.pagerduty.com).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The PagerDuty user's email that changes are made as (the From header).
+    #[serde(default)]
+    pub from: Option<String>,
+    /// A file holding the API token (mode 600).
+    #[serde(default)]
+    pub token_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]

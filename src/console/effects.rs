@@ -61,6 +61,15 @@ impl EffectRunner {
                     let (client, skipped) = client.collecting();
                     let (incidents, actions) =
                         tokio::join!(client.list_incidents(), client.open_actions());
+                    // A backend without corrective actions (PagerDuty) still loads the
+                    // board; the actions view says why it is empty.
+                    let actions = match actions {
+                        Err(e) if let Some(why) = crate::client::ApiError::unsupported(&e) => {
+                            let _ = tx.send(Msg::ActionsUnavailable(why));
+                            Ok(vec![])
+                        }
+                        other => other,
+                    };
                     let msg = match (incidents, actions) {
                         (Ok(incidents), Ok(actions)) => {
                             let _ = tx.send(Msg::Unreadable {
@@ -127,6 +136,9 @@ impl EffectRunner {
                         records: skipped.take(),
                     });
                     Msg::DetailLoaded { id, part }
+                }
+                Err(e) if let Some(message) = crate::client::ApiError::unsupported(&e) => {
+                    Msg::DetailUnavailable { id, tab, message }
                 }
                 Err(e) => Msg::DetailFailed {
                     id,

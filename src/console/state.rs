@@ -38,6 +38,9 @@ pub enum Loadable<T> {
     Loading,
     Ready(T),
     Failed(String),
+    /// The backend has nothing of this kind (e.g. PagerDuty has no corrective actions):
+    /// its explanation, shown instead of a list.
+    Unavailable(String),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -187,6 +190,9 @@ pub struct State {
     pub loading: bool,
     pub incidents: Incidents,
     pub open_actions: HashMap<String, CorrectiveAction>,
+    /// Set when the backend has no corrective actions at all: why (shown in the actions
+    /// view instead of "No open corrective actions").
+    pub actions_unavailable: Option<String>,
     pub view: View,
     pub detail: Option<Detail>,
     pub help: bool,
@@ -270,6 +276,7 @@ impl State {
             loading: false,
             incidents: HashMap::new(),
             open_actions: HashMap::new(),
+            actions_unavailable: None,
             view: View::Board,
             detail: None,
             help: false,

@@ -115,6 +115,23 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
+        Msg::DetailUnavailable { id, tab, message } => {
+            if let Some(d) = state.detail.as_mut().filter(|d| d.id == id) {
+                match tab {
+                    Tab::Updates => d.updates = Loadable::Unavailable(message),
+                    Tab::Actions => d.actions = Loadable::Unavailable(message),
+                    Tab::Exceptions => d.exceptions = Loadable::Unavailable(message),
+                    Tab::Timeline => d.timeline = Loadable::Unavailable(message),
+                }
+                state.dirty = true;
+            }
+            vec![]
+        }
+        Msg::ActionsUnavailable(message) => {
+            state.actions_unavailable = Some(message);
+            state.dirty = true;
+            vec![]
+        }
         Msg::DetailFailed { id, tab, error } => {
             if let Some(d) = state.detail.as_mut().filter(|d| d.id == id) {
                 match tab {

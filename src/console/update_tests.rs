@@ -458,3 +458,58 @@ fn an_idle_console_redraws_once_a_minute_and_when_an_update_falls_due() {
     };
     assert!(redraws(&mut s, 202));
 }
+
+/// Renders the whole screen at 120x40 as text.
+fn screen_text(s: &State) -> String {
+    let area = ratatui::layout::Rect::new(0, 0, 120, 40);
+    let mut buf = ratatui::buffer::Buffer::empty(area);
+    crate::console::view::render_buffer(s, area, &mut buf);
+    (0..area.height)
+        .map(|y| {
+            (0..area.width)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn a_pane_the_backend_lacks_shows_its_reason_not_a_failure() {
+    let mut s = testdata::state();
+    key(&mut s, KeyCode::Enter);
+    let id = s.detail.as_ref().unwrap().id.clone();
+    let why = "PagerDuty has no corrective actions; this is not available with --backend pagerduty";
+    update(
+        &mut s,
+        Msg::DetailUnavailable {
+            id: id.clone(),
+            tab: Tab::Actions,
+            message: why.into(),
+        },
+    );
+    assert_eq!(
+        s.detail.as_ref().unwrap().actions,
+        Loadable::Unavailable(why.into())
+    );
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    assert_eq!(s.detail.as_ref().unwrap().tab, Tab::Actions);
+    let text = screen_text(&s);
+    assert!(text.contains(why), "{text}");
+    assert!(!text.contains("Could not load"), "{text}");
+    assert!(text.contains("Corrective actions (–)"), "{text}");
+}
+
+#[test]
+fn the_actions_view_says_why_it_is_empty_when_the_backend_has_none() {
+    let mut s = testdata::state();
+    s.open_actions.clear();
+    let why = "PagerDuty has no corrective actions; this is not available with --backend pagerduty";
+    update(&mut s, Msg::ActionsUnavailable(why.into()));
+    key(&mut s, KeyCode::Char('3'));
+    assert_eq!(s.view, View::Actions);
+    let text = screen_text(&s);
+    assert!(text.contains(why), "{text}");
+    assert!(!text.contains("No open corrective actions."), "{text}");
+}

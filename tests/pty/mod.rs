@@ -73,6 +73,9 @@ pub fn spawn_program(
     cmd.env_remove("SITREP_TOKEN");
     cmd.env_remove("SITREP_API_URL");
     cmd.env_remove("NO_COLOR");
+    for var in ["PAGERDUTY_TOKEN", "PAGERDUTY_API_URL", "PAGERDUTY_FROM"] {
+        cmd.env_remove(var);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }

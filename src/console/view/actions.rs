@@ -11,16 +11,20 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     let rows = state.action_rows();
     let today = state.now.date_naive();
     let overdue = rows.iter().filter(|a| a.due_date < today).count();
-    let title = format!(
-        "Open corrective actions{}: {}   overdue: {}",
-        if state.filter.is_empty() {
-            ""
-        } else {
-            " matching the filter"
-        },
-        rows.len(),
-        overdue
-    );
+    let title = if state.actions_unavailable.is_some() {
+        "Corrective actions: not available from this backend".to_string()
+    } else {
+        format!(
+            "Open corrective actions{}: {}   overdue: {}",
+            if state.filter.is_empty() {
+                ""
+            } else {
+                " matching the filter"
+            },
+            rows.len(),
+            overdue
+        )
+    };
     put(buf, area.x + 1, area.y, &title, area.width - 1, t.title);
     let widths: [u16; 6] = [12, 12, 15, 9, 7, area.width.saturating_sub(56).max(10)];
     let heads = ["DUE", "STATE", "OWNER", "INCIDENT", "PRIO", "ACTION"];
@@ -61,7 +65,9 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         }
     }
     if rows.is_empty() {
-        let msg = if state.filter.is_empty() {
+        let msg = if let Some(why) = &state.actions_unavailable {
+            why.as_str()
+        } else if state.filter.is_empty() {
             "No open corrective actions."
         } else {
             "No open corrective actions match the filter."

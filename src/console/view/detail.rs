@@ -219,6 +219,7 @@ fn count(d: &Detail, tab: Tab) -> String {
             Loadable::Loading => "…".into(),
             Loadable::Ready(v) => v.len().to_string(),
             Loadable::Failed(_) => "!".into(),
+            Loadable::Unavailable(_) => "–".into(),
         }
     }
     match tab {
@@ -242,6 +243,10 @@ fn lines<T>(
     let items = match l {
         Loadable::Loading => {
             put(buf, area.x, area.y, "Loading…", area.width, t.dim);
+            return;
+        }
+        Loadable::Unavailable(why) => {
+            put(buf, area.x, area.y, why, area.width, t.dim);
             return;
         }
         Loadable::Failed(e) => {
