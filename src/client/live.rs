@@ -180,22 +180,11 @@ where
         .await
         .map_err(|_| "timed out waiting for the server".to_string())?
         .map_err(|e| error_chain(&e))?;
-    if let Some(retry_after) = busy(&resp) {
-        return Err(Failure {
-            error: format!(
-                "server busy (HTTP {}){}",
-                resp.status(),
-                retry_after
-                    .map(|d| format!(", asks to wait {}", secs(d)))
-                    .unwrap_or_default()
-            ),
-            retry_after,
-        });
-    }
     if !resp.status().is_success() {
+        let status = resp.status();
+        let retry_after = busy(&resp);
         // Say why when the server does (e.g. "PagerDuty unreachable: …" from the PagerDuty
         // gateway, or a revoked token), not only the status.
-        let status = resp.status();
         let body = resp.bytes().await.unwrap_or_default();
         let why = serde_json::from_slice::<serde_json::Value>(&body)
             .ok()
@@ -203,12 +192,21 @@ where
                 v.pointer("/error/message")?
                     .as_str()
                     .map(crate::sanitize::clean_line)
-            });
-        return Err(match why {
-            Some(m) => format!("HTTP {status}: {m}"),
-            None => format!("HTTP {status}"),
-        }
-        .into());
+            })
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        return Err(match retry_after {
+            // 429/503: wait what the server asked, if it said.
+            Some(wait) => Failure {
+                error: format!(
+                    "server busy (HTTP {status}{why}){}",
+                    wait.map(|d| format!(", asks to wait {}", secs(d)))
+                        .unwrap_or_default()
+                ),
+                retry_after: wait,
+            },
+            None => format!("HTTP {status}{why}").into(),
+        });
     }
     session.failures = 0;
     session.silence = silence_from(&resp);
