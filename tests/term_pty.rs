@@ -81,6 +81,40 @@ fn a_panic_in_the_ui_restores_the_terminal_and_says_so() {
     );
 }
 
+/// Raw mode is a setting of the terminal, not a byte in the output: ask the terminal itself.
+/// The shell that ran sitrep runs `stty -a` on the same terminal after sitrep has crashed.
+#[test]
+fn after_a_panic_the_terminal_is_back_in_cooked_mode() {
+    let dir = home();
+    let mut c = spawn_program(
+        dir.path(),
+        "sh",
+        &[
+            "-c",
+            "\"$0\" --mouse; echo STTY-BEGIN; stty -a; echo STTY-END",
+            env!("CARGO_BIN_EXE_sitrep"),
+        ],
+        &[("SITREP_TEST_PANIC", "ui")],
+    );
+    c.wait_exit(Duration::from_secs(20));
+    c.drain();
+    let raw = c.raw_text();
+    let stty = raw
+        .rsplit_once("STTY-BEGIN")
+        .and_then(|(_, rest)| rest.split_once("STTY-END"))
+        .map(|(s, _)| s.to_string())
+        .unwrap_or_else(|| panic!("no stty output: {raw:?}"));
+    let flags: Vec<&str> = stty.split_whitespace().collect();
+    // Raw mode clears these; cooked mode (what the shell had before sitrep) sets them.
+    for flag in ["icanon", "echo", "isig", "icrnl"] {
+        assert!(
+            flags.contains(&flag),
+            "{flag} should be on after the crash: {stty}"
+        );
+        assert!(!flags.contains(&format!("-{flag}").as_str()), "{stty}");
+    }
+}
+
 #[test]
 fn a_panic_in_a_background_task_ends_the_ui_then_restores_and_says_so() {
     let dir = home();
