@@ -543,7 +543,7 @@ async fn hostile_text_from_the_api_never_reaches_the_terminal() {
 async fn one_malformed_record_is_flagged_and_the_rest_are_shown() {
     let f = fetch().await;
     // Lists: the wrong-typed record is skipped and named; the others arrive, the one with a
-    // lone surrogate escape included (as U+FFFD).
+    // lone surrogate escape included (as U+FFFD, and flagged: its text is not as sent).
     let ids: Vec<&str> = f.incidents.iter().map(|i| i.id.as_str()).collect();
     assert_eq!(ids, ["INC-1", "INC-2"]);
     assert!(
@@ -560,14 +560,20 @@ async fn one_malformed_record_is_flagged_and_the_rest_are_shown() {
     assert_eq!(
         flagged,
         [
+            ("GET /incidents", "INC-1"),
             ("GET /incidents", "INC-BAD"),
             ("GET /actions?status=open,in_progress", "ACT-BAD")
         ]
     );
     assert!(
-        f.skipped_lists[0].error.starts_with("severity: "),
+        f.skipped_lists[0].error.contains("lone UTF-16 surrogate"),
         "{}",
         f.skipped_lists[0]
+    );
+    assert!(
+        f.skipped_lists[1].error.starts_with("severity: "),
+        "{}",
+        f.skipped_lists[1]
     );
     assert_eq!(f.skipped_detail.len(), 1, "{:?}", f.skipped_detail);
     assert_eq!(f.skipped_detail[0].record, "item 2");
@@ -621,11 +627,11 @@ async fn one_malformed_record_is_flagged_and_the_rest_are_shown() {
     t.draw(|fr| view::render(&state, fr)).unwrap();
     let buf = t.backend().buffer();
     let row = |y: u16| -> String { (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect() };
-    assert!(row(0).contains("4 UNREADABLE"), "{}", row(0));
+    assert!(row(0).contains("5 UNREADABLE"), "{}", row(0));
     let wide = frame_bytes(&state, 240, 40, None);
     let wide = String::from_utf8(wide).unwrap();
     assert!(
-        wide.contains("4 records could not be read (ACT-EVIL: title: invalid type"),
+        wide.contains("5 records could not be read (ACT-EVIL: title: invalid type"),
         "{wide}"
     );
     // The board is still there.

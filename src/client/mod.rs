@@ -166,6 +166,24 @@ impl Unreadable {
     }
 }
 
+impl Unreadable {
+    /// A record that reads only after its lone surrogate escapes became U+FFFD: it is shown,
+    /// but the commander is told that its text is not exactly what the server sent.
+    pub fn repaired(source: &str, position: usize, json: &str) -> Option<Unreadable> {
+        let Cow::Owned(fixed) = repair_surrogates(json) else {
+            return None;
+        };
+        let id = serde_json::from_str::<serde_json::Value>(&fixed)
+            .ok()
+            .and_then(|v| v.get("id").and_then(|id| id.as_str()).map(str::to_string));
+        Some(Unreadable {
+            source: crate::sanitize::clean_line(source),
+            record: crate::sanitize::clean_line(&id.unwrap_or_else(|| format!("item {position}"))),
+            error: "a lone UTF-16 surrogate in its text, shown as \u{fffd}".into(),
+        })
+    }
+}
+
 /// Collects the records a client skipped; see [`ApiClient::collecting`].
 #[derive(Clone, Default)]
 pub struct Collected(Arc<Mutex<Vec<Unreadable>>>);
@@ -272,9 +290,10 @@ impl ApiClient {
         (c, bad)
     }
 
-    /// Logs a skipped record and hands it to the collector, if any.
+    /// Logs a record that could not be read (skipped, or shown repaired) and hands it to the
+    /// collector, if any.
     pub(crate) fn skipped(&self, u: Unreadable) {
-        tracing::warn!(source = %u.source, record = %u.record, error = %u.error, "skipped an unreadable record");
+        tracing::warn!(source = %u.source, record = %u.record, error = %u.error, "a record could not be read as sent");
         if let Some(c) = &self.unreadable {
             c.0.lock().unwrap_or_else(|p| p.into_inner()).push(u);
         }
@@ -290,7 +309,13 @@ impl ApiClient {
         let mut out = Vec::with_capacity(raw.len());
         for (k, item) in raw.iter().enumerate() {
             match Unreadable::parse::<T>(source, k + 1, item.get()) {
-                Ok(v) => out.push(v),
+                Ok(v) => {
+                    // Shown, with U+FFFD in place of what no string can hold, and flagged.
+                    if let Some(u) = Unreadable::repaired(source, k + 1, item.get()) {
+                        self.skipped(u);
+                    }
+                    out.push(v)
+                }
                 Err(u) => self.skipped(u),
             }
         }
