@@ -56,10 +56,21 @@ pub fn spawn_program(
     args: &[&str],
     env: &[(&str, &str)],
 ) -> Console {
+    spawn_sized(home, program, args, env, (40, 120))
+}
+
+/// [`spawn_program`] in a terminal of `(rows, cols)`: the wall wants a big one.
+pub fn spawn_sized(
+    home: &std::path::Path,
+    program: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    (rows, cols): (u16, u16),
+) -> Console {
     let pty = native_pty_system()
         .openpty(PtySize {
-            rows: 40,
-            cols: 120,
+            rows,
+            cols,
             pixel_width: 0,
             pixel_height: 0,
         })
@@ -81,7 +92,7 @@ pub fn spawn_program(
     }
     let child = pty.slave.spawn_command(cmd).unwrap();
     drop(pty.slave);
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 120, 0)));
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
     let raw = Arc::new(Mutex::new(Vec::new()));
     // The reader polls, so it can be stopped: the master is only closed (the terminal hung
     // up) once every copy of its descriptor is.
@@ -160,6 +171,30 @@ impl Console {
     pub fn keys(&mut self, s: &str) {
         self.writer.write_all(s.as_bytes()).unwrap();
         self.writer.flush().unwrap();
+    }
+
+    /// Whether the program exits within `d` (it is left running if not).
+    pub fn exited_within(&mut self, d: Duration) -> bool {
+        let deadline = Instant::now() + d;
+        while Instant::now() < deadline {
+            if self.child.try_wait().unwrap().is_some() {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+
+    /// Whether the terminal is on the alternate screen, once the exited program's last
+    /// bytes have been read.
+    pub fn alternate_screen_after_exit(&mut self) -> bool {
+        self.drain();
+        self.screen
+            .parser
+            .lock()
+            .unwrap()
+            .screen()
+            .alternate_screen()
     }
 
     pub fn wait_exit(&mut self, timeout: Duration) -> portable_pty::ExitStatus {
