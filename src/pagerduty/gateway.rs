@@ -197,6 +197,23 @@ impl Shared {
         let _ = tx.send(Arc::new(ev));
     }
 
+    /// An incident that PagerDuty listed or returned and that changed: `incident.created` the
+    /// first time the gateway sees it, `incident.updated` after that.
+    fn publish_incident(
+        inner: &mut Inner,
+        tx: &broadcast::Sender<Arc<Ev>>,
+        inc: &Incident,
+        is_new: bool,
+    ) {
+        let kind = if is_new {
+            "incident.created"
+        } else {
+            "incident.updated"
+        };
+        let data = serde_json::to_string(inc).unwrap_or_default();
+        Self::publish(inner, tx, kind, data);
+    }
+
     /// Takes one poll's incidents; returns how many are new or changed. The first listing
     /// fills the board without events (consoles list it).
     pub fn apply_listing(&self, incidents: &[map::PdIncident], truncated: bool) -> usize {
@@ -211,13 +228,7 @@ impl Shared {
             if did_change {
                 changed += 1;
                 inner.listed.insert(inc.id.clone());
-                let kind = if is_new {
-                    "incident.created"
-                } else {
-                    "incident.updated"
-                };
-                let data = serde_json::to_string(&inc).unwrap_or_default();
-                Self::publish(&mut inner, &self.events, kind, data);
+                Self::publish_incident(&mut inner, &self.events, &inc, is_new);
             }
         }
         changed
@@ -232,13 +243,7 @@ impl Shared {
         let is_new = inner.listed.insert(mapped.id.clone());
         let (inc, changed) = inner.versions.stamp(mapped);
         if changed {
-            let kind = if is_new {
-                "incident.created"
-            } else {
-                "incident.updated"
-            };
-            let data = serde_json::to_string(&inc).unwrap_or_default();
-            Self::publish(&mut inner, &self.events, kind, data);
+            Self::publish_incident(&mut inner, &self.events, &inc, is_new);
         }
         inc
     }
