@@ -382,13 +382,48 @@ mod tests {
     }
 }
 
+/// The output invariants, written out independently of the rules above (but for `is_mark`):
+/// checked by the property tests and by the fuzz target (fuzz/), which compiles this file.
+#[cfg(any(test, fuzzing))]
+pub fn assert_safe(out: &str, keep_newlines: bool) {
+    for c in out.chars() {
+        let u = c as u32;
+        assert!(
+            !(u < 0x20 && !(keep_newlines && c == '\n')),
+            "C0 {u:#x} in {out:?}"
+        );
+        assert!(!(0x7f..=0x9f).contains(&u), "DEL/C1 {u:#x} in {out:?}");
+        assert!(
+            !matches!(u, 0x202a..=0x202e | 0x2066..=0x2069 | 0x200e | 0x200f | 0x061c),
+            "bidi {u:#x} in {out:?}"
+        );
+        assert!(
+            !matches!(u, 0x200b..=0x200d | 0x2060..=0x2064 | 0x206a..=0x206f | 0xfeff | 0xad),
+            "zero-width {u:#x} in {out:?}"
+        );
+        assert!(!(0xe0000..=0xe0fff).contains(&u), "tag {u:#x} in {out:?}");
+        assert!(
+            !(0xfe00..=0xfe0f).contains(&u),
+            "variation selector in {out:?}"
+        );
+        assert!(!matches!(u, 0x2028 | 0x2029), "separator in {out:?}");
+    }
+    for g in out.graphemes(true) {
+        assert!(g.chars().count() <= MAX_CLUSTER_CHARS, "cluster {g:?}");
+        let mut run = 0;
+        for c in g.chars() {
+            run = if is_mark(c) { run + 1 } else { 0 };
+            assert!(run <= MAX_MARKS, "mark run in {g:?}");
+        }
+    }
+}
+
 /// Property tests: hostile input built from escape sequences, C1 controls, bidi, tags,
 /// invisibles, combining floods and arbitrary characters.
 #[cfg(test)]
 mod properties {
     use super::*;
     use proptest::prelude::*;
-    use unicode_segmentation::UnicodeSegmentation;
 
     fn piece() -> impl Strategy<Value = String> {
         let fixed = prop::sample::select(vec![
@@ -455,40 +490,6 @@ mod properties {
             4 => prop::collection::vec(piece(), 0..40).prop_map(|v| v.concat()),
             1 => any::<String>(),
         ]
-    }
-
-    /// The output invariants, written out independently of the implementation's helpers.
-    fn assert_safe(out: &str, keep_newlines: bool) {
-        for c in out.chars() {
-            let u = c as u32;
-            assert!(
-                !(u < 0x20 && !(keep_newlines && c == '\n')),
-                "C0 {u:#x} in {out:?}"
-            );
-            assert!(!(0x7f..=0x9f).contains(&u), "DEL/C1 {u:#x} in {out:?}");
-            assert!(
-                !matches!(u, 0x202a..=0x202e | 0x2066..=0x2069 | 0x200e | 0x200f | 0x061c),
-                "bidi {u:#x} in {out:?}"
-            );
-            assert!(
-                !matches!(u, 0x200b..=0x200d | 0x2060..=0x2064 | 0x206a..=0x206f | 0xfeff | 0xad),
-                "zero-width {u:#x} in {out:?}"
-            );
-            assert!(!(0xe0000..=0xe0fff).contains(&u), "tag {u:#x} in {out:?}");
-            assert!(
-                !(0xfe00..=0xfe0f).contains(&u),
-                "variation selector in {out:?}"
-            );
-            assert!(!matches!(u, 0x2028 | 0x2029), "separator in {out:?}");
-        }
-        for g in out.graphemes(true) {
-            assert!(g.chars().count() <= MAX_CLUSTER_CHARS, "cluster {g:?}");
-            let mut run = 0;
-            for c in g.chars() {
-                run = if is_mark(c) { run + 1 } else { 0 };
-                assert!(run <= MAX_MARKS, "mark run in {g:?}");
-            }
-        }
     }
 
     proptest! {
