@@ -49,14 +49,7 @@ where
     B: Backend + FrameSync,
     B::Error: Send + Sync + 'static,
 {
-    // Ticks land on whole seconds so the clock flips when the wall clock does.
-    let now = chrono::Utc::now();
-    let to_next = 1_000 - u64::from(now.timestamp_subsec_millis().min(999));
-    let mut tick = tokio::time::interval_at(
-        Instant::now() + Duration::from_millis(to_next),
-        Duration::from_secs(1),
-    );
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut tick = second_ticker();
     let mut last_draw: Option<Instant> = None;
     loop {
         // Draw when something changed, but not more often than FRAME: a flood of events
@@ -98,6 +91,19 @@ where
             n += 1;
         }
     }
+}
+
+/// A 1 Hz tick that lands on whole seconds, so the clock flips when the wall clock does;
+/// missed ticks are skipped, not replayed. The console and the wall share it.
+pub(super) fn second_ticker() -> tokio::time::Interval {
+    let now = chrono::Utc::now();
+    let to_next = 1_000 - u64::from(now.timestamp_subsec_millis().min(999));
+    let mut tick = tokio::time::interval_at(
+        Instant::now() + Duration::from_millis(to_next),
+        Duration::from_secs(1),
+    );
+    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    tick
 }
 
 /// The shortest time between two frames (about 60 per second).

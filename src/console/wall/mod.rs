@@ -17,9 +17,7 @@ use ratatui::Terminal;
 use ratatui::backend::Backend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
-use tokio::time::{Instant, MissedTickBehavior};
 
 /// The wall's own flags (`sitrep wall`, `sitrep demo --wall`).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -76,13 +74,7 @@ where
     B: Backend + FrameSync,
     B::Error: Send + Sync + 'static,
 {
-    let now = chrono::Utc::now();
-    let to_next = 1_000 - u64::from(now.timestamp_subsec_millis().min(999));
-    let mut tick = tokio::time::interval_at(
-        Instant::now() + Duration::from_millis(to_next),
-        Duration::from_secs(1),
-    );
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
+    let mut tick = super::app::second_ticker();
     let mut last: Option<Buffer> = None;
     loop {
         if state.dirty {
