@@ -93,6 +93,16 @@ enum Command {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Replace a SQLite database with a backup (the server must be stopped; the current
+    /// file is kept beside it). Consoles that reconnect re-list, since event ids handed out
+    /// after the backup now name other events. For PostgreSQL: pg_restore, then run this
+    /// with --database and no PATH to start the new event-log epoch.
+    Restore {
+        /// The backup to restore (a file written by `sitrep backup`).
+        path: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -181,6 +191,7 @@ fn init_stderr_logging() {
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
+    sitrep::paths::private_umask();
     match run(Cli::parse()).await {
         Ok(code) => code,
         Err(e) => {
@@ -233,6 +244,7 @@ async fn run_command(
             println!("backed up to {}", path.display());
             Ok(())
         }
+        Some(Command::Restore { path, db }) => restore(path, db.database()?).await,
         Some(Command::Openapi) => {
             println!("{}", server::openapi::document());
             Ok(())
@@ -273,6 +285,40 @@ async fn serve(cfg: ServerConfig) -> Result<()> {
     tracing::info!("shutting down");
     running.shutdown().await;
     Ok(())
+}
+
+async fn restore(backup: Option<PathBuf>, db: Database) -> Result<()> {
+    match (backup, db) {
+        (Some(backup), Database::Sqlite(path)) => {
+            let done = sitrep::server::store::restore::restore_sqlite(&backup, &path).await?;
+            if let Some(kept) = done.kept {
+                println!("kept the replaced database as {}", kept.display());
+            }
+            println!(
+                "restored {} from {}; event ids now start at {} (consoles re-list when they reconnect)",
+                path.display(),
+                backup.display(),
+                done.base
+            );
+            Ok(())
+        }
+        (None, Database::Sqlite(_)) => bail!("name the backup to restore: sitrep restore PATH"),
+        (Some(_), Database::Postgres(_)) => bail!(
+            "restore PostgreSQL with pg_restore, then run `sitrep restore --database URL` (no PATH) with every server stopped, to start a new event-log epoch"
+        ),
+        (None, db @ Database::Postgres(_)) => {
+            let store = Store::open(&db)
+                .await
+                .with_context(|| format!("opening the database {}", db.describe()))?;
+            let base = store.start_new_epoch().await;
+            store.close().await;
+            println!(
+                "new event-log epoch: event ids now start at {} (consoles re-list when they reconnect)",
+                base?
+            );
+            Ok(())
+        }
+    }
 }
 
 async fn token(cmd: TokenCommand) -> Result<()> {

@@ -7,11 +7,23 @@ fn dirs() -> Result<directories::ProjectDirs> {
         .context("cannot find a home directory for sitrep's data (set HOME or XDG_DATA_HOME)")
 }
 
-/// `$XDG_DATA_HOME/sitrep` (usually `~/.local/share/sitrep`), created on first use.
+/// `$XDG_DATA_HOME/sitrep` (usually `~/.local/share/sitrep`), created on first use with
+/// mode 0700: it holds the database, the local token, drafts and the outbox.
 pub fn data_dir() -> Result<PathBuf> {
     let dir = dirs()?.data_dir().to_path_buf();
-    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    crate::server::store::files::create_private_dir(&dir)
+        .with_context(|| format!("creating {}", dir.display()))?;
     Ok(dir)
+}
+
+/// From here on, files and directories this process creates are its owner's only (0600,
+/// 0700), whatever the inherited umask: the database, its -wal and -shm, backups, logs,
+/// drafts and the outbox hold incident and customer text. Called first thing in main.
+pub fn private_umask() {
+    // SAFETY: umask only changes this process's file-creation mask.
+    unsafe {
+        libc::umask(0o077);
+    }
 }
 
 /// `$XDG_CONFIG_HOME/sitrep` (usually `~/.config/sitrep`); not created.

@@ -106,6 +106,17 @@ struct RawItems {
     items: Vec<Box<RawValue>>,
     #[serde(default)]
     next_cursor: Option<String>,
+    /// Records the server left out because it could not read them from its database.
+    #[serde(default)]
+    unreadable: Vec<ServerSkipped>,
+}
+
+#[derive(Deserialize)]
+struct ServerSkipped {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    error: String,
 }
 
 /// A record the client could not read (a wrong type, a missing field, an unknown variant)
@@ -405,7 +416,23 @@ impl ApiClient {
             .send(self.request(reqwest::Method::GET, path))
             .await
             .with_context(|| format!("GET {path}"))?;
-        Ok(self.read_items(&format!("GET {path}"), page.items))
+        let source = format!("GET {path}");
+        self.server_skipped(&source, page.unreadable);
+        Ok(self.read_items(&source, page.items))
+    }
+
+    /// Records the server could not read itself: flagged like those this client cannot.
+    fn server_skipped(&self, source: &str, skipped: Vec<ServerSkipped>) {
+        for s in skipped {
+            self.skipped(Unreadable {
+                source: crate::sanitize::clean_line(source),
+                record: crate::sanitize::clean_line(&s.id),
+                error: crate::sanitize::clean_line(&format!(
+                    "unreadable in the server's database: {}",
+                    shorten(&s.error, 160)
+                )),
+            });
+        }
     }
 
     /// Checks the server answers and accepts the token.
@@ -425,6 +452,7 @@ impl ApiClient {
         }
         let req = self.request(reqwest::Method::GET, "/incidents").query(&q);
         let page: RawItems = self.send(req).await.context("GET /incidents")?;
+        self.server_skipped("GET /incidents", page.unreadable);
         Ok((
             self.read_items("GET /incidents", page.items),
             page.next_cursor,

@@ -157,9 +157,11 @@ fn resolve(args: &ConsoleArgs, config: &Config, config_path: &Path) -> Result<Ta
 /// Logs go to `console.log` in the data directory: the terminal belongs to the UI.
 pub fn init_file_logging() -> Result<PathBuf> {
     let path = paths::data_dir()?.join("console.log");
+    use std::os::unix::fs::OpenOptionsExt;
     let file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(0o600)
         .open(&path)
         .with_context(|| format!("opening log file {}", path.display()))?;
     let filter = tracing_subscriber::EnvFilter::try_from_env("SITREP_LOG")
@@ -220,14 +222,8 @@ pub async fn run_ui(args: ConsoleArgs, ui: Ui) -> Result<()> {
             launch(client, label, read_only, keymap, setup, theme, &ui).await
         }
         Target::Embedded => {
-            let db = paths::default_db()?;
-            let running = server::start(ServerConfig::sqlite(&db, "127.0.0.1:0".parse()?))
-                .await
-                .context("starting the embedded server")?;
-            tracing::info!(addr = %running.addr, db = %db.display(), "embedded server started");
-            let token_path = paths::data_dir()?.join("local-token");
+            let (client, running) = local_target().await?;
             let result = async {
-                let client = local_client(&running, &token_path).await?;
                 launch(
                     client,
                     "local".into(),
@@ -240,7 +236,9 @@ pub async fn run_ui(args: ConsoleArgs, ui: Ui) -> Result<()> {
                 .await
             }
             .await;
-            running.shutdown().await;
+            if let Some(running) = running {
+                running.shutdown().await;
+            }
             result
         }
     }
@@ -346,6 +344,13 @@ async fn local_client(running: &server::RunningServer, path: &Path) -> Result<Ap
     };
     let token = Token::new(secret);
     token.write_private(path)?;
+    // Said out loud: a commander token now exists in this database.
+    let note = format!(
+        "sitrep: created a commander token for local use, kept in {} (see `sitrep token list`)",
+        path.display()
+    );
+    tracing::info!("{note}");
+    eprintln!("{note}");
     ApiClient::new(&base, token)
 }
 
@@ -540,20 +545,67 @@ pub async fn connect(args: &ConsoleArgs) -> Result<(ApiClient, Option<server::Ru
     }
     match resolve(args, &config, &config_path)? {
         Target::Remote { url, token, .. } => Ok((ApiClient::new(&url, token)?, None)),
-        Target::Embedded => {
-            let db = paths::default_db()?;
-            let running = server::start(ServerConfig::sqlite(&db, "127.0.0.1:0".parse()?))
+        Target::Embedded => local_target().await,
+    }
+}
+
+/// The local database's server: one embedded in this process, or the `sitrep serve` (or
+/// console) already serving that file, reached with the local token, so every change goes
+/// through a server and out to its live subscribers. Never a second server on the file
+/// (its subscribers would miss the other's changes), and never a token made silently.
+async fn local_target() -> Result<(ApiClient, Option<server::RunningServer>)> {
+    let db = paths::default_db()?;
+    let token_path = paths::data_dir()?.join("local-token");
+    let running = match server::start(ServerConfig::sqlite(&db, "127.0.0.1:0".parse()?)).await {
+        Ok(running) => running,
+        Err(e) => {
+            let Some(server::store::lock::LockError::Held { holder, .. }) = e.downcast_ref() else {
+                return Err(e.context("starting the embedded server"));
+            };
+            return running_server(&db, holder, &token_path)
                 .await
-                .context("starting the embedded server")?;
-            let token_path = paths::data_dir()?.join("local-token");
-            match local_client(&running, &token_path).await {
-                Ok(client) => Ok((client, Some(running))),
-                Err(e) => {
-                    running.shutdown().await;
-                    Err(e)
-                }
-            }
+                .map(|c| (c, None));
         }
+    };
+    tracing::info!(addr = %running.addr, db = %db.display(), "embedded server started");
+    match local_client(&running, &token_path).await {
+        Ok(client) => Ok((client, Some(running))),
+        Err(e) => {
+            running.shutdown().await;
+            Err(e)
+        }
+    }
+}
+
+/// A client for the server another process runs on the local database.
+async fn running_server(
+    db: &Path,
+    holder: &server::store::lock::Holder,
+    token_path: &Path,
+) -> Result<ApiClient> {
+    let how = |addr: &str| {
+        format!(
+            "{} is served by {holder}: pass --api {addr} with a token (SITREP_TOKEN or --token-file; `sitrep token create --role commander --name NAME` makes one)",
+            db.display()
+        )
+    };
+    let Some(addr) = holder.addr else {
+        bail!("{}", how("URL"));
+    };
+    let base = format!("http://{addr}");
+    if !token_path.exists() {
+        bail!("{}", how(&base));
+    }
+    let client = ApiClient::new(&base, Token::from_file(token_path)?)?;
+    match client.check().await {
+        Ok(()) => Ok(client),
+        Err(e)
+            if e.downcast_ref::<ApiError>()
+                .is_some_and(|a| a.status == 401) =>
+        {
+            bail!("{} (the local token is not valid there)", how(&base))
+        }
+        Err(e) => Err(e.context(how(&base))),
     }
 }
 

@@ -32,6 +32,7 @@ pub struct ApiError {
     pub message: String,
     pub field: Option<String>,
     pub current: Option<serde_json::Value>,
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -42,7 +43,14 @@ impl ApiError {
             message: message.into(),
             field: None,
             current: None,
+            retry_after: None,
         }
+    }
+
+    /// With 503: seconds the client should wait (Retry-After; 1 unless set).
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after = Some(secs);
+        self
     }
 
     pub fn field(mut self, field: impl Into<String>) -> Self {
@@ -83,6 +91,7 @@ impl From<StoreError> for ApiError {
                     message: d.message,
                     field: d.field,
                     current: None,
+                    retry_after: None,
                 }
             }
             StoreError::NotFound { .. } => ApiError::not_found(e.to_string()).field("id"),
@@ -103,6 +112,19 @@ impl From<StoreError> for ApiError {
             )
             .field("Idempotency-Key"),
             StoreError::Refused(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "refused", m),
+            StoreError::Unavailable(why) => {
+                tracing::warn!(reason = why.reason(), "database cannot store writes");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "storage_unavailable",
+                    format!(
+                        "the change was not stored: {}; retry in {} s",
+                        why.reason(),
+                        why.retry_after()
+                    ),
+                )
+                .retry_after(why.retry_after())
+            }
             StoreError::Db(sqlx::Error::PoolTimedOut) => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
@@ -123,6 +145,7 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status;
+        let retry_after = self.retry_after.unwrap_or(1);
         let body = ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_string(),
@@ -139,7 +162,7 @@ impl IntoResponse for ApiError {
             }
             StatusCode::SERVICE_UNAVAILABLE => {
                 resp.headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }
             _ => {}
         }

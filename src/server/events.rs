@@ -178,12 +178,17 @@ pub async fn events(
     let mut rx = st.hub.subscribe();
     let bounds = st.store.event_bounds().await?;
     let newest = bounds.map_or(0, |(_, max)| max);
+    // Ids below the epoch's base were handed out before the database was restored from a
+    // backup: they may name other events now (see store::epoch).
+    let floor = st.store.event_base().await? - 1;
     let (mut cursor, reset) = match (last_id, bounds) {
         (None, _) => (newest, false),
-        (Some(id), None) => (0, id > 0),
+        (Some(id), _) if id < floor => (newest.max(floor), true),
+        (Some(id), _) if id == floor && newest <= floor => (floor, false),
+        (Some(id), None) => (floor, id > floor),
         // The log no longer holds the events right after `id`, or `id` is from another
         // database: the client must re-list.
-        (Some(id), Some((min, max))) if id > max || id < min - 1 => (max, true),
+        (Some(id), Some((min, max))) if id > max || id < min - 1 => (max.max(floor), true),
         (Some(id), Some(_)) => (id, false),
     };
     let store = st.store.clone();

@@ -68,6 +68,8 @@ pub struct RunningServer {
     pub store: Store,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// A SQLite server's claim on its file, released when the server is dropped.
+    lock: Option<store::lock::ServerLock>,
 }
 
 impl RunningServer {
@@ -121,12 +123,23 @@ async fn log_request(req: Request, next: Next) -> Response {
     resp
 }
 
-/// Opens the store, binds the address and serves in a background task.
+/// Opens the store, binds the address and serves in a background task. A SQLite file is
+/// served by one server at a time (see `store::lock`).
 pub async fn start(cfg: ServerConfig) -> Result<RunningServer> {
+    let lock = match &cfg.database {
+        Database::Sqlite(path) => Some(store::lock::ServerLock::acquire(path)?),
+        Database::Postgres(_) => None,
+    };
     let store = Store::open(&cfg.database)
         .await
         .with_context(|| format!("opening the database {}", cfg.database.describe()))?;
-    start_with_store(store, cfg).await
+    let mut running = start_with_store(store, cfg).await?;
+    if let Some(mut lock) = lock {
+        lock.announce(running.addr)
+            .with_context(|| format!("writing {}", lock.path().display()))?;
+        running.lock = Some(lock);
+    }
+    Ok(running)
 }
 
 pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<RunningServer> {
@@ -160,6 +173,7 @@ pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<Running
         store,
         stop,
         task,
+        lock: None,
     })
 }
 

@@ -29,9 +29,7 @@ pub async fn list_updates(
     _auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<UpdateList>, ApiError> {
-    Ok(Json(UpdateList {
-        items: st.store.updates(&id).await?,
-    }))
+    Ok(Json(UpdateList::from(st.store.updates(&id).await?)))
 }
 
 /// Post a status update. A customer update must state impact scope, current status and
@@ -68,9 +66,9 @@ pub async fn list_incident_actions(
     _auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<ActionList>, ApiError> {
-    Ok(Json(ActionList {
-        items: st.store.incident_actions(&id).await?,
-    }))
+    Ok(Json(ActionList::from(
+        st.store.incident_actions(&id).await?,
+    )))
 }
 
 /// Add a corrective action to an incident.
@@ -135,9 +133,7 @@ pub async fn list_actions(
         overdue_only,
         owner: p.owner.filter(|o| !o.trim().is_empty()),
     };
-    Ok(Json(ActionList {
-        items: st.store.actions(&q).await?,
-    }))
+    Ok(Json(ActionList::from(st.store.actions(&q).await?)))
 }
 
 /// One corrective action, with its version as the ETag.
@@ -187,9 +183,7 @@ pub async fn list_exceptions(
     _auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<ExceptionList>, ApiError> {
-    Ok(Json(ExceptionList {
-        items: st.store.exceptions(&id).await?,
-    }))
+    Ok(Json(ExceptionList::from(st.store.exceptions(&id).await?)))
 }
 
 /// Record an exception: explicit risk acceptance and a remediation date in the future.

@@ -15,6 +15,10 @@ use utoipa::{IntoParams, ToSchema};
 #[derive(Serialize, ToSchema)]
 pub struct IncidentPage {
     pub items: Vec<Incident>,
+    /// Stored incidents left out of this page because they could not be read (absent when
+    /// none); the page is still the requested size counting them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<crate::server::store::UnreadableRow>,
     /// Pass as `cursor` for the next (older) page; null on the last page.
     pub next_cursor: Option<String>,
 }
@@ -108,9 +112,10 @@ pub async fn list_incidents(
         limit,
         before: p.cursor.as_deref().map(decode_cursor).transpose()?,
     };
-    let (items, last) = st.store.list_incidents(&q).await?;
+    let (listed, last) = st.store.list_incidents(&q).await?;
     Ok(Json(IncidentPage {
-        items,
+        items: listed.items,
+        unreadable: listed.unreadable,
         next_cursor: last.map(encode_cursor),
     }))
 }
@@ -192,7 +197,5 @@ pub async fn timeline(
     _auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<TimelineList>, ApiError> {
-    Ok(Json(TimelineList {
-        items: st.store.timeline(&id).await?,
-    }))
+    Ok(Json(TimelineList::from(st.store.timeline(&id).await?)))
 }

@@ -40,7 +40,5 @@ pub async fn signals(
     _auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Json<SignalList>, ApiError> {
-    Ok(Json(SignalList {
-        items: st.store.signals(&id).await?,
-    }))
+    Ok(Json(SignalList::from(st.store.signals(&id).await?)))
 }

@@ -9,14 +9,48 @@ use utoipa::ToSchema;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    /// Always `ok` when the server answers.
+    /// `ok` when the server answers and can store writes; `degraded` when it answers but
+    /// cannot store writes (see `writes`).
     status: &'static str,
+    /// `ok`, or `unavailable: REASON` (disk full, database read-only, database locked by
+    /// another process, database unreachable, database I/O error).
+    writes: String,
 }
 
-/// Liveness; needs no token.
-#[utoipa::path(get, path = "/api/v1/health", tag = "meta", responses((status = 200, body = Health)))]
-pub async fn health() -> Json<Health> {
-    Json(Health { status: "ok" })
+/// Liveness and whether writes can be stored (a small write is committed to find out);
+/// needs no token. 503 with Retry-After while writes cannot be stored: reads still work.
+#[utoipa::path(get, path = "/api/v1/health", tag = "meta", responses(
+    (status = 200, body = Health),
+    (status = 503, body = Health, description = "The server answers but cannot store writes",
+        headers(("Retry-After" = u64, description = "Seconds before checking again")))))]
+pub async fn health(State(st): State<AppState>) -> axum::response::Response {
+    match st.store.write_status().await {
+        Ok(()) => Json(Health {
+            status: "ok",
+            writes: "ok".into(),
+        })
+        .into_response(),
+        Err(e) => {
+            let (reason, retry) = match &e {
+                crate::server::store::StoreError::Unavailable(why) => {
+                    (why.reason(), why.retry_after())
+                }
+                _ => {
+                    tracing::error!(error = %e, "write probe failed");
+                    ("database error", 5)
+                }
+            };
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                [(header::RETRY_AFTER, retry.to_string())],
+                Json(Health {
+                    status: "degraded",
+                    writes: format!("unavailable: {reason}"),
+                }),
+            )
+                .into_response()
+        }
+    }
 }
 
 /// This document; needs no token.

@@ -46,11 +46,24 @@ pub fn created<T: Serialize>(outcome: Created<T>, version: impl Fn(&T) -> Option
 }
 
 /// `{"items": [...]}` list bodies, one named schema per item type for the OpenAPI document.
+/// Stored records that could not be read are left out and named in `unreadable`.
 macro_rules! item_list {
     ($name:ident, $item:ty) => {
         #[derive(serde::Serialize, utoipa::ToSchema)]
         pub struct $name {
             pub items: Vec<$item>,
+            /// Stored records left out because they could not be read (absent when none).
+            #[serde(skip_serializing_if = "Vec::is_empty")]
+            pub unreadable: Vec<crate::server::store::UnreadableRow>,
+        }
+
+        impl From<crate::server::store::Listed<$item>> for $name {
+            fn from(l: crate::server::store::Listed<$item>) -> Self {
+                $name {
+                    items: l.items,
+                    unreadable: l.unreadable,
+                }
+            }
         }
     };
 }

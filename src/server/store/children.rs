@@ -2,7 +2,7 @@
 //! incident.
 use super::incidents::{incident_in_tx, save_incident};
 use super::log::{emit, record};
-use super::{Created, Idempotency, Store, StoreError, Tx, next_num, now, ts};
+use super::{Created, Idempotency, Listed, Store, StoreError, Tx, next_num, now, ts};
 use crate::domain::{
     ActionPatch, ActionStatus, Cadence, Change, CorrectiveAction, NewAction, NewException,
     NewStatusUpdate, RiskException, StatusUpdate,
@@ -18,8 +18,16 @@ pub struct ActionQuery {
     pub owner: Option<String>,
 }
 
-fn parse_all<T: DeserializeOwned>(rows: Vec<String>) -> Result<Vec<T>, StoreError> {
-    rows.iter().map(|d| Ok(serde_json::from_str(d)?)).collect()
+fn parse_all<T: DeserializeOwned>(what: &str, rows: Vec<(String, String)>) -> Listed<T> {
+    let mut listed = Listed::default();
+    for (id, data) in rows {
+        listed.push(
+            what,
+            id,
+            serde_json::from_str(&data).map_err(StoreError::from),
+        );
+    }
+    listed
 }
 
 fn parse_action(data: &str) -> Result<CorrectiveAction, StoreError> {
@@ -59,15 +67,15 @@ async fn update_action(tx: &mut Tx, a: &CorrectiveAction) -> Result<(), StoreErr
 }
 
 impl Store {
-    pub async fn updates(&self, incident_id: &str) -> Result<Vec<StatusUpdate>, StoreError> {
+    pub async fn updates(&self, incident_id: &str) -> Result<Listed<StatusUpdate>, StoreError> {
         self.require_incident(incident_id).await?;
-        let rows = sqlx::query_scalar(
-            "SELECT data FROM status_updates WHERE incident_id = $1 ORDER BY num",
+        let rows = sqlx::query_as(
+            "SELECT id, data FROM status_updates WHERE incident_id = $1 ORDER BY num",
         )
         .bind(incident_id)
         .fetch_all(&self.reader)
         .await?;
-        parse_all(rows)
+        Ok(parse_all("status update", rows))
     }
 
     pub async fn post_update(
@@ -88,25 +96,32 @@ impl Store {
     pub async fn incident_actions(
         &self,
         incident_id: &str,
-    ) -> Result<Vec<CorrectiveAction>, StoreError> {
+    ) -> Result<Listed<CorrectiveAction>, StoreError> {
         self.require_incident(incident_id).await?;
-        let rows: Vec<String> =
-            sqlx::query_scalar("SELECT data FROM actions WHERE incident_id = $1 ORDER BY num")
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, data FROM actions WHERE incident_id = $1 ORDER BY num")
                 .bind(incident_id)
                 .fetch_all(&self.reader)
                 .await?;
-        rows.iter().map(|d| parse_action(d)).collect()
+        let mut listed = Listed::default();
+        for (id, data) in rows {
+            listed.push("action", id, parse_action(&data));
+        }
+        Ok(listed)
     }
 
     /// Actions across all incidents: overdue first, then by due date.
-    pub async fn actions(&self, q: &ActionQuery) -> Result<Vec<CorrectiveAction>, StoreError> {
-        let rows: Vec<String> =
-            sqlx::query_scalar("SELECT data FROM actions ORDER BY due_date, num")
+    pub async fn actions(&self, q: &ActionQuery) -> Result<Listed<CorrectiveAction>, StoreError> {
+        let rows: Vec<(String, String)> =
+            sqlx::query_as("SELECT id, data FROM actions ORDER BY due_date, num")
                 .fetch_all(&self.reader)
                 .await?;
+        let mut read = Listed::default();
+        for (id, data) in rows {
+            read.push("action", id, parse_action(&data));
+        }
         let mut items = Vec::new();
-        for d in rows {
-            let a = parse_action(&d)?;
+        for a in read.items {
             let keep = (q.statuses.is_empty() || q.statuses.contains(&a.status))
                 && (!q.overdue_only || a.overdue)
                 && q.owner
@@ -117,7 +132,10 @@ impl Store {
             }
         }
         items.sort_by_key(|a| !a.overdue);
-        Ok(items)
+        Ok(Listed {
+            items,
+            unreadable: read.unreadable,
+        })
     }
 
     pub async fn action(&self, id: &str) -> Result<CorrectiveAction, StoreError> {
@@ -189,14 +207,14 @@ impl Store {
         Ok(next)
     }
 
-    pub async fn exceptions(&self, incident_id: &str) -> Result<Vec<RiskException>, StoreError> {
+    pub async fn exceptions(&self, incident_id: &str) -> Result<Listed<RiskException>, StoreError> {
         self.require_incident(incident_id).await?;
         let rows =
-            sqlx::query_scalar("SELECT data FROM exceptions WHERE incident_id = $1 ORDER BY num")
+            sqlx::query_as("SELECT id, data FROM exceptions WHERE incident_id = $1 ORDER BY num")
                 .bind(incident_id)
                 .fetch_all(&self.reader)
                 .await?;
-        parse_all(rows)
+        Ok(parse_all("exception", rows))
     }
 
     pub async fn create_exception(

@@ -1,5 +1,5 @@
 use super::log::{emit, record};
-use super::{Created, Idempotency, Store, StoreError, Tx, next_num, now, ts};
+use super::{Created, Idempotency, Listed, Store, StoreError, Tx, next_num, now, ts};
 use crate::domain::{
     Cadence, Change, CloseContext, Incident, IncidentPatch, NewIncident, Phase, RiskException,
     Severity,
@@ -95,9 +95,9 @@ impl Store {
     pub async fn list_incidents(
         &self,
         q: &IncidentQuery,
-    ) -> Result<(Vec<Incident>, Option<i64>), StoreError> {
+    ) -> Result<(Listed<Incident>, Option<i64>), StoreError> {
         // Placeholders are numbered by hand: both backends take `$N`.
-        let mut sql = String::from("SELECT num, data FROM incidents WHERE 1 = 1");
+        let mut sql = String::from("SELECT num, id, data FROM incidents WHERE 1 = 1");
         let mut args: Vec<String> = Vec::new();
         let mut in_list = |column: &str, values: Vec<&str>, sql: &mut String| {
             if values.is_empty() {
@@ -128,23 +128,23 @@ impl Store {
             n + 1,
             n + 2
         ));
-        let mut query = sqlx::query_as::<_, (i64, String)>(&sql);
+        let mut query = sqlx::query_as::<_, (i64, String, String)>(&sql);
         for a in &args {
             query = query.bind(a);
         }
-        let rows: Vec<(i64, String)> = query
+        let rows: Vec<(i64, String, String)> = query
             .bind(q.before.unwrap_or(i64::MAX))
             .bind(i64::from(q.limit) + 1)
             .fetch_all(&self.reader)
             .await?;
         let more = rows.len() > q.limit as usize;
-        let mut items = Vec::with_capacity(rows.len());
+        let mut listed = Listed::default();
         let mut last = None;
-        for (num, data) in rows.into_iter().take(q.limit as usize) {
-            items.push(parse_incident(&data)?);
+        for (num, id, data) in rows.into_iter().take(q.limit as usize) {
+            listed.push("incident", id, parse_incident(&data));
             last = Some(num);
         }
-        Ok((items, if more { last } else { None }))
+        Ok((listed, if more { last } else { None }))
     }
 
     pub async fn incident(&self, id: &str) -> Result<Incident, StoreError> {

@@ -1,6 +1,6 @@
 //! The two append-only logs: the timeline (evidence, per incident) and the event log
 //! (what live subscribers replay from).
-use super::{Store, StoreError, Tx, ts};
+use super::{Listed, Store, StoreError, Tx, ts};
 use crate::domain::{Change, TimelineEntry};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -73,7 +73,7 @@ type TimelineRow = (
 
 impl Store {
     /// The incident's timeline, oldest first.
-    pub async fn timeline(&self, incident_id: &str) -> Result<Vec<TimelineEntry>, StoreError> {
+    pub async fn timeline(&self, incident_id: &str) -> Result<Listed<TimelineEntry>, StoreError> {
         self.require_incident(incident_id).await?;
         let rows: Vec<TimelineRow> = sqlx::query_as(
             "SELECT seq, incident_id, at, actor, kind, field, old, new, reason, note FROM timeline WHERE incident_id = $1 ORDER BY seq",
@@ -81,29 +81,28 @@ impl Store {
         .bind(incident_id)
         .fetch_all(&self.reader)
         .await?;
-        rows.into_iter()
-            .map(
-                |(seq, incident_id, at, actor, kind, field, old, new, reason, note)| {
-                    let at = DateTime::parse_from_rfc3339(&at)
-                        .map_err(|e| {
-                            StoreError::Refused(format!("bad timestamp in timeline: {e}"))
-                        })?
-                        .with_timezone(&Utc);
-                    Ok(TimelineEntry {
-                        seq,
-                        incident_id,
-                        at,
-                        actor,
-                        kind,
-                        field,
-                        old,
-                        new,
-                        reason,
-                        note,
-                    })
-                },
-            )
-            .collect()
+        let mut listed = Listed::default();
+        for (seq, incident_id, at, actor, kind, field, old, new, reason, note) in rows {
+            let entry = (|| {
+                let at = DateTime::parse_from_rfc3339(&at)
+                    .map_err(|e| StoreError::Refused(format!("bad timestamp in timeline: {e}")))?
+                    .with_timezone(&Utc);
+                Ok(TimelineEntry {
+                    seq,
+                    incident_id,
+                    at,
+                    actor,
+                    kind,
+                    field,
+                    old,
+                    new,
+                    reason,
+                    note,
+                })
+            })();
+            listed.push("timeline entry", format!("timeline {seq}"), entry);
+        }
+        Ok(listed)
     }
 
     /// Events after `after`, oldest first, at most `limit`.

@@ -8,8 +8,18 @@
 //! announces each commit with NOTIFY so every replica's event pump wakes.
 
 mod children;
+mod epoch;
+pub mod fault;
+pub mod files;
+pub mod lock;
+pub mod restore;
+mod rows;
+mod startup;
+mod tx;
 pub use children::ActionQuery;
+pub use fault::Unavailable;
 pub use incidents::IncidentQuery;
+pub use rows::{Listed, UnreadableRow};
 mod incidents;
 mod log;
 mod seed;
@@ -26,14 +36,14 @@ use crate::domain::{Cadence, DomainError};
 use chrono::{DateTime, SecondsFormat, SubsecRound, Utc};
 use serde::Serialize;
 use sqlx::AnyPool;
+use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
-use sqlx::{Any, Executor, Transaction};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
 
-type Tx = Transaction<'static, Any>;
+type Tx = tx::WriteTx;
 
 /// Why a store operation did not happen. Nothing was written in any of these cases.
 #[derive(Debug, thiserror::Error)]
@@ -53,10 +63,24 @@ pub enum StoreError {
     KeyReused,
     #[error("{0}")]
     Refused(String),
+    /// The database cannot store anything right now (full disk, read-only, locked, down):
+    /// temporary, so the API answers 503 with Retry-After.
+    #[error("the change was not stored: {}", .0.reason())]
+    Unavailable(Unavailable),
     #[error("database error: {0}")]
-    Db(#[from] sqlx::Error),
+    Db(sqlx::Error),
     #[error("stored data could not be read: {0}")]
     Corrupt(#[from] serde_json::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    /// Every driver error passes here, so an outage is recognised on any path, read or write.
+    fn from(e: sqlx::Error) -> Self {
+        match Unavailable::classify(&e) {
+            Some(why) => StoreError::Unavailable(why),
+            None => StoreError::Db(e),
+        }
+    }
 }
 
 /// The result of an idempotent create: a new entity, or the stored answer to an earlier
@@ -142,6 +166,8 @@ pub struct Store {
     cadence: Cadence,
     /// Woken after every commit that appended events, so the event pump reads them.
     committed: Arc<Notify>,
+    /// The latest write failure that means "cannot store now", for `/health`.
+    health: Arc<fault::WriteHealth>,
 }
 
 impl std::fmt::Debug for Store {
@@ -153,11 +179,18 @@ impl std::fmt::Debug for Store {
 const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/sqlite/0001_init.sql")),
     (2, include_str!("migrations/sqlite/0002_signals.sql")),
+    (3, include_str!("migrations/sqlite/0003_meta.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/postgres/0001_init.sql")),
     (2, include_str!("migrations/postgres/0002_signals.sql")),
+    (3, include_str!("migrations/postgres/0003_meta.sql")),
 ];
+
+/// The newest schema version this binary knows.
+fn latest(migrations: &[(i64, &str)]) -> i64 {
+    migrations.iter().map(|(v, _)| *v).max().unwrap_or(0)
+}
 
 /// A SQLite file as a URL the `Any` driver understands (the path percent-encoded).
 fn sqlite_url(path: &Path, mode: &str) -> Result<String, StoreError> {
@@ -198,20 +231,22 @@ impl Store {
     /// Opens (creating if needed) and migrates the SQLite database at `path`.
     pub async fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                StoreError::Refused(format!("cannot create {}: {e}", dir.display()))
-            })?;
-        }
+        files::create_private(path)?;
+        // One connection, no pool: a file that is not a database, is damaged or comes from
+        // a newer sitrep is refused here in milliseconds, instead of the pool retrying a
+        // failing connection setup until its timeout.
+        startup::check_sqlite(&sqlite_url(path, "rw")?, path, latest(SQLITE_MIGRATIONS)).await?;
         let writer = AnyPoolOptions::new()
             .max_connections(1)
-            .acquire_timeout(Duration::from_secs(30))
+            // Below the client's 15 s request timeout: a refusal it can act on beats a hang.
+            .acquire_timeout(Duration::from_secs(10))
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     // WAL lets readers work during a write; FULL makes a commit durable
-                    // before the 2xx, through kill -9 or power loss.
+                    // before the 2xx, through kill -9 or power loss. The busy timeout bounds
+                    // the wait for another process's lock well inside a client's patience.
                     conn.execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        "PRAGMA busy_timeout = 3000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                     )
                     .await?;
                     Ok(())
@@ -221,9 +256,10 @@ impl Store {
             .await?;
         let reader = AnyPoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(Duration::from_secs(10))
             .after_connect(|conn, _| {
                 Box::pin(async move {
-                    conn.execute("PRAGMA busy_timeout = 10000; PRAGMA query_only = ON;")
+                    conn.execute("PRAGMA busy_timeout = 3000; PRAGMA query_only = ON;")
                         .await?;
                     Ok(())
                 })
@@ -237,8 +273,10 @@ impl Store {
             reader,
             cadence: Cadence::default(),
             committed: Arc::new(Notify::new()),
+            health: Arc::default(),
         };
         store.migrate(SQLITE_MIGRATIONS).await?;
+        store.start_epoch_if_restored().await?;
         Ok(store)
     }
 
@@ -259,8 +297,10 @@ impl Store {
             reader: pool,
             cadence: Cadence::default(),
             committed: Arc::new(Notify::new()),
+            health: Arc::default(),
         };
         store.migrate(POSTGRES_MIGRATIONS).await?;
+        store.start_epoch_if_restored().await?;
         Ok(store)
     }
 
@@ -284,6 +324,16 @@ impl Store {
     }
 
     async fn migrate(&self, migrations: &[(i64, &str)]) -> Result<(), StoreError> {
+        // Nothing to do is found by reading, so a database that is read-only (or locked by
+        // another process) still opens, and its writes are refused one by one with 503.
+        let known = latest(migrations);
+        let applied = self.schema_version().await?;
+        if let Some(v) = applied.filter(|v| *v > known) {
+            return Err(StoreError::Refused(startup::newer_schema(v, known)));
+        }
+        if applied == Some(known) {
+            return Ok(());
+        }
         // Replicas starting together: the write lock makes one migrate while others wait.
         let mut tx = self.begin().await?;
         sqlx::query(
@@ -312,6 +362,27 @@ impl Store {
         Ok(())
     }
 
+    /// The newest schema version applied, None for a database without the table yet.
+    async fn schema_version(&self) -> Result<Option<i64>, StoreError> {
+        let table = match self.backend {
+            Backend::Sqlite => {
+                "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
+            }
+            Backend::Postgres => {
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = 'schema_migrations'"
+            }
+        };
+        let exists: i64 = sqlx::query_scalar(table).fetch_one(&self.writer).await?;
+        if exists == 0 {
+            return Ok(None);
+        }
+        Ok(
+            sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
+                .fetch_one(&self.writer)
+                .await?,
+        )
+    }
+
     /// A handle that is notified after every commit that appended events.
     pub fn commit_signal(&self) -> Arc<Notify> {
         self.committed.clone()
@@ -320,7 +391,9 @@ impl Store {
     /// Starts a write transaction. Writes are serialized: on SQLite by the one writer
     /// connection, on PostgreSQL by a lock held until commit, across all replicas.
     async fn begin(&self) -> Result<Tx, StoreError> {
-        let mut tx = self.writer.begin().await?;
+        let mut tx = Tx::begin(&self.writer, self.backend)
+            .await
+            .inspect_err(|e| self.note_failure(e))?;
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(WRITE_LOCK)
@@ -328,6 +401,37 @@ impl Store {
                 .await?;
         }
         Ok(tx)
+    }
+
+    fn note_failure(&self, e: &StoreError) {
+        if let StoreError::Unavailable(why) = e {
+            self.health.failed(*why);
+        }
+    }
+
+    /// Whether a write can be stored now: a small write committed and its outcome, or the
+    /// reason of a real write that failed moments ago with none succeeding since.
+    pub async fn write_status(&self) -> Result<(), StoreError> {
+        let probe = async {
+            let mut tx = self.begin().await?;
+            sqlx::query(
+                "INSERT INTO meta (key, value) VALUES ('write_probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(ts(now()))
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await
+        };
+        match probe.await {
+            Ok(()) => match self.health.recent_failure() {
+                Some(why) => Err(StoreError::Unavailable(why)),
+                None => Ok(()),
+            },
+            Err(e) => {
+                self.note_failure(&e);
+                Err(e)
+            }
+        }
     }
 
     /// With an idempotency key seen before: the stored answer when the request is the same,
@@ -388,7 +492,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await?;
+        tx.commit().await.inspect_err(|e| self.note_failure(e))?;
+        self.health.succeeded();
         self.committed.notify_one();
         Ok(())
     }
@@ -413,7 +518,9 @@ impl Store {
     }
 
     /// An online, consistent copy of a SQLite database (`VACUUM INTO`), safe while the
-    /// server runs. PostgreSQL has its own tools.
+    /// server runs, readable by its owner only. The copy is marked, so whichever server
+    /// opens it as its database later starts a new event-log epoch (see `epoch`).
+    /// PostgreSQL has its own tools.
     pub async fn backup(&self, to: &Path) -> Result<(), StoreError> {
         if self.backend == Backend::Postgres {
             return Err(StoreError::Refused(
@@ -428,10 +535,19 @@ impl Store {
         }
         let target = std::path::absolute(to)
             .map_err(|e| StoreError::Refused(format!("bad path {}: {e}", to.display())))?;
-        sqlx::query("VACUUM INTO $1")
-            .bind(target.to_string_lossy().into_owned())
-            .execute(&self.writer)
-            .await?;
+        // VACUUM INTO fills an empty file in place, keeping the mode it was created with.
+        files::create_private(&target)?;
+        let copied = async {
+            sqlx::query("VACUUM INTO $1")
+                .bind(target.to_string_lossy().into_owned())
+                .execute(&self.writer)
+                .await?;
+            epoch::mark_restored(&sqlite_url(&target, "rw")?).await
+        };
+        if let Err(e) = copied.await {
+            let _ = std::fs::remove_file(&target);
+            return Err(e);
+        }
         Ok(())
     }
 

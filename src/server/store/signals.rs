@@ -2,7 +2,7 @@
 //! opened before; a resolved notification is noted on the timeline and closes nothing.
 use super::incidents::insert_incident;
 use super::log::record;
-use super::{Store, StoreError, Tx, next_num, now, ts};
+use super::{Listed, Store, StoreError, Tx, next_num, now, ts};
 use crate::domain::{AlertStatus, Change, Signal};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -103,22 +103,27 @@ impl Store {
         Ok(outcome)
     }
 
-    pub async fn signals(&self, incident_id: &str) -> Result<Vec<SignalRecord>, StoreError> {
+    pub async fn signals(&self, incident_id: &str) -> Result<Listed<SignalRecord>, StoreError> {
         self.require_incident(incident_id).await?;
-        let rows: Vec<(String, String)> = sqlx::query_as(
-            "SELECT received_at, data FROM signals WHERE incident_id = $1 ORDER BY num",
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT num, received_at, data FROM signals WHERE incident_id = $1 ORDER BY num",
         )
         .bind(incident_id)
         .fetch_all(&self.reader)
         .await?;
-        rows.into_iter()
-            .map(|(received_at, data)| {
-                Ok(SignalRecord {
+        let mut listed = Listed::default();
+        for (num, received_at, data) in rows {
+            let signal = serde_json::from_str(&data).map_err(StoreError::from);
+            listed.push(
+                "signal",
+                format!("signal {num}"),
+                signal.map(|signal| SignalRecord {
                     received_at,
-                    signal: serde_json::from_str(&data)?,
-                })
-            })
-            .collect()
+                    signal,
+                }),
+            );
+        }
+        Ok(listed)
     }
 }
 

@@ -1,0 +1,177 @@
+//! One server per SQLite file. Each server pumps events from its own commits only, so a
+//! second server on the same file would show its subscribers LIVE while they miss every
+//! change made through the first. A server holds an advisory lock on `<db>.lock` for its
+//! lifetime (the kernel drops it when the process dies, even by kill -9) and writes its pid
+//! and address there, so a second one is refused with who holds the file, and local
+//! commands can find the running server and go through it.
+use std::fs::File;
+use std::io::{Read, Seek, Write};
+use std::net::SocketAddr;
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+
+/// Held while this process serves the database; released on drop or exit.
+#[derive(Debug)]
+pub struct ServerLock {
+    file: File,
+    path: PathBuf,
+}
+
+/// Who holds a database's lock, as written in the lock file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Holder {
+    pub pid: Option<u32>,
+    /// Where that server listens, once it does (a loopback address for a wildcard bind).
+    pub addr: Option<SocketAddr>,
+}
+
+impl std::fmt::Display for Holder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.pid, self.addr) {
+            (Some(pid), Some(addr)) => write!(f, "sitrep (pid {pid}) serving http://{addr}"),
+            (Some(pid), None) => write!(f, "sitrep (pid {pid})"),
+            _ => write!(f, "another sitrep process"),
+        }
+    }
+}
+
+/// Why the lock was not taken.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "{db} is already in use by {holder}; one server per SQLite file (stop that one, or connect to it with --api)"
+    )]
+    Held { db: String, holder: Holder },
+    #[error("cannot lock {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// `<db>.lock`, next to the database.
+pub fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.file_name().unwrap_or_default().to_os_string();
+    name.push(".lock");
+    db.with_file_name(name)
+}
+
+impl ServerLock {
+    /// Takes the lock without waiting, or says who holds it.
+    pub fn acquire(db: &Path) -> Result<ServerLock, LockError> {
+        let mut lock = Self::try_lock(db)?;
+        let path = lock.path.display().to_string();
+        lock.write(None)
+            .map_err(|source| LockError::Io { path, source })?;
+        Ok(lock)
+    }
+
+    fn try_lock(db: &Path) -> Result<ServerLock, LockError> {
+        let path = lock_path(db);
+        let io = |source| LockError::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            super::files::create_private_dir(dir).map_err(io)?;
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(io)?;
+        // SAFETY: flock on a descriptor this function owns; no memory is involved.
+        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+        if rc != 0 {
+            let err = std::io::Error::last_os_error();
+            if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+                let mut text = String::new();
+                let _ = file.read_to_string(&mut text);
+                return Err(LockError::Held {
+                    db: db.display().to_string(),
+                    holder: parse(&text),
+                });
+            }
+            return Err(io(err));
+        }
+        Ok(ServerLock { file, path })
+    }
+
+    /// Records the address this server listens on, for local commands to reach it.
+    pub fn announce(&mut self, addr: SocketAddr) -> std::io::Result<()> {
+        self.write(Some(addr))
+    }
+
+    fn write(&mut self, addr: Option<SocketAddr>) -> std::io::Result<()> {
+        let mut text = format!("pid={}\n", std::process::id());
+        if let Some(mut a) = addr {
+            if a.ip().is_unspecified() {
+                a.set_ip(match a {
+                    SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                    SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+                });
+            }
+            text.push_str(&format!("addr={a}\n"));
+        }
+        self.file.set_len(0)?;
+        self.file.rewind()?;
+        self.file.write_all(text.as_bytes())?;
+        self.file.flush()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Who holds `db`'s lock now, if anyone does (the lock is probed, not taken).
+pub fn holder(db: &Path) -> Option<Holder> {
+    match ServerLock::try_lock(db) {
+        Ok(_) => None,
+        Err(LockError::Held { holder, .. }) => Some(holder),
+        Err(LockError::Io { .. }) => None,
+    }
+}
+
+fn parse(text: &str) -> Holder {
+    let mut h = Holder::default();
+    for line in text.lines() {
+        match line.split_once('=') {
+            Some(("pid", v)) => h.pid = v.trim().parse().ok(),
+            Some(("addr", v)) => h.addr = v.trim().parse().ok(),
+            _ => {}
+        }
+    }
+    h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_second_lock_on_the_same_file_is_refused_with_the_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let mut first = ServerLock::acquire(&db).unwrap();
+        first.announce("0.0.0.0:7878".parse().unwrap()).unwrap();
+        let err = ServerLock::acquire(&db).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains(&format!("pid {}", std::process::id())),
+            "{msg}"
+        );
+        assert!(msg.contains("http://127.0.0.1:7878"), "{msg}");
+        assert_eq!(
+            holder(&db).and_then(|h| h.addr),
+            Some("127.0.0.1:7878".parse().unwrap())
+        );
+        drop(first);
+        assert!(holder(&db).is_none(), "released on drop");
+        ServerLock::acquire(&db).unwrap();
+    }
+}

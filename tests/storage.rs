@@ -1,0 +1,918 @@
+//! The storage side of "a 2xx means durable": a full disk, a read-only file and another
+//! process's lock answer 503 and recover by themselves; one server per SQLite file; local
+//! commands through the running server; an event-log epoch across restores; unreadable
+//! rows; refusals at start-up; private files. Mostly against the real binary.
+mod common;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_sitrep");
+
+/// The binary with a private home, so the default database and local token live there.
+fn sitrep_in(home: &Path, args: &[&str]) -> Output {
+    command(home, args).output().unwrap()
+}
+
+fn command(home: &Path, args: &[&str]) -> Command {
+    let mut c = Command::new(BIN);
+    c.args(args)
+        .env("HOME", home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("SITREP_LOG", "warn")
+        .env_remove("SITREP_TOKEN")
+        .env_remove("SITREP_API_URL")
+        .env_remove("SITREP_DB")
+        .env_remove("SITREP_DATABASE_URL");
+    c
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A `sitrep serve` child, killed (-9) when dropped.
+struct Server {
+    child: Child,
+    port: u16,
+}
+
+impl Server {
+    fn spawn(home: &Path, db: Option<&Path>) -> Server {
+        let port = free_port();
+        let listen = format!("127.0.0.1:{port}");
+        let mut args = vec!["serve", "--listen", &listen];
+        let db_s;
+        if let Some(db) = db {
+            db_s = db.to_str().unwrap().to_string();
+            args.extend(["--db", &db_s]);
+        }
+        let child = command(home, &args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Server { child, port }
+    }
+
+    fn base(&self) -> String {
+        format!("http://127.0.0.1:{}/api/v1", self.port)
+    }
+
+    /// Waits until the server answers `/health` (whatever it says).
+    async fn up(self) -> Server {
+        sitrep::client::install_crypto_provider();
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            if reqwest::get(format!("{}/health", self.base()))
+                .await
+                .is_ok()
+            {
+                return self;
+            }
+            assert!(Instant::now() < deadline, "server did not come up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    fn kill9(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// SIGTERM and wait: a clean stop.
+    fn stop(mut self) {
+        // SAFETY: signalling our own child by its pid.
+        unsafe {
+            libc::kill(self.child.id() as i32, libc::SIGTERM);
+        }
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap()
+}
+
+fn token_create(home: &Path, db: &Path, name: &str) -> String {
+    let out = sitrep_in(
+        home,
+        &[
+            "token",
+            "create",
+            "--role",
+            "commander",
+            "--name",
+            name,
+            "--db",
+            db.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+async fn post_incident(
+    base: &str,
+    token: &str,
+    title: &str,
+    key: Option<&str>,
+) -> (StatusCode, Option<String>, Value) {
+    let mut r = http()
+        .post(format!("{base}/incidents"))
+        .bearer_auth(token)
+        .json(&json!({"title": title, "severity": "SEV3"}));
+    if let Some(k) = key {
+        r = r.header("Idempotency-Key", k);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status();
+    let retry = resp
+        .headers()
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().to_string());
+    let body: Value = resp.json().await.unwrap_or(Value::Null);
+    (status, retry, body)
+}
+
+async fn health(base: &str) -> (StatusCode, Value) {
+    let r = http().get(format!("{base}/health")).send().await.unwrap();
+    let s = r.status();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+/// Every incident the server lists (all pages), id → title.
+async fn all_incidents(base: &str, token: &str) -> HashMap<String, String> {
+    let mut out = HashMap::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{base}/incidents?limit=500");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let v: Value = http()
+            .get(url)
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        for i in v["items"].as_array().unwrap() {
+            out.insert(
+                i["id"].as_str().unwrap().to_string(),
+                i["title"].as_str().unwrap().to_string(),
+            );
+        }
+        match v["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => return out,
+        }
+    }
+}
+
+/// A small tmpfs, unmounted when dropped. None (with a visible message) where mounting is
+/// not permitted, unless SITREP_REQUIRE_TMPFS=1 (CI), where that fails the test.
+struct Tmpfs {
+    dir: tempfile::TempDir,
+}
+
+impl Tmpfs {
+    fn mount(size: &str) -> Option<Tmpfs> {
+        let dir = tempfile::tempdir().unwrap();
+        let out = Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size},mode=0700"),
+                "tmpfs",
+            ])
+            .arg(dir.path())
+            .output();
+        let ok = matches!(&out, Ok(o) if o.status.success());
+        if !ok {
+            let why = match &out {
+                Ok(o) => stderr(o),
+                Err(e) => e.to_string(),
+            };
+            if std::env::var("SITREP_REQUIRE_TMPFS").as_deref() == Ok("1") {
+                panic!("SITREP_REQUIRE_TMPFS=1 but a tmpfs cannot be mounted: {why}");
+            }
+            eprintln!(
+                "SKIPPED: the disk-full test needs `mount -t tmpfs` (root); it could not mount: {why}"
+            );
+            return None;
+        }
+        Some(Tmpfs { dir })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(self.dir.path()).output();
+    }
+}
+
+#[tokio::test]
+async fn a_full_disk_gets_503_never_a_2xx_for_a_write_not_stored_and_recovers_by_itself() {
+    let Some(fs) = Tmpfs::mount("3m") else {
+        return;
+    };
+    let home = tempfile::tempdir().unwrap();
+    let db = fs.path().join("sitrep.db");
+    let token = token_create(home.path(), &db, "ic");
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    let base = server.base();
+    assert_eq!(health(&base).await.0, StatusCode::OK);
+    // Most of the space goes to a file this test can delete to make room again.
+    let filler = fs.path().join("filler");
+    std::fs::write(&filler, vec![7u8; 2 * 1024 * 1024]).unwrap();
+
+    let mut acknowledged: Vec<(String, String)> = Vec::new();
+    let mut refused_keys = Vec::new();
+    let mut refusals = 0;
+    for n in 0..3000 {
+        let title = format!("disk-full write {n} {}", "x".repeat(150));
+        let key = format!("k-{n}");
+        let (status, retry, body) = post_incident(&base, &token, &title, Some(&key)).await;
+        match status {
+            StatusCode::CREATED => {
+                acknowledged.push((body["id"].as_str().unwrap().to_string(), title));
+            }
+            StatusCode::SERVICE_UNAVAILABLE => {
+                let secs: u64 = retry.expect("a 503 carries Retry-After").parse().unwrap();
+                assert!(secs >= 1);
+                let msg = body["error"]["message"].as_str().unwrap_or_default();
+                assert!(msg.contains("disk full"), "the reason is given: {body}");
+                refused_keys.push((key, title));
+                refusals += 1;
+                if refusals >= 30 {
+                    break;
+                }
+            }
+            other => panic!("write {n}: {other} {body} (never a 500, never another 2xx)"),
+        }
+    }
+    assert!(refusals >= 30, "the disk never filled");
+    assert!(
+        !acknowledged.is_empty(),
+        "some writes fit before the disk filled"
+    );
+    let ids: HashSet<&String> = acknowledged.iter().map(|(id, _)| id).collect();
+    assert_eq!(ids.len(), acknowledged.len(), "an id was handed out twice");
+
+    let (hs, hv) = health(&base).await;
+    assert_eq!(hs, StatusCode::SERVICE_UNAVAILABLE, "{hv}");
+    assert_eq!(hv["writes"], "unavailable: disk full", "{hv}");
+
+    // A refused request retried while the disk is still full is refused again, not
+    // answered from an idempotency key that was never stored.
+    let (key, title) = refused_keys[0].clone();
+    let (s, _, b) = post_incident(&base, &token, &title, Some(&key)).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{b}");
+
+    // Room again: the same server stores writes, without a restart.
+    std::fs::remove_file(&filler).unwrap();
+    let (s, _, b) = post_incident(&base, &token, &title, Some(&key)).await;
+    assert_eq!(s, StatusCode::CREATED, "after space returns: {b}");
+    let recovered = b["id"].as_str().unwrap().to_string();
+    assert!(
+        !ids.contains(&recovered),
+        "a fresh id, not one handed out before"
+    );
+    let (s, _, again) = post_incident(&base, &token, &title, Some(&key)).await;
+    assert_eq!(s, StatusCode::CREATED);
+    assert_eq!(
+        again["id"], b["id"],
+        "the retried key replays the stored answer"
+    );
+    acknowledged.push((recovered, title));
+    let (hs, hv) = health(&base).await;
+    assert_eq!((hs, &hv["writes"]), (StatusCode::OK, &json!("ok")), "{hv}");
+
+    // Everything acknowledged survives kill -9, exactly as answered.
+    server.kill9();
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    let stored = all_incidents(&server.base(), &token).await;
+    for (id, title) in &acknowledged {
+        assert_eq!(
+            stored.get(id),
+            Some(title),
+            "{id} was answered 201 but is not on disk"
+        );
+    }
+    assert_eq!(
+        stored.len(),
+        acknowledged.len(),
+        "nothing refused was stored"
+    );
+}
+
+/// Runs `f` as an unprivileged user when this test runs as root (root ignores file modes),
+/// so that a mode-0444 database really is read-only for the server.
+fn unprivileged(cmd: &mut Command) -> Option<Command> {
+    // SAFETY: getuid has no preconditions.
+    if unsafe { libc::getuid() } != 0 {
+        return None;
+    }
+    let mut wrapped = Command::new("runuser");
+    wrapped.args(["-u", "nobody", "--"]).arg(cmd.get_program());
+    wrapped.args(cmd.get_args());
+    for (k, v) in cmd.get_envs() {
+        match v {
+            Some(v) => wrapped.env(k, v),
+            None => wrapped.env_remove(k),
+        };
+    }
+    Some(wrapped)
+}
+
+#[tokio::test]
+async fn a_read_only_database_answers_503_with_the_reason_and_reads_still_work() {
+    let home = tempfile::tempdir().unwrap();
+    // Reachable by an unprivileged server user when this test runs as root.
+    std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let dir = home.path().join("db");
+    std::fs::create_dir(&dir).unwrap();
+    let db = dir.join("ro.db");
+    let token = token_create(home.path(), &db, "ic");
+    {
+        let s = Server::spawn(home.path(), Some(&db)).up().await;
+        let (st, _, _) = post_incident(&s.base(), &token, "before read-only", None).await;
+        assert_eq!(st, StatusCode::CREATED);
+        s.stop();
+    }
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o777)).unwrap();
+    for f in std::fs::read_dir(&dir).unwrap() {
+        std::fs::set_permissions(f.unwrap().path(), std::fs::Permissions::from_mode(0o666))
+            .unwrap();
+    }
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut cmd = command(
+        home.path(),
+        &["serve", "--db", db.to_str().unwrap(), "--listen", &listen],
+    );
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut cmd = unprivileged(&mut cmd).unwrap_or(cmd);
+    let server = Server {
+        child: cmd.spawn().unwrap(),
+        port,
+    }
+    .up()
+    .await;
+    let base = server.base();
+    let (s, retry, body) = post_incident(&base, &token, "while read-only", None).await;
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(retry.is_some());
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("read-only"),
+        "{body}"
+    );
+    let (hs, hv) = health(&base).await;
+    assert_eq!(hs, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(hv["writes"], "unavailable: database read-only");
+    assert_eq!(
+        all_incidents(&base, &token).await.len(),
+        1,
+        "reads still work"
+    );
+}
+
+#[tokio::test]
+async fn another_process_holding_the_write_lock_gets_503_in_seconds_then_writes_resume() {
+    use sqlx::{Connection, Executor};
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("locked.db");
+    let token = token_create(home.path(), &db, "ic");
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    let base = server.base();
+    let mut other = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    other.execute("BEGIN EXCLUSIVE").await.unwrap();
+    let started = Instant::now();
+    let (s, retry, body) = post_incident(&base, &token, "while locked", None).await;
+    let waited = started.elapsed();
+    assert_eq!(s, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert!(retry.is_some());
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("locked by another process"),
+        "{body}"
+    );
+    // Not an instant refusal (a short lock is waited out), and inside a client's patience.
+    assert!(
+        waited >= Duration::from_millis(500) && waited < Duration::from_secs(10),
+        "{waited:?}"
+    );
+    assert_eq!(
+        health(&base).await.1["writes"],
+        "unavailable: database locked by another process"
+    );
+    other.execute("ROLLBACK").await.unwrap();
+    let (s, _, body) = post_incident(&base, &token, "after the lock", None).await;
+    assert_eq!(s, StatusCode::CREATED, "{body}");
+    assert_eq!(health(&base).await.0, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_second_server_on_the_same_file_is_refused_naming_the_first() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("one.db");
+    let first = Server::spawn(home.path(), Some(&db)).up().await;
+    let second = command(
+        home.path(),
+        &[
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(!second.status.success());
+    let msg = stderr(&second);
+    assert!(msg.contains("already in use"), "{msg}");
+    assert!(
+        msg.contains(&format!("pid {}", first.child.id())),
+        "names the holder: {msg}"
+    );
+    assert!(
+        msg.contains(&format!("http://127.0.0.1:{}", first.port)),
+        "{msg}"
+    );
+    // Released when the first server dies, even by kill -9.
+    first.kill9();
+    Server::spawn(home.path(), Some(&db)).up().await;
+}
+
+#[tokio::test]
+async fn local_commands_go_through_the_running_server_and_never_make_a_token_silently() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data/sitrep");
+    let db = data.join("sitrep.db");
+    let api_token = token_create(home.path(), &db, "ic");
+    // Without a server, the local command runs one embedded, and says it made a token.
+    let first = sitrep_in(home.path(), &["incidents", "list"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stderr(&first).contains("created a commander token"),
+        "{}",
+        stderr(&first)
+    );
+
+    let server = Server::spawn(home.path(), None).up().await;
+    let base = server.base();
+    let (s, _, inc) = post_incident(&base, &api_token, "Checkout down", None).await;
+    assert_eq!(s, StatusCode::CREATED);
+    let id = inc["id"].as_str().unwrap().to_string();
+    let mut events = common::SseReader::new(
+        http()
+            .get(format!("{base}/events"))
+            .bearer_auth(&api_token)
+            .send()
+            .await
+            .unwrap(),
+    );
+    let tokens_before = sitrep_in(home.path(), &["token", "list"]).stdout;
+
+    let post = sitrep_in(
+        home.path(),
+        &[
+            "update",
+            "post",
+            &id,
+            "--audience",
+            "internal",
+            "--status",
+            "posted locally",
+        ],
+    );
+    assert!(post.status.success(), "{}", stderr(&post));
+    let ev = events
+        .next(Duration::from_secs(5))
+        .await
+        .expect("the local write reaches the running server's subscribers");
+    assert_eq!(ev.event, "update.posted");
+    assert!(ev.data.contains("posted locally"));
+
+    // Without the local token, the command refuses and says how to reach the server.
+    std::fs::remove_file(data.join("local-token")).unwrap();
+    let refused = sitrep_in(
+        home.path(),
+        &[
+            "update",
+            "post",
+            &id,
+            "--audience",
+            "internal",
+            "--status",
+            "again",
+        ],
+    );
+    assert!(!refused.status.success());
+    let msg = stderr(&refused);
+    assert!(
+        msg.contains(&format!("--api http://127.0.0.1:{}", server.port)),
+        "{msg}"
+    );
+    assert_eq!(
+        sitrep_in(home.path(), &["token", "list"]).stdout,
+        tokens_before,
+        "no token was created"
+    );
+    assert!(
+        events.next(Duration::from_millis(300)).await.is_none(),
+        "and nothing was written"
+    );
+}
+
+#[tokio::test]
+async fn after_a_restore_a_client_resuming_from_a_newer_id_gets_reset() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("live.db");
+    let backup = home.path().join("backup.db");
+    let token = token_create(home.path(), &db, "ic");
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    let base = server.base();
+    for n in 0..3 {
+        post_incident(&base, &token, &format!("before backup {n}"), None).await;
+    }
+    let out = sitrep_in(
+        home.path(),
+        &[
+            "backup",
+            backup.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut sub = common::SseReader::new(
+        http()
+            .get(format!("{base}/events"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    );
+    for n in 0..2 {
+        post_incident(&base, &token, &format!("after backup {n}"), None).await;
+    }
+    let _ = sub.next(Duration::from_secs(5)).await.unwrap();
+    let held = sub.next(Duration::from_secs(5)).await.unwrap().id.unwrap();
+    drop(sub);
+
+    // Not while a server has the file.
+    let busy = sitrep_in(
+        home.path(),
+        &[
+            "restore",
+            backup.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+    );
+    assert!(!busy.status.success());
+    assert!(
+        stderr(&busy).contains("already in use"),
+        "{}",
+        stderr(&busy)
+    );
+    server.stop();
+    let out = sitrep_in(
+        home.path(),
+        &[
+            "restore",
+            backup.to_str().unwrap(),
+            "--db",
+            db.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::metadata(&db).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    let base = server.base();
+    let titles = all_incidents(&base, &token).await;
+    assert_eq!(titles.len(), 3, "the backup's incidents: {titles:?}");
+    // New events after the restore: in a log without epochs they would reuse `held`.
+    for n in 0..4 {
+        post_incident(&base, &token, &format!("after restore {n}"), None).await;
+    }
+    let mut resumed = common::SseReader::new(
+        http()
+            .get(format!("{base}/events"))
+            .bearer_auth(&token)
+            .header("Last-Event-ID", held.to_string())
+            .send()
+            .await
+            .unwrap(),
+    );
+    let reset = resumed.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(reset.event, "reset", "{reset:?}");
+    // Resuming from the reset's id continues without another reset.
+    post_incident(&base, &token, "after the reset", None).await;
+    let mut again = common::SseReader::new(
+        http()
+            .get(format!("{base}/events"))
+            .bearer_auth(&token)
+            .header("Last-Event-ID", reset.id.unwrap().to_string())
+            .send()
+            .await
+            .unwrap(),
+    );
+    let next = again.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(next.event, "incident.created");
+    assert!(next.id.unwrap() > held);
+
+    // A backup copied into place by hand starts a new epoch too.
+    server.stop();
+    std::fs::remove_file(&db).unwrap();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let fresh_backup = home.path().join("again.db");
+    let out = sitrep_in(
+        home.path(),
+        &[
+            "backup",
+            fresh_backup.to_str().unwrap(),
+            "--db",
+            backup.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    std::fs::copy(&fresh_backup, &db).unwrap();
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    for n in 0..6 {
+        post_incident(&server.base(), &token, &format!("hand copy {n}"), None).await;
+    }
+    let mut resumed = common::SseReader::new(
+        http()
+            .get(format!("{}/events", server.base()))
+            .bearer_auth(&token)
+            .header("Last-Event-ID", "4")
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert_eq!(
+        resumed.next(Duration::from_secs(5)).await.unwrap().event,
+        "reset"
+    );
+}
+
+async fn a_new_epoch_resets_clients_holding_older_ids(t: common::TestServer) {
+    for n in 0..3 {
+        t.create_incident(json!({"title": format!("n{n}"), "severity": "SEV4"}))
+            .await;
+    }
+    let store = &t.server.as_ref().unwrap().store;
+    let base = store.start_new_epoch().await.unwrap();
+    assert!(base > 3);
+    t.create_incident(json!({"title": "next", "severity": "SEV4"}))
+        .await;
+    let subscribe = |id: i64| {
+        t.req(Method::GET, "/events", Some(&t.viewer))
+            .header("Last-Event-ID", id.to_string())
+            .send()
+    };
+    let mut old = common::SseReader::new(subscribe(2).await.unwrap());
+    let reset = old.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!((reset.event.as_str(), reset.id), ("reset", Some(base)));
+    let mut current = common::SseReader::new(subscribe(base - 1).await.unwrap());
+    let ev = current.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!((ev.event.as_str(), ev.id), ("incident.created", Some(base)));
+}
+
+async fn one_unreadable_row_is_left_out_and_named_not_a_500(t: common::TestServer) {
+    use sqlx::{Connection, Executor};
+    for (title, sev) in [("ok one", "SEV3"), ("broken", "SEV2"), ("ok two", "SEV4")] {
+        t.create_incident(json!({"title": title, "severity": sev}))
+            .await;
+    }
+    t.call(
+        Method::POST,
+        "/incidents/INC-2/actions",
+        Some(json!({"title": "a", "owner": "o", "due_date": "2031-01-01"})),
+    )
+    .await;
+    let store = &t.server.as_ref().unwrap().store;
+    let url = match store.postgres_url() {
+        Some(u) => u.to_string(),
+        None => format!("sqlite://{}", t.dir.path().join("t.db").display()),
+    };
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    conn.execute(
+        "UPDATE incidents SET data = REPLACE(data, '\"SEV2\"', '\"SEV9\"') WHERE id = 'INC-2'",
+    )
+    .await
+    .unwrap();
+    conn.execute("UPDATE actions SET data = '{\"id\": 7}' WHERE id = 'ACT-1'")
+        .await
+        .unwrap();
+    let (s, v) = t.call(Method::GET, "/incidents", None).await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let ids: Vec<&str> = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["INC-3", "INC-1"]);
+    assert_eq!(v["unreadable"][0]["id"], "INC-2", "{v}");
+    assert!(
+        v["unreadable"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("SEV9"),
+        "{v}"
+    );
+    for path in ["/actions", "/incidents/INC-2/actions"] {
+        let (s, v) = t.call(Method::GET, path, None).await;
+        assert_eq!(s, StatusCode::OK, "{path}: {v}");
+        assert_eq!(v["unreadable"][0]["id"], "ACT-1", "{path}: {v}");
+    }
+    // The client flags it, as it does records it cannot read itself.
+    let client = sitrep::client::ApiClient::new(
+        &t.base.replace("/api/v1", ""),
+        sitrep::client::Token::new(t.commander.clone()),
+    )
+    .unwrap();
+    let (client, collected) = client.collecting();
+    assert_eq!(client.list_incidents().await.unwrap().len(), 2);
+    let flagged = collected.take();
+    assert_eq!(flagged.len(), 1, "{flagged:?}");
+    assert_eq!(flagged[0].record, "INC-2");
+}
+
+on_both_stores!(
+    a_new_epoch_resets_clients_holding_older_ids,
+    one_unreadable_row_is_left_out_and_named_not_a_500,
+);
+
+#[test]
+fn a_file_that_is_not_a_database_is_refused_at_once_with_what_to_do() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("junk.db");
+    std::fs::write(&db, "this is not a database\n".repeat(400)).unwrap();
+    let started = Instant::now();
+    let out = sitrep_in(
+        home.path(),
+        &[
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    );
+    // The old behaviour was a 30 s pool timeout; this bounds a hang, it does not time.
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(!out.status.success());
+    let msg = stderr(&out);
+    assert!(msg.contains("not a usable SQLite database"), "{msg}");
+    assert!(msg.contains("sitrep restore"), "{msg}");
+    assert!(!msg.contains("pool timed out"), "{msg}");
+}
+
+#[tokio::test]
+async fn a_database_from_a_newer_sitrep_is_refused() {
+    use sqlx::{Connection, Executor};
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("newer.db");
+    token_create(home.path(), &db, "ic");
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .unwrap();
+    conn.execute("INSERT INTO schema_migrations (version, applied_at) VALUES (99, 'later')")
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let out = sitrep_in(
+        home.path(),
+        &["token", "list", "--db", db.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    let msg = stderr(&out);
+    assert!(msg.contains("schema version 99"), "{msg}");
+    assert!(msg.contains("newer sitrep"), "{msg}");
+
+    let other = home.path().join("other.db");
+    let mut conn =
+        sqlx::SqliteConnection::connect(&format!("sqlite://{}?mode=rwc", other.display()))
+            .await
+            .unwrap();
+    conn.execute("CREATE TABLE notes (body TEXT)")
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let out = sitrep_in(
+        home.path(),
+        &["token", "list", "--db", other.to_str().unwrap()],
+    );
+    assert!(!out.status.success());
+    assert!(stderr(&out).contains("not sitrep's"), "{}", stderr(&out));
+}
+
+fn mode(p: &Path) -> u32 {
+    std::fs::metadata(p)
+        .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[tokio::test]
+async fn database_wal_backup_lock_and_data_directory_are_private_under_a_lax_umask() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data/sitrep");
+    let db = data.join("sitrep.db");
+    // SAFETY: the umask is inherited by the children spawned below; this test process
+    // creates nothing that depends on it meanwhile.
+    let old = unsafe { libc::umask(0o022) };
+    let token = token_create(home.path(), &db, "ic");
+    let server = Server::spawn(home.path(), None).up().await;
+    post_incident(&server.base(), &token, "private", None).await;
+    let backup: PathBuf = home.path().join("b.db");
+    let out = sitrep_in(home.path(), &["backup", backup.to_str().unwrap()]);
+    unsafe { libc::umask(old) };
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(mode(&data), 0o700, "data directory");
+    for f in [
+        "sitrep.db",
+        "sitrep.db-wal",
+        "sitrep.db-shm",
+        "sitrep.db.lock",
+    ] {
+        assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+    }
+    assert_eq!(mode(&backup), 0o600, "backup");
+}
+
+#[test]
+fn console_log_and_local_token_are_private() {
+    let home = tempfile::tempdir().unwrap();
+    // SAFETY: as above; the console child inherits it.
+    let old = unsafe { libc::umask(0o022) };
+    let mut console = pty_console(home.path());
+    unsafe { libc::umask(old) };
+    console.screen.wait_for("LIVE", Duration::from_secs(15));
+    let data = home.path().join("data/sitrep");
+    for f in ["console.log", "local-token", "sitrep.db"] {
+        assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+    }
+    // While the console's embedded server runs, a local command goes through it.
+    let out = sitrep_in(home.path(), &["incidents", "list"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let _ = console.child.kill();
+}
+
+mod pty;
+
+fn pty_console(home: &Path) -> pty::Console {
+    pty::spawn(home, &[])
+}
