@@ -237,7 +237,12 @@ async fn when_every_connection_is_busy_a_new_one_is_refused_with_503_and_streams
         assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
         streams.push(sock);
     }
+    // A client that sends its request at once still reads the 503 (no reset overtakes it).
     let mut extra = TcpStream::connect(("127.0.0.1", s.port)).await.unwrap();
+    extra
+        .write_all(b"GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        .await
+        .unwrap();
     let mut reply = String::new();
     tokio::time::timeout(Duration::from_secs(5), extra.read_to_string(&mut reply))
         .await

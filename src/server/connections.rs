@@ -28,12 +28,14 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
-use tokio::sync::{Notify, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 /// Descriptors kept out of the connection cap: the database pools (SQLite opens the file,
 /// its WAL and shared memory for each of nine connections), the listener, logs, the
-/// runtime's own (epoll, eventfd, signals), and a connection being refused.
+/// runtime's own (epoll, eventfd, signals), and up to `REFUSING_AT_ONCE` connections being
+/// refused.
 pub const RESERVED_FDS: u64 = 64;
 /// The cap when the descriptor limit allows more.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
@@ -43,6 +45,11 @@ const MIN_CONNECTIONS: usize = 8;
 /// most this much of a response (plus one event) queued in memory when the client reads
 /// slowly. hyper's default is about 400 KiB.
 const CONN_BUFFER: usize = 64 * 1024;
+/// Refused connections lingering at once to deliver their 503 (see `refuse`); more are
+/// closed with the 503 written but no linger.
+const REFUSING_AT_ONCE: usize = 16;
+/// How long a refused connection may take to read its 503.
+const REFUSAL_LINGER: Duration = Duration::from_secs(1);
 /// How long a shutdown waits for requests in flight before closing their connections.
 const DRAIN: Duration = Duration::from_secs(10);
 
@@ -197,6 +204,28 @@ fn refusal(retry_after: Duration) -> Vec<u8> {
     .into_bytes()
 }
 
+/// Answers 503 and closes. Closing a socket with the client's request still unread makes
+/// the kernel send a reset, which can overtake the 503; so the request is read and thrown
+/// away first, for at most `REFUSAL_LINGER`, by at most `REFUSING_AT_ONCE` connections.
+fn refuse(mut sock: tokio::net::TcpStream, refusing: &Arc<Semaphore>) {
+    let answer = refusal(Duration::from_secs(5));
+    let Ok(permit) = refusing.clone().try_acquire_owned() else {
+        let _ = sock.try_write(&answer);
+        return;
+    };
+    tokio::spawn(async move {
+        let _permit = permit;
+        let _ = tokio::time::timeout(REFUSAL_LINGER, async {
+            sock.write_all(&answer).await?;
+            sock.shutdown().await?;
+            let mut sink = [0u8; 4096];
+            while sock.read(&mut sink).await? > 0 {}
+            Ok::<_, std::io::Error>(())
+        })
+        .await;
+    });
+}
+
 fn out_of_descriptors(e: &std::io::Error) -> bool {
     #[cfg(unix)]
     {
@@ -234,6 +263,7 @@ pub async fn serve(
     let http = Arc::new(http);
     let conns = Conns::default();
     let graceful = GracefulShutdown::new();
+    let refusing = Arc::new(Semaphore::new(REFUSING_AT_ONCE));
     let mut warned_at: Option<Instant> = None;
     loop {
         let accepted = tokio::select! {
@@ -255,7 +285,7 @@ pub async fn serve(
             Err(_) => continue,
         };
         if conns.len() >= cap && !conns.evict_idle() {
-            let _ = sock.try_write(&refusal(Duration::from_secs(5)));
+            refuse(sock, &refusing);
             if warned_at.is_none_or(|t| t.elapsed() > Duration::from_secs(10)) {
                 tracing::warn!(
                     max_connections = cap,
