@@ -28,6 +28,20 @@ enum Command {
         /// Seconds between heartbeats on idle event streams.
         #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=60))]
         heartbeat_secs: u64,
+        /// Seconds a connection may take to send a complete request head after it opens or
+        /// after its previous answer; silent, idle and trickling connections are closed
+        /// after it. Event streams are not affected.
+        #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        idle_timeout_secs: u64,
+        /// Seconds a client may accept nothing of an answer (stop reading) before its
+        /// connection is closed; an event stream resumes later with Last-Event-ID.
+        #[arg(long, default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        write_timeout_secs: u64,
+        /// Most connections open at once, event streams included (default: 4096, or fewer
+        /// to fit the open-file limit less 64). Over it, the oldest idle connection is
+        /// closed; when all are busy, new ones get 503.
+        #[arg(long, env = "SITREP_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(8..=1_000_000))]
+        max_connections: Option<u64>,
         /// How Alertmanager's `severity` label maps to SEV levels (`*` for anything else).
         #[arg(
             long,
@@ -227,11 +241,19 @@ async fn run_command(
             db,
             listen,
             heartbeat_secs,
+            idle_timeout_secs,
+            write_timeout_secs,
+            max_connections,
             alert_severity,
         }) => {
             init_stderr_logging();
             let mut cfg = ServerConfig::new(db.database()?, listen);
             cfg.heartbeat = std::time::Duration::from_secs(heartbeat_secs);
+            cfg.limits = server::connections::Limits {
+                idle_timeout: std::time::Duration::from_secs(idle_timeout_secs),
+                write_timeout: std::time::Duration::from_secs(write_timeout_secs),
+                max_connections: max_connections.map(|n| n as usize),
+            };
             cfg.alert_severity = alert_severity;
             serve(cfg).await
         }

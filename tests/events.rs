@@ -221,7 +221,60 @@ async fn idle_streams_get_heartbeats_and_bad_ids_are_refused() {
     assert_eq!(bad.status(), reqwest::StatusCode::UNPROCESSABLE_ENTITY);
 }
 
+/// A viewer's open stream, its token revoked (as `sitrep token revoke` does, straight in
+/// the database), then a SEV1 created: the stream ends within about a second and never
+/// carries the SEV1; reconnecting gets 401.
+async fn a_revoked_tokens_stream_ends_and_never_sees_what_follows(t: TestServer) {
+    let store = t.server.as_ref().unwrap().store.clone();
+    let spy = store
+        .create_token("spy", sitrep::domain::Role::Viewer)
+        .await
+        .unwrap();
+    let mut sub = SseReader::new(
+        t.req(Method::GET, "/events", Some(&spy))
+            .send()
+            .await
+            .unwrap(),
+    );
+    t.create_incident(json!({"title": "Before the revocation", "severity": "SEV3"}))
+        .await;
+    assert_eq!(sub.next(WAIT).await.unwrap().event, "incident.created");
+    assert!(store.revoke_token("spy").await.unwrap());
+    t.create_incident(json!({"title": "Secret SEV1", "severity": "SEV1"}))
+        .await;
+    let rest = sub
+        .rest_until_end(Duration::from_secs(3))
+        .await
+        .expect("the stream of a revoked token ends within seconds");
+    assert!(!rest.contains("Secret SEV1"), "{rest}");
+    let again = t
+        .req(Method::GET, "/events", Some(&spy))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), reqwest::StatusCode::UNAUTHORIZED);
+    // An idle stream (no event to deliver) ends as well.
+    let other = store
+        .create_token("spy2", sitrep::domain::Role::Viewer)
+        .await
+        .unwrap();
+    let mut idle = SseReader::new(
+        t.req(Method::GET, "/events", Some(&other))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert!(store.revoke_token("spy2").await.unwrap());
+    assert!(idle.rest_until_end(Duration::from_secs(3)).await.is_some());
+    // Other tokens' streams go on.
+    let mut viewer = subscribe(&t, None).await;
+    t.create_incident(json!({"title": "Still live", "severity": "SEV3"}))
+        .await;
+    assert_eq!(viewer.next(WAIT).await.unwrap().event, "incident.created");
+}
+
 on_both_stores!(
+    a_revoked_tokens_stream_ends_and_never_sees_what_follows,
     changes_arrive_live_with_increasing_ids_and_full_state,
     reconnecting_with_last_event_id_replays_exactly_what_was_missed,
     many_changes_in_a_burst_arrive_in_order_once,

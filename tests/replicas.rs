@@ -179,3 +179,41 @@ async fn two_stale_patches_through_two_replicas_exactly_one_wins() {
         (Some(winner), Some(2))
     );
 }
+
+#[tokio::test]
+async fn a_token_revoked_through_one_replica_loses_its_stream_on_the_other() {
+    let Some((a, b)) = two_replicas().await else {
+        return;
+    };
+    let store_a = a.server.as_ref().unwrap().store.clone();
+    let spy = store_a
+        .create_token("spy", sitrep::domain::Role::Viewer)
+        .await
+        .unwrap();
+    let mut on_b = SseReader::new(
+        b.req(Method::GET, "/events", Some(&spy))
+            .send()
+            .await
+            .unwrap(),
+    );
+    assert!(store_a.revoke_token("spy").await.unwrap());
+    let (s, _) = a
+        .call(
+            Method::POST,
+            "/incidents",
+            Some(json!({"title": "Secret SEV1", "severity": "SEV1"})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let rest = on_b
+        .rest_until_end(Duration::from_secs(3))
+        .await
+        .expect("the other replica ends the stream within seconds");
+    assert!(!rest.contains("Secret SEV1"), "{rest}");
+    let again = b
+        .req(Method::GET, "/events", Some(&spy))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::UNAUTHORIZED);
+}

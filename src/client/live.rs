@@ -88,6 +88,10 @@ struct Failure {
     error: String,
     /// The server's Retry-After (429, 503).
     retry_after: Option<Duration>,
+    /// The server answered the stream request with an error status. Otherwise it was not
+    /// reached (or the stream broke), and the backoff ends early as soon as any other
+    /// request gets an answer: the server is back.
+    answered: bool,
 }
 
 impl From<String> for Failure {
@@ -95,6 +99,7 @@ impl From<String> for Failure {
         Failure {
             error,
             retry_after: None,
+            answered: false,
         }
     }
 }
@@ -123,10 +128,21 @@ where
         };
         let error = failure.error;
         tracing::warn!(%error, ?retry_in, "event stream disconnected");
+        // Listen before saying so, so an answer that arrives meanwhile is not missed.
+        let back = client.server_answers();
         if !send(LiveMsg::Disconnected { error, retry_in }) {
             return;
         }
-        tokio::time::sleep(retry_in).await;
+        if failure.answered {
+            tokio::time::sleep(retry_in).await;
+        } else {
+            // After a server restart the console's other requests (its outbox, a re-list)
+            // get through long before a grown backoff ends: follow them.
+            tokio::select! {
+                _ = tokio::time::sleep(retry_in) => {}
+                _ = back => tracing::info!("the server answers again; reconnecting the event stream"),
+            }
+        }
     }
 }
 
@@ -204,8 +220,14 @@ where
                         .unwrap_or_default()
                 ),
                 retry_after: wait,
+                answered: true,
             },
-            None => format!("HTTP {status}{why}").into(),
+            None => Failure {
+                error: format!("HTTP {status}{why}"),
+                retry_after: None,
+                // A proxy's 502-504: the server behind it is down.
+                answered: !matches!(status.as_u16(), 502..=504),
+            },
         });
     }
     session.failures = 0;
@@ -486,5 +508,60 @@ mod tests {
         let mut rx = subscribe_to(&base);
         let (_, m) = rx.recv().await.unwrap();
         assert_eq!(m, LiveMsg::SilenceLimit(Duration::from_secs(20)));
+    }
+
+    #[tokio::test]
+    async fn any_answered_request_ends_the_backoff_after_losing_the_server() {
+        // The stream asks for a 20 s reconnection time, then breaks (a restart). The next
+        // connection is another request of the same client, answered at once: the stream
+        // follows it instead of waiting out its backoff.
+        let stream: &'static str =
+            Box::leak(format!("{STREAM}\r\nretry: 20000\n\n: hello\n\n").into_boxed_str());
+        let list = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 12\r\nconnection: close\r\n\r\n{\"items\":[]}";
+        let back: &'static str = Box::leak(format!("{STREAM}\r\n<hold>").into_boxed_str());
+        let (base, arrivals) = fake(vec![stream, list, back]).await;
+        crate::client::install_crypto_provider();
+        let client = ApiClient::new(&base, crate::client::Token::new("t")).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(subscribe(client.clone(), move |m| {
+            tx.send((Instant::now(), m)).is_ok()
+        }));
+        let (_, error, retry_in) = next_disconnect(&mut rx).await;
+        assert!(error.contains("closed"), "{error}");
+        assert!(retry_in >= Duration::from_secs(20), "{retry_in:?}");
+        client.check().await.expect("the server answers a list");
+        let reconnected = tokio::time::timeout(Duration::from_secs(5), async {
+            loop {
+                if let (_, LiveMsg::Connected { .. }) = rx.recv().await.unwrap() {
+                    return;
+                }
+            }
+        })
+        .await;
+        assert!(
+            reconnected.is_ok(),
+            "the stream waited out its backoff although the server answered"
+        );
+        assert_eq!(arrivals.lock().unwrap().len(), 3);
+    }
+
+    #[tokio::test]
+    async fn an_error_status_on_the_stream_keeps_its_backoff() {
+        // 401 (a revoked token): other requests succeeding says nothing about the stream.
+        let denied = "HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}";
+        let list = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 12\r\nconnection: close\r\n\r\n{\"items\":[]}";
+        let (base, arrivals) = fake(vec![denied, list]).await;
+        crate::client::install_crypto_provider();
+        let client = ApiClient::new(&base, crate::client::Token::new("t")).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(subscribe(client.clone(), move |m| {
+            tx.send((Instant::now(), m)).is_ok()
+        }));
+        let (at, error, retry_in) = next_disconnect(&mut rx).await;
+        assert!(error.contains("401"), "{error}");
+        client.check().await.unwrap();
+        let (again, _, _) = next_disconnect(&mut rx).await;
+        assert!(again - at >= retry_in, "{:?} < {retry_in:?}", again - at);
+        assert!(arrivals.lock().unwrap().len() >= 3);
     }
 }

@@ -53,6 +53,9 @@ pub struct ApiClient {
     token: Token,
     /// Where skipped records are reported, besides the log (see [`ApiClient::collecting`]).
     unreadable: Option<Collected>,
+    /// Woken whenever the server answers any request: the event stream, waiting out its
+    /// backoff after losing the server, reconnects at once (see `live`). Shared by clones.
+    answered: Arc<tokio::sync::Notify>,
 }
 
 impl fmt::Debug for ApiClient {
@@ -286,6 +289,7 @@ impl ApiClient {
             base,
             token,
             unreadable: None,
+            answered: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -333,6 +337,20 @@ impl ApiClient {
         out
     }
 
+    /// Notes that the server answered (a proxy's 502-504 does not count: the server behind
+    /// it may still be down), waking an event stream that waits to reconnect.
+    pub(crate) fn heard_from(&self, status: reqwest::StatusCode) {
+        if !matches!(status.as_u16(), 502..=504) {
+            self.answered.notify_waiters();
+        }
+    }
+
+    /// Resolves when the server next answers a request of this client or a clone, counting
+    /// from this call (not from the first poll).
+    pub(crate) fn server_answers(&self) -> tokio::sync::futures::Notified<'_> {
+        self.answered.notified()
+    }
+
     /// The server this client talks to, for the header.
     pub fn base(&self) -> &str {
         &self.base
@@ -366,6 +384,7 @@ impl ApiClient {
                 .then(|| req.try_clone())
                 .flatten();
             let resp = http.execute(req).await?;
+            self.heard_from(resp.status());
             let Some(asked) = retry::busy(&resp) else {
                 break resp;
             };

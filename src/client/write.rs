@@ -148,6 +148,7 @@ impl ApiClient {
             .send()
             .await
             .map_err(|e| WriteError::Unreachable(super::live::error_chain(&e)))?;
+        self.heard_from(resp.status());
         if let Some(asked) = super::retry::busy(&resp) {
             return Err(WriteError::Busy {
                 status: resp.status().as_u16(),

@@ -1,120 +1,37 @@
 //! The live event stream. A pump reads each commit's new rows from the durable event log
-//! and broadcasts them; every subscriber replays from the log first (Last-Event-ID), then
-//! follows the broadcast, falling back to the log whenever it lags or sees a gap. The log,
-//! not the broadcast, is the source of truth, so nothing is lost or repeated.
+//! into a shared window of recent events (`hub`); every subscriber replays from the log
+//! first (Last-Event-ID), one page bounded by bytes at a time, then follows the window,
+//! reading the log again whenever it falls behind the window. The log, not the window, is
+//! the source of truth, so nothing is lost or repeated.
+//!
+//! What one subscriber holds is bounded whatever the size of events: at most one page
+//! (`hub::PAGE_BYTES`) while it replays, one event while it follows, and what the
+//! connection buffers (see `server::connections`); a subscriber that stops reading is cut
+//! off by the connection's write-stall timeout and resumes later with Last-Event-ID.
+//!
+//! A stream ends within about a second when its token is revoked (`gate`).
+mod gate;
+mod hub;
+
+pub use hub::Hub;
+
 use super::AppState;
 use super::auth::Auth;
 use super::error::{ApiError, ErrorBody};
-use super::store::{EventRecord, Store};
+use super::store::EventRecord;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;
+use hub::Next;
 use serde::Deserialize;
 use std::convert::Infallible;
-use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Notify, broadcast, watch};
 use utoipa::IntoParams;
 
-const BATCH: i64 = 500;
 /// The response header that gives the heartbeat in seconds (the client's
 /// `HEARTBEAT_HEADER`; tests/faults.rs checks the two agree).
 pub const HEARTBEAT_HEADER: &str = "sitrep-heartbeat";
-
-#[derive(Clone)]
-pub struct Hub {
-    tx: broadcast::Sender<Arc<EventRecord>>,
-}
-
-impl Hub {
-    /// Starts the pump that broadcasts newly committed events until `shutdown` fires.
-    pub async fn start(store: Store, mut shutdown: watch::Receiver<bool>) -> Result<Hub, ApiError> {
-        let (tx, _) = broadcast::channel(4096);
-        let hub = Hub { tx: tx.clone() };
-        let mut cursor = store.event_bounds().await?.map_or(0, |(_, max)| max);
-        let signal: Arc<Notify> = store.commit_signal();
-        if let Some(url) = store.postgres_url() {
-            spawn_pg_listener(url.to_string(), signal.clone(), shutdown.clone());
-        }
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = signal.notified() => {}
-                    _ = shutdown.changed() => return,
-                }
-                loop {
-                    match store.events_after(cursor, BATCH).await {
-                        Ok(batch) => {
-                            let full = batch.len() as i64 == BATCH;
-                            for ev in batch {
-                                cursor = ev.seq;
-                                // No subscribers is fine: the log keeps everything.
-                                let _ = tx.send(Arc::new(ev));
-                            }
-                            if !full {
-                                break;
-                            }
-                        }
-                        Err(e) => {
-                            tracing::warn!(error = %e, "event pump could not read the log; retrying");
-                            tokio::time::sleep(Duration::from_millis(200)).await;
-                        }
-                    }
-                }
-            }
-        });
-        Ok(hub)
-    }
-
-    fn subscribe(&self) -> broadcast::Receiver<Arc<EventRecord>> {
-        self.tx.subscribe()
-    }
-}
-
-/// Wakes the pump whenever any replica commits (PostgreSQL NOTIFY). After the listener
-/// reconnects, notifications sent meanwhile are lost, so it wakes the pump anyway: the pump
-/// reads the log, which is the source of truth.
-fn spawn_pg_listener(url: String, signal: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let listener = async {
-                let mut l = sqlx::postgres::PgListener::connect(&url).await?;
-                l.listen(super::store::EVENTS_CHANNEL).await?;
-                Ok::<_, sqlx::Error>(l)
-            };
-            let mut listener = tokio::select! {
-                l = listener => match l {
-                    Ok(l) => l,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot listen for other replicas' changes; retrying");
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(5));
-                        continue;
-                    }
-                },
-                _ = shutdown.changed() => return,
-            };
-            backoff = Duration::from_millis(100);
-            signal.notify_one();
-            loop {
-                tokio::select! {
-                    msg = listener.try_recv() => match msg {
-                        Ok(Some(_)) => signal.notify_one(),
-                        // The connection dropped; the next call reconnects. Catch up meanwhile.
-                        Ok(None) => signal.notify_one(),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "lost the replica listener; reconnecting");
-                            break;
-                        }
-                    },
-                    _ = shutdown.changed() => return,
-                }
-            }
-        }
-    });
-}
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -139,6 +56,37 @@ fn parse_last_id(raw: &str, field: &str) -> Result<i64, ApiError> {
         .ok_or_else(|| ApiError::invalid(field, format!("{field} must be a non-negative event id")))
 }
 
+/// Where a stream starts, and whether the client must re-list first (`reset`): the log no
+/// longer holds the events right after the client's id, the id is from another database, or it
+/// was handed out before the database was restored from a backup (below `floor`).
+fn resume_point(last_id: Option<i64>, bounds: Option<(i64, i64)>, floor: i64) -> (i64, bool) {
+    let newest = bounds.map_or(0, |(_, max)| max);
+    match (last_id, bounds) {
+        (None, _) => (newest, false),
+        (Some(id), _) if id < floor => (newest.max(floor), true),
+        (Some(id), _) if id == floor && newest <= floor => (floor, false),
+        (Some(id), None) => (floor, id > floor),
+        // The log no longer holds the events right after `id`, or `id` is from another
+        // database: the client must re-list.
+        (Some(id), Some((min, max))) if id > max || id < min - 1 => (max.max(floor), true),
+        (Some(id), Some(_)) => (id, false),
+    }
+}
+
+/// One page of the log after `cursor`, read before the token is re-checked, so no event
+/// committed after a revocation is sent; None when the token is no longer live.
+async fn read_page(
+    store: &super::store::Store,
+    cursor: i64,
+    token_hash: &str,
+) -> Result<Option<Vec<EventRecord>>, super::store::StoreError> {
+    let page = store
+        .events_page(cursor, hub::PAGE_ROWS, hub::PAGE_BYTES)
+        .await?;
+    let live = store.live_token_hashes(&[token_hash.to_string()]).await?;
+    Ok(live.contains(token_hash).then_some(page))
+}
+
 /// Live changes as Server-Sent Events. Each event's `id` is its sequence number in the
 /// event log; reconnect with `Last-Event-ID` to receive everything missed, in order. An id
 /// the log no longer keeps yields `event: reset`: re-list, then continue from its id.
@@ -151,7 +99,7 @@ fn parse_last_id(raw: &str, field: &str) -> Result<i64, ApiError> {
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn events(
     State(st): State<AppState>,
-    _auth: Auth,
+    auth: Auth,
     headers: HeaderMap,
     params: Result<Query<EventParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<
@@ -174,62 +122,77 @@ pub async fn events(
         .map(|v| parse_last_id(v.to_str().unwrap_or("x"), "Last-Event-ID"))
         .transpose()?;
     let last_id = from_header.or(from_query);
-    // Subscribe before reading the log, so nothing committed in between is missed.
-    let mut rx = st.hub.subscribe();
-    let bounds = st.store.event_bounds().await?;
-    let newest = bounds.map_or(0, |(_, max)| max);
+    // Register with the gate and watch the window before reading the log, so nothing
+    // committed in between is missed; then check the token once more, since a revocation
+    // between its authentication and the registration is seen by no sweep.
+    let mut pass = st.hub.gate.register(&auth.0.token_hash);
+    let mut newest = st.hub.watch();
+    let live = st
+        .store
+        .live_token_hashes(std::slice::from_ref(&auth.0.token_hash))
+        .await?;
+    if !live.contains(&auth.0.token_hash) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "unknown or revoked token",
+        )
+        .field("Authorization"));
+    }
     // Ids below the epoch's base were handed out before the database was restored from a
     // backup: they may name other events now (see store::epoch).
     let floor = st.store.event_base().await? - 1;
-    let (mut cursor, reset) = match (last_id, bounds) {
-        (None, _) => (newest, false),
-        (Some(id), _) if id < floor => (newest.max(floor), true),
-        (Some(id), _) if id == floor && newest <= floor => (floor, false),
-        (Some(id), None) => (floor, id > floor),
-        // The log no longer holds the events right after `id`, or `id` is from another
-        // database: the client must re-list.
-        (Some(id), Some((min, max))) if id > max || id < min - 1 => (max.max(floor), true),
-        (Some(id), Some(_)) => (id, false),
-    };
+    let (mut cursor, reset) = resume_point(last_id, st.store.event_bounds().await?, floor);
     let store = st.store.clone();
+    let hub = st.hub.clone();
+    let token_hash = auth.0.token_hash;
     let mut shutdown = st.shutdown.clone();
     let stream = async_stream::stream! {
         yield Ok(Event::default().retry(Duration::from_millis(2000)));
         if reset {
             yield Ok(Event::default().id(cursor.to_string()).event("reset").data("{\"reason\":\"the event log no longer holds that id; re-list\"}"));
         }
-        'outer: loop {
-            // Catch up from the durable log.
-            loop {
-                let batch = match store.events_after(cursor, BATCH).await {
-                    Ok(b) => b,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "event stream could not read the log");
-                        break 'outer;
-                    }
-                };
-                let full = batch.len() as i64 == BATCH;
-                for ev in &batch {
-                    cursor = ev.seq;
-                    yield Ok(to_sse(ev));
-                }
-                if !full {
-                    break;
-                }
+        loop {
+            if pass.is_revoked() {
+                break;
             }
-            // Follow live events until a lag or a gap sends us back to the log.
-            loop {
-                tokio::select! {
-                    msg = rx.recv() => match msg {
-                        Ok(ev) if ev.seq <= cursor => continue,
-                        Ok(ev) if ev.seq == cursor + 1 => {
-                            cursor = ev.seq;
-                            yield Ok(to_sse(&ev));
+            match hub.next_after(cursor) {
+                Next::Event(ev) => {
+                    cursor = ev.seq;
+                    yield Ok(to_sse(&ev));
+                }
+                Next::Behind => {
+                    // Catch up from the durable log, one page bounded by bytes at a time.
+                    let page = match read_page(&store, cursor, &token_hash).await {
+                        Ok(Some(p)) => p,
+                        Ok(None) => break,
+                        Err(e) => {
+                            tracing::warn!(error = %e, "event stream could not read the log");
+                            break;
                         }
-                        Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue 'outer,
-                        Err(broadcast::error::RecvError::Closed) => break 'outer,
-                    },
-                    _ = shutdown.changed() => break 'outer,
+                    };
+                    if page.is_empty() {
+                        // The window moved past events the log no longer holds (pruned):
+                        // wait for the next commit rather than spin.
+                        tokio::select! {
+                            r = newest.changed() => if r.is_err() { break },
+                            _ = pass.revoked() => break,
+                            _ = shutdown.changed() => break,
+                        }
+                        continue;
+                    }
+                    // Moved out one by one: what was sent is freed as the page goes.
+                    for ev in page {
+                        cursor = ev.seq;
+                        yield Ok(to_sse(&ev));
+                    }
+                }
+                Next::UpToDate => {
+                    tokio::select! {
+                        r = newest.changed() => if r.is_err() { break },
+                        _ = pass.revoked() => break,
+                        _ = shutdown.changed() => break,
+                    }
                 }
             }
         }

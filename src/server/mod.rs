@@ -1,5 +1,6 @@
 //! The incident API (`sitrep serve`): axum routes over a store, with a live event stream.
 pub mod auth;
+pub mod connections;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -34,6 +35,8 @@ pub struct ServerConfig {
     pub event_retention: chrono::Duration,
     /// Alertmanager `severity` label → SEV level.
     pub alert_severity: crate::domain::SeverityMap,
+    /// Timeouts and the connection cap (see `connections`).
+    pub limits: connections::Limits,
 }
 
 impl ServerConfig {
@@ -48,6 +51,7 @@ impl ServerConfig {
             heartbeat: Duration::from_secs(10),
             event_retention: chrono::Duration::days(7),
             alert_severity: Default::default(),
+            limits: Default::default(),
         }
     }
 }
@@ -160,14 +164,12 @@ pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<Running
         .await
         .with_context(|| format!("listening on {}", cfg.listen))?;
     let addr = listener.local_addr()?;
-    let mut until = shutdown.clone();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = until.wait_for(|stop| *stop).await;
-            })
-            .await
-    });
+    let task = tokio::spawn(connections::serve(
+        listener,
+        app,
+        cfg.limits.clone(),
+        shutdown.clone(),
+    ));
     Ok(RunningServer {
         addr,
         store,

@@ -275,4 +275,18 @@ impl SseReader {
             self.buf.push_str(&String::from_utf8_lossy(&chunk));
         }
     }
+
+    /// Everything the stream still sends until the server ends it; None if it is still
+    /// open after `wait`.
+    pub async fn rest_until_end(&mut self, wait: Duration) -> Option<String> {
+        let deadline = tokio::time::Instant::now() + wait;
+        let mut text = std::mem::take(&mut self.buf);
+        loop {
+            match tokio::time::timeout_at(deadline, self.resp.chunk()).await {
+                Err(_) => return None,
+                Ok(Ok(Some(chunk))) => text.push_str(&String::from_utf8_lossy(&chunk)),
+                Ok(Ok(None)) | Ok(Err(_)) => return Some(text),
+            }
+        }
+    }
 }

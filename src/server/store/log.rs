@@ -105,17 +105,31 @@ impl Store {
         Ok(listed)
     }
 
-    /// Events after `after`, oldest first, at most `limit`.
-    pub async fn events_after(
+    /// Events after `after`, oldest first: at most `max_rows`, and no more than `max_bytes`
+    /// of event data unless the first event alone is larger. The sizes are read first, so
+    /// a page of large events never holds more than the budget in memory, whatever the
+    /// size of one event times the row limit.
+    pub async fn events_page(
         &self,
         after: i64,
-        limit: i64,
+        max_rows: i64,
+        max_bytes: usize,
     ) -> Result<Vec<EventRecord>, StoreError> {
-        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
-            "SELECT seq, kind, incident_id, data FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
+        let sizes: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT seq, CAST(LENGTH(data) AS BIGINT) FROM events WHERE seq > $1 ORDER BY seq LIMIT $2",
         )
         .bind(after)
-        .bind(limit)
+        .bind(max_rows)
+        .fetch_all(&self.reader)
+        .await?;
+        let Some(last) = last_within(&sizes, max_bytes) else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<(i64, String, String, String)> = sqlx::query_as(
+            "SELECT seq, kind, incident_id, data FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq",
+        )
+        .bind(after)
+        .bind(last)
         .fetch_all(&self.reader)
         .await?;
         Ok(rows
@@ -146,5 +160,37 @@ impl Store {
             .execute(&self.writer)
             .await?;
         Ok(())
+    }
+}
+
+/// The last sequence number of `sizes` (seq, length of data) that keeps the running total
+/// within `max_bytes`; the first one always fits, so a page always moves forward. LENGTH
+/// counts characters, at most four bytes each: the budget is approximate, the bound is not.
+fn last_within(sizes: &[(i64, i64)], max_bytes: usize) -> Option<i64> {
+    let mut total = 0usize;
+    let mut last = None;
+    for &(seq, len) in sizes {
+        total = total.saturating_add(usize::try_from(len).unwrap_or(0));
+        if last.is_some() && total > max_bytes {
+            break;
+        }
+        last = Some(seq);
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_page_stops_at_the_byte_budget_but_always_moves_forward() {
+        let sizes = [(3, 40_000), (4, 40_000), (7, 40_000), (9, 10)];
+        assert_eq!(super::last_within(&sizes, 100_000), Some(4));
+        assert_eq!(
+            super::last_within(&sizes, 1),
+            Some(3),
+            "one oversized event alone"
+        );
+        assert_eq!(super::last_within(&sizes, 1 << 30), Some(9));
+        assert_eq!(super::last_within(&[], 10), None);
     }
 }

@@ -19,6 +19,9 @@ pub struct TokenInfo {
 pub struct Principal {
     pub name: String,
     pub role: Role,
+    /// The stored hash of the token it presented, so a long-lived request (the event
+    /// stream) can check later that the token is still live.
+    pub token_hash: String,
 }
 
 pub fn hash_token(token: &str) -> String {
@@ -85,18 +88,42 @@ impl Store {
 
     /// The live token's owner, or None for an unknown or revoked token.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError> {
+        let token_hash = hash_token(token);
         let row: Option<(String, String)> = sqlx::query_as(
             "SELECT name, role FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL",
         )
-        .bind(hash_token(token))
+        .bind(&token_hash)
         .fetch_optional(&self.reader)
         .await?;
         row.map(|(name, role)| {
             Ok(Principal {
                 name,
                 role: role.parse().map_err(StoreError::Refused)?,
+                token_hash,
             })
         })
         .transpose()
+    }
+
+    /// Which of these token hashes still belong to a live (unrevoked) token: one indexed
+    /// query per hundred hashes, however many streams hold them.
+    pub async fn live_token_hashes(
+        &self,
+        hashes: &[String],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
+        let mut live = std::collections::HashSet::new();
+        for chunk in hashes.chunks(100) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT token_hash FROM tokens WHERE revoked_at IS NULL AND token_hash IN ({})",
+                marks.join(", ")
+            );
+            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            for h in chunk {
+                q = q.bind(h);
+            }
+            live.extend(q.fetch_all(&self.reader).await?);
+        }
+        Ok(live)
     }
 }
