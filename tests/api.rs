@@ -8,7 +8,10 @@ use serde_json::{Value, json};
 
 async fn health_and_openapi_need_no_token(t: TestServer) {
     let (s, v) = json_of(t.req(Method::GET, "/health", None).send().await.unwrap()).await;
-    assert_eq!((s, v), (StatusCode::OK, json!({"status": "ok"})));
+    assert_eq!(
+        (s, v),
+        (StatusCode::OK, json!({"status": "ok", "writes": "ok"}))
+    );
     let (s, doc) = json_of(
         t.req(Method::GET, "/openapi.json", None)
             .send()

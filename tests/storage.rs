@@ -338,15 +338,18 @@ async fn a_full_disk_gets_503_never_a_2xx_for_a_write_not_stored_and_recovers_by
     );
 }
 
-/// Runs `f` as an unprivileged user when this test runs as root (root ignores file modes),
+/// `cmd` as an unprivileged user when this test runs as root (root ignores file modes),
 /// so that a mode-0444 database really is read-only for the server.
 fn unprivileged(cmd: &mut Command) -> Option<Command> {
     // SAFETY: getuid has no preconditions.
     if unsafe { libc::getuid() } != 0 {
         return None;
     }
-    let mut wrapped = Command::new("runuser");
-    wrapped.args(["-u", "nobody", "--"]).arg(cmd.get_program());
+    // setpriv execs the program itself, so killing the child kills the server.
+    let mut wrapped = Command::new("setpriv");
+    wrapped
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(cmd.get_program());
     wrapped.args(cmd.get_args());
     for (k, v) in cmd.get_envs() {
         match v {
@@ -457,7 +460,7 @@ async fn a_second_server_on_the_same_file_is_refused_naming_the_first() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("one.db");
     let first = Server::spawn(home.path(), Some(&db)).up().await;
-    let second = command(
+    let mut second = command(
         home.path(),
         &[
             "serve",
@@ -467,8 +470,20 @@ async fn a_second_server_on_the_same_file_is_refused_naming_the_first() {
             "127.0.0.1:0",
         ],
     )
-    .output()
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
     .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while second.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = second.kill();
+            let _ = second.wait();
+            panic!("a second server started on the same file");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let second = second.wait_with_output().unwrap();
     assert!(!second.status.success());
     let msg = stderr(&second);
     assert!(msg.contains("already in use"), "{msg}");

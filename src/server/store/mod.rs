@@ -391,9 +391,10 @@ impl Store {
     /// Starts a write transaction. Writes are serialized: on SQLite by the one writer
     /// connection, on PostgreSQL by a lock held until commit, across all replicas.
     async fn begin(&self) -> Result<Tx, StoreError> {
-        let mut tx = Tx::begin(&self.writer, self.backend)
-            .await
-            .inspect_err(|e| self.note_failure(e))?;
+        let mut tx = match Tx::begin(&self.writer, self.backend).await {
+            Ok(tx) => tx,
+            Err(e) => return Err(self.failed(e).await),
+        };
         if self.backend == Backend::Postgres {
             sqlx::query("SELECT pg_advisory_xact_lock($1)")
                 .bind(WRITE_LOCK)
@@ -403,10 +404,20 @@ impl Store {
         Ok(tx)
     }
 
-    fn note_failure(&self, e: &StoreError) {
-        if let StoreError::Unavailable(why) = e {
+    /// Remembers a write that could not be stored, for `/health`. On a full disk, SQLite's
+    /// WAL is checkpointed and truncated: it holds many copies of the same pages, and until
+    /// it reaches its checkpoint size (4 MB) it only grows, so on a nearly full disk the
+    /// space it gives back can be what lets the next write through.
+    async fn failed(&self, e: StoreError) -> StoreError {
+        if let StoreError::Unavailable(why) = &e {
             self.health.failed(*why);
+            if *why == Unavailable::DiskFull && self.backend == Backend::Sqlite {
+                let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                    .execute(&self.writer)
+                    .await;
+            }
         }
+        e
     }
 
     /// Whether a write can be stored now: a small write committed and its outcome, or the
@@ -427,10 +438,7 @@ impl Store {
                 Some(why) => Err(StoreError::Unavailable(why)),
                 None => Ok(()),
             },
-            Err(e) => {
-                self.note_failure(&e);
-                Err(e)
-            }
+            Err(e) => Err(self.failed(e).await),
         }
     }
 
@@ -492,7 +500,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        tx.commit().await.inspect_err(|e| self.note_failure(e))?;
+        if let Err(e) = tx.commit().await {
+            return Err(self.failed(e).await);
+        }
         self.health.succeeded();
         self.committed.notify_one();
         Ok(())
