@@ -201,16 +201,11 @@ impl IncidentPatch {
     /// write transaction: a decision made on an earlier read could be overtaken by a
     /// commander's change landing in between.
     pub fn required_role(&self, current: &Incident) -> (Role, &'static str) {
-        if self.severity.is_some() {
-            return (Role::Commander, "severity");
+        let least = self.least_role();
+        if least.0 == Role::Commander {
+            return least;
         }
-        if self.commander.is_some() {
-            return (Role::Commander, "commander");
-        }
-        if self.roles.is_some() {
-            return (Role::Commander, "roles");
-        }
-        // Closing, and reopening a closed incident, are the commander's call.
+        // Reopening a closed incident is the commander's call.
         if let Some(to) = self.phase
             && to != current.phase
             && (to == Phase::Closed || current.phase == Phase::Closed)
@@ -222,7 +217,37 @@ impl IncidentPatch {
         if self.customer_impact == Some(false) && current.customer_impact {
             return (Role::Commander, "customer_impact");
         }
-        (Role::Responder, "phase")
+        least
+    }
+
+    /// The role this change needs whatever the incident's state: a first check that can
+    /// refuse before any transaction is opened. [`IncidentPatch::required_role`] has the
+    /// last word.
+    pub fn least_role(&self) -> (Role, &'static str) {
+        if self.severity.is_some() {
+            return (Role::Commander, "severity");
+        }
+        if self.commander.is_some() {
+            return (Role::Commander, "commander");
+        }
+        if self.roles.is_some() {
+            return (Role::Commander, "roles");
+        }
+        if self.phase == Some(Phase::Closed) {
+            return (Role::Commander, "phase");
+        }
+        let field = if self.phase.is_some() {
+            "phase"
+        } else if self.customer_impact.is_some() {
+            "customer_impact"
+        } else if self.title.is_some() {
+            "title"
+        } else if self.summary.is_some() {
+            "summary"
+        } else {
+            "impact_scope"
+        };
+        (Role::Responder, field)
     }
 
     /// Refuses (403, naming the field) a change `role` may not make to `current`.

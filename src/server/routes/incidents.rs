@@ -175,10 +175,14 @@ pub async fn patch_incident(
     headers: HeaderMap,
     body: JsonBody<IncidentPatch>,
 ) -> Result<Response, ApiError> {
-    // Every change needs at least a responder; what more it needs depends on the incident
-    // as it is when the change is applied, so the store decides that in its transaction.
-    let who = auth.require(Role::Responder, "changing an incident")?;
     let patch = &body.value;
+    // What a change needs can depend on the incident as it is when the change is applied
+    // (reopening, turning customer impact off), so the store has the last word, inside its
+    // transaction; this refuses early what no state would allow.
+    let (least, field) = patch.least_role();
+    let who = auth
+        .require(least, &format!("changing {field}"))
+        .map_err(|e| e.field(field))?;
     // Refuse a malformed patch before looking at versions: the client fixes one thing at a time.
     patch.validate()?;
     let idem = idempotency(&headers, &body.fingerprint)?;
