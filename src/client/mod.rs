@@ -514,9 +514,27 @@ impl ApiClient {
             .await
     }
 
-    /// Open and in-progress corrective actions across all incidents.
+    /// Open and in-progress corrective actions across all incidents, overdue first,
+    /// following the cursor to the end.
     pub async fn open_actions(&self) -> Result<Vec<CorrectiveAction>> {
-        self.items("/actions?status=open,in_progress").await
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut q: Vec<(&str, String)> = vec![
+                ("status", "open,in_progress".into()),
+                ("limit", PAGE.to_string()),
+            ];
+            if let Some(c) = &cursor {
+                q.push(("cursor", c.clone()));
+            }
+            let req = self.request(reqwest::Method::GET, "/actions").query(&q);
+            let page: RawItems = self.send(req).await.context("GET /actions")?;
+            all.extend(self.read_items("GET /actions", page.items));
+            match page.next_cursor {
+                Some(c) if !c.is_empty() && cursor.as_ref() != Some(&c) => cursor = Some(c),
+                _ => return Ok(all),
+            }
+        }
     }
 
     /// POST a JSON body; used by the demo simulator and tests (the console itself only

@@ -25,11 +25,29 @@ impl Token {
         check_private(path)?;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading token file {}", path.display()))?;
-        let token = Token::new(text);
-        if token.0.is_empty() {
-            bail!("token file {} is empty", path.display());
+        Token::parse(&text, &format!("token file {}", path.display()))
+    }
+
+    /// A token as written by hand or by `sitrep token create > FILE`: one line, surrounding
+    /// whitespace ignored. Anything else (a second line, a space or a control character
+    /// inside) is refused naming `source` and what is wrong, never quoting the text: a file
+    /// holding two tokens, or a token and a note, has no right answer to guess, and sending
+    /// it would fail later as an unreadable header.
+    pub fn parse(text: &str, source: &str) -> Result<Token> {
+        let text = text.trim();
+        if text.is_empty() {
+            bail!("{source} is empty");
         }
-        Ok(token)
+        let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
+        if lines > 1 {
+            bail!("{source} has {lines} lines; it must hold the token alone on one line");
+        }
+        if !text.bytes().all(|b| b.is_ascii_graphic()) {
+            bail!(
+                "{source} holds characters a token cannot contain (spaces, control or non-ASCII characters); it must hold the token alone on one line"
+            );
+        }
+        Ok(Token(text.to_string()))
     }
 
     /// Writes a token to a new file that only its owner can read (mode 0600).
@@ -100,6 +118,38 @@ mod tests {
         let t = Token::new("s3cr3t-value");
         assert!(!format!("{t:?} {t}").contains("s3cr3t"));
         assert_eq!(t.expose(), "s3cr3t-value");
+    }
+
+    #[test]
+    fn a_token_file_holds_one_token_on_one_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("token");
+        std::fs::write(&path, "\n  sitrep_abc  \r\n\n").unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        assert_eq!(Token::from_file(&path).unwrap().expose(), "sitrep_abc");
+        for (text, says) in [
+            ("sitrep_first\nsitrep_second\n", "has 2 lines"),
+            ("sitrep_a b\n", "cannot contain"),
+            ("sitrep_\u{e9}\n", "cannot contain"),
+            ("  \n", "is empty"),
+        ] {
+            std::fs::write(&path, text).unwrap();
+            let err = format!("{:#}", Token::from_file(&path).unwrap_err());
+            assert!(err.contains(&path.display().to_string()), "{err}");
+            assert!(err.contains(says), "{err}");
+            assert!(
+                !err.contains("sitrep_"),
+                "the error quotes the token: {err}"
+            );
+        }
+        let err = Token::parse("a\nb", "SITREP_TOKEN")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("SITREP_TOKEN has 2 lines"), "{err}");
     }
 
     #[cfg(unix)]

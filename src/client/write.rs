@@ -17,7 +17,9 @@ pub enum Method {
 /// One write, as queued and as stored in the outbox file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Write {
-    /// Idempotency-Key for a POST; for every write, its id in the outbox.
+    /// Idempotency-Key, sent with every write (POST and PATCH) and kept across retries, so
+    /// a retry whose first answer was lost gets that answer back (not a 412 about the
+    /// version the write itself moved); also the write's id in the outbox.
     pub key: String,
     pub method: Method,
     /// Under `/api/v1`, e.g. `/incidents/INC-4/updates`.
@@ -136,10 +138,10 @@ impl ApiClient {
             Method::Post => reqwest::Method::POST,
             Method::Patch => reqwest::Method::PATCH,
         };
-        let mut req = self.request(method, &w.path).json(&w.body);
-        if w.method == Method::Post {
-            req = req.header("Idempotency-Key", &w.key);
-        }
+        let mut req = self
+            .request(method, &w.path)
+            .json(&w.body)
+            .header("Idempotency-Key", &w.key);
         if let Some(v) = w.if_match {
             req = req.header(reqwest::header::IF_MATCH, format!("\"{v}\""));
         }

@@ -139,7 +139,7 @@ fn resolve(args: &ConsoleArgs, config: &Config, config_path: &Path) -> Result<Ta
     let token = if let Some(path) = &args.token_file {
         Token::from_file(path)?
     } else if let Some(t) = env_token {
-        Token::new(t)
+        Token::parse(&t, "SITREP_TOKEN")?
     } else if let Some(path) = profile.and_then(|p| p.token_file.as_ref()) {
         Token::from_file(path)?
     } else {

@@ -1,3 +1,4 @@
+use super::dates::check_date;
 use super::{ActionStatus, Change, DomainError, Priority, limits, required_text};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -70,6 +71,9 @@ impl ActionPatch {
         if let Some(o) = &self.owner {
             required_text("owner", o, limits::NAME)?;
         }
+        if let Some(d) = self.due_date {
+            check_date("due_date", d)?;
+        }
         Ok(())
     }
 }
@@ -85,7 +89,7 @@ impl CorrectiveAction {
             incident_id: incident_id.to_string(),
             title: required_text("title", &req.title, limits::TITLE)?,
             owner: required_text("owner", &req.owner, limits::NAME)?,
-            due_date: req.due_date,
+            due_date: check_date("due_date", req.due_date)?,
             status: ActionStatus::Open,
             priority: req.priority.unwrap_or(Priority::Medium),
             overdue: false,
@@ -170,6 +174,29 @@ mod tests {
         assert!(!done.overdue);
         assert_eq!(done.version, 2);
         assert_eq!(changes[0].new.as_deref(), Some("done"));
+    }
+
+    #[test]
+    fn due_dates_have_four_digit_years() {
+        let now = Utc::now();
+        for (y, ok) in [(1999, false), (2000, true), (9999, true), (10000, false)] {
+            let req = NewAction {
+                title: "x".into(),
+                owner: "ops".into(),
+                due_date: NaiveDate::from_ymd_opt(y, 1, 1).unwrap(),
+                priority: None,
+            };
+            let got = CorrectiveAction::create(&req, "INC-1", now);
+            assert_eq!(got.is_ok(), ok, "{y}");
+            if let Err(e) = got {
+                assert_eq!(e.field.as_deref(), Some("due_date"));
+            }
+            let patch = ActionPatch {
+                due_date: Some(req.due_date),
+                ..Default::default()
+            };
+            assert_eq!(patch.validate().is_ok(), ok, "{y}");
+        }
     }
 
     #[test]

@@ -7,6 +7,8 @@ pub enum ErrorKind {
     Invalid,
     /// The request is well-formed but the incident's state forbids it (409).
     Conflict,
+    /// The caller's role may not make this change to the incident as it now is (403).
+    Forbidden,
 }
 
 /// A refusal that names the field it concerns, so a user can fix exactly that.
@@ -23,6 +25,15 @@ impl DomainError {
         Self {
             kind: ErrorKind::Invalid,
             code: "invalid_field",
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
+    }
+
+    pub fn forbidden(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::Forbidden,
+            code: "forbidden",
             field: Some(field.to_string()),
             message: message.into(),
         }

@@ -1,3 +1,4 @@
+use super::dates::check_time;
 use super::{DomainError, limits, required_text};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -45,7 +46,7 @@ impl RiskException {
                 &req.risk_accepted_by,
                 limits::NAME,
             )?,
-            remediation_due: req.remediation_due,
+            remediation_due: check_time("remediation_due", req.remediation_due)?,
             recorded_by: recorded_by.to_string(),
             created_at: now,
         };

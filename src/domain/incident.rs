@@ -93,7 +93,8 @@ pub struct IncidentPatch {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, max_length = 100)]
     pub commander: Option<Option<String>>,
-    /// Role name (1-32 of a-z, 0-9, _) → person; `null` clears the role.
+    /// Role name (1-32 of a-z, 0-9, _) → person (up to 100 characters); `null` clears the
+    /// role. At most 16 named roles per incident.
     #[serde(default)]
     #[schema(value_type = Option<BTreeMap<String, Option<String>>>)]
     pub roles: Option<RolePatch>,
@@ -119,10 +120,15 @@ where
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// What the store knows about an incident's children, for the rules on leaving a phase.
+/// What the store knows about an incident's history and children, for the rules on leaving a
+/// phase.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct CloseContext {
     pub has_customer_update: bool,
+    /// Customer impact was on at some point before now (the timeline holds a change of it),
+    /// even if it is off at the moment: the customer-update rule looks at this too, so the
+    /// order in which single fields are changed cannot switch the rule off.
+    pub was_customer_impacting: bool,
     pub open_actions: u32,
     /// An exception whose remediation date is still in the future.
     pub has_live_exception: bool,
@@ -168,6 +174,18 @@ impl IncidentPatch {
         if let Some(Some(c)) = &self.commander {
             optional_text("commander", c, limits::NAME)?;
         }
+        if let Some(roles) = &self.roles
+            && roles.len() > limits::ROLES
+        {
+            return Err(DomainError::invalid(
+                "roles",
+                format!(
+                    "roles names {} roles; an incident has at most {}",
+                    roles.len(),
+                    limits::ROLES
+                ),
+            ));
+        }
         for (role, person) in self.roles.iter().flatten() {
             valid_role_key(role)?;
             if let Some(p) = person {
@@ -177,8 +195,35 @@ impl IncidentPatch {
         Ok(())
     }
 
-    /// The least role allowed to make this change, and the field that needs it.
-    pub fn required_role(&self, current: Phase) -> (Role, &'static str) {
+    /// The least role allowed to make this change to `current`, and the field that needs
+    /// it. It depends on the incident's state (reopening a closed incident, turning customer
+    /// impact off), so the store decides it on the row it is about to change, inside the
+    /// write transaction: a decision made on an earlier read could be overtaken by a
+    /// commander's change landing in between.
+    pub fn required_role(&self, current: &Incident) -> (Role, &'static str) {
+        let least = self.least_role();
+        if least.0 == Role::Commander {
+            return least;
+        }
+        // Reopening a closed incident is the commander's call.
+        if let Some(to) = self.phase
+            && to != current.phase
+            && (to == Phase::Closed || current.phase == Phase::Closed)
+        {
+            return (Role::Commander, "phase");
+        }
+        // Saying customers are no longer affected stops the customer-update clock: the
+        // commander's call, with a reason on the timeline.
+        if self.customer_impact == Some(false) && current.customer_impact {
+            return (Role::Commander, "customer_impact");
+        }
+        least
+    }
+
+    /// The role this change needs whatever the incident's state: a first check that can
+    /// refuse before any transaction is opened. [`IncidentPatch::required_role`] has the
+    /// last word.
+    pub fn least_role(&self) -> (Role, &'static str) {
         if self.severity.is_some() {
             return (Role::Commander, "severity");
         }
@@ -188,11 +233,42 @@ impl IncidentPatch {
         if self.roles.is_some() {
             return (Role::Commander, "roles");
         }
-        // Closing, and reopening a closed incident, are the commander's call.
-        if self.phase == Some(Phase::Closed) || (self.phase.is_some() && current == Phase::Closed) {
+        if self.phase == Some(Phase::Closed) {
             return (Role::Commander, "phase");
         }
-        (Role::Responder, "phase")
+        let field = if self.phase.is_some() {
+            "phase"
+        } else if self.customer_impact.is_some() {
+            "customer_impact"
+        } else if self.title.is_some() {
+            "title"
+        } else if self.summary.is_some() {
+            "summary"
+        } else {
+            "impact_scope"
+        };
+        (Role::Responder, field)
+    }
+
+    /// Refuses (403, naming the field) a change `role` may not make to `current`.
+    pub fn authorize(
+        &self,
+        current: &Incident,
+        actor: &str,
+        role: Role,
+    ) -> Result<(), DomainError> {
+        let (needed, field) = self.required_role(current);
+        if role >= needed {
+            return Ok(());
+        }
+        Err(DomainError::forbidden(
+            field,
+            format!(
+                "changing {field} of {} ({}) needs the {needed} role; this token ({actor}) is a {role}",
+                current.id,
+                current.phase.title()
+            ),
+        ))
     }
 }
 
@@ -202,7 +278,7 @@ fn valid_name(field: &str, value: &str) -> Result<String, DomainError> {
 
 fn valid_role_key(key: &str) -> Result<(), DomainError> {
     let ok = !key.is_empty()
-        && key.len() <= 32
+        && key.len() <= limits::ROLE_KEY
         && key
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
@@ -333,6 +409,12 @@ impl Incident {
             );
         }
         if let Some(impact) = patch.customer_impact {
+            if self.customer_impact && !impact && reason.is_none() {
+                return Err(DomainError::invalid(
+                    "reason",
+                    "turning customer impact off needs a reason",
+                ));
+            }
             next.customer_impact = impact;
             if impact && !self.customer_impact && next.next_update_due_at.is_none() {
                 next.next_update_due_at = cadence.interval(next.severity).map(|d| now + d);
@@ -343,7 +425,7 @@ impl Incident {
                 "customer_impact",
                 &self.customer_impact.to_string(),
                 &impact.to_string(),
-                None,
+                reason.clone().filter(|_| !impact),
             );
         }
         if let Some(severity) = patch.severity {
@@ -414,9 +496,16 @@ impl Incident {
                 }
             }
         }
+        if next.roles.len() > limits::ROLES {
+            return Err(DomainError::invalid(
+                "roles",
+                format!("an incident has at most {} named roles", limits::ROLES),
+            ));
+        }
         if let Some(phase) = patch.phase
             && phase != self.phase
         {
+            customer_update_rule(self, next.customer_impact, phase, ctx, "phase")?;
             check_phase_move(&next, phase, ctx)?;
             next.phase = phase;
             changes.push(Change::field(
@@ -426,6 +515,9 @@ impl Incident {
                 phase.as_str(),
                 reason.clone(),
             ));
+        }
+        if next.customer_impact && !self.customer_impact && next.phase == self.phase {
+            customer_update_rule(self, true, next.phase, ctx, "customer_impact")?;
         }
         if changes.is_empty() {
             return Ok((self.clone(), changes));
@@ -450,20 +542,45 @@ fn push_change(
     }
 }
 
-/// The rules on leaving the active phases (the policy's communication baseline and the
-/// follow-through requirement).
-fn check_phase_move(inc: &Incident, to: Phase, ctx: CloseContext) -> Result<(), DomainError> {
-    if inc.customer_impact && !to.is_active() && !ctx.has_customer_update {
-        return Err(DomainError::conflict(
-            "customer_update_required",
-            "phase",
-            format!(
-                "{} is customer-impacting: post a customer update (impact scope, current status, next steps) before moving it to {}",
-                inc.id,
-                to.title()
-            ),
-        ));
+/// The communication baseline: an incident that is, or at any time was, customer-impacting
+/// is outside the active phases (follow-through, closed) only once a customer update has
+/// been posted. Looking at the history, not just the current flag, makes the rule hold
+/// whatever order single fields are changed in: turning impact off, moving on and turning
+/// it back on is refused at the move, and so is marking a follow-through incident
+/// customer-impacting before customers were told.
+fn customer_update_rule(
+    before: &Incident,
+    impact_after: bool,
+    phase_after: Phase,
+    ctx: CloseContext,
+    field: &str,
+) -> Result<(), DomainError> {
+    let impacting = impact_after || before.customer_impact || ctx.was_customer_impacting;
+    if !impacting || phase_after.is_active() || ctx.has_customer_update {
+        return Ok(());
     }
+    let message = if field == "phase" {
+        format!(
+            "{} is or was customer-impacting: post a customer update (impact scope, current status, next steps) before moving it to {}",
+            before.id,
+            phase_after.title()
+        )
+    } else {
+        format!(
+            "{} is in {}: post a customer update (impact scope, current status, next steps) before marking it customer-impacting",
+            before.id,
+            phase_after.title()
+        )
+    };
+    Err(DomainError::conflict(
+        "customer_update_required",
+        field,
+        message,
+    ))
+}
+
+/// The follow-through requirement on closing.
+fn check_phase_move(inc: &Incident, to: Phase, ctx: CloseContext) -> Result<(), DomainError> {
     if to == Phase::Closed && ctx.open_actions > 0 && !ctx.has_live_exception {
         return Err(DomainError::conflict(
             "open_corrective_actions",
@@ -642,12 +759,155 @@ mod tests {
             phase: Some(Phase::Closed),
             ..Default::default()
         };
-        assert_eq!(patch.required_role(Phase::FollowThrough).0, Role::Commander);
+        let mut inc = incident(false);
+        inc.phase = Phase::FollowThrough;
+        assert_eq!(patch.required_role(&inc).0, Role::Commander);
         let patch = IncidentPatch {
             phase: Some(Phase::Triage),
             ..Default::default()
         };
-        assert_eq!(patch.required_role(Phase::Detection).0, Role::Responder);
-        assert_eq!(patch.required_role(Phase::Closed).0, Role::Commander);
+        inc.phase = Phase::Detection;
+        assert_eq!(patch.required_role(&inc).0, Role::Responder);
+        inc.phase = Phase::Closed;
+        assert_eq!(patch.required_role(&inc).0, Role::Commander);
+        let err = patch.authorize(&inc, "rex", Role::Responder).unwrap_err();
+        assert_eq!(err.kind, crate::domain::ErrorKind::Forbidden);
+        assert_eq!(err.field.as_deref(), Some("phase"));
+        assert!(patch.authorize(&inc, "cora", Role::Commander).is_ok());
+    }
+
+    #[test]
+    fn turning_customer_impact_off_is_the_commanders_call_with_a_reason() {
+        let inc = incident(true);
+        let off = IncidentPatch {
+            customer_impact: Some(false),
+            ..Default::default()
+        };
+        assert_eq!(
+            off.required_role(&inc),
+            (Role::Commander, "customer_impact")
+        );
+        // Off on an incident where it is already off changes nothing: no commander needed.
+        assert_eq!(off.required_role(&incident(false)).0, Role::Responder);
+        let err = inc
+            .apply(&off, CloseContext::default(), t0(), &Cadence::default())
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("reason"));
+        let off = IncidentPatch {
+            reason: Some("only internal tooling affected".into()),
+            ..off
+        };
+        let (next, changes) = inc
+            .apply(&off, CloseContext::default(), t0(), &Cadence::default())
+            .unwrap();
+        assert!(!next.customer_impact);
+        assert_eq!(
+            changes[0].reason.as_deref(),
+            Some("only internal tooling affected")
+        );
+    }
+
+    /// Every order of the single-field changes "impact off", "move to follow-through",
+    /// "impact on" is refused before a customer-impacting incident leaves the active phases
+    /// without a customer update.
+    #[test]
+    fn the_customer_update_rule_holds_in_any_field_order() {
+        let off = IncidentPatch {
+            customer_impact: Some(false),
+            reason: Some("not customer facing".into()),
+            ..Default::default()
+        };
+        let on = IncidentPatch {
+            customer_impact: Some(true),
+            ..Default::default()
+        };
+        let leave = IncidentPatch {
+            phase: Some(Phase::FollowThrough),
+            ..Default::default()
+        };
+        let orders: [[&IncidentPatch; 3]; 6] = [
+            [&off, &leave, &on],
+            [&off, &on, &leave],
+            [&leave, &off, &on],
+            [&leave, &on, &off],
+            [&on, &off, &leave],
+            [&on, &leave, &off],
+        ];
+        for start_impacting in [true, false] {
+            for order in &orders {
+                let mut inc = incident(start_impacting);
+                let mut was = start_impacting;
+                for patch in order {
+                    let ctx = CloseContext {
+                        was_customer_impacting: was,
+                        ..Default::default()
+                    };
+                    if let Ok((next, _)) = inc.apply(patch, ctx, t0(), &Cadence::default()) {
+                        was |= next.customer_impact;
+                        inc = next;
+                    }
+                    assert!(
+                        inc.phase.is_active() || !was,
+                        "left the active phases after being customer-impacting with no customer update: start {start_impacting}, order {order:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn roles_are_capped() {
+        let roles: RolePatch = (0..=limits::ROLES)
+            .map(|i| (format!("role_{i}"), Some("ana".to_string())))
+            .collect();
+        let patch = IncidentPatch {
+            roles: Some(roles),
+            ..Default::default()
+        };
+        assert_eq!(
+            patch.validate().unwrap_err().field.as_deref(),
+            Some("roles")
+        );
+        // Many small patches cannot grow the map past the cap either.
+        let mut inc = incident(false);
+        for i in 0..limits::ROLES {
+            let mut r = RolePatch::new();
+            r.insert(format!("role_{i}"), Some("ana".into()));
+            let patch = IncidentPatch {
+                roles: Some(r),
+                ..Default::default()
+            };
+            inc = inc
+                .apply(&patch, CloseContext::default(), t0(), &Cadence::default())
+                .unwrap()
+                .0;
+        }
+        let mut r = RolePatch::new();
+        r.insert("one_more".into(), Some("bo".into()));
+        let patch = IncidentPatch {
+            roles: Some(r),
+            ..Default::default()
+        };
+        let err = inc
+            .apply(&patch, CloseContext::default(), t0(), &Cadence::default())
+            .unwrap_err();
+        assert_eq!(err.field.as_deref(), Some("roles"));
+    }
+
+    #[test]
+    fn invisible_titles_are_refused() {
+        for title in [
+            "\u{200b}\u{200b}",
+            "\u{2060}\u{feff}",
+            "\u{e0041}",
+            "\x1b[2J",
+        ] {
+            let req = NewIncident::new(title, Severity::Sev2);
+            let err =
+                Incident::create(&req, "INC-1".into(), t0(), &Cadence::default()).unwrap_err();
+            assert_eq!(err.field.as_deref(), Some("title"), "{title:?}");
+        }
+        let req = NewIncident::new("a\u{200b}b", Severity::Sev2);
+        assert!(Incident::create(&req, "INC-1".into(), t0(), &Cadence::default()).is_ok());
     }
 }

@@ -23,7 +23,10 @@ pub use types::{
 };
 pub use update::{NewStatusUpdate, StatusUpdate};
 
-/// Trims a required text field and checks its length, naming the field on refusal.
+/// Trims a required text field and checks its length, naming the field on refusal. A value
+/// that shows nothing once the console's sanitizer has removed what a terminal would not
+/// draw (zero-width, format and tag characters, escape sequences) is as empty as a blank
+/// one: a card with an invisible title cannot be told apart or picked out.
 pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
     if value.trim().is_empty() {
         return Err(DomainError::invalid(
@@ -31,7 +34,40 @@ pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<Stri
             format!("{field} must not be empty"),
         ));
     }
-    optional_text(field, value, max)
+    let text = optional_text(field, value, max)?;
+    if crate::sanitize::clean_line(&text).trim().is_empty() {
+        return Err(DomainError::invalid(
+            field,
+            format!("{field} must contain visible characters"),
+        ));
+    }
+    Ok(text)
+}
+
+/// The dates the API accepts: four-digit years from 2000, so stored dates (kept as
+/// `YYYY-MM-DD…` text) sort as they compare, and a typo such as `+10000-01-01` is refused
+/// rather than filed after every real date.
+pub mod dates {
+    use super::DomainError;
+    use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+    pub const FIRST_YEAR: i32 = 2000;
+    pub const LAST_YEAR: i32 = 9999;
+
+    pub fn check_date(field: &str, d: NaiveDate) -> Result<NaiveDate, DomainError> {
+        if (FIRST_YEAR..=LAST_YEAR).contains(&d.year()) {
+            Ok(d)
+        } else {
+            Err(DomainError::invalid(
+                field,
+                format!("{field} must be a date from {FIRST_YEAR}-01-01 to {LAST_YEAR}-12-31"),
+            ))
+        }
+    }
+
+    pub fn check_time(field: &str, t: DateTime<Utc>) -> Result<DateTime<Utc>, DomainError> {
+        check_date(field, t.date_naive()).map(|_| t)
+    }
 }
 
 /// Trims an optional text field and checks its length. NUL is refused: no store can keep
@@ -98,4 +134,9 @@ pub mod limits {
     pub const SHORT_TEXT: usize = 2_000;
     pub const LONG_TEXT: usize = 10_000;
     pub const REASON: usize = 1_000;
+    /// Named roles on one incident (commander aside): each change is a timeline entry, so
+    /// an unbounded map would let one request write thousands of them.
+    pub const ROLES: usize = 16;
+    /// A role's name (`comms_lead`).
+    pub const ROLE_KEY: usize = 32;
 }

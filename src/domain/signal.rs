@@ -30,6 +30,7 @@ pub struct AlertmanagerWebhook {
     pub common_annotations: BTreeMap<String, String>,
     #[serde(default, rename = "externalURL")]
     pub external_url: String,
+    #[schema(min_items = 1)]
     pub alerts: Vec<Alert>,
 }
 
@@ -155,6 +156,17 @@ impl AlertmanagerWebhook {
                 "groupKey",
                 "groupKey must not be empty",
             ));
+        }
+        // Alertmanager never sends an empty group; one that arrives says nothing about what
+        // is wrong and must not open an incident titled after nothing.
+        if self.alerts.is_empty() {
+            return Err(DomainError::invalid(
+                "alerts",
+                "the notification has no alerts; nothing to open or attach",
+            ));
+        }
+        for (i, a) in self.alerts.iter().enumerate() {
+            super::dates::check_time(&format!("alerts[{i}].startsAt"), a.starts_at)?;
         }
         let mut alert_names: Vec<String> = self
             .alerts

@@ -43,16 +43,41 @@ impl FromRequestParts<AppState> for Auth {
         let token = value
             .to_str()
             .ok()
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
+            .and_then(bearer_token)
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
         match state.store.authenticate(token).await? {
             Some(p) => Ok(Auth(p)),
             None => Err(unauthorized("unknown or revoked token")),
+        }
+    }
+}
+
+/// The token of `Bearer <token>`. The scheme name is case-insensitive (RFC 9110 §11.1, as
+/// RFC 7235 before it), so `bearer` and `BEARER` work too; spaces or tabs may separate it
+/// from the token.
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, rest) = value.trim_start().split_once([' ', '\t'])?;
+    let token = rest.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bearer_token;
+
+    #[test]
+    fn the_scheme_is_case_insensitive() {
+        for v in [
+            "Bearer abc",
+            "bearer abc",
+            "BEARER abc",
+            "bEaReR  abc ",
+            "Bearer\tabc",
+        ] {
+            assert_eq!(bearer_token(v), Some("abc"), "{v:?}");
+        }
+        for v in ["Basic abc", "Bearer", "Bearer   ", "Bearerabc", "abc"] {
+            assert_eq!(bearer_token(v), None, "{v:?}");
         }
     }
 }

@@ -84,6 +84,7 @@ impl From<StoreError> for ApiError {
                 let status = match d.kind {
                     ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
                     ErrorKind::Conflict => StatusCode::CONFLICT,
+                    ErrorKind::Forbidden => StatusCode::FORBIDDEN,
                 };
                 ApiError {
                     status,

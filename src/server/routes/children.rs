@@ -1,5 +1,5 @@
-use super::incidents::{parse_list, query_rejection};
-use super::{created, item_list, versioned};
+use super::incidents::{parse_limit, parse_list, query_rejection};
+use super::{answer, created, item_list, versioned};
 use crate::domain::{
     ActionPatch, ActionStatus, CorrectiveAction, NewAction, NewException, NewStatusUpdate,
     RiskException, Role, StatusUpdate,
@@ -8,13 +8,13 @@ use crate::server::AppState;
 use crate::server::auth::Auth;
 use crate::server::error::{ApiError, ErrorBody};
 use crate::server::extract::{IfMatch, JsonBody, idempotency};
-use crate::server::store::ActionQuery;
+use crate::server::store::{ActionKey, ActionQuery};
 use axum::Json;
 use axum::extract::{Path, Query, State, rejection::QueryRejection};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 item_list!(UpdateList, StatusUpdate);
 item_list!(ActionList, CorrectiveAction);
@@ -106,17 +106,73 @@ pub struct ActionParams {
     overdue: Option<String>,
     /// Only this owner's actions (case-insensitive).
     owner: Option<String>,
+    /// Page size, 1-500 (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^a[01]\\.[0-9]{4}-[0-9]{2}-[0-9]{2}\\.[0-9a-f]{1,15}$")]
+    cursor: Option<String>,
 }
 
-/// Corrective actions across all incidents, overdue first, then by due date.
+#[derive(Serialize, ToSchema)]
+pub struct ActionPage {
+    pub items: Vec<CorrectiveAction>,
+    /// Stored actions left out of this page because they could not be read (absent when
+    /// none); the page is still the requested size counting them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<crate::server::store::UnreadableRow>,
+    /// Pass as `cursor` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+}
+
+fn encode_action_cursor(k: &ActionKey) -> String {
+    format!("a{}.{}.{:x}", k.group, k.due_date, k.num)
+}
+
+fn decode_action_cursor(raw: &str) -> Result<ActionKey, ApiError> {
+    let bad = || ApiError::invalid("cursor", "cursor is not one this server issued");
+    let mut parts = raw.strip_prefix('a').ok_or_else(bad)?.split('.');
+    let (Some(group), Some(due), Some(num), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let group = match group {
+        "0" => 0,
+        "1" => 1,
+        _ => return Err(bad()),
+    };
+    // Compared as text with the stored `YYYY-MM-DD` dates, so only its shape matters.
+    let shaped = due.len() == 10
+        && due.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shaped {
+        return Err(bad());
+    }
+    let due_date = due.to_string();
+    let num = i64::from_str_radix(num, 16)
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(bad)?;
+    Ok(ActionKey {
+        group,
+        due_date,
+        num,
+    })
+}
+
+/// Corrective actions across all incidents, overdue first, then by due date, a page at a
+/// time.
 #[utoipa::path(get, path = "/api/v1/actions", tag = "actions", params(ActionParams),
     security(("bearer" = [])),
-    responses((status = 200, body = ActionList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = ActionPage), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_actions(
     State(st): State<AppState>,
     _auth: Auth,
     params: Result<Query<ActionParams>, QueryRejection>,
-) -> Result<Json<ActionList>, ApiError> {
+) -> Result<Json<ActionPage>, ApiError> {
     let Query(p) = params.map_err(query_rejection)?;
     let overdue_only = match p.overdue.as_deref() {
         None | Some("false") => false,
@@ -132,8 +188,15 @@ pub async fn list_actions(
         statuses: parse_list::<ActionStatus>("status", p.status.as_deref())?,
         overdue_only,
         owner: p.owner.filter(|o| !o.trim().is_empty()),
+        limit: parse_limit(p.limit.as_deref())?,
+        after: p.cursor.as_deref().map(decode_action_cursor).transpose()?,
     };
-    Ok(Json(ActionList::from(st.store.actions(&q).await?)))
+    let (listed, last) = st.store.actions(&q).await?;
+    Ok(Json(ActionPage {
+        items: listed.items,
+        unreadable: listed.unreadable,
+        next_cursor: last.as_ref().map(encode_action_cursor),
+    }))
 }
 
 /// One corrective action, with its version as the ETag.
@@ -152,7 +215,8 @@ pub async fn get_action(
 /// Change a corrective action. Needs `If-Match`.
 #[utoipa::path(patch, path = "/api/v1/actions/{action_id}", tag = "actions", request_body = ActionPatch,
     security(("bearer" = [])),
-    params(("action_id" = String, Path), ("If-Match" = String, Header, description = "The version the change is based on, e.g. \"3\"", pattern = "^(W/)?\"?[0-9]{1,18}\"?$")),
+    params(("action_id" = String, Path), ("If-Match" = String, Header, description = "The version the change is based on, e.g. \"3\"", pattern = "^(W/)?\"?[0-9]{1,18}\"?$"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays with the same body return the original answer", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 200, body = CorrectiveAction),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -163,15 +227,17 @@ pub async fn patch_action(
     auth: Auth,
     Path(action_id): Path<String>,
     IfMatch(version): IfMatch,
+    headers: HeaderMap,
     body: JsonBody<ActionPatch>,
 ) -> Result<Response, ApiError> {
     let who = auth.require(Role::Responder, "editing a corrective action")?;
     body.value.validate()?;
-    let a = st
+    let idem = idempotency(&headers, &body.fingerprint)?;
+    let out = st
         .store
-        .patch_action(&who.name, &action_id, version, &body.value)
+        .patch_action(&who.name, &action_id, version, &body.value, idem.as_ref())
         .await?;
-    Ok(versioned(StatusCode::OK, a.version, &a))
+    Ok(answer(StatusCode::OK, out, |a| Some(a.version)))
 }
 
 /// Exceptions recorded on an incident.

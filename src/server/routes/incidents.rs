@@ -1,4 +1,4 @@
-use super::{created, item_list, versioned};
+use super::{answer, created, item_list, versioned};
 use crate::domain::{Incident, IncidentPatch, NewIncident, Phase, Role, Severity, TimelineEntry};
 use crate::server::AppState;
 use crate::server::auth::Auth;
@@ -59,6 +59,20 @@ pub fn parse_list<T: std::str::FromStr<Err = String>>(
         .collect()
 }
 
+/// A list's `limit`: 1-500, 50 when absent.
+pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
+    match raw {
+        None => Ok(50),
+        Some(l) => l
+            .parse::<u32>()
+            .ok()
+            .filter(|l| (1..=500).contains(l))
+            .ok_or_else(|| {
+                ApiError::invalid("limit", "limit must be a whole number from 1 to 500")
+            }),
+    }
+}
+
 fn encode_cursor(num: i64) -> String {
     format!("n{num:x}")
 }
@@ -96,16 +110,7 @@ pub async fn list_incidents(
     params: Result<Query<ListParams>, QueryRejection>,
 ) -> Result<Json<IncidentPage>, ApiError> {
     let Query(p) = params.map_err(query_rejection)?;
-    let limit = match p.limit.as_deref() {
-        None => 50,
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|l| (1..=500).contains(l))
-            .ok_or_else(|| {
-                ApiError::invalid("limit", "limit must be a whole number from 1 to 500")
-            })?,
-    };
+    let limit = parse_limit(p.limit.as_deref())?;
     let q = IncidentQuery {
         phases: parse_list::<Phase>("phase", p.phase.as_deref())?,
         severities: parse_list::<Severity>("severity", p.severity.as_deref())?,
@@ -160,7 +165,8 @@ pub async fn get_incident(
 /// Change an incident. Needs `If-Match` with the version the change is based on.
 #[utoipa::path(patch, path = "/api/v1/incidents/{id}", tag = "incidents", request_body = IncidentPatch,
     security(("bearer" = [])),
-    params(("id" = String, Path), ("If-Match" = String, Header, description = "The version the change is based on, e.g. \"3\"", pattern = "^(W/)?\"?[0-9]{1,18}\"?$")),
+    params(("id" = String, Path), ("If-Match" = String, Header, description = "The version the change is based on, e.g. \"3\"", pattern = "^(W/)?\"?[0-9]{1,18}\"?$"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Replays with the same body return the original answer", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 200, body = Incident),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -171,20 +177,25 @@ pub async fn patch_incident(
     auth: Auth,
     Path(id): Path<String>,
     IfMatch(version): IfMatch,
+    headers: HeaderMap,
     body: JsonBody<IncidentPatch>,
 ) -> Result<Response, ApiError> {
-    let patch = body.value;
+    let patch = &body.value;
+    // What a change needs can depend on the incident as it is when the change is applied
+    // (reopening, turning customer impact off), so the store has the last word, inside its
+    // transaction; this refuses early what no state would allow.
+    let (least, field) = patch.least_role();
+    let who = auth
+        .require(least, &format!("changing {field}"))
+        .map_err(|e| e.field(field))?;
     // Refuse a malformed patch before looking at versions: the client fixes one thing at a time.
     patch.validate()?;
-    // The role a patch needs can depend on the incident's phase (reopening a closed one).
-    let current_phase = st.store.incident(&id).await?.phase;
-    let (role, field) = patch.required_role(current_phase);
-    let who = auth.require(role, &format!("changing {field}"))?;
-    let inc = st
+    let idem = idempotency(&headers, &body.fingerprint)?;
+    let out = st
         .store
-        .patch_incident(&who.name, &id, version, &patch)
+        .patch_incident(who, &id, version, patch, idem.as_ref())
         .await?;
-    Ok(versioned(StatusCode::OK, inc.version, &inc))
+    Ok(answer(StatusCode::OK, out, |i| Some(i.version)))
 }
 
 /// The incident's timeline, oldest first. Append-only: no endpoint changes it.

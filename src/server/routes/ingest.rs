@@ -1,12 +1,14 @@
-use super::item_list;
+use super::{answer, item_list};
 use crate::domain::{AlertmanagerWebhook, Role};
 use crate::server::AppState;
 use crate::server::auth::Auth;
 use crate::server::error::{ApiError, ErrorBody};
-use crate::server::extract::JsonBody;
+use crate::server::extract::{JsonBody, idempotency};
 use crate::server::store::{IngestOutcome, SignalRecord};
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 
 item_list!(SignalList, SignalRecord);
 
@@ -16,6 +18,7 @@ item_list!(SignalList, SignalRecord);
 /// noted on the timeline and closes nothing.
 #[utoipa::path(post, path = "/api/v1/ingest/alertmanager", tag = "ingest", request_body = AlertmanagerWebhook,
     security(("bearer" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays with the same body return the original answer", pattern = "^[!-~]{1,255}$")),
     responses(
         (status = 200, description = "What the notification did", body = IngestOutcome),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
@@ -23,11 +26,17 @@ item_list!(SignalList, SignalRecord);
 pub async fn alertmanager(
     State(st): State<AppState>,
     auth: Auth,
+    headers: HeaderMap,
     body: JsonBody<AlertmanagerWebhook>,
-) -> Result<Json<IngestOutcome>, ApiError> {
+) -> Result<Response, ApiError> {
     let who = auth.require(Role::Responder, "sending alerts")?;
     let signal = body.value.to_signal(&st.alert_severity)?;
-    Ok(Json(st.store.ingest_signal(&who.name, &signal).await?))
+    let idem = idempotency(&headers, &body.fingerprint)?;
+    let out = st
+        .store
+        .ingest_signal(&who.name, &signal, idem.as_ref())
+        .await?;
+    Ok(answer(StatusCode::OK, out, |_| None))
 }
 
 /// The monitoring signals attached to an incident, oldest first, with their alerts' labels

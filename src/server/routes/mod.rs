@@ -20,13 +20,27 @@ pub fn versioned(status: StatusCode, version: i64, body: &impl Serialize) -> Res
 
 /// 201 with the new entity, or the stored answer when an Idempotency-Key is replayed.
 pub fn created<T: Serialize>(outcome: Created<T>, version: impl Fn(&T) -> Option<i64>) -> Response {
+    answer(StatusCode::CREATED, outcome, version)
+}
+
+/// `status` with the written entity (and its ETag), or, when an Idempotency-Key is
+/// replayed, the stored status, body and ETag of the first answer, so a client whose answer
+/// was lost sees its own write succeed rather than a conflict with itself.
+pub fn answer<T: Serialize>(
+    status: StatusCode,
+    outcome: Created<T>,
+    version: impl Fn(&T) -> Option<i64>,
+) -> Response {
     match outcome {
         Created::New(value) => match version(&value) {
-            Some(v) => versioned(StatusCode::CREATED, v, &value),
-            None => (StatusCode::CREATED, axum::Json(value)).into_response(),
+            Some(v) => versioned(status, v, &value),
+            None => (status, axum::Json(value)).into_response(),
         },
-        Created::Replayed { status, body } => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::CREATED);
+        Created::Replayed {
+            status: stored,
+            body,
+        } => {
+            let status = StatusCode::from_u16(stored).unwrap_or(status);
             let version = serde_json::from_str::<serde_json::Value>(&body)
                 .ok()
                 .and_then(|v| v.get("version").and_then(serde_json::Value::as_i64));

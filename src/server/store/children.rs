@@ -10,12 +10,24 @@ use crate::domain::{
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
-/// Filters for `GET /actions`.
+/// Filters and paging for `GET /actions`.
 #[derive(Debug, Clone, Default)]
 pub struct ActionQuery {
     pub statuses: Vec<ActionStatus>,
     pub overdue_only: bool,
     pub owner: Option<String>,
+    pub limit: u32,
+    /// Return actions after this one in the list's order (from the opaque cursor).
+    pub after: Option<ActionKey>,
+}
+
+/// Where an action sits in `GET /actions`' order: overdue first (`group` 0), then the
+/// rest (1), each by due date and then number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActionKey {
+    pub group: i64,
+    pub due_date: String,
+    pub num: i64,
 }
 
 fn parse_all<T: DeserializeOwned>(what: &str, rows: Vec<(String, String)>) -> Listed<T> {
@@ -110,32 +122,74 @@ impl Store {
         Ok(listed)
     }
 
-    /// Actions across all incidents: overdue first, then by due date.
-    pub async fn actions(&self, q: &ActionQuery) -> Result<Listed<CorrectiveAction>, StoreError> {
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, data FROM actions ORDER BY due_date, num")
-                .fetch_all(&self.reader)
-                .await?;
-        let mut read = Listed::default();
-        for (id, data) in rows {
-            read.push("action", id, parse_action(&data));
+    /// A page of actions across all incidents: overdue first, then by due date, and the key
+    /// of the last one when more follow. Filtered and paged in SQL, so a page costs the
+    /// same however many actions exist. An action is overdue while open or in progress
+    /// after its due date (UTC); due dates are stored as `YYYY-MM-DD`, which sort as text.
+    pub async fn actions(
+        &self,
+        q: &ActionQuery,
+    ) -> Result<(Listed<CorrectiveAction>, Option<ActionKey>), StoreError> {
+        let today = now().date_naive().to_string();
+        let mut sql = String::from(
+            "SELECT grp, due_date, num, data FROM (SELECT CAST(CASE WHEN status IN ('open', 'in_progress') AND due_date < $1 THEN 0 ELSE 1 END AS BIGINT) AS grp, due_date, num, status, owner, data FROM actions) a WHERE 1 = 1",
+        );
+        let mut args: Vec<String> = vec![today];
+        let arg = |v: String, args: &mut Vec<String>| {
+            args.push(v);
+            format!("${}", args.len())
+        };
+        if !q.statuses.is_empty() {
+            let marks: Vec<String> = q
+                .statuses
+                .iter()
+                .map(|st| arg(st.as_str().to_string(), &mut args))
+                .collect();
+            sql.push_str(&format!(" AND status IN ({})", marks.join(", ")));
         }
-        let mut items = Vec::new();
-        for a in read.items {
-            let keep = (q.statuses.is_empty() || q.statuses.contains(&a.status))
-                && (!q.overdue_only || a.overdue)
-                && q.owner
-                    .as_ref()
-                    .is_none_or(|o| a.owner.eq_ignore_ascii_case(o));
-            if keep {
-                items.push(a);
-            }
+        if q.overdue_only {
+            sql.push_str(" AND grp = 0");
         }
-        items.sort_by_key(|a| !a.overdue);
-        Ok(Listed {
-            items,
-            unreadable: read.unreadable,
-        })
+        if let Some(o) = &q.owner {
+            let m = arg(o.to_ascii_lowercase(), &mut args);
+            sql.push_str(&format!(" AND LOWER(owner) = {m}"));
+        }
+        let mut ints: Vec<i64> = Vec::new();
+        if let Some(k) = &q.after {
+            let due = arg(k.due_date.clone(), &mut args);
+            let (g, n) = (args.len() + 1, args.len() + 2);
+            ints.extend([k.group, k.num]);
+            sql.push_str(&format!(
+                " AND (grp > ${g} OR (grp = ${g} AND (due_date > {due} OR (due_date = {due} AND num > ${n}))))"
+            ));
+        }
+        sql.push_str(&format!(
+            " ORDER BY grp, due_date, num LIMIT ${}",
+            args.len() + ints.len() + 1
+        ));
+        let mut query = sqlx::query_as::<_, (i64, String, i64, String)>(&sql);
+        for a in &args {
+            query = query.bind(a);
+        }
+        for i in &ints {
+            query = query.bind(i);
+        }
+        let rows = query
+            .bind(i64::from(q.limit) + 1)
+            .fetch_all(&self.reader)
+            .await?;
+        let more = rows.len() > q.limit as usize;
+        let mut listed = Listed::default();
+        let mut last = None;
+        for (group, due_date, num, data) in rows.into_iter().take(q.limit as usize) {
+            listed.push("action", format!("ACT-{num}"), parse_action(&data));
+            last = Some(ActionKey {
+                group,
+                due_date,
+                num,
+            });
+        }
+        Ok((listed, if more { last } else { None }))
     }
 
     pub async fn action(&self, id: &str) -> Result<CorrectiveAction, StoreError> {
@@ -173,8 +227,12 @@ impl Store {
         id: &str,
         if_match: i64,
         patch: &ActionPatch,
-    ) -> Result<CorrectiveAction, StoreError> {
+        idem: Option<&Idempotency>,
+    ) -> Result<Created<CorrectiveAction>, StoreError> {
         let mut tx = self.begin().await?;
+        if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
+            return Ok(r);
+        }
         let at = now();
         let data: Option<String> = sqlx::query_scalar("SELECT data FROM actions WHERE id = $1")
             .bind(id)
@@ -197,14 +255,12 @@ impl Store {
             });
         }
         let (next, changes) = current.apply(patch, at)?;
-        if changes.is_empty() {
-            return Ok(next);
+        if !changes.is_empty() {
+            update_action(&mut tx, &next).await?;
+            record(&mut tx, &next.incident_id, actor, at, &changes).await?;
+            emit(&mut tx, "action.updated", &next.incident_id, at, &next).await?;
         }
-        update_action(&mut tx, &next).await?;
-        record(&mut tx, &next.incident_id, actor, at, &changes).await?;
-        emit(&mut tx, "action.updated", &next.incident_id, at, &next).await?;
-        self.commit(tx).await?;
-        Ok(next)
+        self.finish_with(tx, actor, idem, 200, next).await
     }
 
     pub async fn exceptions(&self, incident_id: &str) -> Result<Listed<RiskException>, StoreError> {

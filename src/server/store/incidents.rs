@@ -1,5 +1,5 @@
 use super::log::{emit, record};
-use super::{Created, Idempotency, Listed, Store, StoreError, Tx, next_num, now, ts};
+use super::{Created, Idempotency, Listed, Principal, Store, StoreError, Tx, next_num, now, ts};
 use crate::domain::{
     Cadence, Change, CloseContext, Incident, IncidentPatch, NewIncident, Phase, RiskException,
     Severity,
@@ -74,6 +74,14 @@ async fn close_context(
     .bind(id)
     .fetch_one(&mut **tx)
     .await?;
+    // Any recorded change of the flag means it was on at some time (it is a boolean, and
+    // only real changes are recorded).
+    let impact_changes: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM timeline WHERE incident_id = $1 AND field = 'customer_impact'",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
     let exceptions: Vec<String> =
         sqlx::query_scalar("SELECT data FROM exceptions WHERE incident_id = $1")
             .bind(id)
@@ -86,6 +94,7 @@ async fn close_context(
     }
     Ok(CloseContext {
         has_customer_update: customer_updates > 0,
+        was_customer_impacting: impact_changes > 0,
         open_actions: u32::try_from(open_actions).unwrap_or(u32::MAX),
         has_live_exception,
     })
@@ -186,16 +195,23 @@ impl Store {
         self.finish(tx, actor, idem, inc).await
     }
 
-    /// Applies a PATCH based on version `if_match`. Returns the incident as it now is; a
-    /// patch that changes nothing returns it unchanged and records nothing.
+    /// Applies a PATCH by `who` based on version `if_match`. Returns the incident as it now
+    /// is; a patch that changes nothing returns it unchanged and records nothing. Whether
+    /// `who` may make the change is decided here, on the row as it is under the write lock:
+    /// a decision made on an earlier read could be overtaken by a change (a close) that
+    /// commits in between and produces the very version the caller sends.
     pub async fn patch_incident(
         &self,
-        actor: &str,
+        who: &Principal,
         id: &str,
         if_match: i64,
         patch: &IncidentPatch,
-    ) -> Result<Incident, StoreError> {
+        idem: Option<&Idempotency>,
+    ) -> Result<Created<Incident>, StoreError> {
         let mut tx = self.begin().await?;
+        if let Some(r) = Self::replayed(&mut tx, &who.name, idem).await? {
+            return Ok(r);
+        }
         let at = now();
         let current = load_for_update(&mut tx, id).await?;
         if current.version != if_match {
@@ -205,9 +221,9 @@ impl Store {
                 current: serde_json::to_value(&current)?,
             });
         }
-        let next = write_patch(&mut tx, actor, current, patch, &self.cadence, at).await?;
-        self.commit(tx).await?;
-        Ok(next)
+        patch.authorize(&current, &who.name, who.role)?;
+        let next = write_patch(&mut tx, &who.name, current, patch, &self.cadence, at).await?;
+        self.finish_with(tx, &who.name, idem, 200, next).await
     }
 }
 

@@ -16,7 +16,7 @@ pub mod restore;
 mod rows;
 mod startup;
 mod tx;
-pub use children::ActionQuery;
+pub use children::{ActionKey, ActionQuery};
 pub use fault::Unavailable;
 pub use incidents::IncidentQuery;
 pub use rows::{Listed, UnreadableRow};
@@ -83,8 +83,8 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
-/// The result of an idempotent create: a new entity, or the stored answer to an earlier
-/// request with the same key.
+/// The result of an idempotent write: the entity as this request left it, or the stored
+/// answer to an earlier request with the same key.
 #[derive(Debug)]
 pub enum Created<T> {
     New(T),
@@ -180,11 +180,13 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/sqlite/0001_init.sql")),
     (2, include_str!("migrations/sqlite/0002_signals.sql")),
     (3, include_str!("migrations/sqlite/0003_meta.sql")),
+    (4, include_str!("migrations/sqlite/0004_token_names.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/postgres/0001_init.sql")),
     (2, include_str!("migrations/postgres/0002_signals.sql")),
     (3, include_str!("migrations/postgres/0003_meta.sql")),
+    (4, include_str!("migrations/postgres/0004_token_names.sql")),
 ];
 
 /// The newest schema version this binary knows.
@@ -467,22 +469,35 @@ impl Store {
         }
     }
 
-    /// Stores the idempotency key with the answer (in the same transaction as the change),
-    /// commits, and wakes the event pump.
+    /// Stores the idempotency key with a 201 answer (in the same transaction as the
+    /// change), commits, and wakes the event pump.
     async fn finish<T: Serialize>(
         &self,
-        mut tx: Tx,
+        tx: Tx,
         actor: &str,
         idem: Option<&Idempotency>,
         value: T,
     ) -> Result<Created<T>, StoreError> {
+        self.finish_with(tx, actor, idem, 201, value).await
+    }
+
+    /// [`Store::finish`] for a write whose answer has another status (200 for a PATCH).
+    async fn finish_with<T: Serialize>(
+        &self,
+        mut tx: Tx,
+        actor: &str,
+        idem: Option<&Idempotency>,
+        status: u16,
+        value: T,
+    ) -> Result<Created<T>, StoreError> {
         if let Some(k) = idem {
             sqlx::query(
-                "INSERT INTO idempotency_keys (principal, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, 201, $4, $5)",
+                "INSERT INTO idempotency_keys (principal, key, request_hash, status, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(actor)
             .bind(&k.key)
             .bind(&k.request_hash)
+            .bind(i64::from(status))
             .bind(serde_json::to_string(&value)?)
             .bind(ts(now()))
             .execute(&mut *tx)

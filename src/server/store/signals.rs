@@ -2,7 +2,7 @@
 //! opened before; a resolved notification is noted on the timeline and closes nothing.
 use super::incidents::insert_incident;
 use super::log::record;
-use super::{Listed, Store, StoreError, Tx, next_num, now, ts};
+use super::{Created, Idempotency, Listed, Store, StoreError, Tx, next_num, now, ts};
 use crate::domain::{AlertStatus, Change, Signal};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -30,8 +30,12 @@ impl Store {
         &self,
         actor: &str,
         signal: &Signal,
-    ) -> Result<IngestOutcome, StoreError> {
+        idem: Option<&Idempotency>,
+    ) -> Result<Created<IngestOutcome>, StoreError> {
         let mut tx = self.begin().await?;
+        if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
+            return Ok(r);
+        }
         let at = now();
         let open: Option<(String, String)> = sqlx::query_as(
             "SELECT s.incident_id, s.data FROM signals s JOIN incidents i ON i.id = s.incident_id \
@@ -95,12 +99,7 @@ impl Store {
                 }
             }
         };
-        if outcome.created {
-            self.commit(tx).await?;
-        } else {
-            tx.commit().await?;
-        }
-        Ok(outcome)
+        self.finish_with(tx, actor, idem, 200, outcome).await
     }
 
     pub async fn signals(&self, incident_id: &str) -> Result<Listed<SignalRecord>, StoreError> {

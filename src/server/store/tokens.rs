@@ -40,8 +40,10 @@ impl Store {
         let mut secret = [0u8; 32];
         rand::rng().fill_bytes(&mut secret);
         let token = format!("sitrep_{}", hex::encode(secret));
+        // Names are unique among live tokens (a partial unique index): a revoked token's
+        // name is free again.
         let res = sqlx::query(
-            "INSERT INTO tokens (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO tokens (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
         )
         .bind(name)
         .bind(role.as_str())
@@ -51,7 +53,7 @@ impl Store {
         .await?;
         if res.rows_affected() == 0 {
             return Err(StoreError::Refused(format!(
-                "a token named {name:?} already exists (revoke it first, or choose another name)"
+                "a live token named {name:?} already exists: revoke it first (`sitrep token revoke {name}`), or choose another name"
             )));
         }
         Ok(token)
@@ -59,7 +61,7 @@ impl Store {
 
     pub async fn list_tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
         let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT name, role, created_at, revoked_at FROM tokens ORDER BY created_at, name",
+            "SELECT name, role, created_at, revoked_at FROM tokens ORDER BY created_at, name, revoked_at",
         )
         .fetch_all(&self.reader)
         .await?;

@@ -1,0 +1,273 @@
+//! Authorization that depends on the incident's state is decided on the row being changed,
+//! inside the write transaction; the customer-update rule holds in any order of changes;
+//! and the edges of authentication (scheme case, token names after revocation).
+mod common;
+
+use common::{TestServer, assert_error, json_of};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use sitrep::domain::Role;
+
+/// A responder races the commander's close with the version the close will produce, many
+/// times over. Whoever wins the write lock, the responder never reopens a closed incident:
+/// after each round the incident is closed and the responder's PATCHes got 403 or 412.
+async fn a_responder_racing_a_close_never_reopens_it(t: TestServer) {
+    const ROUNDS: usize = 30;
+    const RACERS: usize = 3;
+    let mut answered = std::collections::BTreeMap::<u16, usize>::new();
+    for round in 0..ROUNDS {
+        let inc = t
+            .create_incident(json!({"title": format!("Race {round}"), "severity": "SEV4"}))
+            .await;
+        let id = inc["id"].as_str().unwrap().to_string();
+        let path = format!("/incidents/{id}");
+        let v = inc["version"].as_i64().unwrap();
+        let close = t.call_as(
+            &t.commander,
+            Method::PATCH,
+            &path,
+            Some(json!({"phase": "closed", "reason": "resolved"})),
+            Some(v),
+        );
+        let reopen = (0..RACERS).map(|_| {
+            t.call_as(
+                &t.responder,
+                Method::PATCH,
+                &path,
+                Some(json!({"phase": "triage", "reason": "still failing"})),
+                Some(v + 1),
+            )
+        });
+        let (closed, reopened) = tokio::join!(close, futures_util::future::join_all(reopen));
+        assert_eq!(closed.0, StatusCode::OK, "round {round}: {}", closed.1);
+        for r in &reopened {
+            assert!(
+                matches!(r.0.as_u16(), 403 | 412),
+                "round {round}: the responder's reopen got {} {}",
+                r.0,
+                r.1
+            );
+            *answered.entry(r.0.as_u16()).or_default() += 1;
+        }
+        let (_, now) = t.call(Method::GET, &path, None).await;
+        assert_eq!(now["phase"], "closed", "round {round}: {now}");
+        let (_, tl) = t.call(Method::GET, &format!("{path}/timeline"), None).await;
+        let reopens = tl["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "phase_changed" && e["old"] == "closed")
+            .count();
+        assert_eq!(reopens, 0, "round {round}: {tl}");
+    }
+    // Most reopen attempts arrive after the close and are refused for the role (403, naming
+    // the field); the rest arrive first and find a version that does not exist yet (412).
+    assert!(answered.get(&403).copied().unwrap_or(0) > 0, "{answered:?}");
+}
+
+/// The refusal names the field and says which role is needed.
+async fn reopening_a_closed_incident_is_the_commanders_call(t: TestServer) {
+    t.create_incident(json!({"title": "Closed", "severity": "SEV4"}))
+        .await;
+    assert_eq!(t.patch("INC-1", json!({"phase": "closed"})).await.0, 200);
+    let got = t
+        .call_as(
+            &t.responder,
+            Method::PATCH,
+            "/incidents/INC-1",
+            Some(json!({"phase": "triage"})),
+            Some(2),
+        )
+        .await;
+    assert_error(&got, 403, "phase");
+    assert_eq!(got.1["error"]["code"], "forbidden");
+    assert!(
+        got.1["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("commander"),
+        "{}",
+        got.1
+    );
+    // Editing the text of a closed incident stays open to responders.
+    let got = t
+        .call_as(
+            &t.responder,
+            Method::PATCH,
+            "/incidents/INC-1",
+            Some(json!({"summary": "root cause: expired certificate"})),
+            Some(2),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+}
+
+/// The bypass that was found: as a responder, turn customer impact off, move the phase,
+/// turn it back on (409, 200, 200, 200). Now turning impact off is refused for the
+/// responder; and even the commander, who may turn it off (with a reason), cannot move the
+/// incident out of the active phases without a customer update, because it was
+/// customer-impacting.
+async fn the_customer_update_rule_cannot_be_skipped_by_field_order(t: TestServer) {
+    t.create_incident(
+        json!({"title": "Checkout errors", "severity": "SEV2", "customer_impact": true}),
+    )
+    .await;
+    let as_responder = |body: serde_json::Value, v: i64| {
+        t.call_as(
+            &t.responder,
+            Method::PATCH,
+            "/incidents/INC-1",
+            Some(body),
+            Some(v),
+        )
+    };
+    let got = as_responder(json!({"phase": "follow_through"}), 1).await;
+    assert_error(&got, 409, "phase");
+    assert_eq!(got.1["error"]["code"], "customer_update_required");
+    let got = as_responder(json!({"customer_impact": false}), 1).await;
+    assert_error(&got, 403, "customer_impact");
+    let got = as_responder(json!({"customer_impact": false, "reason": "not really"}), 1).await;
+    assert_error(&got, 403, "customer_impact");
+
+    // The commander may say customers are no longer affected, with a reason.
+    let got = t.patch("INC-1", json!({"customer_impact": false})).await;
+    assert_error(&got, 422, "reason");
+    let got = t
+        .patch(
+            "INC-1",
+            json!({"customer_impact": false, "reason": "only the internal admin was affected"}),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+    assert_eq!(got.1["update_overdue"], false);
+    // ... but the incident was customer-impacting: it still owes customers an update
+    // before it leaves the active phases, whoever moves it and in whatever order.
+    let got = as_responder(json!({"phase": "follow_through"}), 2).await;
+    assert_error(&got, 409, "phase");
+    let got = t.patch("INC-1", json!({"phase": "closed"})).await;
+    assert_error(&got, 409, "phase");
+    let got = t
+        .patch(
+            "INC-1",
+            json!({"phase": "follow_through", "customer_impact": true}),
+        )
+        .await;
+    assert_error(&got, 409, "phase");
+
+    // An incident that was never customer-impacting moves on; marking it customer-impacting
+    // afterwards, before customers were told, is refused too.
+    t.create_incident(json!({"title": "Internal only", "severity": "SEV3"}))
+        .await;
+    let got = t
+        .call_as(
+            &t.responder,
+            Method::PATCH,
+            "/incidents/INC-2",
+            Some(json!({"phase": "follow_through"})),
+            Some(1),
+        )
+        .await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+    let got = t
+        .call_as(
+            &t.responder,
+            Method::PATCH,
+            "/incidents/INC-2",
+            Some(json!({"customer_impact": true})),
+            Some(2),
+        )
+        .await;
+    assert_error(&got, 409, "customer_impact");
+
+    // With a customer update posted, the incident moves on.
+    t.customer_update("INC-1").await;
+    let got = as_responder(json!({"phase": "follow_through"}), 3).await;
+    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+    let (_, tl) = t.call(Method::GET, "/incidents/INC-1/timeline", None).await;
+    let off = tl["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["field"] == "customer_impact")
+        .unwrap();
+    assert_eq!(off["actor"], "cora");
+    assert_eq!(off["reason"], "only the internal admin was affected");
+}
+
+/// RFC 9110: the auth scheme is case-insensitive.
+async fn the_bearer_scheme_is_case_insensitive(t: TestServer) {
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let resp = t
+            .http
+            .get(format!("{}/whoami", t.base))
+            .header("Authorization", format!("{scheme} {}", t.viewer))
+            .send()
+            .await
+            .unwrap();
+        let (status, body) = json_of(resp).await;
+        assert_eq!(status, StatusCode::OK, "{scheme}: {body}");
+        assert_eq!(body["name"], "vic");
+    }
+    let resp = t
+        .http
+        .get(format!("{}/whoami", t.base))
+        .header("Authorization", format!("Basic {}", t.viewer))
+        .send()
+        .await
+        .unwrap();
+    assert_error(&json_of(resp).await, 401, "Authorization");
+}
+
+/// A revoked token's name can be given to a new token; a live one's cannot, and the hint
+/// says how to free it.
+async fn a_revoked_tokens_name_can_be_reused(t: TestServer) {
+    let store = &t.server.as_ref().unwrap().store;
+    let err = store
+        .create_token("rex", Role::Responder)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("revoke it first") && err.contains("sitrep token revoke rex"),
+        "{err}"
+    );
+    assert!(store.revoke_token("rex").await.unwrap());
+    let fresh = store.create_token("rex", Role::Commander).await.unwrap();
+    let whoami = |token: String| {
+        let req = t.req(Method::GET, "/whoami", Some(&token));
+        async move { json_of(req.send().await.unwrap()).await }
+    };
+    let (status, me) = whoami(fresh).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    assert_eq!(me["role"], "commander");
+    assert_eq!(
+        whoami(t.responder.clone()).await.0,
+        401,
+        "the old one stays revoked"
+    );
+    let listed: Vec<_> = store
+        .list_tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|i| i.name == "rex")
+        .map(|i| i.revoked_at.is_some())
+        .collect();
+    assert_eq!(
+        listed,
+        vec![true, false],
+        "both are listed, the old one revoked"
+    );
+    // Revoked twice over: still one live token per name.
+    assert!(store.revoke_token("rex").await.unwrap());
+    store.create_token("rex", Role::Viewer).await.unwrap();
+    assert!(store.create_token("rex", Role::Viewer).await.is_err());
+}
+
+on_both_stores!(
+    a_responder_racing_a_close_never_reopens_it,
+    reopening_a_closed_incident_is_the_commanders_call,
+    the_customer_update_rule_cannot_be_skipped_by_field_order,
+    the_bearer_scheme_is_case_insensitive,
+    a_revoked_tokens_name_can_be_reused,
+);
