@@ -158,6 +158,23 @@ mod tests {
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
 
+    /// A live console whose only incident is a SEV1 owing a customer update at `due`.
+    fn owing(due: chrono::DateTime<chrono::Utc>) -> crate::console::State {
+        let mut s = crate::console::State::new(
+            "demo",
+            crate::console::keymap::Keymap::default_keymap(),
+            crate::console::theme::Theme::color(),
+            clock(),
+        );
+        let mut inc = testdata::incident("INC-900", Severity::Sev1, Phase::Containment);
+        inc.customer_impact = true;
+        inc.next_update_due_at = Some(due);
+        s.set_incidents(vec![inc]);
+        s.loaded = true;
+        s.conn = crate::console::state::Conn::Live;
+        s
+    }
+
     fn screen(state: &mut crate::console::State) -> String {
         let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
         t.draw(|f| crate::console::view::render(state, f)).unwrap();
@@ -174,12 +191,8 @@ mod tests {
 
     #[test]
     fn the_card_turns_overdue_in_the_same_frame_as_the_header() {
-        let mut s = testdata::state();
         let due = clock() + Duration::seconds(10);
-        let mut inc = testdata::incident("INC-900", Severity::Sev1, Phase::Containment);
-        inc.customer_impact = true;
-        inc.next_update_due_at = Some(due);
-        s.set_incidents(vec![inc]);
+        let mut s = owing(due);
         update(&mut s, Msg::Tick(due - Duration::milliseconds(1)));
         let before = screen(&mut s);
         assert!(before.contains("customer updates on time"), "{before}");
@@ -200,11 +213,7 @@ mod tests {
 
     #[test]
     fn a_far_off_local_clock_is_called_out_and_countdowns_use_the_servers_time() {
-        let mut s = testdata::state();
-        let mut inc = testdata::incident("INC-900", Severity::Sev1, Phase::Containment);
-        inc.customer_impact = true;
-        inc.next_update_due_at = Some(clock() - Duration::minutes(2));
-        s.set_incidents(vec![inc]);
+        let mut s = owing(clock() - Duration::minutes(2));
         // This machine is 15 minutes slow: its own clock says 13 minutes to go.
         update(&mut s, Msg::Tick(clock() - Duration::minutes(15)));
         assert!(screen(&mut s).contains("customer updates on time"));
