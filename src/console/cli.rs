@@ -471,6 +471,7 @@ pub async fn launch(
         () = test_panic_in_ui(test_panic) => unreachable!(),
     };
     term::restore();
+    term::release(terminal);
     live.abort();
     if let Err(e) = &result
         && term::ended_by_lost_terminal(e)

@@ -97,6 +97,16 @@ pub fn restore() {
     let _ = terminal::disable_raw_mode();
 }
 
+/// Lets go of the terminal after [`restore`]. ratatui's `Terminal` shows the cursor again
+/// when dropped and, if that write fails (the terminal is gone: an SSH drop), reports it with
+/// `eprintln!`, which panics when stderr is that same dead terminal. `restore` has already
+/// shown the cursor, so the `Terminal` is flushed and then forgotten instead of dropped.
+pub fn release(mut term: Term) {
+    use std::io::Write;
+    let _ = term.backend_mut().flush();
+    std::mem::forget(term);
+}
+
 /// Whether the controlling terminal went away while the UI ran.
 pub fn gone() -> bool {
     GONE.load(Ordering::SeqCst)

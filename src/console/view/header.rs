@@ -15,13 +15,15 @@ pub const CLOCK_NOTICE_SECS: i64 = 30;
 /// " clock 15m fast " for an offset (server minus local) of -15 minutes; `None` when the
 /// clocks agree to within [`CLOCK_NOTICE_SECS`].
 pub fn skew(offset: chrono::Duration) -> Option<String> {
-    let secs = offset.num_seconds();
-    if secs.abs() < CLOCK_NOTICE_SECS {
+    let ms = offset.num_milliseconds();
+    if ms.abs() < CLOCK_NOTICE_SECS * 1000 {
         return None;
     }
-    let way = if secs < 0 { "fast" } else { "slow" };
+    let way = if ms < 0 { "fast" } else { "slow" };
+    // To the nearest minute: the estimate is good to a second, and 899.6 s is "15m".
+    let secs = (ms.abs() + 30_000) / 60_000 * 60;
     let now = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
-    let by = super::fmt::age(now + chrono::Duration::seconds(secs.abs()), now);
+    let by = super::fmt::age(now + chrono::Duration::seconds(secs), now);
     Some(format!(" clock {by} {way} "))
 }
 
@@ -232,6 +234,14 @@ mod tests {
         // Within half a minute nothing is said; a fast clock says fast.
         assert_eq!(super::skew(Duration::seconds(29)), None);
         assert_eq!(super::skew(Duration::seconds(-29)), None);
+        assert_eq!(
+            super::skew(Duration::milliseconds(899_600)).as_deref(),
+            Some(" clock 15m slow ")
+        );
+        assert_eq!(
+            super::skew(Duration::seconds(30)).as_deref(),
+            Some(" clock 1m slow ")
+        );
         assert_eq!(
             super::skew(-Duration::minutes(15)).as_deref(),
             Some(" clock 15m fast ")
