@@ -3,7 +3,7 @@
 //! what the server's clock says, and the header says the local clock is off.
 use sitrep::client::Token;
 use sitrep::domain::{Cadence, NewIncident, Role, Severity};
-use sitrep::server::store::Store;
+use sitrep::server::store::{Created, Store};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -60,6 +60,7 @@ async fn server_with_incidents(dir: &std::path::Path) -> (Server, String, std::p
             sev3_minutes: None,
             sev4_minutes: None,
         });
+    let mut fell_due = None;
     for (title, severity) in [
         ("Checkout down", Severity::Sev1),
         ("Search slow", Severity::Sev2),
@@ -67,7 +68,16 @@ async fn server_with_incidents(dir: &std::path::Path) -> (Server, String, std::p
         let mut req = NewIncident::new(title, severity);
         req.customer_impact = Some(true);
         req.impact_scope = Some("EU customers".into());
-        store.create_incident("test", &req, None).await.unwrap();
+        let Created::New(inc) = store.create_incident("test", &req, None).await.unwrap() else {
+            panic!("a new incident");
+        };
+        fell_due = fell_due.or(inc.next_update_due_at);
+    }
+    // The console knows the server's time to within a second or so (a Date header has whole
+    // seconds): let the SEV1 be clearly overdue before a console looks.
+    let clearly = fell_due.unwrap() + chrono::Duration::seconds(3);
+    if let Ok(wait) = (clearly - chrono::Utc::now()).to_std() {
+        tokio::time::sleep(wait).await;
     }
     let token = Token::new(store.create_token("ana", Role::Commander).await.unwrap());
     store.close().await;
