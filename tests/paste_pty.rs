@@ -109,8 +109,27 @@ fn a_100_kb_paste_as_raw_keys_never_stalls_and_saves_drafts_a_few_times() {
     let text: String = (0..PASTE)
         .map(|i| char::from(b'a' + (i % 26) as u8))
         .collect();
-    c.keys(&text);
+    // Written from another thread: a console that stops reading would block the write
+    // forever, and the test must fail instead.
+    let mut writer = std::mem::replace(&mut c.writer, Box::new(std::io::sink()));
+    let keys = text.clone();
+    let typing = std::thread::spawn(move || {
+        use std::io::Write;
+        writer.write_all(keys.as_bytes()).unwrap();
+        writer.flush().unwrap();
+        writer
+    });
     c.screen.wait_for("Title is full", Duration::from_secs(20));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !typing.is_finished() {
+        assert!(
+            Instant::now() < deadline,
+            "the console stopped reading the paste:\n{}",
+            c.screen.contents()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    c.writer = typing.join().unwrap();
     let title = draft_title(dir.path(), 200);
     assert_eq!(title, text[..200]);
     let wrote = written(&c) - before;
