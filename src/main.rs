@@ -209,7 +209,10 @@ async fn main() -> std::process::ExitCode {
     match run(Cli::parse()).await {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("sitrep: {e:#}");
+            // Not eprintln!: after an SSH drop stderr is a terminal that is gone, and
+            // eprintln! panics when its write fails.
+            use std::io::Write;
+            let _ = writeln!(std::io::stderr(), "sitrep: {e:#}");
             std::process::ExitCode::FAILURE
         }
     }

@@ -7,7 +7,7 @@ use crate::domain::{Audience, CorrectiveAction, Incident, Phase, Severity};
 use crate::report;
 use crate::sanitize::clean_line;
 use anyhow::Result;
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use clap::{Subcommand, ValueEnum};
 use std::process::ExitCode;
 
@@ -169,7 +169,7 @@ async fn execute(client: &ApiClient, script: Script) -> Result<String> {
             if json {
                 return Ok(format!("{}\n", serde_json::to_string_pretty(&items)?));
             }
-            Ok(incident_table(&items))
+            Ok(incident_table(&items, client.clock().now()))
         }
         Script::Incident(IncidentCmd::Show { id, json }) => {
             let inc = client.incident(&id).await?;
@@ -292,7 +292,8 @@ async fn execute(client: &ApiClient, script: Script) -> Result<String> {
                 client.updates(&id).await?,
                 client.incident_actions(&id).await?,
                 client.exceptions(&id).await?,
-                Utc::now(),
+                // Ages in the report are on the server's clock, like its timestamps.
+                client.clock().now(),
             );
             Ok(match format {
                 ReportFormat::Markdown => report::markdown(&r),
@@ -302,8 +303,7 @@ async fn execute(client: &ApiClient, script: Script) -> Result<String> {
     }
 }
 
-fn incident_table(items: &[Incident]) -> String {
-    let now = Utc::now();
+fn incident_table(items: &[Incident], now: DateTime<Utc>) -> String {
     let mut out = format!(
         "{:<8} {:<5} {:<15} {:<18} {:>6} {}\n",
         "ID", "SEV", "PHASE", "COMMANDER", "AGE", "TITLE"

@@ -177,6 +177,9 @@ fn exit_after_hang_up(mut c: Console, dir: &std::path::Path) -> (Duration, Strin
         std::thread::sleep(Duration::from_millis(10));
     };
     let log = std::fs::read_to_string(dir.join("data/sitrep/console.log")).unwrap_or_default();
+    // Nothing may try to print to the terminal that is gone: the print would panic ("failed
+    // printing to stderr") and the panic would land here.
+    assert!(!log.contains("panic"), "{log}");
     (took, log)
 }
 

@@ -378,7 +378,10 @@ async fn run_loop_applies_messages_and_redraws() {
         &mut state,
         &mut rx,
         |e| effects.push(e),
-        RunOptions { clock: false },
+        RunOptions {
+            clock: false,
+            time: Default::default(),
+        },
     )
     .await
     .unwrap();

@@ -192,10 +192,12 @@ where
     if let Some(id) = session.last_id.as_deref() {
         req = req.header("Last-Event-ID", id);
     }
+    let sent = chrono::Utc::now();
     let resp = tokio::time::timeout(session.silence, req.send())
         .await
         .map_err(|_| "timed out waiting for the server".to_string())?
         .map_err(|e| error_chain(&e))?;
+    client.observe_clock(sent, &resp);
     if !resp.status().is_success() {
         let status = resp.status();
         let retry_after = busy(&resp);

@@ -4,6 +4,7 @@
 //! Every response is passed through [`crate::sanitize`] while it is deserialized: nothing
 //! this module returns carries raw API text.
 
+mod clock;
 mod live;
 pub mod outbox;
 mod retry;
@@ -11,6 +12,7 @@ mod sse;
 mod token;
 mod write;
 
+pub use clock::ServerClock;
 pub(crate) use live::error_chain;
 pub use live::{DEFAULT_HEARTBEAT, HEARTBEAT_HEADER, LiveEvent, LiveMsg, silence_limit, subscribe};
 pub use retry::{MAX_RETRY_AFTER, parse_retry_after};
@@ -56,6 +58,8 @@ pub struct ApiClient {
     /// Woken whenever the server answers any request: the event stream, waiting out its
     /// backoff after losing the server, reconnects at once (see `live`). Shared by clones.
     answered: Arc<tokio::sync::Notify>,
+    /// The server's time, measured from every answer (shared by all clones).
+    clock: ServerClock,
 }
 
 impl fmt::Debug for ApiClient {
@@ -290,6 +294,7 @@ impl ApiClient {
             token,
             unreadable: None,
             answered: Arc::new(tokio::sync::Notify::new()),
+            clock: ServerClock::default(),
         })
     }
 
@@ -351,6 +356,24 @@ impl ApiClient {
         self.answered.notified()
     }
 
+    /// The server's clock as measured from this client's answers: countdowns and ages are
+    /// computed on it, because every due date the API sends is on it.
+    pub fn clock(&self) -> ServerClock {
+        self.clock.clone()
+    }
+
+    /// Takes an answer's `Date` into the clock estimate; `sent` is the local time just before
+    /// the request left.
+    pub(crate) fn observe_clock(
+        &self,
+        sent: chrono::DateTime<chrono::Utc>,
+        resp: &reqwest::Response,
+    ) {
+        let date = resp.headers().get(reqwest::header::DATE);
+        self.clock
+            .observe(sent, chrono::Utc::now(), date.and_then(|v| v.to_str().ok()));
+    }
+
     /// The server this client talks to, for the header.
     pub fn base(&self) -> &str {
         &self.base
@@ -383,8 +406,10 @@ impl ApiClient {
             let again = (req.method() == reqwest::Method::GET)
                 .then(|| req.try_clone())
                 .flatten();
+            let sent = chrono::Utc::now();
             let resp = http.execute(req).await?;
             self.heard_from(resp.status());
+            self.observe_clock(sent, &resp);
             let Some(asked) = retry::busy(&resp) else {
                 break resp;
             };

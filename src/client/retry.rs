@@ -1,7 +1,7 @@
 //! `Retry-After` (RFC 9110 §10.2.3): how long a busy server (429, 503) asks us to wait,
 //! as delta-seconds or an HTTP date. Honoured by the event stream's reconnect, by GETs and by
 //! the outbox.
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use std::time::Duration;
 
 /// The longest wait we take from a server: a misconfigured proxy asking for a day must not
@@ -17,15 +17,7 @@ pub fn parse_retry_after(value: &str, now: DateTime<Utc>) -> Option<Duration> {
         let secs = v.parse::<u64>().unwrap_or(u64::MAX);
         return Some(Duration::from_secs(secs).min(MAX_RETRY_AFTER));
     }
-    let at = DateTime::parse_from_rfc2822(v)
-        .map(|d| d.with_timezone(&Utc))
-        .ok()
-        .or_else(|| {
-            ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"]
-                .iter()
-                .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok())
-                .map(|n| n.and_utc())
-        })?;
+    let at = super::clock::parse_http_date(v)?;
     let wait = (at - now).to_std().unwrap_or(Duration::ZERO);
     Some(wait.min(MAX_RETRY_AFTER))
 }
@@ -37,8 +29,19 @@ pub(crate) fn busy(resp: &reqwest::Response) -> Option<Option<Duration>> {
         resp.headers()
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, Utc::now()))
+            // A date is on the server's clock: compare it with the answer's own Date, so
+            // a skewed local clock neither skips the wait nor stretches it to the cap.
+            .and_then(|v| parse_retry_after(v, answered_at(resp)))
     })
+}
+
+/// When the server says it answered (its `Date` header), or the local time if it does not.
+pub(crate) fn answered_at(resp: &reqwest::Response) -> DateTime<Utc> {
+    resp.headers()
+        .get(reqwest::header::DATE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(super::clock::parse_http_date)
+        .unwrap_or_else(Utc::now)
 }
 
 /// "5s", rounded up: what the console shows.

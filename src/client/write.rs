@@ -145,12 +145,14 @@ impl ApiClient {
         if let Some(v) = w.if_match {
             req = req.header(reqwest::header::IF_MATCH, format!("\"{v}\""));
         }
+        let sent = chrono::Utc::now();
         let resp = req
             .timeout(super::REQUEST_TIMEOUT)
             .send()
             .await
             .map_err(|e| WriteError::Unreachable(super::live::error_chain(&e)))?;
         self.heard_from(resp.status());
+        self.observe_clock(sent, &resp);
         if let Some(asked) = super::retry::busy(&resp) {
             return Err(WriteError::Busy {
                 status: resp.status().as_u16(),

@@ -203,6 +203,14 @@ pub enum Msg {
     Resize,
     /// The wall clock moved on (1 Hz while something on screen counts).
     Tick(DateTime<Utc>),
+    /// The client measured the server's clock anew: server time now, and server minus local
+    /// time (the header says so when it is large).
+    ClockOffset {
+        now: DateTime<Utc>,
+        offset: chrono::Duration,
+    },
+    /// A bracketed paste: the whole pasted text at once, into the focused field.
+    Paste(String),
     Live(LiveMsg),
     Loaded {
         incidents: Vec<Incident>,

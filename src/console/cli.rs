@@ -411,9 +411,10 @@ pub async fn launch(
     }));
     let outbox_path = setup.data_dir.as_ref().map(|d| d.join("outbox.json"));
     let drafts_path = setup.data_dir.as_ref().map(|d| d.join("drafts.json"));
+    let time = client.clock();
     let runner = EffectRunner::new(client, tx.clone(), outbox_path, drafts_path.clone());
     let depth = theme.depth;
-    let mut state = State::new(label, keymap, theme, chrono::Utc::now());
+    let mut state = State::new(label, keymap, theme, time.now());
     state.read_only = read_only;
     state.me = setup.name.clone();
     state.cadence = setup.cadence;
@@ -449,7 +450,10 @@ pub async fn launch(
                     &mut state,
                     &mut rx,
                     |e| runner.run(e),
-                    RunOptions { clock: true },
+                    RunOptions {
+                        clock: true,
+                        time: time.clone(),
+                    },
                 )
                 .await
             }
@@ -460,7 +464,7 @@ pub async fn launch(
                     opts,
                     &mut rx,
                     |e| runner.run(e),
-                    true,
+                    Some(time.clone()),
                 )
                 .await
             }
@@ -472,6 +476,7 @@ pub async fn launch(
         () = test_panic_in_ui(test_panic) => unreachable!(),
     };
     term::restore();
+    term::release(terminal);
     live.abort();
     if let Err(e) = &result
         && term::ended_by_lost_terminal(e)

@@ -99,6 +99,8 @@ impl EffectRunner {
             Effect::RetryOutbox => {
                 let _ = self.outbox.send(OutboxCmd::Retry);
             }
+            // The run loop answers this with SaveDrafts when its throttle allows.
+            Effect::DraftsChanged => {}
             Effect::SaveDrafts(json) => {
                 if let Some(d) = &self.drafts {
                     let _ = d.send(json);

@@ -12,6 +12,7 @@ pub mod filter;
 pub mod form;
 pub mod index;
 pub mod keymap;
+pub mod paste;
 pub mod state;
 pub mod term;
 #[doc(hidden)]

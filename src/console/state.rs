@@ -245,6 +245,9 @@ pub struct State {
     /// Records the client had to skip, by where they came from (`lists`, `detail`,
     /// `events`); the header counts them so a commander knows the board is incomplete.
     pub unreadable: BTreeMap<String, Vec<crate::client::Unreadable>>,
+    /// Server time minus this machine's, once measured; `now` already includes it, and the
+    /// header says so when it is large.
+    pub clock_offset: Option<chrono::Duration>,
 }
 
 /// A write on its way: what to roll back to if it is refused.
@@ -311,6 +314,7 @@ impl State {
             stale_after: chrono::Duration::seconds(STALE_AFTER_SECS),
             resyncing: false,
             unreadable: BTreeMap::new(),
+            clock_offset: None,
         }
     }
 

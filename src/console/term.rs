@@ -11,12 +11,20 @@
 //! - A terminal that goes away (an SSH drop: the pty is hung up) ends the process. crossterm
 //!   0.29 does not report this: its reader retries a hung-up tty forever at 100% CPU instead
 //!   of returning an error (crossterm-rs/crossterm#793). So a watchdog thread waits in
-//!   `poll(2)` for POLLHUP on the terminal, and SIGHUP, an input error and the end of the
-//!   input stream all count as the terminal going away too.
+//!   `poll(2)` for POLLHUP on the terminal, and SIGHUP and an input error count as the
+//!   terminal going away too.
+//!
+//! Input is read by a thread of its own, one blocking `event::read` after another, and every
+//! event goes on the channel at once: the UI drains everything queued before it draws, so
+//! input never waits behind the screen. crossterm is built with `use-dev-tty`, which waits
+//! for input with a level-triggered `poll(2)`: its default reader registers the terminal
+//! with mio, which is edge-triggered, reads 1 KiB, and returns as soon as that yields an
+//! event, so the rest of a large paste stayed in the kernel until the next key press made a
+//! new edge (crossterm-rs/crossterm#1057). Bracketed paste is on, so a paste arrives as one
+//! `Event::Paste` rather than as thousands of keys (one of which could be `q`).
 use super::action::{Action, Msg};
-use crossterm::event::{Event, EventStream, KeyEventKind, MouseEventKind};
+use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use crossterm::{cursor, event, execute, terminal};
-use futures_util::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{Stdout, stdout};
@@ -56,7 +64,8 @@ fn setup(mouse: bool, depth: super::display::ColorDepth) -> anyhow::Result<Term>
         out,
         terminal::EnterAlternateScreen,
         cursor::Hide,
-        terminal::Clear(terminal::ClearType::All)
+        terminal::Clear(terminal::ClearType::All),
+        event::EnableBracketedPaste
     )?;
     if mouse {
         MOUSE.store(true, Ordering::SeqCst);
@@ -67,9 +76,9 @@ fn setup(mouse: bool, depth: super::display::ColorDepth) -> anyhow::Result<Term>
     ))?)
 }
 
-/// Puts the terminal back as we found it: mouse capture off (if it was on), the main
-/// screen, the cursor, cooked mode. Safe to call more than once; the second call does
-/// nothing. (The console never turns bracketed paste on, so there is none to turn off.)
+/// Puts the terminal back as we found it: mouse capture off (if it was on), bracketed paste
+/// off, the main screen, the cursor, cooked mode. Safe to call more than once; the second
+/// call does nothing. Every way out (quit, error, panic, signal, lost terminal) comes here.
 pub fn restore() {
     *UI.lock().unwrap_or_else(|e| e.into_inner()) = None;
     if !ACTIVE.swap(false, Ordering::SeqCst) {
@@ -79,8 +88,23 @@ pub fn restore() {
     if MOUSE.swap(false, Ordering::SeqCst) {
         let _ = execute!(out, event::DisableMouseCapture);
     }
-    let _ = execute!(out, terminal::LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        event::DisableBracketedPaste,
+        terminal::LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = terminal::disable_raw_mode();
+}
+
+/// Lets go of the terminal after [`restore`]. ratatui's `Terminal` shows the cursor again
+/// when dropped and, if that write fails (the terminal is gone: an SSH drop), reports it with
+/// `eprintln!`, which panics when stderr is that same dead terminal. `restore` has already
+/// shown the cursor, so the `Terminal` is flushed and then forgotten instead of dropped.
+pub fn release(mut term: Term) {
+    use std::io::Write;
+    let _ = term.backend_mut().flush();
+    std::mem::forget(term);
 }
 
 /// Whether the controlling terminal went away while the UI ran.
@@ -122,7 +146,11 @@ fn install_panic_hook() {
                 let was_active = ACTIVE.load(Ordering::SeqCst);
                 restore();
                 if was_active {
-                    eprintln!(
+                    // A write, not eprintln!: that panics when the terminal is gone, and a
+                    // panic inside the panic hook aborts.
+                    use std::io::Write;
+                    let _ = writeln!(
+                        std::io::stderr(),
                         "\r\nsitrep: the console crashed (a bug): {what}\r\n\
                          The terminal has been restored. Drafts are saved as you type; \
                          details are in console.log in the data directory.\r"
@@ -189,36 +217,37 @@ pub fn ended_by_lost_terminal(e: &anyhow::Error) -> bool {
     lost
 }
 
-/// Forwards terminal events. A closed or failing terminal (an SSH drop) quits rather
-/// than spinning on errors.
+/// Forwards terminal events from a reader thread (see the module notes). A closed or
+/// failing terminal (an SSH drop) quits rather than spinning on errors.
 pub fn spawn_input(tx: UnboundedSender<Msg>, mouse: bool) {
-    tokio::spawn(async move {
-        let mut events = EventStream::new();
-        loop {
-            let msg = match events.next().await {
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => Msg::Key(k),
-                Some(Ok(Event::Resize(..))) => Msg::Resize,
-                Some(Ok(Event::Mouse(m))) if mouse => match m.kind {
-                    MouseEventKind::ScrollDown => Msg::Action(Action::MoveDown),
-                    MouseEventKind::ScrollUp => Msg::Action(Action::MoveUp),
-                    _ => continue,
-                },
-                Some(Ok(_)) => continue,
-                Some(Err(e)) => {
-                    tracing::error!(error = %e, "terminal input failed");
-                    terminal_gone(&tx, "input error");
+    let spawned = std::thread::Builder::new()
+        .name("tty-input".into())
+        .spawn(move || {
+            loop {
+                let msg = match event::read() {
+                    Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                    Ok(Event::Paste(text)) => Msg::Paste(text),
+                    Ok(Event::Resize(..)) => Msg::Resize,
+                    Ok(Event::Mouse(m)) if mouse => match m.kind {
+                        MouseEventKind::ScrollDown => Msg::Action(Action::MoveDown),
+                        MouseEventKind::ScrollUp => Msg::Action(Action::MoveUp),
+                        _ => continue,
+                    },
+                    Ok(_) => continue,
+                    Err(e) => {
+                        tracing::error!(error = %e, "terminal input failed");
+                        terminal_gone(&tx, "input error");
+                        return;
+                    }
+                };
+                if tx.send(msg).is_err() {
                     return;
                 }
-                None => {
-                    terminal_gone(&tx, "end of input");
-                    return;
-                }
-            };
-            if tx.send(msg).is_err() {
-                return;
             }
-        }
-    });
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "could not start the terminal reader");
+    }
 }
 
 /// Waits (in `poll(2)`, costing nothing while the terminal is there) for the terminal to be

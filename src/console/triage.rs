@@ -446,23 +446,33 @@ pub fn form_char(state: &mut State, c: char) -> Vec<Effect> {
     let Some(Overlay::Form(mut f)) = state.overlay.take() else {
         return vec![];
     };
+    let kind = f.kind;
     if let Some(field) = f.focused() {
-        field.type_char(c);
+        if field.is_choice() {
+            field.type_char(c);
+        } else if let Err(full) = super::paste::type_char(kind, field, c) {
+            // Nothing changed: say why, and leave the saved draft alone.
+            f.error = Some(full);
+            state.overlay = Some(Overlay::Form(f));
+            state.dirty = true;
+            return vec![];
+        }
     }
     f.error = None;
     edited(state, f)
 }
 
 /// The form changed: keep it on screen and save the draft.
-fn edited(state: &mut State, f: Form) -> Vec<Effect> {
+pub(super) fn edited(state: &mut State, f: Form) -> Vec<Effect> {
     state.drafts.insert(f.draft_key(), f.clone());
     state.overlay = Some(Overlay::Form(f));
     state.dirty = true;
     vec![save_drafts(state)]
 }
 
-pub fn save_drafts(state: &State) -> Effect {
-    Effect::SaveDrafts(serde_json::to_string(&state.drafts).unwrap_or_else(|_| "{}".into()))
+/// The drafts changed; the run loop writes them, at most a few times a second.
+pub fn save_drafts(_: &State) -> Effect {
+    Effect::DraftsChanged
 }
 
 fn refuse(state: &mut State, mut f: Form, why: String) -> Vec<Effect> {

@@ -22,6 +22,8 @@ pub enum Effect {
     Write(crate::client::Write),
     /// The server may be back: try the outbox's waiting writes now.
     RetryOutbox,
+    /// The drafts changed: the run loop saves them soon (see `app::DraftSaves`).
+    DraftsChanged,
     /// Save every form draft (JSON) to the data directory.
     SaveDrafts(String),
     /// Ask the server who this token is.
@@ -60,6 +62,16 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.dirty = true;
             }
             vec![]
+        }
+        Msg::ClockOffset { now, offset } => {
+            state.clock_offset = Some(offset);
+            state.tick(now);
+            state.dirty = true;
+            vec![]
+        }
+        Msg::Paste(text) => {
+            dismiss_message(state);
+            super::paste::paste(state, &text)
         }
         Msg::Live(live) => on_live(state, live),
         Msg::Outbox(report) => triage::on_outbox(state, report),
@@ -527,7 +539,7 @@ fn type_char(state: &mut State, c: char) {
 }
 
 /// Filters as you type: each keystroke re-indexes, which is a user-paced cost.
-fn set_filter(state: &mut State, text: &str) {
+pub(super) fn set_filter(state: &mut State, text: &str) {
     state.filter = Filter::parse(text);
     if state.filter.mentions_phase(Phase::Closed) && !state.show_closed {
         state.show_closed = true;

@@ -46,12 +46,25 @@ fn clock_span(secs: i64) -> String {
     }
 }
 
+/// Whole seconds left until `due`, rounded up, or `Err` with whole seconds past it (rounded
+/// down) once `due` is behind `now`. Overdue means exactly what the header counts
+/// (`due < now`, to the nanosecond), so a card turns OVERDUE in the same frame as the header.
+fn left_or_over(now: DateTime<Utc>, due: DateTime<Utc>) -> Result<i64, i64> {
+    if due < now {
+        Err((now - due).num_seconds())
+    } else {
+        let ms = (due - now).num_milliseconds();
+        Ok((ms + 999) / 1000)
+    }
+}
+
 /// The next-update countdown: `04:12`, `1h05m`, or `OVERDUE 03:10`.
 pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>) -> (String, Urgency) {
-    let left = (due - now).num_seconds();
-    if left < 0 {
-        (format!("OVERDUE {}", clock_span(-left)), Urgency::Overdue)
-    } else if left < 300 {
+    let left = match left_or_over(now, due) {
+        Err(over) => return (format!("OVERDUE {}", clock_span(over)), Urgency::Overdue),
+        Ok(left) => left,
+    };
+    if left < 300 {
         (clock_span(left), Urgency::Soon)
     } else {
         (clock_span(left), Urgency::Normal)
@@ -82,10 +95,11 @@ pub fn countdown_at(now: DateTime<Utc>, due: DateTime<Utc>, seconds: bool) -> (S
     if seconds {
         return countdown(now, due);
     }
-    let left = (due - now).num_seconds();
-    if left < 0 {
-        (format!("OVERDUE {}", minutes_over(-left)), Urgency::Overdue)
-    } else if left < 300 {
+    let left = match left_or_over(now, due) {
+        Err(over) => return (format!("OVERDUE {}", minutes_over(over)), Urgency::Overdue),
+        Ok(left) => left,
+    };
+    if left < 300 {
         (minutes_left(left), Urgency::Soon)
     } else {
         (minutes_left(left), Urgency::Normal)

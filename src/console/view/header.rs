@@ -7,6 +7,26 @@ use crate::domain::Severity;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
+/// This machine's clock is called off in the header from this far from the server's on.
+/// Countdowns are right either way (they run on the server's time); below this the
+/// difference is lost in the minute-resolution display anyway.
+pub const CLOCK_NOTICE_SECS: i64 = 30;
+
+/// " clock 15m fast " for an offset (server minus local) of -15 minutes; `None` when the
+/// clocks agree to within [`CLOCK_NOTICE_SECS`].
+pub fn skew(offset: chrono::Duration) -> Option<String> {
+    let ms = offset.num_milliseconds();
+    if ms.abs() < CLOCK_NOTICE_SECS * 1000 {
+        return None;
+    }
+    let way = if ms < 0 { "fast" } else { "slow" };
+    // To the nearest minute: the estimate is good to a second, and 899.6 s is "15m".
+    let secs = (ms.abs() + 30_000) / 60_000 * 60;
+    let now = chrono::DateTime::<chrono::Utc>::UNIX_EPOCH;
+    let by = super::fmt::age(now + chrono::Duration::seconds(secs), now);
+    Some(format!(" clock {by} {way} "))
+}
+
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     let t = &state.theme;
     let y = area.y;
@@ -65,7 +85,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     }
     let pending = state.pending_count();
     if pending > 0 {
-        put(
+        x = put(
             buf,
             x + 1,
             y,
@@ -78,6 +98,14 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     let cw = time.len() as u16;
     if area.width > cw {
         put(buf, right - cw, y, &time, cw, t.header.patch(t.title));
+        // The clock shown is the server's; when this machine's is far off, say so (it
+        // explains why the time here differs from the taskbar's).
+        if let Some(skew) = state.clock_offset.and_then(skew) {
+            let sw = skew.chars().count() as u16;
+            if right - cw > x + sw + 1 {
+                put(buf, right - cw - sw, y, &skew, sw, t.reconnecting);
+            }
+        }
     }
 
     // Row 2: counts.
@@ -119,5 +147,108 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         );
         x = put(buf, x + 1, y, "│", right.saturating_sub(x + 1), t.dim);
         put(buf, x, y, &s, right.saturating_sub(x), t.reconnecting);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::console::action::Msg;
+    use crate::console::testdata::{self, clock};
+    use crate::console::update::update;
+    use crate::domain::{Phase, Severity};
+    use chrono::Duration;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    /// A live console whose only incident is a SEV1 owing a customer update at `due`.
+    fn owing(due: chrono::DateTime<chrono::Utc>) -> crate::console::State {
+        let mut s = crate::console::State::new(
+            "demo",
+            crate::console::keymap::Keymap::default_keymap(),
+            crate::console::theme::Theme::color(),
+            clock(),
+        );
+        let mut inc = testdata::incident("INC-900", Severity::Sev1, Phase::Containment);
+        inc.customer_impact = true;
+        inc.next_update_due_at = Some(due);
+        s.set_incidents(vec![inc]);
+        s.loaded = true;
+        s.conn = crate::console::state::Conn::Live;
+        s
+    }
+
+    fn screen(state: &mut crate::console::State) -> String {
+        let mut t = Terminal::new(TestBackend::new(120, 30)).unwrap();
+        t.draw(|f| crate::console::view::render(state, f)).unwrap();
+        let buf = t.backend().buffer();
+        (0..buf.area.height)
+            .map(|y| {
+                (0..buf.area.width)
+                    .map(|x| buf[(x, y)].symbol())
+                    .collect::<String>()
+                    + "\n"
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_card_turns_overdue_in_the_same_frame_as_the_header() {
+        let due = clock() + Duration::seconds(10);
+        let mut s = owing(due);
+        update(&mut s, Msg::Tick(due - Duration::milliseconds(1)));
+        let before = screen(&mut s);
+        assert!(before.contains("customer updates on time"), "{before}");
+        assert!(before.contains("upd 1m"), "{before}");
+        // A millisecond past due: the header counts it, and the card says so too (it said
+        // `upd 0m` until the next minute).
+        assert!(update(&mut s, Msg::Tick(due + Duration::milliseconds(1))).is_empty());
+        assert!(s.dirty, "falling due redraws at once");
+        let after = screen(&mut s);
+        assert!(after.contains("1 customer update OVERDUE"), "{after}");
+        assert!(after.contains("OVERDUE <1m"), "{after}");
+        assert!(!after.contains("upd 0m"), "{after}");
+        // Seconds resolution agrees too.
+        s.seconds = true;
+        let secs = screen(&mut s);
+        assert!(secs.contains("OVERDUE 00:00"), "{secs}");
+    }
+
+    #[test]
+    fn a_far_off_local_clock_is_called_out_and_countdowns_use_the_servers_time() {
+        let mut s = owing(clock() - Duration::minutes(2));
+        // This machine is 15 minutes slow: its own clock says 13 minutes to go.
+        update(&mut s, Msg::Tick(clock() - Duration::minutes(15)));
+        assert!(screen(&mut s).contains("customer updates on time"));
+        update(
+            &mut s,
+            Msg::ClockOffset {
+                now: clock(),
+                offset: Duration::minutes(15),
+            },
+        );
+        let text = screen(&mut s);
+        assert!(text.contains("clock 15m slow"), "{text}");
+        assert!(text.contains("1 customer update OVERDUE"), "{text}");
+        assert!(text.contains("OVERDUE 2m"), "{text}");
+        assert!(text.contains("10:00 UTC"), "the server's time: {text}");
+        // Within half a minute nothing is said; a fast clock says fast.
+        assert_eq!(super::skew(Duration::seconds(29)), None);
+        assert_eq!(super::skew(Duration::seconds(-29)), None);
+        assert_eq!(
+            super::skew(Duration::milliseconds(899_600)).as_deref(),
+            Some(" clock 15m slow ")
+        );
+        assert_eq!(
+            super::skew(Duration::seconds(30)).as_deref(),
+            Some(" clock 1m slow ")
+        );
+        assert_eq!(
+            super::skew(-Duration::minutes(15)).as_deref(),
+            Some(" clock 15m fast ")
+        );
+        assert_eq!(
+            super::skew(Duration::minutes(125)).as_deref(),
+            Some(" clock 2h05m slow ")
+        );
     }
 }

@@ -68,13 +68,15 @@ pub async fn run<B>(
     opts: &WallOptions,
     rx: &mut UnboundedReceiver<Msg>,
     mut effects: impl FnMut(Effect),
-    clock: bool,
+    clock: Option<crate::client::ServerClock>,
 ) -> Result<()>
 where
     B: Backend + FrameSync,
     B::Error: Send + Sync + 'static,
 {
-    let mut tick = super::app::second_ticker();
+    let ticking = clock.is_some();
+    let mut time = super::app::Timekeeper::new(clock.unwrap_or_default());
+    let mut drafts = super::app::DraftSaves::default();
     let mut last: Option<Buffer> = None;
     loop {
         if state.dirty {
@@ -101,20 +103,24 @@ where
             }
         }
         if state.quit {
+            drafts.save_now(state, &mut effects);
             return Ok(());
         }
         let msg = tokio::select! {
             m = rx.recv() => match m {
                 Some(m) => m,
-                None => return Ok(()),
+                None => {
+                    drafts.save_now(state, &mut effects);
+                    return Ok(());
+                }
             },
-            _ = tick.tick(), if clock => Msg::Tick(chrono::Utc::now()),
+            m = time.tick(), if ticking => m,
         };
         if matches!(msg, Msg::Resize) {
             last = None;
         }
         for e in handle(state, opts, msg) {
-            effects(e);
+            drafts.dispatch(e, &mut effects);
         }
         while !state.quit {
             let Ok(m) = rx.try_recv() else { break };
@@ -122,8 +128,15 @@ where
                 last = None;
             }
             for e in handle(state, opts, m) {
-                effects(e);
+                drafts.dispatch(e, &mut effects);
             }
         }
+        if let Some(m) = time.offset_moved() {
+            for e in handle(state, opts, m) {
+                drafts.dispatch(e, &mut effects);
+            }
+        }
+        // The wall edits no drafts; a write confirmed while it runs may still clear one.
+        drafts.save_if_due(state, &mut effects);
     }
 }
