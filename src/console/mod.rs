@@ -9,9 +9,10 @@ mod config;
 pub mod display; // issue 5: colour depth and ASCII output
 pub mod effects;
 pub mod filter;
-pub mod form;
+pub mod forms;
 pub mod index;
 pub mod keymap;
+pub mod roles;
 pub mod state;
 pub mod term;
 #[doc(hidden)]

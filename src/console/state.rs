@@ -1,6 +1,6 @@
 //! Everything the console knows. `update` changes it; views only read it.
 use super::filter::Filter;
-use super::form::{Form, Overlay};
+use super::forms::{Form, Overlay};
 use super::index::{Cursor, Incidents, SortedIndex, board_order, by_id};
 use super::keymap::{Keymap, Mode};
 use super::theme::Theme;
@@ -207,7 +207,8 @@ pub struct State {
     pub list_cursor: Cursor,
     pub list_sort: SortBy,
     pub list_reverse: bool,
-    pub actions_cursor: usize,
+    /// The selected corrective action (by id) in the actions view.
+    pub actions_cursor: Cursor,
     pub message: Option<(Level, String)>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -223,6 +224,9 @@ pub struct State {
     pub overlay: Option<Overlay>,
     /// Unsent forms by draft key, saved to the data directory on every change.
     pub drafts: BTreeMap<String, Form>,
+    /// Who made the newest change to each incident or action we heard of live:
+    /// id → (the version it made, the actor), for "changed by dana" in a conflict.
+    pub changed_by: HashMap<String, (i64, String)>,
     /// Who we are: the token's name (or `name` from config.toml), for "take command".
     pub me: Option<String>,
     /// The token's role, once the server has said.
@@ -257,6 +261,8 @@ pub struct Pending {
     pub action_before: Option<CorrectiveAction>,
     /// The draft this write came from, discarded once it lands.
     pub draft: Option<String>,
+    /// The typed write and what it was based on, to re-apply after a 412.
+    pub prepared: Option<super::forms::Prepared>,
 }
 
 impl State {
@@ -291,7 +297,7 @@ impl State {
             list_cursor: Cursor::default(),
             list_sort: SortBy::Severity,
             list_reverse: false,
-            actions_cursor: 0,
+            actions_cursor: Cursor::default(),
             message: None,
             keymap,
             theme,
@@ -302,6 +308,7 @@ impl State {
             due: BTreeSet::new(),
             overlay: None,
             drafts: BTreeMap::new(),
+            changed_by: HashMap::new(),
             me: None,
             role: None,
             cadence: Cadence::default(),
@@ -439,14 +446,77 @@ impl State {
             }
         }
         self.fix_cursors();
+        self.fix_actions_cursor();
         self.dirty = true;
     }
 
+    /// Keeps the selection on the selected incident after the indexes changed: on the
+    /// board it follows the incident into its new column; when it has left the view
+    /// (closed, filtered out) nothing is selected and the console says so.
     fn fix_cursors(&mut self) {
-        for (cursor, index) in self.column_cursors.iter_mut().zip(&self.columns) {
-            cursor.fix(index);
+        let focused = self.visible_phases().get(self.board_col).copied();
+        // The board's selection is the focused column's; read it before the cursors move.
+        let board_sel = focused.and_then(|p| {
+            let c = &self.column_cursors[p as usize];
+            c.id.clone().or_else(|| c.gone.clone())
+        });
+        let mut left = None;
+        for (i, (cursor, index)) in self
+            .column_cursors
+            .iter_mut()
+            .zip(&self.columns)
+            .enumerate()
+        {
+            let l = cursor.fix(index);
+            if focused.is_some_and(|p| p as usize == i) {
+                left = l;
+            }
         }
-        self.list_cursor.fix(&self.list);
+        if let (Some(id), Some(from)) = (board_sel, focused) {
+            let now_in = self
+                .incidents
+                .get(&id)
+                .map(|i| i.phase)
+                .filter(|p| self.visible_phases().contains(p))
+                .filter(|p| self.columns[*p as usize].position(&id).is_some());
+            match now_in {
+                Some(to) if to != from => {
+                    // Followed into its new column; the old column forgets it.
+                    let old = &mut self.column_cursors[from as usize];
+                    old.gone = None;
+                    if old.id.is_none() {
+                        old.clamp(&self.columns[from as usize]);
+                    }
+                    self.column_cursors[to as usize].select(&id, &self.columns[to as usize]);
+                    if let Some(col) = self.visible_phases().iter().position(|p| *p == to) {
+                        self.board_col = col;
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    if self.view == View::Board && left.is_some() {
+                        let why = self.why_gone(&id);
+                        self.info(format!("{id} {why}: nothing is selected"));
+                    }
+                }
+            }
+        }
+        if let Some(left) = self.list_cursor.fix(&self.list)
+            && self.view == View::List
+        {
+            let why = self.why_gone(&left);
+            self.info(format!("{left} {why}: nothing is selected"));
+        }
+    }
+
+    /// Why an incident is not in the current view, in a few words.
+    fn why_gone(&self, id: &str) -> &'static str {
+        match self.incidents.get(id) {
+            None => "is no longer listed",
+            Some(i) if i.phase == Phase::Closed && !self.show_closed => "was closed",
+            Some(i) if !self.filter.matches(i) => "is hidden by the filter",
+            Some(_) => "left the view",
+        }
     }
 
     /// Applies one incident's new state. Returns false for a stale or duplicate version
@@ -505,9 +575,21 @@ impl State {
             View::List => self.list_cursor.id.as_deref(),
             View::Actions => self
                 .action_rows()
-                .get(self.actions_cursor)
+                .into_iter()
+                .find(|a| self.actions_cursor.id.as_deref() == Some(a.id.as_str()))
                 .map(|a| a.incident_id.as_str()),
         }
+    }
+
+    /// The actions view's rows as an index, for its cursor.
+    pub fn action_index(&self) -> SortedIndex {
+        SortedIndex::from_ids(self.action_rows().iter().map(|a| a.id.clone()).collect())
+    }
+
+    /// Keeps the actions view's selection on its action (nothing once it left the view).
+    pub fn fix_actions_cursor(&mut self) {
+        let index = self.action_index();
+        self.actions_cursor.fix(&index);
     }
 
     /// Open actions, filtered, overdue first, then by due date.
@@ -548,6 +630,12 @@ impl State {
         self.pending
             .values()
             .any(|p| p.write.incident_id.as_deref() == Some(id))
+    }
+
+    /// Whether a write to this corrective action is still waiting for its answer.
+    pub fn is_action_pending(&self, id: &str) -> bool {
+        let path = format!("/actions/{id}");
+        self.pending.values().any(|p| p.write.path == path)
     }
 
     /// Writes not yet confirmed by the server: sent and unanswered, or waiting in the outbox.

@@ -83,6 +83,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 .filter(|a| a.status.is_open())
                 .map(|a| (a.id.clone(), a))
                 .collect();
+            state.fix_actions_cursor();
             state.loaded = true;
             state.loading = false;
             state.as_of = Some(state.now);
@@ -255,7 +256,17 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             }
             vec![]
         }
-        LiveMsg::Event { event, .. } => {
+        LiveMsg::Event { event, actor, .. } => {
+            if let Some(actor) = actor {
+                let by = match &event {
+                    LiveEvent::Incident(i) => Some((i.id.clone(), i.version)),
+                    LiveEvent::Action(a) => Some((a.id.clone(), a.version)),
+                    _ => None,
+                };
+                if let Some((id, version)) = by {
+                    state.changed_by.insert(id, (version, actor));
+                }
+            }
             if !state.resyncing {
                 state.as_of = Some(state.now);
             }
@@ -345,6 +356,7 @@ fn upsert_action(state: &mut State, a: CorrectiveAction) {
     } else if state.open_actions.remove(&a.id).is_some() {
         state.dirty = true;
     }
+    state.fix_actions_cursor();
     if let Some(Loadable::Ready(list)) = detail_for(state, &a.incident_id).map(|d| &mut d.actions) {
         match list.iter_mut().find(|x| x.id == a.id) {
             Some(x) if x.version < a.version => *x = a,
@@ -511,6 +523,9 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn show(state: &mut State, view: View) {
     state.view = view;
+    if view == View::Actions {
+        state.fix_actions_cursor();
+    }
     state.detail = None;
     state.help = false;
 }
@@ -533,7 +548,8 @@ fn set_filter(state: &mut State, text: &str) {
         state.show_closed = true;
     }
     state.rebuild();
-    state.actions_cursor = 0;
+    state.actions_cursor = Default::default();
+    state.fix_actions_cursor();
     clamp_board_col(state);
 }
 
@@ -547,7 +563,8 @@ fn resort_list(state: &mut State) {
             .filter(|i| (show_closed || i.phase != Phase::Closed) && filter.matches(i)),
         list_order(state.list_sort, state.list_reverse),
     );
-    state.list_cursor.fix(&state.list);
+    // The same incidents in a new order: the selection stays on its incident.
+    let _ = state.list_cursor.fix(&state.list);
 }
 
 fn command(state: &mut State, cmd: &str) -> Vec<Effect> {
@@ -586,8 +603,9 @@ fn step(state: &mut State, mode: Mode, delta: isize) {
             state.list_cursor.set(row, &state.list);
         }
         Mode::Actions => {
-            let len = state.action_rows().len();
-            state.actions_cursor = clamp_add(state.actions_cursor, delta, len);
+            let index = state.action_index();
+            let row = clamp_add(state.actions_cursor.row, delta, index.len());
+            state.actions_cursor.set(row, &index);
         }
         Mode::Detail => {
             if let Some(d) = state.detail.as_mut() {
@@ -620,6 +638,14 @@ fn side(state: &mut State, mode: Mode, delta: isize) {
         Mode::Board => {
             let n = state.visible_phases().len();
             state.board_col = clamp_add(state.board_col, delta, n);
+            // Moving to a column selects its card at the remembered row.
+            if let Some(p) = state.visible_phases().get(state.board_col).copied() {
+                let i = p as usize;
+                if state.column_cursors[i].id.is_none() {
+                    let row = state.column_cursors[i].row;
+                    state.column_cursors[i].set(row, &state.columns[i]);
+                }
+            }
         }
         Mode::Detail => {
             if let Some(d) = state.detail.as_mut() {
