@@ -473,7 +473,7 @@ async fn a_colleagues_change_while_a_form_is_open_is_shown_not_overwritten() {
     let timeline = api.timeline(&id).await.unwrap();
     let severity: Vec<(String, String, String)> = timeline
         .iter()
-        .filter(|e| e.field.as_deref() == Some("severity"))
+        .filter(|e| e.kind == "severity_changed")
         .map(|e| {
             (
                 e.actor.clone(),

@@ -323,6 +323,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_events_actor_is_read_through_the_sanitizer() {
+        let data = serde_json::json!({
+            "id": "INC-1",
+            "actor": "\u{1b}]52;c;ZXZpbA==\u{7}dana\u{1b}[2J\u{202e}x",
+        })
+        .to_string();
+        let a = actor(&data).unwrap();
+        assert!(a.contains("dana"), "{a:?}");
+        assert!(
+            !a.chars()
+                .any(|c| c.is_control() || c == '\u{202e}' || c == '\u{1b}'),
+            "{a:?}"
+        );
+        assert!(!a.contains("52;c;"), "the OSC payload is dropped: {a:?}");
+        assert_eq!(actor(r#"{"id":"INC-1"}"#), None);
+        // Only invisible characters: nothing to name, so the dialog says "someone else".
+        assert_eq!(actor(r#"{"id":"INC-1","actor":"\u200b"}"#), None);
+    }
+
+    #[test]
     fn backoff_starts_at_the_servers_retry_grows_with_jitter_and_is_capped() {
         for _ in 0..50 {
             let first = backoff(1, BACKOFF_FIRST);

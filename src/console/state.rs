@@ -1,14 +1,12 @@
 //! Everything the console knows. `update` changes it; views only read it.
+pub use super::detail::{Detail, Loadable, Tab};
 use super::filter::Filter;
 use super::forms::{Form, Overlay};
 use super::index::{Cursor, Incidents, SortedIndex, board_order, by_id};
 use super::keymap::{Keymap, Mode};
 use super::theme::Theme;
 use crate::client::Write;
-use crate::domain::{
-    Cadence, CorrectiveAction, Incident, Phase, RiskException, Role, Severity, StatusUpdate,
-    TimelineEntry,
-};
+use crate::domain::{Cadence, CorrectiveAction, Incident, Phase, Role, Severity};
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -32,63 +30,6 @@ pub enum Conn {
 /// RECONNECTING: twice the server's heartbeat. This is the default heartbeat's (10 s); the
 /// live subscription replaces it with what the server says (`LiveMsg::SilenceLimit`).
 pub const STALE_AFTER_SECS: i64 = 20;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Loadable<T> {
-    Loading,
-    Ready(T),
-    Failed(String),
-    /// The backend has nothing of this kind (e.g. PagerDuty has no corrective actions):
-    /// its explanation, shown instead of a list.
-    Unavailable(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Timeline,
-    Updates,
-    Actions,
-    Exceptions,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Timeline, Tab::Updates, Tab::Actions, Tab::Exceptions];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Timeline => "Timeline",
-            Tab::Updates => "Status updates",
-            Tab::Actions => "Corrective actions",
-            Tab::Exceptions => "Exceptions",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Detail {
-    pub id: String,
-    pub tab: Tab,
-    pub updates: Loadable<Vec<StatusUpdate>>,
-    pub actions: Loadable<Vec<CorrectiveAction>>,
-    pub exceptions: Loadable<Vec<RiskException>>,
-    pub timeline: Loadable<Vec<TimelineEntry>>,
-    /// First row shown in the tab's list.
-    pub scroll: usize,
-}
-
-impl Detail {
-    pub fn new(id: &str, tab: Tab) -> Self {
-        Detail {
-            id: id.to_string(),
-            tab,
-            updates: Loadable::Loading,
-            actions: Loadable::Loading,
-            exceptions: Loadable::Loading,
-            timeline: Loadable::Loading,
-            scroll: 0,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortBy {
@@ -377,6 +318,11 @@ impl State {
                 View::Actions => Mode::Actions,
             }
         }
+    }
+
+    /// Keeps the focused column among the visible ones (Closed may have been hidden).
+    pub fn clamp_board_col(&mut self) {
+        self.board_col = self.board_col.min(self.visible_phases().len() - 1);
     }
 
     /// Phases with a board column: Closed only when asked for.

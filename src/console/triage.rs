@@ -7,8 +7,8 @@
 use super::action::Action;
 use super::forms::roles::ROLES;
 use super::forms::{self, Confirm, Form, Overlay, Prepared, Seen, Submitted};
+use super::msg::Effect;
 use super::state::{Loadable, Pending, State, View};
-use super::update::Effect;
 use crate::client::outbox::OutboxReport;
 use crate::client::{LiveEvent, Write, WriteError};
 use crate::domain::{CorrectiveAction, Incident, Role};
@@ -118,7 +118,16 @@ pub fn start(state: &mut State, action: Action) -> Vec<Effect> {
         Action::CloseIncident => proceed(state, forms::close::ask(&inc), None),
         Action::AssignRoles => open_form(state, forms::roles::open(&inc)),
         Action::PostUpdate => {
-            let form = forms::status_update::open(state, &inc);
+            let last_scope =
+                state
+                    .detail
+                    .as_ref()
+                    .filter(|d| d.id == inc.id)
+                    .and_then(|d| match &d.updates {
+                        Loadable::Ready(u) => u.last().map(|u| u.impact_scope.clone()),
+                        _ => None,
+                    });
+            let form = forms::status_update::open(&inc, last_scope.as_deref(), &state.cadence);
             open_form(state, form)
         }
         Action::AddAction => {
@@ -426,7 +435,7 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
                 effects.push(save_drafts(state));
             }
             if let Some(e) = entity {
-                effects.extend(super::update::apply_event(state, e));
+                effects.extend(super::apply::apply_event(state, e));
             }
             state.info(format!("done: {}", write.label));
             effects

@@ -7,28 +7,10 @@ use super::keymap::{Key, KeyName, Mode};
 use super::state::{Conn, Detail, Input, InputKind, Loadable, State, Tab, View, list_order};
 use super::triage;
 use crate::client::{LiveEvent, LiveMsg};
-use crate::domain::{CorrectiveAction, Phase};
+use crate::domain::Phase;
 
-/// Network work that `update` asks for; the run loop hands it to tasks.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// List every incident and open action (first connection, `reset`, lost history).
-    LoadAll,
-    /// Fetch an incident's updates, actions, exceptions and timeline.
-    FetchDetail(String),
-    /// Re-fetch only the timeline (it has no events of its own).
-    FetchTimeline(String),
-    /// Hand a write to the outbox (which saves it, sends it, and reports back).
-    Write(crate::client::Write),
-    /// The server may be back: try the outbox's waiting writes now.
-    RetryOutbox,
-    /// Save every form draft (JSON) to the data directory.
-    SaveDrafts(String),
-    /// Ask the server who this token is.
-    WhoAmI,
-    /// Put this text on the clipboard through the terminal (OSC 52; issue 5).
-    Clipboard(String),
-}
+pub use super::apply::apply_event;
+pub use super::msg::Effect;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -96,7 +78,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if matches!(state.message, Some((super::state::Level::Error, _))) {
                 state.message = None;
             }
-            clamp_board_col(state);
+            state.clamp_board_col();
             vec![]
         }
         Msg::LoadFailed(error) => {
@@ -295,82 +277,6 @@ fn clear_stream_error(state: &mut State) {
     }
 }
 
-/// Applies one live change to local state: no re-fetch, except the open detail's timeline.
-pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
-    let incident_id = match &event {
-        LiveEvent::Incident(i) => i.id.clone(),
-        LiveEvent::UpdatePosted(u) => u.incident_id.clone(),
-        LiveEvent::Action(a) => a.incident_id.clone(),
-        LiveEvent::Exception(e) => e.incident_id.clone(),
-    };
-    let changed = match event {
-        LiveEvent::Incident(inc) => {
-            let changed = state.upsert(inc);
-            clamp_board_col(state);
-            changed
-        }
-        LiveEvent::UpdatePosted(u) => {
-            if let Some(Loadable::Ready(list)) =
-                detail_for(state, &u.incident_id).map(|d| &mut d.updates)
-            {
-                if !list.iter().any(|x| x.id == u.id) {
-                    list.push(u);
-                }
-                state.dirty = true;
-            }
-            true
-        }
-        LiveEvent::Action(a) => {
-            upsert_action(state, a);
-            true
-        }
-        LiveEvent::Exception(e) => {
-            if let Some(Loadable::Ready(list)) =
-                detail_for(state, &e.incident_id).map(|d| &mut d.exceptions)
-            {
-                if !list.iter().any(|x| x.id == e.id) {
-                    list.push(e);
-                }
-                state.dirty = true;
-            }
-            true
-        }
-    };
-    if changed && state.detail.as_ref().is_some_and(|d| d.id == incident_id) {
-        return vec![Effect::FetchTimeline(incident_id)];
-    }
-    vec![]
-}
-
-fn detail_for<'a>(state: &'a mut State, id: &str) -> Option<&'a mut Detail> {
-    state.detail.as_mut().filter(|d| d.id == id)
-}
-
-fn upsert_action(state: &mut State, a: CorrectiveAction) {
-    let newer = |old: Option<&CorrectiveAction>| old.is_none_or(|o| o.version < a.version);
-    if a.status.is_open() {
-        if newer(state.open_actions.get(&a.id)) {
-            state.open_actions.insert(a.id.clone(), a.clone());
-            state.dirty = true;
-        }
-    } else if state.open_actions.remove(&a.id).is_some() {
-        state.dirty = true;
-    }
-    state.fix_actions_cursor();
-    if let Some(Loadable::Ready(list)) = detail_for(state, &a.incident_id).map(|d| &mut d.actions) {
-        match list.iter_mut().find(|x| x.id == a.id) {
-            Some(x) if x.version < a.version => *x = a,
-            Some(_) => {}
-            None => list.push(a),
-        }
-        state.dirty = true;
-    }
-}
-
-fn clamp_board_col(state: &mut State) {
-    state.board_col = state.board_col.min(state.visible_phases().len() - 1);
-}
-
 fn act(state: &mut State, action: Action) -> Vec<Effect> {
     state.dirty = true;
     let mode = state.mode();
@@ -421,7 +327,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleClosed => {
             state.show_closed = !state.show_closed;
             state.rebuild();
-            clamp_board_col(state);
+            state.clamp_board_col();
             state.info(if state.show_closed {
                 "showing closed incidents"
             } else {
@@ -550,7 +456,7 @@ fn set_filter(state: &mut State, text: &str) {
     state.rebuild();
     state.actions_cursor = Default::default();
     state.fix_actions_cursor();
-    clamp_board_col(state);
+    state.clamp_board_col();
 }
 
 fn resort_list(state: &mut State) {

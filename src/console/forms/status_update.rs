@@ -1,22 +1,15 @@
 //! `u`: post a status update. Impact scope starts from the last update's (else the
 //! incident's) and the next update from the severity's cadence.
 use super::{Command, Field, Form, FormKind, Prepared, Seen, Submitted};
-use crate::console::state::{Loadable, State};
-use crate::domain::{Audience, Incident, NewStatusUpdate};
+use crate::domain::{Audience, Cadence, Incident, NewStatusUpdate};
 
-pub fn open(state: &State, inc: &Incident) -> Form {
-    let last_scope = state
-        .detail
-        .as_ref()
-        .filter(|d| d.id == inc.id)
-        .and_then(|d| match &d.updates {
-            Loadable::Ready(u) => u.last().map(|u| u.impact_scope.clone()),
-            _ => None,
-        })
+/// `last_scope`: the impact scope of the incident's last update, if it is loaded.
+pub fn open(inc: &Incident, last_scope: Option<&str>, cadence: &Cadence) -> Form {
+    let last_scope = last_scope
         .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| inc.impact_scope.clone());
-    let minutes = state
-        .cadence
+        .unwrap_or(&inc.impact_scope)
+        .to_string();
+    let minutes = cadence
         .minutes(inc.severity)
         .map(|m| m.to_string())
         .unwrap_or_default();
