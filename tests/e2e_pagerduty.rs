@@ -82,7 +82,8 @@ async fn pagerduty_incidents_on_the_board_and_take_command_acknowledges() {
     // So does the detail's tab, and the timeline is PagerDuty's log.
     c.keys("1");
     c.screen.wait_for("Detection 0", Duration::from_secs(5));
-    c.keys("l\r");
+    // The selection followed the acknowledged incident into Triage: enter opens it.
+    c.keys("\r");
     c.screen
         .wait_for("Triggered through the API", Duration::from_secs(10));
     c.keys("\t\t");

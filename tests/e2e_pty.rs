@@ -74,8 +74,8 @@ async fn an_incident_created_through_the_api_appears_on_the_console() {
     console.screen.wait_for("Triage 1", Duration::from_secs(10));
     console.screen.wait_for("Bo Chen", Duration::from_secs(5));
 
-    // Keys: the detail opens with the incident's facts, then quit.
-    console.keys("l");
+    // The selection followed the incident into Triage (it is an incident, not a row), so
+    // enter opens it there: the detail with the incident's facts, then quit.
     console.keys("\r");
     console
         .screen

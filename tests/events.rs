@@ -23,7 +23,10 @@ async fn changes_arrive_live_with_increasing_ids_and_full_state(t: TestServer) {
         .await;
     let ev = sub.next(WAIT).await.expect("incident.created arrives");
     assert_eq!(ev.event, "incident.created");
-    let data: Value = serde_json::from_str(&ev.data).unwrap();
+    let mut data: Value = serde_json::from_str(&ev.data).unwrap();
+    // Who made the change, so a console can say "changed by cora" in a conflict.
+    assert_eq!(data["actor"], "cora");
+    data.as_object_mut().unwrap().remove("actor");
     assert_eq!(data, inc, "the event carries the entity's full state");
 
     t.customer_update("INC-1").await;

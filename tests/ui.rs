@@ -329,6 +329,7 @@ fn untrusted_text_cannot_reach_the_terminal() {
         Msg::Live(LiveMsg::Event {
             seq: 1,
             event: LiveEvent::Incident(inc),
+            actor: None,
         }),
     );
     let t = draw(&s, 120, 40);
@@ -369,6 +370,7 @@ async fn run_loop_applies_messages_and_redraws() {
     tx.send(Msg::Live(LiveMsg::Event {
         seq: 2,
         event: LiveEvent::Incident(fresh),
+        actor: None,
     }))
     .unwrap();
     tx.send(Msg::Action(Action::Quit)).unwrap();

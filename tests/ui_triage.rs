@@ -129,9 +129,46 @@ fn confirmations_at_80x24() {
 }
 
 #[test]
+fn take_command_confirmation_at_80x24() {
+    let mut s = state();
+    assert!(press(&mut s, "a").is_empty(), "nothing sent before yes");
+    let text = screen(&s);
+    assert!(
+        text.contains("Take command of INC-103 from Ana Lima?"),
+        "{text}"
+    );
+    insta::assert_snapshot!("confirm_take_command", text);
+}
+
+/// A colleague's change arrives while the form is open: Ctrl+S sends nothing and shows it.
+#[test]
+fn conflict_dialog_at_80x24() {
+    let mut s = state();
+    press(&mut s, "s1	spreading to EU");
+    let mut theirs = s.incidents["INC-103"].clone();
+    theirs.severity = sitrep::domain::Severity::Sev3;
+    theirs.commander = Some("Bo Chen".into());
+    theirs.version = 2;
+    update(
+        &mut s,
+        Msg::Live(sitrep::client::LiveMsg::Event {
+            seq: 9,
+            event: LiveEvent::Incident(theirs),
+            actor: Some("dana".into()),
+        }),
+    );
+    assert!(press(&mut s, "\u{13}").is_empty(), "nothing sent");
+    let text = screen(&s);
+    assert!(text.contains("Conflict on INC-103"), "{text}");
+    assert!(text.contains("by dana"), "{text}");
+    insta::assert_snapshot!("conflict_dialog", text);
+}
+
+#[test]
 fn a_pending_write_shows_on_the_card_and_in_the_header() {
     let mut s = state();
-    press(&mut s, "a");
+    // INC-103 has a commander: taking command asks first.
+    press(&mut s, "ay");
     let text = screen(&s);
     assert!(text.contains("1 pending"), "{text}");
     assert!(text.contains("pending"), "{text}");

@@ -50,9 +50,7 @@ pub enum LiveEvent {
 pub enum LiveMsg {
     /// The stream is open. `resync` means events may have been missed (first connection,
     /// or no event id to resume from), so the owner must list everything again.
-    Connected {
-        resync: bool,
-    },
+    Connected { resync: bool },
     /// Sent on every connection, just before `Connected`: silence longer than this ends the
     /// stream (twice the server's heartbeat), so data older than this is stale.
     SilenceLimit(Duration),
@@ -61,16 +59,15 @@ pub enum LiveMsg {
     Event {
         seq: u64,
         event: LiveEvent,
+        /// Who made the change (the token's name), when the server says; sanitized.
+        actor: Option<String>,
     },
     /// The server could not replay what we missed (`event: reset`): list everything again.
     Reset,
     /// An event whose record could not be read; it was skipped and the stream goes on.
     Unreadable(Unreadable),
     /// The stream dropped; the next attempt is in `retry_in`.
-    Disconnected {
-        error: String,
-        retry_in: Duration,
-    },
+    Disconnected { error: String, retry_in: Duration },
 }
 
 /// What one connection leaves for the next.
@@ -270,9 +267,10 @@ where
                     }
                     match decode(&ev.event, &ev.data) {
                         Decoded::Reset => LiveMsg::Reset,
-                        Decoded::Event(event) => LiveMsg::Event {
+                        Decoded::Event(event, actor) => LiveMsg::Event {
                             seq: ev.id.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0),
                             event: *event,
+                            actor,
                         },
                         Decoded::Unreadable(u) => {
                             client.skipped(u.clone());
@@ -290,7 +288,7 @@ where
 }
 
 enum Decoded {
-    Event(Box<LiveEvent>),
+    Event(Box<LiveEvent>, Option<String>),
     Reset,
     /// A known kind whose record cannot be read: skipped, and said so, never fatal.
     Unreadable(Unreadable),
@@ -312,9 +310,23 @@ fn decode(kind: &str, data: &str) -> Decoded {
         _ => return Decoded::Ignore,
     };
     match ev {
-        Ok(e) => Decoded::Event(Box::new(e)),
+        Ok(e) => Decoded::Event(Box::new(e), actor(data)),
         Err(u) => Decoded::Unreadable(u),
     }
+}
+
+/// The `actor` the server adds to an event's record: who made the change.
+fn actor(data: &str) -> Option<String> {
+    #[derive(serde::Deserialize)]
+    struct By {
+        #[serde(default)]
+        actor: Option<String>,
+    }
+    serde_json::from_str::<By>(data)
+        .ok()?
+        .actor
+        .map(|a| crate::sanitize::clean_line(&a))
+        .filter(|a| !a.is_empty())
 }
 
 /// reqwest's Display stops at the outermost error ("error sending request"); the cause
@@ -333,6 +345,26 @@ pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_events_actor_is_read_through_the_sanitizer() {
+        let data = serde_json::json!({
+            "id": "INC-1",
+            "actor": "\u{1b}]52;c;ZXZpbA==\u{7}dana\u{1b}[2J\u{202e}x",
+        })
+        .to_string();
+        let a = actor(&data).unwrap();
+        assert!(a.contains("dana"), "{a:?}");
+        assert!(
+            !a.chars()
+                .any(|c| c.is_control() || c == '\u{202e}' || c == '\u{1b}'),
+            "{a:?}"
+        );
+        assert!(!a.contains("52;c;"), "the OSC payload is dropped: {a:?}");
+        assert_eq!(actor(r#"{"id":"INC-1"}"#), None);
+        // Only invisible characters: nothing to name, so the dialog says "someone else".
+        assert_eq!(actor(r#"{"id":"INC-1","actor":"\u200b"}"#), None);
+    }
 
     #[test]
     fn backoff_starts_at_the_servers_retry_grows_with_jitter_and_is_capped() {

@@ -223,13 +223,13 @@ pub enum Msg {
     },
     DetailFailed {
         id: String,
-        tab: super::state::Tab,
+        tab: super::detail::Tab,
         error: String,
     },
     /// The backend has no such pane at all (e.g. exceptions with PagerDuty): its message.
     DetailUnavailable {
         id: String,
-        tab: super::state::Tab,
+        tab: super::detail::Tab,
         message: String,
     },
     /// The backend has no corrective actions: why, for the actions view.

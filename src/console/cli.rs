@@ -381,7 +381,7 @@ impl Setup {
 }
 
 /// Loads saved drafts; an unreadable file is set aside rather than blocking the start.
-fn load_drafts(path: &Path) -> std::collections::BTreeMap<String, super::form::Form> {
+fn load_drafts(path: &Path) -> std::collections::BTreeMap<String, super::forms::Form> {
     match std::fs::read(path) {
         Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| {
             tracing::error!(error = %e, "unreadable drafts file; set aside");

@@ -24,6 +24,11 @@ impl SortedIndex {
         }
     }
 
+    /// An index of ids already in order.
+    pub fn from_ids(ids: Vec<String>) -> Self {
+        SortedIndex { ids }
+    }
+
     /// Removes `old`, which must still be the version in `map` the index was sorted with.
     pub fn remove(
         &mut self,
@@ -76,33 +81,71 @@ impl SortedIndex {
     }
 }
 
-/// A selection that follows an incident while the list changes around it.
+/// A selection that is an incident, not a position: it follows its id while the list
+/// changes around it. When the incident leaves the list (closed, filtered out) nothing is
+/// selected, rather than whatever slid into its row; `gone` remembers it, so it is selected
+/// again if it comes back, and `row` stays only as where the next j/k starts.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Cursor {
     pub row: usize,
     pub id: Option<String>,
+    /// The selected incident while it is out of this list.
+    pub gone: Option<String>,
 }
 
 impl Cursor {
-    /// Re-finds the selected id after the index changed; if it left, keeps the row.
-    pub fn fix(&mut self, index: &SortedIndex) {
-        if let Some(id) = &self.id
-            && index.get(self.row) != Some(id.as_str())
-            && let Some(p) = index.position(id)
-        {
-            self.row = p;
+    /// Re-finds the selection after the index changed. Returns the id of an incident that
+    /// has just left the list (it was selected, now nothing is).
+    pub fn fix(&mut self, index: &SortedIndex) -> Option<String> {
+        if let Some(id) = self.id.clone().or_else(|| self.gone.clone()) {
+            return match index.position(&id) {
+                Some(p) => {
+                    self.row = p;
+                    self.id = Some(id);
+                    self.gone = None;
+                    None
+                }
+                None => {
+                    let left = self.id.take();
+                    self.gone = Some(id);
+                    self.row = self.row.min(index.len().saturating_sub(1));
+                    left
+                }
+            };
         }
+        // Never selected yet (first load): the first card.
         self.clamp(index);
+        None
     }
 
     pub fn clamp(&mut self, index: &SortedIndex) {
         self.row = self.row.min(index.len().saturating_sub(1));
         self.id = index.get(self.row).map(str::to_string);
+        self.gone = None;
     }
 
+    /// The user moved the selection to a row.
     pub fn set(&mut self, row: usize, index: &SortedIndex) {
         self.row = row;
         self.clamp(index);
+    }
+
+    /// Selects an incident by id; false (and nothing changes) when it is not in the list.
+    pub fn select(&mut self, id: &str, index: &SortedIndex) -> bool {
+        match index.position(id) {
+            Some(p) => {
+                self.row = p;
+                self.id = Some(id.to_string());
+                self.gone = None;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The highlighted row, if anything is selected.
+    pub fn selected_row(&self) -> Option<usize> {
+        self.id.as_ref().map(|_| self.row)
     }
 }
 

@@ -3,16 +3,20 @@
 //! [`State`] and returns [`Effect`]s that tasks run; views render `&State` when it changed.
 pub mod action;
 pub mod app;
+mod apply;
 pub mod cli;
 pub mod clipboard; // issue 5: y / Y copy through OSC 52
 mod config;
+pub mod detail;
 pub mod display; // issue 5: colour depth and ASCII output
 pub mod effects;
 pub mod filter;
-pub mod form;
+pub mod forms;
 pub mod index;
 pub mod keymap;
+pub mod msg;
 pub mod paste;
+pub mod roles;
 pub mod state;
 pub mod term;
 #[doc(hidden)]

@@ -1,14 +1,12 @@
 //! Everything the console knows. `update` changes it; views only read it.
+pub use super::detail::{Detail, Loadable, Tab};
 use super::filter::Filter;
-use super::form::{Form, Overlay};
+use super::forms::{Form, Overlay};
 use super::index::{Cursor, Incidents, SortedIndex, board_order, by_id};
 use super::keymap::{Keymap, Mode};
 use super::theme::Theme;
 use crate::client::Write;
-use crate::domain::{
-    Cadence, CorrectiveAction, Incident, Phase, RiskException, Role, Severity, StatusUpdate,
-    TimelineEntry,
-};
+use crate::domain::{Cadence, CorrectiveAction, Incident, Phase, Role, Severity};
 use chrono::{DateTime, Utc};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -32,63 +30,6 @@ pub enum Conn {
 /// RECONNECTING: twice the server's heartbeat. This is the default heartbeat's (10 s); the
 /// live subscription replaces it with what the server says (`LiveMsg::SilenceLimit`).
 pub const STALE_AFTER_SECS: i64 = 20;
-
-#[derive(Debug, Clone, PartialEq)]
-pub enum Loadable<T> {
-    Loading,
-    Ready(T),
-    Failed(String),
-    /// The backend has nothing of this kind (e.g. PagerDuty has no corrective actions):
-    /// its explanation, shown instead of a list.
-    Unavailable(String),
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tab {
-    Timeline,
-    Updates,
-    Actions,
-    Exceptions,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Timeline, Tab::Updates, Tab::Actions, Tab::Exceptions];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Timeline => "Timeline",
-            Tab::Updates => "Status updates",
-            Tab::Actions => "Corrective actions",
-            Tab::Exceptions => "Exceptions",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Detail {
-    pub id: String,
-    pub tab: Tab,
-    pub updates: Loadable<Vec<StatusUpdate>>,
-    pub actions: Loadable<Vec<CorrectiveAction>>,
-    pub exceptions: Loadable<Vec<RiskException>>,
-    pub timeline: Loadable<Vec<TimelineEntry>>,
-    /// First row shown in the tab's list.
-    pub scroll: usize,
-}
-
-impl Detail {
-    pub fn new(id: &str, tab: Tab) -> Self {
-        Detail {
-            id: id.to_string(),
-            tab,
-            updates: Loadable::Loading,
-            actions: Loadable::Loading,
-            exceptions: Loadable::Loading,
-            timeline: Loadable::Loading,
-            scroll: 0,
-        }
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortBy {
@@ -207,7 +148,8 @@ pub struct State {
     pub list_cursor: Cursor,
     pub list_sort: SortBy,
     pub list_reverse: bool,
-    pub actions_cursor: usize,
+    /// The selected corrective action (by id) in the actions view.
+    pub actions_cursor: Cursor,
     pub message: Option<(Level, String)>,
     pub keymap: Keymap,
     pub theme: Theme,
@@ -223,6 +165,9 @@ pub struct State {
     pub overlay: Option<Overlay>,
     /// Unsent forms by draft key, saved to the data directory on every change.
     pub drafts: BTreeMap<String, Form>,
+    /// Who made the newest change to each incident or action we heard of live:
+    /// id → (the version it made, the actor), for "changed by dana" in a conflict.
+    pub changed_by: HashMap<String, (i64, String)>,
     /// Who we are: the token's name (or `name` from config.toml), for "take command".
     pub me: Option<String>,
     /// The token's role, once the server has said.
@@ -260,6 +205,8 @@ pub struct Pending {
     pub action_before: Option<CorrectiveAction>,
     /// The draft this write came from, discarded once it lands.
     pub draft: Option<String>,
+    /// The typed write and what it was based on, to re-apply after a 412.
+    pub prepared: Option<super::forms::Prepared>,
 }
 
 impl State {
@@ -294,7 +241,7 @@ impl State {
             list_cursor: Cursor::default(),
             list_sort: SortBy::Severity,
             list_reverse: false,
-            actions_cursor: 0,
+            actions_cursor: Cursor::default(),
             message: None,
             keymap,
             theme,
@@ -305,6 +252,7 @@ impl State {
             due: BTreeSet::new(),
             overlay: None,
             drafts: BTreeMap::new(),
+            changed_by: HashMap::new(),
             me: None,
             role: None,
             cadence: Cadence::default(),
@@ -376,6 +324,11 @@ impl State {
         }
     }
 
+    /// Keeps the focused column among the visible ones (Closed may have been hidden).
+    pub fn clamp_board_col(&mut self) {
+        self.board_col = self.board_col.min(self.visible_phases().len() - 1);
+    }
+
     /// Phases with a board column: Closed only when asked for.
     pub fn visible_phases(&self) -> &'static [Phase] {
         if self.show_closed {
@@ -443,14 +396,77 @@ impl State {
             }
         }
         self.fix_cursors();
+        self.fix_actions_cursor();
         self.dirty = true;
     }
 
+    /// Keeps the selection on the selected incident after the indexes changed: on the
+    /// board it follows the incident into its new column; when it has left the view
+    /// (closed, filtered out) nothing is selected and the console says so.
     fn fix_cursors(&mut self) {
-        for (cursor, index) in self.column_cursors.iter_mut().zip(&self.columns) {
-            cursor.fix(index);
+        let focused = self.visible_phases().get(self.board_col).copied();
+        // The board's selection is the focused column's; read it before the cursors move.
+        let board_sel = focused.and_then(|p| {
+            let c = &self.column_cursors[p as usize];
+            c.id.clone().or_else(|| c.gone.clone())
+        });
+        let mut left = None;
+        for (i, (cursor, index)) in self
+            .column_cursors
+            .iter_mut()
+            .zip(&self.columns)
+            .enumerate()
+        {
+            let l = cursor.fix(index);
+            if focused.is_some_and(|p| p as usize == i) {
+                left = l;
+            }
         }
-        self.list_cursor.fix(&self.list);
+        if let (Some(id), Some(from)) = (board_sel, focused) {
+            let now_in = self
+                .incidents
+                .get(&id)
+                .map(|i| i.phase)
+                .filter(|p| self.visible_phases().contains(p))
+                .filter(|p| self.columns[*p as usize].position(&id).is_some());
+            match now_in {
+                Some(to) if to != from => {
+                    // Followed into its new column; the old column forgets it.
+                    let old = &mut self.column_cursors[from as usize];
+                    old.gone = None;
+                    if old.id.is_none() {
+                        old.clamp(&self.columns[from as usize]);
+                    }
+                    self.column_cursors[to as usize].select(&id, &self.columns[to as usize]);
+                    if let Some(col) = self.visible_phases().iter().position(|p| *p == to) {
+                        self.board_col = col;
+                    }
+                }
+                Some(_) => {}
+                None => {
+                    if self.view == View::Board && left.is_some() {
+                        let why = self.why_gone(&id);
+                        self.info(format!("{id} {why}: nothing is selected"));
+                    }
+                }
+            }
+        }
+        if let Some(left) = self.list_cursor.fix(&self.list)
+            && self.view == View::List
+        {
+            let why = self.why_gone(&left);
+            self.info(format!("{left} {why}: nothing is selected"));
+        }
+    }
+
+    /// Why an incident is not in the current view, in a few words.
+    fn why_gone(&self, id: &str) -> &'static str {
+        match self.incidents.get(id) {
+            None => "is no longer listed",
+            Some(i) if i.phase == Phase::Closed && !self.show_closed => "was closed",
+            Some(i) if !self.filter.matches(i) => "is hidden by the filter",
+            Some(_) => "left the view",
+        }
     }
 
     /// Applies one incident's new state. Returns false for a stale or duplicate version
@@ -509,9 +525,21 @@ impl State {
             View::List => self.list_cursor.id.as_deref(),
             View::Actions => self
                 .action_rows()
-                .get(self.actions_cursor)
+                .into_iter()
+                .find(|a| self.actions_cursor.id.as_deref() == Some(a.id.as_str()))
                 .map(|a| a.incident_id.as_str()),
         }
+    }
+
+    /// The actions view's rows as an index, for its cursor.
+    pub fn action_index(&self) -> SortedIndex {
+        SortedIndex::from_ids(self.action_rows().iter().map(|a| a.id.clone()).collect())
+    }
+
+    /// Keeps the actions view's selection on its action (nothing once it left the view).
+    pub fn fix_actions_cursor(&mut self) {
+        let index = self.action_index();
+        self.actions_cursor.fix(&index);
     }
 
     /// Open actions, filtered, overdue first, then by due date.
@@ -552,6 +580,12 @@ impl State {
         self.pending
             .values()
             .any(|p| p.write.incident_id.as_deref() == Some(id))
+    }
+
+    /// Whether a write to this corrective action is still waiting for its answer.
+    pub fn is_action_pending(&self, id: &str) -> bool {
+        let path = format!("/actions/{id}");
+        self.pending.values().any(|p| p.write.path == path)
     }
 
     /// Writes not yet confirmed by the server: sent and unanswered, or waiting in the outbox.

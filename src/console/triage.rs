@@ -1,24 +1,17 @@
-//! Writes from the keyboard: take command, severity, phase, close, roles, status updates,
-//! corrective actions, exceptions and new incidents. Everything here is pure: it opens
-//! forms and confirmations, changes the board optimistically, and returns [`Effect`]s; the
-//! outbox task does the sending and reports back with `Msg::Outbox`.
+//! Writes from the keyboard: what a write key does, and what happens to a write between
+//! the key and the server's answer. Every write is pinned when it starts to the incident
+//! (or corrective action) and version the user saw; it is sent with that version as
+//! If-Match, and not sent at all over a change that arrived since: the conflict dialog
+//! shows that change instead. Everything here is pure; the outbox task does the sending and
+//! reports back with `Msg::Outbox`. The forms themselves are in `forms/`, one per write.
 use super::action::Action;
-use super::form::{Confirm, Field, Form, FormKind, Overlay};
+use super::forms::roles::ROLES;
+use super::forms::{self, Confirm, Form, Overlay, Prepared, Seen, Submitted};
+use super::msg::Effect;
 use super::state::{Loadable, Pending, State, View};
-use super::update::Effect;
 use crate::client::outbox::OutboxReport;
-use crate::client::{LiveEvent, Method, Write, WriteError};
-use crate::domain::{ActionStatus, CorrectiveAction, Incident, Phase, Role, Severity};
-use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::{Map, Value, json};
-
-/// The four roles, in the order the form shows them (the API's names).
-pub const ROLES: [(&str, &str); 4] = [
-    ("commander", "Commander"),
-    ("comms_lead", "Comms lead"),
-    ("scribe", "Scribe"),
-    ("ops_lead", "Ops lead"),
-];
+use crate::client::{LiveEvent, Write, WriteError};
+use crate::domain::{CorrectiveAction, Incident, Role};
 
 /// The incident a write key acts on: the open detail's, else the selection.
 fn target(state: &State) -> Option<Incident> {
@@ -43,12 +36,9 @@ fn selected_action(state: &State) -> Option<CorrectiveAction> {
     }
     state
         .action_rows()
-        .get(state.actions_cursor)
-        .map(|a| (*a).clone())
-}
-
-fn sev_names() -> Vec<&'static str> {
-    Severity::ALL.iter().map(|s| s.as_str()).collect()
+        .into_iter()
+        .find(|a| state.actions_cursor.id.as_deref() == Some(a.id.as_str()))
+        .cloned()
 }
 
 /// A write key was pressed outside a form.
@@ -61,185 +51,102 @@ pub fn start(state: &mut State, action: Action) -> Vec<Effect> {
         });
         return vec![];
     }
+    // Said at once, before any form is filled in: the server would refuse it.
+    if let Some(why) = super::roles::refusal(state.role, action) {
+        state.error(why);
+        return vec![];
+    }
     state.help = false;
     if action == Action::NewIncident {
-        let form = Form::new(
-            FormKind::NewIncident,
-            None,
-            vec![
-                Field::text("title", "Title", "").required(),
-                Field::choice("severity", "Severity", &sev_names(), "SEV3"),
-                Field::choice("customer_impact", "Customer impact", &["yes", "no"], "no"),
-                Field::choice(
-                    "deployment",
-                    "Deployment",
-                    &["hosted", "self_hosted"],
-                    "hosted",
-                ),
-                Field::text("impact_scope", "Impact scope", ""),
-            ],
-        );
-        return open_form(state, form);
+        return open_form(state, forms::new_incident::open());
     }
     if matches!(action, Action::EditAction | Action::CycleActionStatus) {
         let Some(a) = selected_action(state) else {
             state.error(
-                "select a corrective action first (actions view, or the detail's actions tab)",
+                "nothing selected: select a corrective action first (actions view, or the detail's actions tab)",
             );
             return vec![];
         };
         return if action == Action::EditAction {
-            edit_action_form(state, &a)
+            let inc = state.incidents.get(&a.incident_id).cloned();
+            open_form(state, forms::edit_action::open(&a, inc.as_ref()))
         } else {
-            cycle_action(state, a)
+            proceed(state, forms::action_status::start(&a), None)
         };
     }
     let Some(inc) = target(state) else {
-        state.error("select an incident first");
+        state.error("nothing selected: select an incident first (j/k, or enter to open one)");
         return vec![];
     };
     match action {
-        Action::TakeCommand => take_command(state, inc),
-        Action::SetSeverity => {
-            let form = Form::new(
-                FormKind::Severity,
-                Some(&inc),
-                vec![
-                    Field::choice("severity", "Severity", &sev_names(), inc.severity.as_str()),
-                    Field::text("reason", "Reason", "").required(),
-                ],
-            );
-            open_form(state, form)
-        }
-        Action::NextPhase | Action::PrevPhase => {
-            let forward = action == Action::NextPhase;
-            let to = if forward {
-                inc.phase.next()
-            } else {
-                inc.phase.previous()
-            };
-            let Some(to) = to else {
-                state.error(format!(
-                    "{} is already {}",
-                    inc.id,
-                    if forward {
-                        "at the last phase"
-                    } else {
-                        "at the first phase"
-                    }
-                ));
+        Action::TakeCommand => {
+            let Some(me) = state.me.clone() else {
+                state.error(
+                    "your name is not known yet: set name in config.toml or wait for the server",
+                );
                 return vec![];
             };
-            if to == Phase::Closed {
-                return close(state, inc);
+            match forms::take_command::start(&inc, &me) {
+                Ok(s) => proceed(state, s, None),
+                Err(why) => {
+                    state.info(why);
+                    vec![]
+                }
             }
-            let mut form = Form::new(
-                if forward {
-                    FormKind::NextPhase
-                } else {
-                    FormKind::PrevPhase
-                },
-                Some(&inc),
-                vec![Field::text("reason", "Reason (optional)", "")],
-            );
-            form.context = format!(
-                "{} {} · {} → {}",
-                inc.id,
-                inc.title,
-                inc.phase.title(),
-                to.title()
-            );
-            open_form(state, form)
         }
-        Action::CloseIncident => close(state, inc),
-        Action::AssignRoles => {
-            let mut fields = vec![];
-            for (name, label) in ROLES {
-                let cur = if name == "commander" {
-                    inc.commander.clone().unwrap_or_default()
-                } else {
-                    inc.roles.get(name).cloned().unwrap_or_default()
-                };
-                fields.push(Field::text(name, label, cur).hint("empty clears"));
-            }
-            open_form(state, Form::new(FormKind::Roles, Some(&inc), fields))
-        }
-        Action::PostUpdate => {
-            // Impact scope starts from the last update's, else the incident's.
-            let last_scope = state
-                .detail
+        Action::SetSeverity => open_form(state, forms::severity::open(&inc)),
+        Action::NextPhase | Action::PrevPhase => {
+            let forward = action == Action::NextPhase;
+            let to = forms::phase::target(&inc, forward);
+            if let Some(why) = to
                 .as_ref()
-                .filter(|d| d.id == inc.id)
-                .and_then(|d| match &d.updates {
-                    Loadable::Ready(u) => u.last().map(|u| u.impact_scope.clone()),
-                    _ => None,
-                })
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| inc.impact_scope.clone());
-            let minutes = state
-                .cadence
-                .minutes(inc.severity)
-                .map(|m| m.to_string())
-                .unwrap_or_default();
-            let audience = if inc.customer_impact {
-                "customer"
-            } else {
-                "internal"
-            };
-            let form = Form::new(
-                FormKind::StatusUpdate,
-                Some(&inc),
-                vec![
-                    Field::choice("audience", "Audience", &["customer", "internal"], audience),
-                    Field::text("impact_scope", "Impact scope", last_scope).required(),
-                    Field::text("current_status", "Current status", "").required(),
-                    Field::text("next_steps", "Next steps", "").required(),
-                    Field::text("next_update_in_minutes", "Next update in (min)", minutes)
-                        .hint("empty: no update owed"),
-                ],
-            );
+                .ok()
+                .and_then(|to| super::roles::phase_refusal(state.role, inc.phase, *to))
+            {
+                state.error(why);
+                return vec![];
+            }
+            match to {
+                Err(why) => {
+                    state.error(why);
+                    vec![]
+                }
+                Ok(crate::domain::Phase::Closed) => proceed(state, forms::close::ask(&inc), None),
+                Ok(to) => open_form(state, forms::phase::open(&inc, forward, to)),
+            }
+        }
+        Action::CloseIncident => proceed(state, forms::close::ask(&inc), None),
+        Action::AssignRoles => open_form(state, forms::roles::open(&inc)),
+        Action::PostUpdate => {
+            let last_scope =
+                state
+                    .detail
+                    .as_ref()
+                    .filter(|d| d.id == inc.id)
+                    .and_then(|d| match &d.updates {
+                        Loadable::Ready(u) => u.last().map(|u| u.impact_scope.clone()),
+                        _ => None,
+                    });
+            let form = forms::status_update::open(&inc, last_scope.as_deref(), &state.cadence);
             open_form(state, form)
         }
         Action::AddAction => {
-            let due = (state.now.date_naive() + chrono::Days::new(7)).to_string();
-            let form = Form::new(
-                FormKind::CorrectiveAction,
-                Some(&inc),
-                vec![
-                    Field::text("title", "Title", "").required(),
-                    Field::text("owner", "Owner", state.me.clone().unwrap_or_default()).required(),
-                    Field::text("due_date", "Due date", due)
-                        .required()
-                        .hint("YYYY-MM-DD"),
-                ],
-            );
+            let form = forms::add_action::open(&inc, state.me.as_deref(), state.now);
             open_form(state, form)
         }
-        Action::AddException => {
-            let due = (state.now.date_naive() + chrono::Days::new(14)).to_string();
-            let form = Form::new(
-                FormKind::Exception,
-                Some(&inc),
-                vec![
-                    Field::text("description", "What is excepted", "").required(),
-                    Field::text("risk_accepted_by", "Risk accepted by", "").required(),
-                    Field::text("remediation_due", "Remediation due", due)
-                        .required()
-                        .hint("YYYY-MM-DD"),
-                ],
-            );
-            open_form(state, form)
-        }
+        Action::AddException => open_form(state, forms::exception::open(&inc, state.now)),
         _ => vec![],
     }
 }
 
-/// Opens a form, or its saved draft if there is one.
+/// Opens a form, or its saved draft if there is one. Either way it is pinned to the
+/// incident (or action) as it is on screen now.
 fn open_form(state: &mut State, form: Form) -> Vec<Effect> {
     let form = match state.drafts.get(&form.draft_key()).cloned() {
         Some(mut d) => {
             state.info("draft restored: ctrl-s sends it, esc keeps it for later");
             d.context = form.context;
+            d.seen = form.seen;
             d
         }
         None => form,
@@ -249,101 +156,102 @@ fn open_form(state: &mut State, form: Form) -> Vec<Effect> {
     vec![]
 }
 
-fn take_command(state: &mut State, inc: Incident) -> Vec<Effect> {
-    let Some(me) = state.me.clone() else {
-        state.error("your name is not known yet: set name in config.toml or wait for the server");
-        return vec![];
-    };
-    if inc.commander.as_deref() == Some(me.as_str()) {
-        state.info(format!("you already command {}", inc.id));
-        return vec![];
+/// Sends a write at once, or asks first.
+fn proceed(state: &mut State, submitted: Submitted, draft: Option<String>) -> Vec<Effect> {
+    match submitted {
+        Submitted::Send(p) => dispatch(state, p, draft),
+        Submitted::Ask {
+            title,
+            lines,
+            write,
+        } => {
+            state.overlay = Some(Overlay::Confirm(Confirm {
+                title,
+                lines,
+                write,
+                draft,
+                yes: "yes",
+                no: "no",
+                conflict: false,
+            }));
+            state.dirty = true;
+            vec![]
+        }
     }
-    let mut after = inc.clone();
-    after.commander = Some(me.clone());
-    let w = Write::new(
-        Method::Patch,
-        format!("/incidents/{}", inc.id),
-        json!({ "commander": me }),
-        format!("{} commander {me}", inc.id),
-    )
-    .if_match(inc.version)
-    .incident(&inc.id);
-    send(state, w, Some(after), None)
 }
 
-fn close(state: &mut State, inc: Incident) -> Vec<Effect> {
-    let mut after = inc.clone();
-    after.phase = Phase::Closed;
-    let w = Write::new(
-        Method::Patch,
-        format!("/incidents/{}", inc.id),
-        json!({ "phase": "closed" }),
-        format!("close {}", inc.id),
-    )
-    .if_match(inc.version)
-    .incident(&inc.id);
-    state.overlay = Some(Overlay::Confirm(Confirm {
-        title: format!("Close {}?", inc.id),
-        lines: vec![
-            inc.title.clone(),
-            format!("{} · {}", inc.severity, inc.phase.title()),
-            "The server refuses while corrective actions are open without an exception.".into(),
-        ],
-        write: w,
-        optimistic: Some(after),
-        draft: None,
-    }));
-    vec![]
+/// The incident or action as it is now, of the kind `seen` is.
+fn current(state: &State, seen: &Seen) -> Option<Seen> {
+    match seen {
+        Seen::Incident(i) => state.incidents.get(&i.id).cloned().map(Seen::Incident),
+        Seen::Action(a) => state
+            .open_actions
+            .get(&a.id)
+            .cloned()
+            .or_else(|| detail_action(state, &a.id))
+            .map(Seen::Action),
+    }
 }
 
-fn edit_action_form(state: &mut State, a: &CorrectiveAction) -> Vec<Effect> {
-    let inc = state.incidents.get(&a.incident_id).cloned();
-    let mut form = Form::new(
-        FormKind::EditAction,
-        inc.as_ref(),
-        vec![
-            Field::text("title", "Title", a.title.clone()).required(),
-            Field::text("owner", "Owner", a.owner.clone()).required(),
-            Field::text("due_date", "Due date", a.due_date.to_string())
-                .required()
-                .hint("YYYY-MM-DD"),
-            Field::choice(
-                "status",
-                "Status",
-                &["open", "in_progress", "done", "cancelled"],
-                a.status.as_str(),
-            ),
-        ],
-    );
-    form.action_id = Some(a.id.clone());
-    form.incident_id = Some(a.incident_id.clone());
-    form.context = format!("{} {} · {}", a.id, a.title, a.incident_id);
-    open_form(state, form)
+/// The fields a person sees that differ between what a write was based on and now.
+fn changes(seen: &Seen, now: &Seen) -> Vec<String> {
+    match (seen, now) {
+        (Seen::Incident(a), Seen::Incident(b)) => incident_diff(a, b),
+        (Seen::Action(a), Seen::Action(b)) => action_diff(a, b),
+        _ => vec![],
+    }
 }
 
-fn cycle_action(state: &mut State, a: CorrectiveAction) -> Vec<Effect> {
-    let next = match a.status {
-        ActionStatus::Open => ActionStatus::InProgress,
-        ActionStatus::InProgress => ActionStatus::Done,
-        ActionStatus::Done | ActionStatus::Cancelled => ActionStatus::Open,
+/// Sends a prepared write, pinned to what the user saw: If-Match is that version. If
+/// what the user saw has changed since (a live event arrived), nothing is sent: the
+/// conflict dialog shows the change and offers to re-apply on the new version.
+fn dispatch(state: &mut State, p: Prepared, draft: Option<String>) -> Vec<Effect> {
+    let now = match &p.seen {
+        None => None,
+        Some(seen) => match current(state, seen) {
+            None => {
+                state.error(format!(
+                    "not sent: {} is no longer listed ({})",
+                    subject(seen),
+                    p.label
+                ));
+                return vec![];
+            }
+            Some(now) => {
+                if !changes(seen, &now).is_empty() {
+                    return conflict(state, p, now, draft);
+                }
+                Some(now)
+            }
+        },
     };
-    let w = Write::new(
-        Method::Patch,
-        format!("/actions/{}", a.id),
-        json!({ "status": next.as_str() }),
-        format!("{} {}", a.id, next.as_str()),
-    )
-    .if_match(a.version)
-    .incident(&a.incident_id);
-    let mut after = a.clone();
-    after.status = next;
-    set_action_local(state, after);
+    let version = p.seen.as_ref().map(Seen::version);
+    let w = p.command.to_write(version, &p.label);
+    let (optimistic, action_after) = match &now {
+        Some(Seen::Incident(inc)) => (p.command.optimistic(inc, state.now, &state.cadence), None),
+        Some(Seen::Action(a)) => (None, p.command.optimistic_action(a, state.now)),
+        None => (None, None),
+    };
+    let action_before = match (&now, &action_after) {
+        (Some(Seen::Action(a)), Some(_)) => Some(a.clone()),
+        _ => None,
+    };
+    if let Some(after) = action_after {
+        set_action_local(state, after);
+    }
     let key = w.key.clone();
-    let effects = send(state, w, None, None);
-    if let Some(p) = state.pending.get_mut(&key) {
-        p.action_before = Some(a);
+    let effects = send(state, w, optimistic, draft, Some(p));
+    if let Some(pending) = state.pending.get_mut(&key) {
+        pending.action_before = action_before;
     }
     effects
+}
+
+fn subject(seen: &Seen) -> &str {
+    match seen {
+        Seen::Incident(i) => &i.id,
+        Seen::Action(a) => &a.id,
+    }
 }
 
 /// Shows an action's new state locally, whatever its version.
@@ -359,8 +267,7 @@ fn set_action_local(state: &mut State, a: CorrectiveAction) {
     {
         *x = a;
     }
-    let len = state.action_rows().len();
-    state.actions_cursor = state.actions_cursor.min(len.saturating_sub(1));
+    state.fix_actions_cursor();
     state.dirty = true;
 }
 
@@ -370,6 +277,7 @@ fn send(
     w: Write,
     optimistic: Option<Incident>,
     draft: Option<String>,
+    prepared: Option<Prepared>,
 ) -> Vec<Effect> {
     let before = w
         .incident_id
@@ -386,6 +294,7 @@ fn send(
             before,
             action_before: None,
             draft,
+            prepared,
         },
     );
     state.info(format!("sending: {}", w.label));
@@ -397,7 +306,18 @@ pub fn in_overlay(state: &mut State, action: Action) -> Vec<Effect> {
     state.dirty = true;
     match state.overlay.take() {
         Some(Overlay::Confirm(c)) => match action {
-            Action::Confirm => send(state, c.write, c.optimistic, c.draft),
+            // Sent only if what it is based on is still what is on screen.
+            Action::Confirm => dispatch(state, c.write, c.draft),
+            Action::Cancel if c.conflict => {
+                let mut effects = vec![];
+                if let Some(d) = &c.draft
+                    && state.drafts.remove(d).is_some()
+                {
+                    effects.push(save_drafts(state));
+                }
+                state.info(format!("discarded: {} was not sent", c.write.label));
+                effects
+            }
             Action::Cancel => {
                 state.info("cancelled: nothing was sent");
                 vec![]
@@ -481,252 +401,14 @@ fn refuse(state: &mut State, mut f: Form, why: String) -> Vec<Effect> {
     vec![]
 }
 
-fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
-}
-
-/// Ctrl+S: check the form, then send (or ask first, for a downgrade).
+/// Ctrl+S: the form's typed write, pinned to what the form opened on.
 fn submit(state: &mut State, f: Form) -> Vec<Effect> {
-    if let Some(m) = f.missing() {
-        let why = format!("{} is required", m.label);
-        return refuse(state, f, why);
-    }
-    let draft = Some(f.draft_key());
-    let inc = f
-        .incident_id
-        .as_ref()
-        .and_then(|id| state.incidents.get(id))
-        .cloned();
-    let text = |name: &str| f.get(name).to_string();
-    match f.kind {
-        FormKind::NewIncident => {
-            let body = json!({
-                "title": text("title"),
-                "severity": text("severity"),
-                "customer_impact": f.get("customer_impact") == "yes",
-                "deployment": text("deployment"),
-                "impact_scope": text("impact_scope"),
-            });
-            let w = Write::new(
-                Method::Post,
-                "/incidents",
-                body,
-                format!("new incident {:?}", text("title")),
-            );
-            send(state, w, None, draft)
+    match forms::submit(&f, f.seen.as_ref(), state.now) {
+        Ok(s) => {
+            let draft = Some(f.draft_key());
+            proceed(state, s, draft)
         }
-        _ if f.kind != FormKind::EditAction && inc.is_none() => {
-            refuse(state, f, "the incident is no longer on the board".into())
-        }
-        FormKind::Severity => {
-            let inc = inc.expect("checked above");
-            let Ok(to) = text("severity").parse::<Severity>() else {
-                return refuse(state, f, "pick SEV1 to SEV4".into());
-            };
-            if to == inc.severity {
-                return refuse(state, f, format!("{} is already {to}", inc.id));
-            }
-            let mut after = inc.clone();
-            after.severity = to;
-            let w = Write::new(
-                Method::Patch,
-                format!("/incidents/{}", inc.id),
-                json!({ "severity": to.as_str(), "reason": text("reason") }),
-                format!("{} {} → {to}", inc.id, inc.severity),
-            )
-            .if_match(inc.version)
-            .incident(&inc.id);
-            if to > inc.severity {
-                // A downgrade (SEV1 → SEV3) relaxes the cadence: ask first.
-                state.overlay = Some(Overlay::Confirm(Confirm {
-                    title: format!("Downgrade {} from {} to {to}?", inc.id, inc.severity),
-                    lines: vec![
-                        inc.title.clone(),
-                        format!("Reason: {}", text("reason")),
-                        "Customer updates will be due less often.".into(),
-                    ],
-                    write: w,
-                    optimistic: Some(after),
-                    draft,
-                }));
-                return vec![];
-            }
-            send(state, w, Some(after), draft)
-        }
-        FormKind::NextPhase | FormKind::PrevPhase => {
-            let inc = inc.expect("checked above");
-            let to = if f.kind == FormKind::NextPhase {
-                inc.phase.next()
-            } else {
-                inc.phase.previous()
-            };
-            let Some(to) = to else {
-                return refuse(state, f, "no phase to move to".into());
-            };
-            let mut body = json!({ "phase": to.as_str() });
-            if !text("reason").is_empty() {
-                body["reason"] = json!(text("reason"));
-            }
-            let mut after = inc.clone();
-            after.phase = to;
-            let w = Write::new(
-                Method::Patch,
-                format!("/incidents/{}", inc.id),
-                body,
-                format!("{} → {}", inc.id, to.title()),
-            )
-            .if_match(inc.version)
-            .incident(&inc.id);
-            send(state, w, Some(after), draft)
-        }
-        FormKind::Roles => {
-            let inc = inc.expect("checked above");
-            let mut body = Map::new();
-            let mut roles = Map::new();
-            let mut after = inc.clone();
-            for (name, _) in ROLES {
-                let new = text(name);
-                let cur = if name == "commander" {
-                    inc.commander.clone().unwrap_or_default()
-                } else {
-                    inc.roles.get(name).cloned().unwrap_or_default()
-                };
-                if new == cur {
-                    continue;
-                }
-                let v = if new.is_empty() {
-                    Value::Null
-                } else {
-                    json!(new)
-                };
-                if name == "commander" {
-                    body.insert("commander".into(), v);
-                    after.commander = (!new.is_empty()).then(|| new.clone());
-                } else {
-                    roles.insert(name.into(), v);
-                    if new.is_empty() {
-                        after.roles.remove(name);
-                    } else {
-                        after.roles.insert(name.into(), new.clone());
-                    }
-                }
-            }
-            if !roles.is_empty() {
-                body.insert("roles".into(), Value::Object(roles));
-            }
-            if body.is_empty() {
-                return refuse(state, f, "nothing changed".into());
-            }
-            let w = Write::new(
-                Method::Patch,
-                format!("/incidents/{}", inc.id),
-                Value::Object(body),
-                format!("{} roles", inc.id),
-            )
-            .if_match(inc.version)
-            .incident(&inc.id);
-            send(state, w, Some(after), draft)
-        }
-        FormKind::StatusUpdate => {
-            let inc = inc.expect("checked above");
-            let mut body = json!({
-                "audience": text("audience"),
-                "impact_scope": text("impact_scope"),
-                "current_status": text("current_status"),
-                "next_steps": text("next_steps"),
-            });
-            let m = text("next_update_in_minutes");
-            if !m.is_empty() {
-                match m.parse::<u32>() {
-                    Ok(n) if (1..=1440).contains(&n) => body["next_update_in_minutes"] = json!(n),
-                    _ => {
-                        return refuse(state, f, "next update in: whole minutes, 1 to 1440".into());
-                    }
-                }
-            }
-            let w = Write::new(
-                Method::Post,
-                format!("/incidents/{}/updates", inc.id),
-                body,
-                format!("{} update on {}", text("audience"), inc.id),
-            )
-            .incident(&inc.id);
-            send(state, w, None, draft)
-        }
-        FormKind::CorrectiveAction => {
-            let inc = inc.expect("checked above");
-            let Some(due) = parse_date(&text("due_date")) else {
-                return refuse(state, f, "due date: YYYY-MM-DD".into());
-            };
-            let w = Write::new(
-                Method::Post,
-                format!("/incidents/{}/actions", inc.id),
-                json!({ "title": text("title"), "owner": text("owner"), "due_date": due.to_string() }),
-                format!("action on {}", inc.id),
-            )
-            .incident(&inc.id);
-            send(state, w, None, draft)
-        }
-        FormKind::Exception => {
-            let inc = inc.expect("checked above");
-            let Some(due) = parse_due(&text("remediation_due")) else {
-                return refuse(state, f, "remediation due: YYYY-MM-DD".into());
-            };
-            if due <= state.now {
-                return refuse(state, f, "remediation due must be in the future".into());
-            }
-            let w = Write::new(
-                Method::Post,
-                format!("/incidents/{}/exceptions", inc.id),
-                json!({
-                    "description": text("description"),
-                    "risk_accepted_by": text("risk_accepted_by"),
-                    "remediation_due": due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                }),
-                format!("exception on {}", inc.id),
-            )
-            .incident(&inc.id);
-            send(state, w, None, draft)
-        }
-        FormKind::EditAction => {
-            let Some(a) = f.action_id.as_ref().and_then(|id| {
-                state
-                    .open_actions
-                    .get(id)
-                    .cloned()
-                    .or_else(|| detail_action(state, id))
-            }) else {
-                return refuse(state, f, "the action is no longer listed".into());
-            };
-            let Some(due) = parse_date(&text("due_date")) else {
-                return refuse(state, f, "due date: YYYY-MM-DD".into());
-            };
-            let mut body = Map::new();
-            if text("title") != a.title {
-                body.insert("title".into(), json!(text("title")));
-            }
-            if text("owner") != a.owner {
-                body.insert("owner".into(), json!(text("owner")));
-            }
-            if due != a.due_date {
-                body.insert("due_date".into(), json!(due.to_string()));
-            }
-            if text("status") != a.status.as_str() {
-                body.insert("status".into(), json!(text("status")));
-            }
-            if body.is_empty() {
-                return refuse(state, f, "nothing changed".into());
-            }
-            let w = Write::new(
-                Method::Patch,
-                format!("/actions/{}", a.id),
-                Value::Object(body),
-                format!("edit {}", a.id),
-            )
-            .if_match(a.version)
-            .incident(&a.incident_id);
-            send(state, w, None, draft)
-        }
+        Err(why) => refuse(state, f, why),
     }
 }
 
@@ -735,16 +417,6 @@ fn detail_action(state: &State, id: &str) -> Option<CorrectiveAction> {
         Loadable::Ready(list) => list.iter().find(|a| a.id == id).cloned(),
         _ => None,
     }
-}
-
-/// A date means the end of that day (UTC); a full RFC 3339 time is taken as it is.
-fn parse_due(s: &str) -> Option<DateTime<Utc>> {
-    if let Some(d) = parse_date(s) {
-        return d.and_hms_opt(23, 59, 59).map(|t| t.and_utc());
-    }
-    DateTime::parse_from_rfc3339(s.trim())
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
 }
 
 /// The outbox reports.
@@ -773,7 +445,7 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
                 effects.push(save_drafts(state));
             }
             if let Some(e) = entity {
-                effects.extend(super::update::apply_event(state, e));
+                effects.extend(super::apply::apply_event(state, e));
             }
             state.info(format!("done: {}", write.label));
             effects
@@ -791,7 +463,22 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
                     status: 412,
                     current: Some(current),
                     ..
-                } => conflict(state, write, p, current),
+                } if p.as_ref().is_some_and(|p| p.prepared.is_some()) => {
+                    let p = p.expect("checked");
+                    let now = match current {
+                        LiveEvent::Incident(cur) => {
+                            // Theirs is what the board shows until the user re-applies.
+                            state.set_local(cur.clone());
+                            Seen::Incident(cur)
+                        }
+                        LiveEvent::Action(cur) => {
+                            set_action_local(state, cur.clone());
+                            Seen::Action(cur)
+                        }
+                        _ => return vec![],
+                    };
+                    conflict(state, p.prepared.expect("checked"), now, p.draft)
+                }
                 other => {
                     let kept = p
                         .as_ref()
@@ -826,93 +513,45 @@ fn rollback(state: &mut State, p: Option<&Pending>) {
     }
 }
 
-/// 412: someone else changed it first. Show what, and offer to re-apply on their version.
-fn conflict(
-    state: &mut State,
-    write: Write,
-    p: Option<Pending>,
-    current: LiveEvent,
-) -> Vec<Effect> {
-    let mut lines = vec![];
-    let (version, optimistic) = match &current {
-        LiveEvent::Incident(cur) => {
-            if let Some(before) = p.as_ref().and_then(|p| p.before.as_ref()) {
-                lines.extend(incident_diff(before, cur));
-            }
-            // Show their version now; ours is re-applied on top if confirmed.
-            state.set_local(cur.clone());
-            let mut after = cur.clone();
-            apply_patch(&mut after, &write.body);
-            (cur.version, Some(after))
-        }
-        LiveEvent::Action(cur) => {
-            if let Some(before) = p.as_ref().and_then(|p| p.action_before.as_ref()) {
-                lines.extend(action_diff(before, cur));
-            }
-            set_action_local(state, cur.clone());
-            (cur.version, None)
-        }
-        _ => return vec![],
+/// Someone else changed it since the user looked: before sending (a live event arrived
+/// while the form was open) or from the server (412). Shows what changed, field by field
+/// and by whom, and offers to re-apply the same typed change on the new version.
+fn conflict(state: &mut State, p: Prepared, now: Seen, draft: Option<String>) -> Vec<Effect> {
+    let (id, version) = (subject(&now).to_string(), now.version());
+    let by = match state.changed_by.get(&id) {
+        Some((v, who)) if *v == version => who.clone(),
+        _ => "someone else".to_string(),
     };
-    if lines.is_empty() {
-        lines.push("(no visible field changed)".into());
+    let mut lines = vec![format!(
+        "{id} changed since you saw it (now version {version}):"
+    )];
+    let diff = p
+        .seen
+        .as_ref()
+        .map(|s| changes(s, &now))
+        .unwrap_or_default();
+    if diff.is_empty() {
+        lines.push("  (no field shown here changed)".into());
     }
-    lines.insert(0, "Someone else changed it first:".into());
+    lines.extend(diff.into_iter().map(|l| format!("{l}  (by {by})")));
     lines.push(String::new());
-    lines.push(format!(
-        "Re-apply yours ({}) on their version?",
-        write.label
-    ));
-    let mut again = write.clone();
-    again.key = crate::client::new_key();
-    again.if_match = Some(version);
-    state.overlay = Some(Overlay::Confirm(Confirm {
-        title: format!(
-            "Conflict on {}",
-            write.incident_id.clone().unwrap_or_default()
-        ),
-        lines,
-        write: again,
-        optimistic,
-        draft: p.and_then(|p| p.draft),
-    }));
+    lines.push(format!("Yours, not sent: {}", p.label));
     state.error(format!(
-        "conflict: {} changed since you looked",
-        write.label
+        "not sent: {id} changed since you saw it; re-apply or discard"
     ));
+    state.overlay = Some(Overlay::Confirm(Confirm {
+        title: format!("Conflict on {id}"),
+        lines,
+        write: Prepared {
+            seen: Some(now),
+            ..p
+        },
+        draft,
+        yes: "re-apply yours",
+        no: "discard yours",
+        conflict: true,
+    }));
     vec![]
-}
-
-/// Applies a PATCH body to a local copy, for the optimistic view.
-fn apply_patch(inc: &mut Incident, body: &Value) {
-    if let Some(s) = body
-        .get("severity")
-        .and_then(Value::as_str)
-        .and_then(|s| s.parse().ok())
-    {
-        inc.severity = s;
-    }
-    if let Some(p) = body
-        .get("phase")
-        .and_then(|p| serde_json::from_value::<Phase>(p.clone()).ok())
-    {
-        inc.phase = p;
-    }
-    if let Some(c) = body.get("commander") {
-        inc.commander = c.as_str().map(str::to_string);
-    }
-    if let Some(Value::Object(roles)) = body.get("roles") {
-        for (k, v) in roles {
-            match v.as_str() {
-                Some(name) => {
-                    inc.roles.insert(k.clone(), name.to_string());
-                }
-                None => {
-                    inc.roles.remove(k);
-                }
-            }
-        }
-    }
 }
 
 fn opt(s: &Option<String>) -> String {

@@ -1,11 +1,15 @@
 //! Triage writes: keys in, forms, optimistic state and effects out, then the outbox's answer.
 use super::*;
+use crate::client::Method;
 use crate::client::outbox::OutboxReport;
 use crate::console::action::Msg;
+use crate::console::forms::FormKind;
 use crate::console::state::{Detail, Tab};
 use crate::console::testdata;
 use crate::console::update::update;
+use crate::domain::{ActionStatus, Phase, Severity};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
 
 fn key(s: &mut State, c: KeyCode) -> Vec<Effect> {
     update(s, Msg::Key(KeyEvent::new(c, KeyModifiers::NONE)))
@@ -512,7 +516,11 @@ fn an_overridden_key_is_the_one_that_works_and_the_one_help_shows() {
         ch(&mut s, 'a').is_empty(),
         "the default key no longer takes command"
     );
-    assert_eq!(writes(&ch(&mut s, 'T')).len(), 1);
+    assert!(
+        writes(&ch(&mut s, 'T')).is_empty(),
+        "Ana Lima commands it: asks"
+    );
+    assert_eq!(writes(&ch(&mut s, 'y')).len(), 1);
     let help = crate::console::view::help_lines(&s);
     assert!(
         help.iter()
@@ -536,7 +544,12 @@ fn in_the_detail_actions_tab_space_and_enter_act_on_the_top_row() {
     }
     // The second row scrolled to the top.
     s.detail.as_mut().unwrap().scroll = 1;
-    let w = one_write(&ch(&mut s, ' '));
+    // In progress → done asks first.
+    assert!(writes(&ch(&mut s, ' ')).is_empty());
+    assert!(
+        matches!(&s.overlay, Some(Overlay::Confirm(c)) if c.title == format!("Mark {} done?", list[1].id))
+    );
+    let w = one_write(&ch(&mut s, 'y'));
     assert_eq!(w.path, format!("/actions/{}", list[1].id));
     match &s.detail.as_ref().unwrap().actions {
         Loadable::Ready(l) => {
@@ -547,4 +560,325 @@ fn in_the_detail_actions_tab_space_and_enter_act_on_the_top_row() {
     }
     key(&mut s, KeyCode::Enter);
     assert_eq!(form(&s).action_id.as_deref(), Some(list[1].id.as_str()));
+}
+
+/// A commander ("cora") on the board, nothing open.
+fn on_board() -> State {
+    let mut s = testdata::state();
+    s.me = Some("cora".into());
+    s.role = Some(Role::Commander);
+    s
+}
+
+fn live(s: &mut State, inc: Incident) -> Vec<Effect> {
+    update(
+        s,
+        Msg::Live(crate::client::LiveMsg::Event {
+            seq: 1,
+            event: LiveEvent::Incident(inc),
+            actor: Some("dana".into()),
+        }),
+    )
+}
+
+/// Someone else moves an incident to `phase` through the API.
+fn moved(s: &mut State, id: &str, phase: Phase) -> Vec<Effect> {
+    let mut inc = s.incidents[id].clone();
+    inc.phase = phase;
+    inc.version += 1;
+    live(s, inc)
+}
+
+#[test]
+fn the_cursor_follows_an_incident_moved_by_a_live_event() {
+    let mut s = on_board();
+    ch(&mut s, 'l');
+    ch(&mut s, 'j');
+    assert_eq!(s.selected_id(), Some("INC-112"));
+    moved(&mut s, "INC-112", Phase::Containment);
+    // Not INC-104, which slid into its row in Triage: the incident, in its new column.
+    assert_eq!(s.selected_id(), Some("INC-112"));
+    assert_eq!(s.visible_phases()[s.board_col], Phase::Containment);
+    // The list view follows it through a re-sort the same way.
+    ch(&mut s, '2');
+    ch(&mut s, 'j');
+    let picked = s.selected_id().unwrap().to_string();
+    let mut inc = s.incidents[&picked].clone();
+    inc.severity = if inc.severity == Severity::Sev1 {
+        Severity::Sev4
+    } else {
+        Severity::Sev1
+    };
+    inc.version += 1;
+    live(&mut s, inc);
+    assert_eq!(s.selected_id(), Some(picked.as_str()));
+}
+
+#[test]
+fn a_write_after_a_move_acts_on_the_moved_incident() {
+    let mut s = on_board();
+    ch(&mut s, 'l');
+    ch(&mut s, 'j');
+    assert_eq!(s.selected_id(), Some("INC-112"));
+    moved(&mut s, "INC-112", Phase::Containment);
+    let mut effects = ch(&mut s, 'a');
+    if let Some(Overlay::Confirm(c)) = &s.overlay {
+        // Someone commands it: the question names the incident it is about.
+        assert!(c.title.contains("INC-112"), "{}", c.title);
+        effects = ch(&mut s, 'y');
+    }
+    let w = one_write(&effects);
+    assert_eq!(w.path, "/incidents/INC-112");
+    assert_eq!(w.if_match, Some(s.incidents["INC-112"].version));
+}
+
+#[test]
+fn p_then_p_again_acts_on_the_same_incident() {
+    let mut s = on_board();
+    ch(&mut s, 'l');
+    assert_eq!(s.selected_id(), Some("INC-103"));
+    ch(&mut s, 'p');
+    assert_eq!(form(&s).title(), "Move to the next phase · INC-103");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(w.path, "/incidents/INC-103");
+    assert_eq!(s.incidents["INC-103"].phase, Phase::Containment);
+    // Its own move took the selection along: the second p is about INC-103 again.
+    assert_eq!(s.selected_id(), Some("INC-103"));
+    ch(&mut s, 'p');
+    assert_eq!(form(&s).incident_id.as_deref(), Some("INC-103"));
+    assert!(
+        form(&s)
+            .context
+            .contains("Containment and recovery → Communication"),
+        "{}",
+        form(&s).context
+    );
+}
+
+#[test]
+fn an_incident_that_leaves_the_view_leaves_nothing_selected() {
+    let mut s = on_board();
+    ch(&mut s, 'l');
+    ch(&mut s, 'j');
+    moved(&mut s, "INC-112", Phase::Closed);
+    assert_eq!(s.selected_id(), None, "no neighbour slides into its place");
+    assert!(
+        message(&s).contains("INC-112 was closed"),
+        "{}",
+        message(&s)
+    );
+    // The next write key says so instead of acting on INC-104.
+    assert!(ch(&mut s, 'a').is_empty());
+    assert!(
+        message(&s).starts_with("nothing selected"),
+        "{}",
+        message(&s)
+    );
+    assert!(s.overlay.is_none());
+    // Moving on selects deliberately again.
+    ch(&mut s, 'k');
+    assert!(s.selected_id().is_some());
+
+    // Filtered out: the same.
+    let mut s = on_board();
+    ch(&mut s, 'l');
+    assert_eq!(s.selected_id(), Some("INC-103"));
+    ch(&mut s, '/');
+    typed(&mut s, "sev:3");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.selected_id(), None);
+    // Clearing the filter brings the selection back to its incident.
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.selected_id(), Some("INC-103"));
+}
+
+fn confirm(s: &State) -> &Confirm {
+    match &s.overlay {
+        Some(Overlay::Confirm(c)) => c,
+        other => panic!("expected a question, got {other:?}"),
+    }
+}
+
+/// INC-103 (SEV2, version 1): a severity form with SEV1 and a reason typed, then Dana's
+/// SEV3 arrives live before Ctrl+S.
+fn severity_form_overtaken() -> State {
+    let mut s = at("INC-103");
+    ch(&mut s, 's');
+    ch(&mut s, '1');
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "spreading");
+    let mut theirs = s.incidents["INC-103"].clone();
+    theirs.severity = Severity::Sev3;
+    theirs.version = 2;
+    live(&mut s, theirs);
+    // The form still says what the user chose; the board shows Dana's change.
+    assert_eq!(form(&s).get("severity"), "SEV1");
+    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev3);
+    s
+}
+
+#[test]
+fn a_form_whose_incident_changed_before_ctrl_s_sends_nothing_and_shows_the_conflict() {
+    let mut s = severity_form_overtaken();
+    assert!(writes(&ctrl_s(&mut s)).is_empty(), "nothing sent");
+    let c = confirm(&s);
+    assert_eq!(c.title, "Conflict on INC-103");
+    assert!(c.conflict);
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("severity: SEV2 → SEV3") && l.contains("by dana")),
+        "{:?}",
+        c.lines
+    );
+    assert!(c.lines.iter().any(|l| l.contains("INC-103 SEV2 → SEV1")));
+    // Dana's value stands on the board until the user chooses.
+    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev3);
+    assert!(!s.is_pending("INC-103"));
+    // Discard: nothing is sent and the draft goes with it.
+    let e = key(&mut s, KeyCode::Esc);
+    assert!(writes(&e).is_empty());
+    assert!(s.overlay.is_none());
+    assert!(!s.drafts.contains_key("severity:INC-103"));
+    assert!(message(&s).starts_with("discarded"), "{}", message(&s));
+    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev3);
+}
+
+#[test]
+fn re_apply_sends_if_match_of_the_new_version() {
+    let mut s = severity_form_overtaken();
+    ctrl_s(&mut s);
+    let w = one_write(&ch(&mut s, 'y'));
+    assert_eq!(
+        w.if_match,
+        Some(2),
+        "on Dana's version, which the dialog showed"
+    );
+    assert_eq!(w.body, json!({"severity": "SEV1", "reason": "spreading"}));
+    // The optimistic card is the same typed change applied to Dana's version.
+    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev1);
+    assert!(s.is_pending("INC-103"));
+}
+
+#[test]
+fn a_change_that_arrives_while_the_conflict_is_open_is_shown_again_not_overwritten() {
+    let mut s = severity_form_overtaken();
+    ctrl_s(&mut s);
+    let mut again = s.incidents["INC-103"].clone();
+    again.commander = Some("Bo Chen".into());
+    again.version = 3;
+    live(&mut s, again);
+    assert!(writes(&ch(&mut s, 'y')).is_empty());
+    let c = confirm(&s);
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("commander: Ana Lima → Bo Chen")),
+        "{:?}",
+        c.lines
+    );
+    assert_eq!(one_write(&ch(&mut s, 'y')).if_match, Some(3));
+}
+
+#[test]
+fn your_own_write_landing_while_a_form_is_open_is_no_conflict() {
+    let mut s = at("INC-102");
+    let first = one_write(&ch(&mut s, 'a'));
+    ch(&mut s, 's');
+    ch(&mut s, '1');
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "worse");
+    let mut landed = s.incidents["INC-102"].clone();
+    landed.version = 2;
+    done(&mut s, &first, Some(LiveEvent::Incident(landed)));
+    // What the form was based on (commander cora, shown at once) is what the server has:
+    // sent on the version seen; the outbox chains it onto our own write.
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(w.if_match, Some(1));
+}
+
+#[test]
+fn taking_command_from_a_sitting_commander_names_them_and_asks() {
+    let mut s = at("INC-103");
+    assert!(ch(&mut s, 'a').is_empty());
+    let c = confirm(&s);
+    assert_eq!(c.title, "Take command of INC-103 from Ana Lima?");
+    assert!(
+        c.lines
+            .iter()
+            .any(|l| l.contains("Ana Lima commands INC-103"))
+    );
+    assert!(writes(&ch(&mut s, 'n')).is_empty());
+    assert_eq!(
+        s.incidents["INC-103"].commander.as_deref(),
+        Some("Ana Lima")
+    );
+    ch(&mut s, 'a');
+    let w = one_write(&ch(&mut s, 'y'));
+    assert_eq!(w.body, json!({"commander": "cora"}));
+    assert_eq!(w.if_match, Some(1));
+}
+
+#[test]
+fn space_shows_each_step_on_the_row_and_done_asks_first() {
+    let mut s = testdata::state();
+    ch(&mut s, '3');
+    let first = s.action_rows()[0].clone();
+    assert_eq!(first.status, ActionStatus::Open);
+    let w = one_write(&ch(&mut s, ' '));
+    // Step one is on the row at once, marked as not yet confirmed, and stays selected.
+    assert_eq!(s.open_actions[&first.id].status, ActionStatus::InProgress);
+    assert!(s.is_action_pending(&first.id));
+    assert_eq!(s.actions_cursor.id.as_deref(), Some(first.id.as_str()));
+    let mut landed = s.open_actions[&first.id].clone();
+    landed.version = 2;
+    done(&mut s, &w, Some(LiveEvent::Action(landed)));
+    assert!(!s.is_action_pending(&first.id));
+    // Step two takes the action off the open list: asked first, naming it.
+    assert!(writes(&ch(&mut s, ' ')).is_empty());
+    let c = confirm(&s);
+    assert_eq!(c.title, format!("Mark {} done?", first.id));
+    assert!(c.lines.iter().any(|l| l.contains(&first.owner)));
+    let w = one_write(&ch(&mut s, 'y'));
+    assert_eq!(w.body, json!({"status": "done"}));
+    assert_eq!(w.if_match, Some(2));
+}
+
+#[test]
+fn a_responder_is_told_at_once_which_keys_need_a_commander() {
+    let mut s = at("INC-103");
+    s.role = Some(Role::Responder);
+    for k in ['s', 'a', 'C', 'x', 'R'] {
+        assert!(ch(&mut s, k).is_empty());
+        assert!(s.overlay.is_none(), "{k}: no form to fill in first");
+        assert!(
+            message(&s).contains("needs the commander role"),
+            "{k}: {}",
+            message(&s)
+        );
+    }
+    // What a responder may do still opens.
+    ch(&mut s, 'u');
+    assert_eq!(form(&s).kind, FormKind::StatusUpdate);
+    key(&mut s, KeyCode::Esc);
+    ch(&mut s, 'p');
+    assert_eq!(form(&s).kind, FormKind::NextPhase);
+    key(&mut s, KeyCode::Esc);
+    // Help says which keys are unavailable and why.
+    let help = crate::console::view::help_lines(&s);
+    assert!(
+        help.iter().any(|(_, l)| l.contains("Set severity")
+            && l.contains("unavailable: needs commander, you are responder")),
+        "{help:?}"
+    );
+    // Closing from follow-through is a commander's too, whatever key asks.
+    let mut s = at("INC-109");
+    s.role = Some(Role::Responder);
+    assert!(ch(&mut s, 'p').is_empty());
+    assert!(s.overlay.is_none());
+    assert!(
+        message(&s).contains("needs the commander role"),
+        "{}",
+        message(&s)
+    );
 }

@@ -7,30 +7,10 @@ use super::keymap::{Key, KeyName, Mode};
 use super::state::{Conn, Detail, Input, InputKind, Loadable, State, Tab, View, list_order};
 use super::triage;
 use crate::client::{LiveEvent, LiveMsg};
-use crate::domain::{CorrectiveAction, Phase};
+use crate::domain::Phase;
 
-/// Network work that `update` asks for; the run loop hands it to tasks.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Effect {
-    /// List every incident and open action (first connection, `reset`, lost history).
-    LoadAll,
-    /// Fetch an incident's updates, actions, exceptions and timeline.
-    FetchDetail(String),
-    /// Re-fetch only the timeline (it has no events of its own).
-    FetchTimeline(String),
-    /// Hand a write to the outbox (which saves it, sends it, and reports back).
-    Write(crate::client::Write),
-    /// The server may be back: try the outbox's waiting writes now.
-    RetryOutbox,
-    /// The drafts changed: the run loop saves them soon (see `app::DraftSaves`).
-    DraftsChanged,
-    /// Save every form draft (JSON) to the data directory.
-    SaveDrafts(String),
-    /// Ask the server who this token is.
-    WhoAmI,
-    /// Put this text on the clipboard through the terminal (OSC 52; issue 5).
-    Clipboard(String),
-}
+pub use super::apply::apply_event;
+pub use super::msg::Effect;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
@@ -95,6 +75,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 .filter(|a| a.status.is_open())
                 .map(|a| (a.id.clone(), a))
                 .collect();
+            state.fix_actions_cursor();
             state.loaded = true;
             state.loading = false;
             state.as_of = Some(state.now);
@@ -107,7 +88,7 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             if matches!(state.message, Some((super::state::Level::Error, _))) {
                 state.message = None;
             }
-            clamp_board_col(state);
+            state.clamp_board_col();
             vec![]
         }
         Msg::LoadFailed(error) => {
@@ -267,7 +248,17 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             }
             vec![]
         }
-        LiveMsg::Event { event, .. } => {
+        LiveMsg::Event { event, actor, .. } => {
+            if let Some(actor) = actor {
+                let by = match &event {
+                    LiveEvent::Incident(i) => Some((i.id.clone(), i.version)),
+                    LiveEvent::Action(a) => Some((a.id.clone(), a.version)),
+                    _ => None,
+                };
+                if let Some((id, version)) = by {
+                    state.changed_by.insert(id, (version, actor));
+                }
+            }
             if !state.resyncing {
                 state.as_of = Some(state.now);
             }
@@ -294,81 +285,6 @@ fn clear_stream_error(state: &mut State) {
     if matches!(&state.message, Some((_, m)) if m.starts_with(STREAM_LOST)) {
         state.message = None;
     }
-}
-
-/// Applies one live change to local state: no re-fetch, except the open detail's timeline.
-pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
-    let incident_id = match &event {
-        LiveEvent::Incident(i) => i.id.clone(),
-        LiveEvent::UpdatePosted(u) => u.incident_id.clone(),
-        LiveEvent::Action(a) => a.incident_id.clone(),
-        LiveEvent::Exception(e) => e.incident_id.clone(),
-    };
-    let changed = match event {
-        LiveEvent::Incident(inc) => {
-            let changed = state.upsert(inc);
-            clamp_board_col(state);
-            changed
-        }
-        LiveEvent::UpdatePosted(u) => {
-            if let Some(Loadable::Ready(list)) =
-                detail_for(state, &u.incident_id).map(|d| &mut d.updates)
-            {
-                if !list.iter().any(|x| x.id == u.id) {
-                    list.push(u);
-                }
-                state.dirty = true;
-            }
-            true
-        }
-        LiveEvent::Action(a) => {
-            upsert_action(state, a);
-            true
-        }
-        LiveEvent::Exception(e) => {
-            if let Some(Loadable::Ready(list)) =
-                detail_for(state, &e.incident_id).map(|d| &mut d.exceptions)
-            {
-                if !list.iter().any(|x| x.id == e.id) {
-                    list.push(e);
-                }
-                state.dirty = true;
-            }
-            true
-        }
-    };
-    if changed && state.detail.as_ref().is_some_and(|d| d.id == incident_id) {
-        return vec![Effect::FetchTimeline(incident_id)];
-    }
-    vec![]
-}
-
-fn detail_for<'a>(state: &'a mut State, id: &str) -> Option<&'a mut Detail> {
-    state.detail.as_mut().filter(|d| d.id == id)
-}
-
-fn upsert_action(state: &mut State, a: CorrectiveAction) {
-    let newer = |old: Option<&CorrectiveAction>| old.is_none_or(|o| o.version < a.version);
-    if a.status.is_open() {
-        if newer(state.open_actions.get(&a.id)) {
-            state.open_actions.insert(a.id.clone(), a.clone());
-            state.dirty = true;
-        }
-    } else if state.open_actions.remove(&a.id).is_some() {
-        state.dirty = true;
-    }
-    if let Some(Loadable::Ready(list)) = detail_for(state, &a.incident_id).map(|d| &mut d.actions) {
-        match list.iter_mut().find(|x| x.id == a.id) {
-            Some(x) if x.version < a.version => *x = a,
-            Some(_) => {}
-            None => list.push(a),
-        }
-        state.dirty = true;
-    }
-}
-
-fn clamp_board_col(state: &mut State) {
-    state.board_col = state.board_col.min(state.visible_phases().len() - 1);
 }
 
 fn act(state: &mut State, action: Action) -> Vec<Effect> {
@@ -421,7 +337,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ToggleClosed => {
             state.show_closed = !state.show_closed;
             state.rebuild();
-            clamp_board_col(state);
+            state.clamp_board_col();
             state.info(if state.show_closed {
                 "showing closed incidents"
             } else {
@@ -523,6 +439,9 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
 
 fn show(state: &mut State, view: View) {
     state.view = view;
+    if view == View::Actions {
+        state.fix_actions_cursor();
+    }
     state.detail = None;
     state.help = false;
 }
@@ -545,8 +464,9 @@ pub(super) fn set_filter(state: &mut State, text: &str) {
         state.show_closed = true;
     }
     state.rebuild();
-    state.actions_cursor = 0;
-    clamp_board_col(state);
+    state.actions_cursor = Default::default();
+    state.fix_actions_cursor();
+    state.clamp_board_col();
 }
 
 fn resort_list(state: &mut State) {
@@ -559,7 +479,8 @@ fn resort_list(state: &mut State) {
             .filter(|i| (show_closed || i.phase != Phase::Closed) && filter.matches(i)),
         list_order(state.list_sort, state.list_reverse),
     );
-    state.list_cursor.fix(&state.list);
+    // The same incidents in a new order: the selection stays on its incident.
+    let _ = state.list_cursor.fix(&state.list);
 }
 
 fn command(state: &mut State, cmd: &str) -> Vec<Effect> {
@@ -598,8 +519,9 @@ fn step(state: &mut State, mode: Mode, delta: isize) {
             state.list_cursor.set(row, &state.list);
         }
         Mode::Actions => {
-            let len = state.action_rows().len();
-            state.actions_cursor = clamp_add(state.actions_cursor, delta, len);
+            let index = state.action_index();
+            let row = clamp_add(state.actions_cursor.row, delta, index.len());
+            state.actions_cursor.set(row, &index);
         }
         Mode::Detail => {
             if let Some(d) = state.detail.as_mut() {
@@ -632,6 +554,14 @@ fn side(state: &mut State, mode: Mode, delta: isize) {
         Mode::Board => {
             let n = state.visible_phases().len();
             state.board_col = clamp_add(state.board_col, delta, n);
+            // Moving to a column selects its card at the remembered row.
+            if let Some(p) = state.visible_phases().get(state.board_col).copied() {
+                let i = p as usize;
+                if state.column_cursors[i].id.is_none() {
+                    let row = state.column_cursors[i].row;
+                    state.column_cursors[i].set(row, &state.columns[i]);
+                }
+            }
         }
         Mode::Detail => {
             if let Some(d) = state.detail.as_mut() {

@@ -18,7 +18,14 @@ fn typed(state: &mut State, text: &str) {
 }
 
 fn live(state: &mut State, event: LiveEvent) -> Vec<Effect> {
-    update(state, Msg::Live(LiveMsg::Event { seq: 1, event }))
+    update(
+        state,
+        Msg::Live(LiveMsg::Event {
+            seq: 1,
+            event,
+            actor: None,
+        }),
+    )
 }
 
 fn column(state: &State, p: Phase) -> Vec<String> {

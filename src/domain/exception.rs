@@ -18,7 +18,7 @@ pub struct RiskException {
 }
 
 /// Body of `POST /incidents/{id}/exceptions`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewException {
     #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]

@@ -20,7 +20,7 @@ pub struct StatusUpdate {
 }
 
 /// Body of `POST /incidents/{id}/updates`.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewStatusUpdate {
     pub audience: Audience,
@@ -36,22 +36,28 @@ pub struct NewStatusUpdate {
     #[schema(max_length = 10000)]
     pub next_steps: String,
     /// Overrides the severity's cadence for the next customer update (1-1440).
-    #[serde(default, deserialize_with = "super::whole_minutes")]
+    #[serde(
+        default,
+        deserialize_with = "super::whole_minutes",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(minimum = 1, maximum = 1440)]
     pub next_update_in_minutes: Option<u32>,
 }
 
 impl NewStatusUpdate {
-    /// Validates the update against the incident and returns the update (without an id) and
-    /// the incident as it becomes. A customer update must state impact scope, current status
-    /// and next steps; it restarts the cadence clock.
-    pub fn accept(
-        &self,
-        inc: &Incident,
-        author: &str,
-        now: DateTime<Utc>,
-        cadence: &super::Cadence,
-    ) -> Result<(StatusUpdate, Option<Incident>), DomainError> {
+    /// The most minutes a next update may be promised in (a day).
+    pub const MAX_MINUTES: u32 = 1440;
+
+    /// Checks the update on its own, before any incident is looked at: the three
+    /// statements a customer update must make, lengths, and 1 to 1440 minutes. The console's
+    /// form, the server and the PagerDuty gateway all call this.
+    pub fn validate(&self) -> Result<(), DomainError> {
+        self.checked().map(|_| ())
+    }
+
+    /// The trimmed impact scope, current status and next steps, or the first refusal.
+    fn checked(&self) -> Result<(String, String, String), DomainError> {
         let customer = self.audience == Audience::Customer;
         let text = |field: &str, v: &str| {
             if customer {
@@ -65,13 +71,31 @@ impl NewStatusUpdate {
             required_text("current_status", &self.current_status, limits::LONG_TEXT)?;
         let next_steps = text("next_steps", &self.next_steps)?;
         if let Some(m) = self.next_update_in_minutes
-            && !(1..=1440).contains(&m)
+            && !(1..=Self::MAX_MINUTES).contains(&m)
         {
             return Err(DomainError::invalid(
                 "next_update_in_minutes",
-                "next_update_in_minutes must be between 1 and 1440",
+                format!(
+                    "next_update_in_minutes must be between 1 and {}",
+                    Self::MAX_MINUTES
+                ),
             ));
         }
+        Ok((impact_scope, current_status, next_steps))
+    }
+
+    /// Validates the update against the incident and returns the update (without an id) and
+    /// the incident as it becomes. A customer update must state impact scope, current status
+    /// and next steps; it restarts the cadence clock.
+    pub fn accept(
+        &self,
+        inc: &Incident,
+        author: &str,
+        now: DateTime<Utc>,
+        cadence: &super::Cadence,
+    ) -> Result<(StatusUpdate, Option<Incident>), DomainError> {
+        let customer = self.audience == Audience::Customer;
+        let (impact_scope, current_status, next_steps) = self.checked()?;
         let mut update = StatusUpdate {
             id: String::new(),
             incident_id: inc.id.clone(),

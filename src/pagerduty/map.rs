@@ -10,7 +10,9 @@
 //! | assignees | role `assignee` |
 //! | `title`, `created_at` | title, started |
 //! | service, `#number`, urgency, priority | summary |
-use crate::domain::{Audience, Deployment, Incident, Phase, RecoveryOwner, Severity};
+use crate::domain::{
+    Audience, Deployment, Incident, IncidentPatch, Phase, RecoveryOwner, Severity,
+};
 use crate::domain::{StatusUpdate, TimelineEntry};
 use crate::sanitize::{clean_line, clean_text};
 use chrono::{DateTime, Utc};
@@ -571,43 +573,67 @@ fn refuse(field: &str, message: impl Into<String>) -> Refusal {
     }
 }
 
-/// Translates a PATCH body. Phases: triage → acknowledged; follow-through or closed →
+/// Reads a PATCH body as the API's own request type, with the API's own checks
+/// (`IncidentPatch::validate`: a severity change needs a reason, text lengths, an empty
+/// patch), then plans it for PagerDuty. One definition of the request for the console, the
+/// server and this gateway.
+pub fn plan_body(body: &serde_json::Value, priorities: &Priorities) -> Result<PdPut, Refusal> {
+    if !body.is_object() {
+        return Err(refuse("body", "the body must be a JSON object"));
+    }
+    let patch: IncidentPatch = serde_path_to_error::deserialize(body.clone()).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.inner().to_string();
+        // serde names an unknown field only in its message: "unknown field `x`".
+        let field = if path == "." {
+            message.split('`').nth(1).unwrap_or("body").to_string()
+        } else {
+            path
+        };
+        refuse(&field, format!("{field}: {message}"))
+    })?;
+    patch.validate().map_err(|e| Refusal {
+        field: e.field.unwrap_or_else(|| "body".into()),
+        message: e.message,
+    })?;
+    plan_patch(&patch, priorities)
+}
+
+/// Translates a checked patch. Phases: triage → acknowledged; follow-through or closed →
 /// resolved; the rest have no PagerDuty state. Taking command acknowledges (as the `From`
 /// user). Severity sets the priority in the account's order.
-pub fn plan_patch(body: &serde_json::Value, priorities: &Priorities) -> Result<PdPut, Refusal> {
-    use serde_json::{Value, json};
-    let Some(obj) = body.as_object() else {
-        return Err(refuse("body", "the body must be a JSON object"));
-    };
+pub fn plan_patch(patch: &IncidentPatch, priorities: &Priorities) -> Result<PdPut, Refusal> {
+    use serde_json::json;
     let mut put = PdPut::default();
-    let reason = match obj.get("reason") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
-        Some(_) => return Err(refuse("reason", "reason must be a string")),
-    };
-    for key in obj.keys() {
-        match key.as_str() {
-            "phase" | "reason" | "commander" | "severity" | "title" => {}
-            "roles" => {
-                return Err(refuse(
-                    "roles",
-                    "PagerDuty incidents have no sitrep roles; assign responders in PagerDuty",
-                ));
-            }
-            "summary" | "customer_impact" | "impact_scope" => {
-                return Err(refuse(
-                    key,
-                    format!(
-                        "PagerDuty incidents have no {key}; this change is not available with --backend pagerduty"
-                    ),
-                ));
-            }
-            other => return Err(refuse(other, format!("unknown field {other:?}"))),
+    let reason = patch
+        .reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_string);
+    if patch.roles.is_some() {
+        return Err(refuse(
+            "roles",
+            "PagerDuty incidents have no sitrep roles; assign responders in PagerDuty",
+        ));
+    }
+    for (key, present) in [
+        ("summary", patch.summary.is_some()),
+        ("customer_impact", patch.customer_impact.is_some()),
+        ("impact_scope", patch.impact_scope.is_some()),
+    ] {
+        if present {
+            return Err(refuse(
+                key,
+                format!(
+                    "PagerDuty incidents have no {key}; this change is not available with --backend pagerduty"
+                ),
+            ));
         }
     }
-    if let Some(c) = obj.get("commander") {
+    if let Some(c) = &patch.commander {
         match c {
-            Value::String(s) if !s.trim().is_empty() => {
+            Some(s) if !s.trim().is_empty() => {
                 put.fields.insert("status".into(), json!("acknowledged"));
             }
             _ => {
@@ -618,11 +644,7 @@ pub fn plan_patch(body: &serde_json::Value, priorities: &Priorities) -> Result<P
             }
         }
     }
-    if let Some(p) = obj.get("phase") {
-        let phase: Phase = p
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| refuse("phase", "phase must be one of detection, triage, containment, communication, follow_through, closed"))?;
+    if let Some(phase) = patch.phase {
         match phase {
             Phase::Triage => {
                 put.fields.insert("status".into(), json!("acknowledged"));
@@ -647,11 +669,7 @@ pub fn plan_patch(body: &serde_json::Value, priorities: &Priorities) -> Result<P
             }
         }
     }
-    if let Some(s) = obj.get("severity") {
-        let sev: Severity = s
-            .as_str()
-            .and_then(|s| s.parse().ok())
-            .ok_or_else(|| refuse("severity", "severity must be SEV1, SEV2, SEV3 or SEV4"))?;
+    if let Some(sev) = patch.severity {
         let Some(reason) = &reason else {
             return Err(refuse("reason", "a severity change needs a reason"));
         };
@@ -679,13 +697,9 @@ pub fn plan_patch(body: &serde_json::Value, priorities: &Priorities) -> Result<P
             p.label()
         ));
     }
-    if let Some(t) = obj.get("title") {
-        match t.as_str().map(str::trim) {
-            Some(t) if !t.is_empty() && t.chars().count() <= crate::domain::limits::TITLE => {
-                put.fields.insert("title".into(), json!(t));
-            }
-            _ => return Err(refuse("title", "title must be 1-200 characters")),
-        }
+    if let Some(t) = &patch.title {
+        // Length and blankness were checked by `IncidentPatch::validate`.
+        put.fields.insert("title".into(), json!(t.trim()));
     }
     if put.fields.is_empty() {
         return Err(refuse("body", "the patch changes nothing"));
@@ -712,22 +726,22 @@ mod patch_tests {
 
     #[test]
     fn phases_and_command_become_statuses() {
-        let p = plan_patch(&json!({"phase": "triage"}), &prios()).unwrap();
+        let p = plan_body(&json!({"phase": "triage"}), &prios()).unwrap();
         assert_eq!(p.fields["status"], "acknowledged");
-        let p = plan_patch(&json!({"commander": "ana"}), &prios()).unwrap();
+        let p = plan_body(&json!({"commander": "ana"}), &prios()).unwrap();
         assert_eq!(p.fields["status"], "acknowledged");
-        let p = plan_patch(&json!({"phase": "closed", "reason": "fixed"}), &prios()).unwrap();
+        let p = plan_body(&json!({"phase": "closed", "reason": "fixed"}), &prios()).unwrap();
         assert_eq!(p.fields["status"], "resolved");
         assert_eq!(p.fields["resolution"], "fixed");
-        let p = plan_patch(&json!({"phase": "follow_through"}), &prios()).unwrap();
+        let p = plan_body(&json!({"phase": "follow_through"}), &prios()).unwrap();
         assert_eq!(p.fields["status"], "resolved");
         for bad in ["containment", "communication", "detection"] {
-            let e = plan_patch(&json!({"phase": bad}), &prios()).unwrap_err();
+            let e = plan_body(&json!({"phase": bad}), &prios()).unwrap_err();
             assert_eq!(e.field, "phase");
             assert!(e.message.contains("PagerDuty has no"), "{}", e.message);
         }
         assert_eq!(
-            plan_patch(&json!({"commander": null}), &prios())
+            plan_body(&json!({"commander": null}), &prios())
                 .unwrap_err()
                 .field,
             "commander"
@@ -736,7 +750,7 @@ mod patch_tests {
 
     #[test]
     fn severity_sets_the_priority_with_the_reason_as_a_note() {
-        let p = plan_patch(&json!({"severity": "SEV1", "reason": "EU down"}), &prios()).unwrap();
+        let p = plan_body(&json!({"severity": "SEV1", "reason": "EU down"}), &prios()).unwrap();
         assert_eq!(
             p.fields["priority"],
             json!({"id": "PRIO1", "type": "priority_reference"})
@@ -746,14 +760,14 @@ mod patch_tests {
             Some("Severity → SEV1 (priority P1): EU down")
         );
         assert_eq!(
-            plan_patch(&json!({"severity": "SEV1"}), &prios())
+            plan_body(&json!({"severity": "SEV1"}), &prios())
                 .unwrap_err()
                 .field,
             "reason"
         );
-        let e = plan_patch(&json!({"severity": "SEV4", "reason": "x"}), &prios()).unwrap_err();
+        let e = plan_body(&json!({"severity": "SEV4", "reason": "x"}), &prios()).unwrap_err();
         assert_eq!(e.field, "severity");
-        let e = plan_patch(
+        let e = plan_body(
             &json!({"severity": "SEV1", "reason": "x"}),
             &Priorities::default(),
         )
@@ -764,12 +778,31 @@ mod patch_tests {
 
     #[test]
     fn fields_pagerduty_lacks_are_named() {
-        for f in ["roles", "summary", "customer_impact", "impact_scope"] {
-            let e = plan_patch(&json!({ f: "x" }), &prios()).unwrap_err();
+        for (f, v) in [
+            ("roles", json!({"scribe": "x"})),
+            ("summary", json!("x")),
+            ("customer_impact", json!(true)),
+            ("impact_scope", json!("x")),
+        ] {
+            let e = plan_body(&json!({ f: v }), &prios()).unwrap_err();
             assert_eq!(e.field, f);
+            assert!(e.message.contains("PagerDuty"), "{}", e.message);
         }
-        assert_eq!(plan_patch(&json!({}), &prios()).unwrap_err().field, "body");
-        let p = plan_patch(&json!({"title": " New "}), &prios()).unwrap();
+        // The API's own request type: a wrong type or an unknown field names the field.
+        assert_eq!(
+            plan_body(&json!({"customer_impact": "x"}), &prios())
+                .unwrap_err()
+                .field,
+            "customer_impact"
+        );
+        assert_eq!(
+            plan_body(&json!({"colour": "red"}), &prios())
+                .unwrap_err()
+                .field,
+            "colour"
+        );
+        assert_eq!(plan_body(&json!({}), &prios()).unwrap_err().field, "body");
+        let p = plan_body(&json!({"title": " New "}), &prios()).unwrap();
         assert_eq!(p.fields["title"], "New");
     }
 }

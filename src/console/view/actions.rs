@@ -35,17 +35,18 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     }
     let top = area.y + 2;
     let height = area.height.saturating_sub(2) as usize;
-    let sel = state.actions_cursor.min(rows.len().saturating_sub(1));
+    let sel = state.actions_cursor.row.min(rows.len().saturating_sub(1));
+    let highlighted = state.actions_cursor.selected_row();
     let offset = if sel >= height { sel + 1 - height } else { 0 };
     for (k, a) in rows.iter().skip(offset).take(height).enumerate() {
         let y = top + k as u16;
-        let selected = offset + k == sel;
+        let selected = highlighted == Some(offset + k);
         let base = if selected { t.selected } else { t.base };
         if selected {
             buf.set_style(Rect::new(area.x, y, area.width, 1), t.selected);
         }
         let is_overdue = a.due_date < today;
-        let cells = row(a, is_overdue);
+        let cells = row(a, is_overdue, state.is_action_pending(&a.id));
         let mut x = area.x + 1;
         for (i, (text, w)) in cells.iter().zip(widths).enumerate() {
             let style = match i {
@@ -76,19 +77,22 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn row(a: &CorrectiveAction, overdue: bool) -> [String; 6] {
-    let state = if overdue {
-        "OVERDUE".to_string()
-    } else {
-        a.status.as_str().replace('_', " ")
-    };
+/// The status is always shown, so each step of `space` is visible on the row (with `…`
+/// while the server has not confirmed it); overdue is the due date's colour and its `!`.
+fn row(a: &CorrectiveAction, overdue: bool, pending: bool) -> [String; 6] {
+    let state = format!(
+        "{}{}",
+        a.status.as_str().replace('_', " "),
+        if pending { "…" } else { "" }
+    );
+    let due = format!("{}{}", a.due_date, if overdue { "!" } else { "" });
     let prio = match a.priority {
         Priority::High => "high",
         Priority::Medium => "medium",
         Priority::Low => "low",
     };
     [
-        a.due_date.to_string(),
+        due,
         state,
         a.owner.clone(),
         a.incident_id.clone(),

@@ -79,7 +79,9 @@ fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buff
     let height = area.bottom().saturating_sub(top);
     // The last card needs no gap after it.
     let fits = ((height + 1) / CARD).max(1) as usize;
+    // The row scrolls into view even when its incident left (nothing highlighted then).
     let selected = cursor.row;
+    let highlighted = cursor.selected_row();
     let offset = if selected >= fits {
         selected + 1 - fits
     } else {
@@ -94,7 +96,7 @@ fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buff
         if y + 4 > area.bottom() {
             break;
         }
-        let is_sel = focused && offset + k == selected;
+        let is_sel = focused && highlighted == Some(offset + k);
         card(
             state,
             inc,

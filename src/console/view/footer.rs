@@ -106,7 +106,14 @@ fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
         if x + need > right {
             break;
         }
-        x = put(buf, x, y, &label, right - x, t.key);
-        x = put(buf, x + 1, y, text, right - x - 1, t.dim) + 2;
+        // A key this token's role cannot use is shown struck out: pressing it says why.
+        let (key_style, text_style) = if crate::console::roles::allowed(state.role, *action) {
+            (t.key, t.dim)
+        } else {
+            let struck = t.dim.add_modifier(ratatui::style::Modifier::CROSSED_OUT);
+            (struck, struck)
+        };
+        x = put(buf, x, y, &label, right - x, key_style);
+        x = put(buf, x + 1, y, text, right - x - 1, text_style) + 2;
     }
 }

@@ -49,7 +49,16 @@ pub fn help_lines(state: &State) -> Vec<(bool, String)> {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(" ");
-            out.push((false, format!("  {keys:<16} {}", action.description())));
+            let unavailable = match (state.role, crate::console::roles::needed(action)) {
+                (Some(role), Some(need)) if role < need => {
+                    format!("  (unavailable: needs {need}, you are {role})")
+                }
+                _ => String::new(),
+            };
+            out.push((
+                false,
+                format!("  {keys:<16} {}{unavailable}", action.description()),
+            ));
         }
     }
     out

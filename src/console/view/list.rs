@@ -89,7 +89,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             continue;
         };
         let y = top + k as u16;
-        let selected = offset + k == sel;
+        let selected = state.list_cursor.selected_row() == Some(offset + k);
         let base = if selected { t.selected } else { t.base };
         if selected {
             buf.set_style(Rect::new(area.x, y, area.width, 1), t.selected);

@@ -57,8 +57,8 @@ pub fn render_buffer(state: &State, area: Rect, buf: &mut Buffer) {
         help::render(state, body, buf);
     }
     match &state.overlay {
-        Some(crate::console::form::Overlay::Form(f)) => overlay::render_form(state, f, body, buf),
-        Some(crate::console::form::Overlay::Confirm(c)) => {
+        Some(crate::console::forms::Overlay::Form(f)) => overlay::render_form(state, f, body, buf),
+        Some(crate::console::forms::Overlay::Confirm(c)) => {
             overlay::render_confirm(state, c, body, buf)
         }
         None => {}

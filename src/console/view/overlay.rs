@@ -1,7 +1,7 @@
 //! Forms and confirmations, drawn over the screen. Key hints come from the keymap.
 use super::put;
 use crate::console::action::Action;
-use crate::console::form::{Confirm, Form};
+use crate::console::forms::{Confirm, Form};
 use crate::console::keymap::Mode;
 use crate::console::state::State;
 use ratatui::buffer::Buffer;
@@ -63,7 +63,7 @@ fn hint_line(
 pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
     let t = &state.theme;
     let r = popup(area, f.fields.len() as u16 + 7);
-    let inner = frame(state, r, f.kind.title(), buf);
+    let inner = frame(state, r, &f.title(), buf);
     let right = inner.right();
     let mut y = inner.y;
     put(buf, inner.x, y, &f.context, inner.width, t.dim);
@@ -191,7 +191,7 @@ pub fn render_confirm(state: &State, c: &Confirm, area: Rect, buf: &mut Buffer) 
     hint_line(
         state,
         Mode::Confirm,
-        &[(Action::Confirm, "yes"), (Action::Cancel, "no")],
+        &[(Action::Confirm, c.yes), (Action::Cancel, c.no)],
         inner.x,
         inner.bottom().saturating_sub(1),
         inner.right(),

@@ -258,7 +258,15 @@ impl Store {
         if !changes.is_empty() {
             update_action(&mut tx, &next).await?;
             record(&mut tx, &next.incident_id, actor, at, &changes).await?;
-            emit(&mut tx, "action.updated", &next.incident_id, at, &next).await?;
+            emit(
+                &mut tx,
+                "action.updated",
+                &next.incident_id,
+                actor,
+                at,
+                &next,
+            )
+            .await?;
         }
         self.finish_with(tx, actor, idem, 200, next).await
     }
@@ -310,7 +318,7 @@ pub(super) async fn new_action(
         ),
     );
     record(tx, incident_id, actor, at, &[change]).await?;
-    emit(tx, "action.created", incident_id, at, &action).await?;
+    emit(tx, "action.created", incident_id, actor, at, &action).await?;
     Ok(action)
 }
 
@@ -344,7 +352,7 @@ pub(super) async fn new_exception(
     change.field = Some("remediation_due".into());
     change.new = Some(ts(exc.remediation_due));
     record(tx, incident_id, actor, at, &[change]).await?;
-    emit(tx, "exception.created", incident_id, at, &exc).await?;
+    emit(tx, "exception.created", incident_id, actor, at, &exc).await?;
     Ok(exc)
 }
 
@@ -382,11 +390,11 @@ pub(super) async fn insert_update(
         change.new = Some(ts(due));
     }
     record(tx, incident_id, actor, at, &[change]).await?;
-    emit(tx, "update.posted", incident_id, at, &update).await?;
+    emit(tx, "update.posted", incident_id, actor, at, &update).await?;
     // A customer update moves the incident's clock; subscribers get its new state too.
     if let Some(next) = next {
         save_incident(tx, &next).await?;
-        emit(tx, "incident.updated", incident_id, at, &next).await?;
+        emit(tx, "incident.updated", incident_id, actor, at, &next).await?;
     }
     Ok(update)
 }

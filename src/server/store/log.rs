@@ -41,10 +41,20 @@ pub(super) async fn record(
     Ok(())
 }
 
+/// An event's record: the entity's fields, plus who made the change, so a console can say
+/// "changed by dana" when a colleague's change arrives while a form is open.
+#[derive(Serialize)]
+struct WithActor<'a, T: Serialize> {
+    #[serde(flatten)]
+    entity: &'a T,
+    actor: &'a str,
+}
+
 pub(super) async fn emit(
     tx: &mut Tx,
     kind: &str,
     incident_id: &str,
+    actor: &str,
     at: DateTime<Utc>,
     entity: &impl Serialize,
 ) -> Result<(), StoreError> {
@@ -52,7 +62,7 @@ pub(super) async fn emit(
         .bind(ts(at))
         .bind(kind)
         .bind(incident_id)
-        .bind(serde_json::to_string(entity)?)
+        .bind(serde_json::to_string(&WithActor { entity, actor })?)
         .execute(&mut **tx)
         .await?;
     Ok(())

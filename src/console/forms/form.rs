@@ -1,8 +1,8 @@
 //! Forms and confirmations for writes: a form is a list of fields (text or a choice), a
 //! focus, and what to do with it. Forms are plain data with serde, so a draft can be saved
 //! on every keystroke and offered back after a crash.
-use crate::client::Write;
-use crate::domain::Incident;
+use super::Command;
+use crate::domain::{CorrectiveAction, Incident};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +143,10 @@ pub struct Form {
     /// Why the last send was refused before it left (a required field), or by the server.
     #[serde(skip)]
     pub error: Option<String>,
+    /// What the user saw when the form opened (a restored draft is pinned when it reopens):
+    /// the write is based on this version, and is not sent over a change made since.
+    #[serde(skip)]
+    pub seen: Option<Seen>,
 }
 
 impl Form {
@@ -157,6 +161,16 @@ impl Form {
             fields,
             focus: 0,
             error: None,
+            seen: incident.cloned().map(Seen::Incident),
+        }
+    }
+
+    /// The title bar: what it does and to which incident or action, so a form never
+    /// leaves the reader guessing what it will change.
+    pub fn title(&self) -> String {
+        match self.action_id.as_deref().or(self.incident_id.as_deref()) {
+            Some(subject) => format!("{} · {subject}", self.kind.title()),
+            None => self.kind.title().to_string(),
         }
     }
 
@@ -199,18 +213,47 @@ impl Form {
     }
 }
 
-/// A yes/no question before a write that is hard to undo (closing, a downgrade) or that
-/// re-applies a change after a conflict.
+/// What a write was based on: the incident or corrective action as the user saw it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seen {
+    Incident(Incident),
+    Action(CorrectiveAction),
+}
+
+impl Seen {
+    pub fn version(&self) -> i64 {
+        match self {
+            Seen::Incident(i) => i.version,
+            Seen::Action(a) => a.version,
+        }
+    }
+}
+
+/// A write ready to go: the typed command, what it is called in messages, and what the
+/// user saw when it started (none for a new incident).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    pub command: Command,
+    pub label: String,
+    pub seen: Option<Seen>,
+}
+
+/// A question before a write: one that is hard to undo (closing, a downgrade), that takes
+/// something from someone (command, an action marked done), or that re-applies a change
+/// over someone else's (a conflict).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Confirm {
     pub title: String,
     pub lines: Vec<String>,
     /// What "yes" sends.
-    pub write: Write,
-    /// The local change to show at once if confirmed.
-    pub optimistic: Option<Incident>,
+    pub write: Prepared,
     /// A draft to discard once the write lands.
     pub draft: Option<String>,
+    /// The words for yes and no ("re-apply yours", "discard yours" in a conflict).
+    pub yes: &'static str,
+    pub no: &'static str,
+    /// A conflict: "no" discards the change (and its draft) rather than only cancelling.
+    pub conflict: bool,
 }
 
 /// At most one is open at a time.

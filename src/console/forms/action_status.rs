@@ -1,0 +1,37 @@
+//! `space` on a corrective action: open → in progress at once; in progress → done after a
+//! yes, naming the action, its owner and incident (a done action leaves the open list);
+//! done or cancelled → open again.
+use super::{Command, Prepared, Seen, Submitted};
+use crate::domain::{ActionPatch, ActionStatus, CorrectiveAction};
+
+pub fn start(a: &CorrectiveAction) -> Submitted {
+    let next = match a.status {
+        ActionStatus::Open => ActionStatus::InProgress,
+        ActionStatus::InProgress => ActionStatus::Done,
+        ActionStatus::Done | ActionStatus::Cancelled => ActionStatus::Open,
+    };
+    let write = Prepared {
+        command: Command::PatchAction {
+            id: a.id.clone(),
+            incident_id: a.incident_id.clone(),
+            patch: ActionPatch {
+                status: Some(next),
+                ..Default::default()
+            },
+        },
+        label: format!("{} {} on {}", a.id, next.as_str(), a.incident_id),
+        seen: Some(Seen::Action(a.clone())),
+    };
+    if next != ActionStatus::Done {
+        return Submitted::Send(write);
+    }
+    Submitted::Ask {
+        title: format!("Mark {} done?", a.id),
+        lines: vec![
+            a.title.clone(),
+            format!("Owner {} · due {} · {}", a.owner, a.due_date, a.incident_id),
+            "A done action leaves the open corrective actions list.".into(),
+        ],
+        write,
+    }
+}

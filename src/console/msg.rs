@@ -1,0 +1,26 @@
+//! What `update` asks the run loop to do: network work as [`Effect`]s, run by tasks that
+//! answer with messages. Its own module so the write path (`triage`) and the router
+//! (`update`) both name it without depending on each other.
+
+/// Network work that `update` asks for; the run loop hands it to tasks.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// List every incident and open action (first connection, `reset`, lost history).
+    LoadAll,
+    /// Fetch an incident's updates, actions, exceptions and timeline.
+    FetchDetail(String),
+    /// Re-fetch only the timeline (it has no events of its own).
+    FetchTimeline(String),
+    /// Hand a write to the outbox (which saves it, sends it, and reports back).
+    Write(crate::client::Write),
+    /// The server may be back: try the outbox's waiting writes now.
+    RetryOutbox,
+    /// The drafts changed: the run loop saves them soon (see `app::DraftSaves`).
+    DraftsChanged,
+    /// Save every form draft (JSON) to the data directory.
+    SaveDrafts(String),
+    /// Ask the server who this token is.
+    WhoAmI,
+    /// Put this text on the clipboard through the terminal (OSC 52).
+    Clipboard(String),
+}
