@@ -5,7 +5,7 @@
 //! a form can never hold what the server would refuse.
 //!
 //! Every field is one line today: a pasted line break or tab becomes a space.
-use super::form::{Field, FormKind, Overlay};
+use super::forms::{Field, FormKind, Overlay};
 use super::keymap::Mode;
 use super::state::{InputKind, State};
 use super::update::Effect;
@@ -136,7 +136,7 @@ mod tests {
         s
     }
 
-    fn form(s: &State) -> &super::super::form::Form {
+    fn form(s: &State) -> &super::super::forms::Form {
         match &s.overlay {
             Some(Overlay::Form(f)) => f,
             other => panic!("expected a form, got {other:?}"),

@@ -5,7 +5,7 @@
 //! corrective actions and new incidents a responder (`src/server/routes`). The server still
 //! decides; its refusals are shown as they come.
 use super::action::Action;
-use crate::domain::{Phase, Role};
+use crate::domain::{Incident, Phase, Role};
 
 /// The least role a write key needs, for every incident (None: not a write).
 pub fn needed(action: Action) -> Option<Role> {
@@ -40,13 +40,14 @@ pub fn refusal(role: Option<Role>, action: Action) -> Option<String> {
 
 /// A phase move into or out of Closed is a commander's (`p` from follow-through, `P` on a
 /// closed incident), whatever the key's own role.
-pub fn phase_refusal(role: Option<Role>, from: Phase, to: Phase) -> Option<String> {
+pub fn phase_refusal(role: Option<Role>, inc: &Incident, to: Phase) -> Option<String> {
     let role = role?;
+    let from = inc.phase;
     let need = crate::domain::IncidentPatch {
         phase: Some(to),
         ..Default::default()
     }
-    .required_role(from)
+    .required_role(inc)
     .0;
     (role < need).then(|| {
         format!(
@@ -73,7 +74,12 @@ mod tests {
         let patch = |f: fn(&mut IncidentPatch)| {
             let mut p = IncidentPatch::default();
             f(&mut p);
-            p.required_role(Phase::Triage).0
+            p.required_role(&crate::console::testdata::incident(
+                "INC-1",
+                Severity::Sev2,
+                Phase::Triage,
+            ))
+            .0
         };
         assert_eq!(
             needed(Action::SetSeverity),
@@ -106,8 +112,20 @@ mod tests {
             assert!(refusal(Some(Role::Commander), action).is_none(), "{key}");
         }
         assert!(
-            phase_refusal(Some(Role::Responder), Phase::FollowThrough, Phase::Closed).is_some()
+            phase_refusal(
+                Some(Role::Responder),
+                &crate::console::testdata::incident("INC-1", Severity::Sev2, Phase::FollowThrough),
+                Phase::Closed
+            )
+            .is_some()
         );
-        assert!(phase_refusal(Some(Role::Responder), Phase::Triage, Phase::Containment).is_none());
+        assert!(
+            phase_refusal(
+                Some(Role::Responder),
+                &crate::console::testdata::incident("INC-1", Severity::Sev2, Phase::Triage),
+                Phase::Containment
+            )
+            .is_none()
+        );
     }
 }

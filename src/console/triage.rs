@@ -101,7 +101,7 @@ pub fn start(state: &mut State, action: Action) -> Vec<Effect> {
             if let Some(why) = to
                 .as_ref()
                 .ok()
-                .and_then(|to| super::roles::phase_refusal(state.role, inc.phase, *to))
+                .and_then(|to| super::roles::phase_refusal(state.role, &inc, *to))
             {
                 state.error(why);
                 return vec![];

@@ -114,6 +114,7 @@ impl Command {
             has_customer_update: true,
             open_actions: 0,
             has_live_exception: true,
+            was_customer_impacting: false,
         };
         let (mut next, _) = inc.apply(patch, ctx, now, cadence).ok()?;
         next.version = inc.version;
