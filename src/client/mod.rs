@@ -553,8 +553,10 @@ impl ApiClient {
                 q.push(("cursor", c.clone()));
             }
             let req = self.request(reqwest::Method::GET, "/actions").query(&q);
-            let page: RawItems = self.send(req).await.context("GET /actions")?;
-            all.extend(self.read_items("GET /actions", page.items));
+            const SOURCE: &str = "GET /actions?status=open,in_progress";
+            let page: RawItems = self.send(req).await.context(SOURCE)?;
+            self.server_skipped(SOURCE, page.unreadable);
+            all.extend(self.read_items(SOURCE, page.items));
             match page.next_cursor {
                 Some(c) if !c.is_empty() && cursor.as_ref() != Some(&c) => cursor = Some(c),
                 _ => return Ok(all),
