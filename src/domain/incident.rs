@@ -905,13 +905,26 @@ mod tests {
             "\u{2060}\u{feff}",
             "\u{e0041}",
             "\x1b[2J",
+            "\u{202e}\u{202d}",
+            "\u{200e}\u{200f}",
+            "\u{2066}\u{2069}",
+            "\u{061c}",
+            "\u{034f}\u{0301}",
+            "\u{0301}\u{0301}",
+            "\u{2800}",
+            "\u{3164}",
         ] {
             let req = NewIncident::new(title, Severity::Sev2);
             let err =
                 Incident::create(&req, "INC-1".into(), t0(), &Cadence::default()).unwrap_err();
             assert_eq!(err.field.as_deref(), Some("title"), "{title:?}");
         }
-        let req = NewIncident::new("a\u{200b}b", Severity::Sev2);
-        assert!(Incident::create(&req, "INC-1".into(), t0(), &Cadence::default()).is_ok());
+        for title in ["a\u{200b}b", "\u{202e}abc", "é", "!", "🔥", "日本"] {
+            let req = NewIncident::new(title, Severity::Sev2);
+            assert!(
+                Incident::create(&req, "INC-1".into(), t0(), &Cadence::default()).is_ok(),
+                "{title:?}"
+            );
+        }
     }
 }

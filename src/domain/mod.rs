@@ -24,9 +24,10 @@ pub use types::{
 pub use update::{NewStatusUpdate, StatusUpdate};
 
 /// Trims a required text field and checks its length, naming the field on refusal. A value
-/// that shows nothing once the console's sanitizer has removed what a terminal would not
-/// draw (zero-width, format and tag characters, escape sequences) is as empty as a blank
-/// one: a card with an invisible title cannot be told apart or picked out.
+/// that shows nothing of its own once the console's sanitizer has removed what a terminal
+/// would not draw (zero-width, format, tag and bidi characters, escape sequences, marks
+/// without a base, blank-looking letters) is as empty as a blank one: a card with an
+/// invisible title cannot be told apart or picked out.
 pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<String, DomainError> {
     if value.trim().is_empty() {
         return Err(DomainError::invalid(
@@ -35,7 +36,7 @@ pub(crate) fn required_text(field: &str, value: &str, max: usize) -> Result<Stri
         ));
     }
     let text = optional_text(field, value, max)?;
-    if crate::sanitize::clean_line(&text).trim().is_empty() {
+    if !crate::sanitize::shows_text(&text) {
         return Err(DomainError::invalid(
             field,
             format!("{field} must contain visible characters"),

@@ -8,7 +8,7 @@
 //! see raw API text. The rules are in [`text`]; this module applies them to the API's types.
 pub mod text;
 
-pub use text::{clean_line, clean_text, is_clean};
+pub use text::{clean_line, clean_text, is_clean, shows_text};
 
 /// Types whose text fields arrive from the API and must be cleaned before display.
 pub trait Sanitize {

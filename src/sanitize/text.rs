@@ -32,7 +32,9 @@
 //!
 //! Both functions are idempotent (`clean(clean(x)) == clean(x)`) and never panic; a property
 //! test and the fuzz target check that, and that the output contains none of the above.
-use unicode_properties::general_category::{GeneralCategory, UnicodeGeneralCategory};
+use unicode_properties::general_category::{
+    GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory,
+};
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthChar;
 
@@ -84,6 +86,27 @@ fn clean(s: &str, keep_newlines: bool) -> String {
         out = capped;
     }
     out
+}
+
+/// Whether `s` has something of its own to show once sanitized: a letter, digit,
+/// punctuation mark or symbol that puts ink on the screen. Bidi controls count for nothing
+/// (the `[RLO]`-style markers shown in their place are the sanitizer's words, not the
+/// text's), nor do marks without a base, spaces, or the letters and symbols that draw blank
+/// (Hangul fillers, the blank braille pattern).
+pub fn shows_text(s: &str) -> bool {
+    let without_bidi: String = s.chars().filter(|c| bidi_marker(*c).is_none()).collect();
+    clean_line(&without_bidi).chars().any(|c| {
+        matches!(
+            c.general_category_group(),
+            GeneralCategoryGroup::Letter
+                | GeneralCategoryGroup::Number
+                | GeneralCategoryGroup::Punctuation
+                | GeneralCategoryGroup::Symbol
+        ) && !matches!(
+            c,
+            '\u{2800}' | '\u{3164}' | '\u{115f}' | '\u{1160}' | '\u{ffa0}'
+        )
+    })
 }
 
 /// The character-level pass: escape sequences, controls, bidi, invisibles, tabs, newlines.

@@ -3,7 +3,10 @@
 //! change made through the first. A server holds an advisory lock on `<db>.lock` for its
 //! lifetime (the kernel drops it when the process dies, even by kill -9) and writes its pid
 //! and address there, so a second one is refused with who holds the file, and local
-//! commands can find the running server and go through it.
+//! commands can find the running server and go through it. The sidecar is named after the
+//! file's canonical path (a symlink or `..` leads to the same one), and the database file
+//! itself is locked too, so a hard link to it (another name, same file) is refused as well:
+//! a server on a hard link would keep its own WAL and lose the other's commits.
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::net::SocketAddr;
@@ -16,6 +19,8 @@ use std::path::{Path, PathBuf};
 pub struct ServerLock {
     file: File,
     path: PathBuf,
+    /// The database file, locked by inode (absent until the file exists).
+    _db: Option<File>,
 }
 
 /// Who holds a database's lock, as written in the lock file.
@@ -50,11 +55,45 @@ pub enum LockError {
     },
 }
 
-/// `<db>.lock`, next to the database.
+/// `<db>.lock`, next to the database, named after its canonical path.
 pub fn lock_path(db: &Path) -> PathBuf {
+    let db = canonical(db);
     let mut name = db.file_name().unwrap_or_default().to_os_string();
     name.push(".lock");
     db.with_file_name(name)
+}
+
+/// The database's path with symlinks and `..` resolved; for a file not created yet, its
+/// directory's (which may itself be reached through a link).
+fn canonical(db: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(db) {
+        return p;
+    }
+    match (
+        db.parent().filter(|d| !d.as_os_str().is_empty()),
+        db.file_name(),
+    ) {
+        (Some(dir), Some(name)) => std::fs::canonicalize(dir)
+            .map(|d| d.join(name))
+            .unwrap_or_else(|_| db.to_path_buf()),
+        _ => db.to_path_buf(),
+    }
+}
+
+/// An exclusive, non-blocking flock(2); false when another descriptor holds it. SQLite's
+/// own locks are POSIX record locks, which do not interact with flock on local file systems.
+fn flock(file: &File) -> std::io::Result<bool> {
+    // SAFETY: flock on a descriptor the caller owns; no memory is involved.
+    let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc == 0 {
+        return Ok(true);
+    }
+    let err = std::io::Error::last_os_error();
+    if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
+        Ok(false)
+    } else {
+        Err(err)
+    }
 }
 
 impl ServerLock {
@@ -84,21 +123,43 @@ impl ServerLock {
             .mode(0o600)
             .open(&path)
             .map_err(io)?;
-        // SAFETY: flock on a descriptor this function owns; no memory is involved.
-        let rc = unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-        if rc != 0 {
-            let err = std::io::Error::last_os_error();
-            if err.raw_os_error() == Some(libc::EWOULDBLOCK) {
-                let mut text = String::new();
-                let _ = file.read_to_string(&mut text);
-                return Err(LockError::Held {
-                    db: db.display().to_string(),
-                    holder: parse(&text),
+        if !flock(&file).map_err(io)? {
+            let mut text = String::new();
+            let _ = file.read_to_string(&mut text);
+            return Err(LockError::Held {
+                db: db.display().to_string(),
+                holder: parse(&text),
+            });
+        }
+        // The same file under another name (a hard link) has another sidecar: the file's
+        // own lock catches it.
+        let db_file = match File::open(db) {
+            Ok(f) => Some(f),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => {
+                return Err(LockError::Io {
+                    path: db.display().to_string(),
+                    source: e,
                 });
             }
-            return Err(io(err));
+        };
+        if let Some(f) = &db_file {
+            let held = !flock(f).map_err(|source| LockError::Io {
+                path: db.display().to_string(),
+                source,
+            })?;
+            if held {
+                return Err(LockError::Held {
+                    db: db.display().to_string(),
+                    holder: Holder::default(),
+                });
+            }
         }
-        Ok(ServerLock { file, path })
+        Ok(ServerLock {
+            file,
+            path,
+            _db: db_file,
+        })
     }
 
     /// Records the address this server listens on, for local commands to reach it.
@@ -173,5 +234,27 @@ mod tests {
         drop(first);
         assert!(holder(&db).is_none(), "released on drop");
         ServerLock::acquire(&db).unwrap();
+    }
+
+    #[test]
+    fn the_same_file_under_another_name_is_refused_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        std::fs::write(&db, b"").unwrap();
+        let _first = ServerLock::acquire(&db).unwrap();
+        let sym = dir.path().join("sym.db");
+        std::os::unix::fs::symlink(&db, &sym).unwrap();
+        let hard = dir.path().join("hard.db");
+        std::fs::hard_link(&db, &hard).unwrap();
+        let dotted = dir.path().join("sub/../s.db");
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        for other in [&sym, &hard, &dotted] {
+            let err = ServerLock::acquire(other).unwrap_err();
+            assert!(
+                matches!(err, LockError::Held { .. }),
+                "{}: {err}",
+                other.display()
+            );
+        }
     }
 }
