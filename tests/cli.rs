@@ -1,54 +1,18 @@
 //! The real binary: token commands, and durability of answered writes through kill -9.
 use serde_json::{Value, json};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sitrep");
+use common::bin::{BIN, cli_token, free_port, wait_healthy};
 
 fn sitrep(args: &[&str]) -> std::process::Output {
-    Command::new(BIN)
-        .args(args)
-        .env("SITREP_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    common::bin::run(None, args)
 }
 
 fn spawn_server(db: &str, port: u16) -> Child {
-    Command::new(BIN)
-        .args([
-            "serve",
-            "--db",
-            db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_healthy(port: u16) {
-    // reqwest is built with rustls on ring (no default provider): install it.
-    sitrep::client::install_crypto_provider();
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/api/v1/health")).await
-            && r.status().is_success()
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "server did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::bin::spawn_serve(db, port, &[], std::process::Stdio::piped())
 }
 
 #[test]
@@ -121,22 +85,7 @@ async fn an_answered_write_survives_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("durable.db");
     let db = db.to_str().unwrap();
-    let token = String::from_utf8(
-        sitrep(&[
-            "token",
-            "create",
-            "--role",
-            "commander",
-            "--name",
-            "ic",
-            "--db",
-            db,
-        ])
-        .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
+    let token = cli_token(None, db, "commander", "ic");
     let port = free_port();
     let mut server = spawn_server(db, port);
     wait_healthy(port).await;
@@ -186,22 +135,7 @@ async fn backup_copies_a_live_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("live.db");
     let db = db.to_str().unwrap();
-    let token = String::from_utf8(
-        sitrep(&[
-            "token",
-            "create",
-            "--role",
-            "commander",
-            "--name",
-            "ic",
-            "--db",
-            db,
-        ])
-        .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
+    let token = cli_token(None, db, "commander", "ic");
     let port = free_port();
     let mut server = spawn_server(db, port);
     wait_healthy(port).await;
@@ -272,22 +206,7 @@ async fn a_body_trickled_too_slowly_is_cut_off_with_408() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("slow.db");
     let db = db.to_str().unwrap();
-    let token = String::from_utf8(
-        sitrep(&[
-            "token",
-            "create",
-            "--role",
-            "commander",
-            "--name",
-            "ic",
-            "--db",
-            db,
-        ])
-        .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
+    let token = cli_token(None, db, "commander", "ic");
     let port = free_port();
     let mut server = spawn_server(db, port);
     wait_healthy(port).await;
@@ -318,22 +237,7 @@ async fn scripting_verbs_follow_the_console_rules_and_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("s.db");
     let db = db.to_str().unwrap();
-    let token = String::from_utf8(
-        sitrep(&[
-            "token",
-            "create",
-            "--role",
-            "commander",
-            "--name",
-            "runbook",
-            "--db",
-            db,
-        ])
-        .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
+    let token = cli_token(None, db, "commander", "runbook");
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, &token).unwrap();
     use std::os::unix::fs::PermissionsExt;

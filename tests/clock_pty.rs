@@ -7,10 +7,11 @@ use sitrep::server::store::{Created, Store};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+mod common;
 mod pty;
 use pty::spawn_program;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sitrep");
+use common::bin::{BIN, free_port};
 
 /// Whether `faketime` can be used. Without it the test is skipped with a message, except
 /// under CI (`CI` set), where it must fail: CI installs it (`.ci/run`).
@@ -36,14 +37,6 @@ impl Drop for Server {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// A database holding one SEV1 whose customer update fell due as it was declared (overdue

@@ -1,6 +1,9 @@
 //! Faults between the console and the server: the server killed and restarted, an answer
 //! lost on the way back, a busy server. What the console shows must stay true (G1), and a
 //! write must land exactly once (G2).
+mod common;
+
+use common::bin::{cli_token, free_port, wait_healthy};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::{Value, json};
@@ -12,7 +15,7 @@ use sitrep::console::effects::EffectRunner;
 use sitrep::console::keymap::Keymap;
 use sitrep::console::theme::Theme;
 use sitrep::console::{Effect, Msg, State, update, view};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -20,46 +23,9 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
-const BIN: &str = env!("CARGO_BIN_EXE_sitrep");
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `sitrep serve` on `port`, with a 2 s heartbeat so silence shows within seconds.
 fn spawn_server(db: &str, port: u16) -> Child {
-    Command::new(BIN)
-        .args([
-            "serve",
-            "--db",
-            db,
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--heartbeat-secs",
-            "2",
-        ])
-        .env("SITREP_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap()
-}
-
-async fn wait_healthy(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/api/v1/health")).await
-            && r.status().is_success()
-        {
-            return;
-        }
-        assert!(Instant::now() < deadline, "server did not come up");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    common::bin::spawn_serve(db, port, &["--heartbeat-secs", "2"], Stdio::null())
 }
 
 /// The console without a terminal: the same State, update, effects and live subscription
@@ -136,21 +102,7 @@ impl Headless {
 }
 
 async fn token(db: &str) -> String {
-    let out = Command::new(BIN)
-        .args([
-            "token",
-            "create",
-            "--role",
-            "commander",
-            "--name",
-            "ic",
-            "--db",
-            db,
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    cli_token(None, db, "commander", "ic")
 }
 
 /// (id, version, title, phase) of every incident, sorted: what "the same state" means.

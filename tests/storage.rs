@@ -12,37 +12,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_sitrep");
+use common::bin::{free_port, stderr};
 
 /// The binary with a private home, so the default database and local token live there.
 fn sitrep_in(home: &Path, args: &[&str]) -> Output {
-    command(home, args).output().unwrap()
+    common::bin::run(Some(home), args)
 }
 
 fn command(home: &Path, args: &[&str]) -> Command {
-    let mut c = Command::new(BIN);
-    c.args(args)
-        .env("HOME", home)
-        .env("XDG_DATA_HOME", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("SITREP_LOG", "warn")
-        .env_remove("SITREP_TOKEN")
-        .env_remove("SITREP_API_URL")
-        .env_remove("SITREP_DB")
-        .env_remove("SITREP_DATABASE_URL");
-    c
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    common::bin::command(Some(home), args)
 }
 
 /// A `sitrep serve` child, killed (-9) when dropped.
@@ -119,21 +97,7 @@ fn http() -> reqwest::Client {
 }
 
 fn token_create(home: &Path, db: &Path, name: &str) -> String {
-    let out = sitrep_in(
-        home,
-        &[
-            "token",
-            "create",
-            "--role",
-            "commander",
-            "--name",
-            name,
-            "--db",
-            db.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
+    common::bin::cli_token(Some(home), db.to_str().unwrap(), "commander", name)
 }
 
 async fn post_incident(

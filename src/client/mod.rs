@@ -342,9 +342,16 @@ impl ApiClient {
         out
     }
 
+    /// Takes in an answer to one of this client's requests (`sent`: the local time just
+    /// before it left): the server's clock from its `Date`, and that the server is there.
+    pub(crate) fn answered(&self, sent: chrono::DateTime<chrono::Utc>, resp: &reqwest::Response) {
+        self.heard_from(resp.status());
+        self.observe_clock(sent, resp);
+    }
+
     /// Notes that the server answered (a proxy's 502-504 does not count: the server behind
     /// it may still be down), waking an event stream that waits to reconnect.
-    pub(crate) fn heard_from(&self, status: reqwest::StatusCode) {
+    fn heard_from(&self, status: reqwest::StatusCode) {
         if !matches!(status.as_u16(), 502..=504) {
             self.answered.notify_waiters();
         }
@@ -408,8 +415,7 @@ impl ApiClient {
                 .flatten();
             let sent = chrono::Utc::now();
             let resp = http.execute(req).await?;
-            self.heard_from(resp.status());
-            self.observe_clock(sent, &resp);
+            self.answered(sent, &resp);
             let Some(asked) = retry::busy(&resp) else {
                 break resp;
             };
@@ -455,14 +461,27 @@ impl ApiClient {
         Ok(v)
     }
 
+    /// Every record of one incident's list, following `next_cursor` to the end.
     async fn items<T: DeserializeOwned + Sanitize>(&self, path: &str) -> Result<Vec<T>> {
-        let page: RawItems = self
-            .send(self.request(reqwest::Method::GET, path))
-            .await
-            .with_context(|| format!("GET {path}"))?;
         let source = format!("GET {path}");
-        self.server_skipped(&source, page.unreadable);
-        Ok(self.read_items(&source, page.items))
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut req = self.request(reqwest::Method::GET, path);
+            if let Some(c) = &cursor {
+                req = req.query(&[("cursor", c)]);
+            }
+            let page: RawItems = self.send(req).await.with_context(|| source.clone())?;
+            self.server_skipped(&source, page.unreadable);
+            all.extend(self.read_items(&source, page.items));
+            match page.next_cursor {
+                // A server that repeats a cursor would loop forever: stop instead.
+                Some(c) if !c.is_empty() && cursor.as_deref() != Some(c.as_str()) => {
+                    cursor = Some(c)
+                }
+                _ => return Ok(all),
+            }
+        }
     }
 
     /// Records the server could not read itself: flagged like those this client cannot.

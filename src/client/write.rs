@@ -151,8 +151,7 @@ impl ApiClient {
             .send()
             .await
             .map_err(|e| WriteError::Unreachable(super::live::error_chain(&e)))?;
-        self.heard_from(resp.status());
-        self.observe_clock(sent, &resp);
+        self.answered(sent, &resp);
         if let Some(asked) = super::retry::busy(&resp) {
             return Err(WriteError::Busy {
                 status: resp.status().as_u16(),

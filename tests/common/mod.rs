@@ -1,6 +1,7 @@
 //! A real server on an ephemeral port with a temporary database, and clients per role.
 #![allow(dead_code)]
 
+pub mod bin;
 pub mod pg;
 
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
