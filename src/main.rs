@@ -42,6 +42,10 @@ enum Command {
         /// closed; when all are busy, new ones get 503.
         #[arg(long, env = "SITREP_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(8..=1_000_000))]
         max_connections: Option<u64>,
+        /// Most event streams one token may hold open at once; over it a new stream is
+        /// refused with 429 until one closes.
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_streams_per_token: u64,
         /// How Alertmanager's `severity` label maps to SEV levels (`*` for anything else).
         #[arg(
             long,
@@ -172,6 +176,10 @@ enum TokenCommand {
         /// Who or what uses the token; it is the actor on the timeline.
         #[arg(long)]
         name: String,
+        /// Stop the token working after this long, e.g. `90d`, `12h`, `30m` (default:
+        /// never). An expired token is refused and its open event streams end.
+        #[arg(long, value_parser = parse_lifetime)]
+        expires_in: Option<chrono::Duration>,
         #[command(flatten)]
         db: DbArg,
     },
@@ -190,6 +198,17 @@ enum TokenCommand {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     s.parse()
+}
+
+/// A token lifetime such as `90d` or `12h`: at least a minute, at most ten years.
+fn parse_lifetime(s: &str) -> Result<chrono::Duration, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("{e}; write a lifetime such as 90d, 12h or 30m"))?;
+    let d = chrono::Duration::from_std(d).map_err(|e| e.to_string())?;
+    if d < chrono::Duration::minutes(1) || d > chrono::Duration::days(3653) {
+        return Err("a token lifetime must be between 1m and 10 years".into());
+    }
+    Ok(d)
 }
 
 fn init_stderr_logging() {
@@ -247,6 +266,7 @@ async fn run_command(
             idle_timeout_secs,
             write_timeout_secs,
             max_connections,
+            max_streams_per_token,
             alert_severity,
         }) => {
             init_stderr_logging();
@@ -256,6 +276,7 @@ async fn run_command(
                 idle_timeout: std::time::Duration::from_secs(idle_timeout_secs),
                 write_timeout: std::time::Duration::from_secs(write_timeout_secs),
                 max_connections: max_connections.map(|n| n as usize),
+                streams_per_token: max_streams_per_token as usize,
             };
             cfg.alert_severity = alert_severity;
             serve(cfg).await
@@ -348,9 +369,15 @@ async fn restore(backup: Option<PathBuf>, db: Database) -> Result<()> {
 
 async fn token(cmd: TokenCommand) -> Result<()> {
     match cmd {
-        TokenCommand::Create { role, name, db } => {
+        TokenCommand::Create {
+            role,
+            name,
+            expires_in,
+            db,
+        } => {
             let store = db.open().await?;
-            let token = store.create_token(&name, role).await?;
+            let until = expires_in.map(|d| chrono::Utc::now() + d);
+            let token = store.create_token_until(&name, role, until).await?;
             store.close().await;
             println!("{token}");
         }
@@ -363,10 +390,9 @@ async fn token(cmd: TokenCommand) -> Result<()> {
                     "no tokens yet: create one with `sitrep token create --role commander --name NAME`"
                 );
             }
+            let now = chrono::Utc::now();
             for t in tokens {
-                let state = t
-                    .revoked_at
-                    .map_or("active".to_string(), |at| format!("revoked {at}"));
+                let state = t.state(now);
                 println!(
                     "{:<24} {:<10} created {}  {}",
                     t.name, t.role, t.created_at, state

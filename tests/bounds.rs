@@ -1,6 +1,6 @@
 //! Input the API used to take that it should not have: titles nothing can see, dates that
-//! do not sort, unbounded role maps, empty alert groups; and `GET /actions`, which sent
-//! every action in one answer.
+//! do not sort, unbounded role maps, empty alert groups; and `GET /actions` and one
+//! incident's lists, which sent every record in one answer.
 mod common;
 
 use chrono::{Duration, Utc};
@@ -146,6 +146,42 @@ async fn an_alert_group_with_no_alerts_opens_nothing(t: TestServer) {
     assert_eq!(page["items"], json!([]));
 }
 
+/// A group marked firing whose only alert is resolved (hand-written, or delivered out of
+/// order) is a resolved group, as Alertmanager defines it: it opens nothing. The same group
+/// with a firing alert still opens an incident.
+async fn a_firing_group_with_only_resolved_alerts_opens_nothing(t: TestServer) {
+    let group = |alert_status: &str| {
+        json!({"version": "4", "groupKey": "{}:{alertname=\"DiskFull\"}", "status": "firing",
+            "alerts": [{"status": alert_status, "labels": {"alertname": "DiskFull", "severity": "critical"},
+                "annotations": {}, "startsAt": "2026-11-29T05:00:00Z", "fingerprint": "f1"}]})
+    };
+    let (s, out) = t
+        .call_as(
+            &t.responder.clone(),
+            Method::POST,
+            "/ingest/alertmanager",
+            Some(group("resolved")),
+            None,
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{out}");
+    assert_eq!(out["created"], false, "{out}");
+    assert!(out["incident_id"].is_null(), "{out}");
+    let (_, page) = t.call(Method::GET, "/incidents", None).await;
+    assert_eq!(page["items"], json!([]));
+
+    let (_, out) = t
+        .call_as(
+            &t.responder.clone(),
+            Method::POST,
+            "/ingest/alertmanager",
+            Some(group("firing")),
+            None,
+        )
+        .await;
+    assert_eq!(out["created"], true, "{out}");
+}
+
 fn seeded_actions(n: usize) -> Vec<SeedOp> {
     let at = Utc::now() - Duration::days(1);
     let today = Utc::now().date_naive();
@@ -252,10 +288,103 @@ async fn actions_are_paginated(t: TestServer) {
     );
 }
 
+/// One incident's lists (actions, timeline, updates, exceptions, signals) page the same
+/// way, oldest first: an incident with 1,205 actions used to come back in one answer.
+async fn one_incidents_lists_are_paginated(t: TestServer) {
+    const N: usize = 1205;
+    let store = &t.server.as_ref().unwrap().store;
+    store.seed(&seeded_actions(N)).await.unwrap();
+    let (_, page) = t.call(Method::GET, "/incidents", None).await;
+    let id = page["items"][0]["id"].as_str().unwrap().to_string();
+
+    let base = format!("/incidents/{id}/actions");
+    let (s, default) = t.call(Method::GET, &base, None).await;
+    assert_eq!(s, StatusCode::OK, "{default}");
+    assert_eq!(default["items"].as_array().unwrap().len(), 500);
+    assert!(default["next_cursor"].is_string(), "{default}");
+    for bad in ["limit=0", "limit=501", "limit=x"] {
+        let got = t.call(Method::GET, &format!("{base}?{bad}"), None).await;
+        assert_error(&got, 422, "limit");
+    }
+    // A cursor of another list's shape is refused, not read as a position.
+    for bad in ["a0.2026-01-01.1", "nzz", "7"] {
+        let got = t
+            .call(Method::GET, &format!("{base}?cursor={bad}"), None)
+            .await;
+        assert_error(&got, 422, "cursor");
+    }
+
+    // By hand: each action once, oldest first; the last page says so with a null cursor.
+    let mut seen: Vec<i64> = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut last_page = Value::Null;
+    for _ in 0..200 {
+        let mut path = format!("{base}?limit=97");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let (s, page) = t.call(Method::GET, &path, None).await;
+        assert_eq!(s, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= 97);
+        seen.extend(
+            items
+                .iter()
+                .map(|a| a["id"].as_str().unwrap()[4..].parse::<i64>().unwrap()),
+        );
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_string()),
+            None => {
+                last_page = page;
+                break;
+            }
+        }
+    }
+    assert!(last_page["next_cursor"].is_null(), "{last_page}");
+    let mut sorted = seen.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(seen, sorted, "oldest first, each once");
+    assert_eq!(seen.len(), N);
+
+    // The client (console detail, `sitrep report`) follows the cursor to the end.
+    let client =
+        ApiClient::new(&t.base.replace("/api/v1", ""), Token::new(t.viewer.clone())).unwrap();
+    assert_eq!(client.incident_actions(&id).await.unwrap().len(), N);
+    let timeline = client.timeline(&id).await.unwrap();
+    assert!(timeline.len() > N, "every entry: {}", timeline.len());
+    assert!(timeline.windows(2).all(|w| w[0].seq < w[1].seq));
+    let (_, tl) = t
+        .call(Method::GET, &format!("/incidents/{id}/timeline"), None)
+        .await;
+    assert_eq!(tl["items"].as_array().unwrap().len(), 500);
+    for list in ["updates", "exceptions", "signals"] {
+        let (s, page) = t
+            .call(
+                Method::GET,
+                &format!("/incidents/{id}/{list}?limit=1"),
+                None,
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{list}: {page}");
+        assert!(page["next_cursor"].is_null(), "{list}: {page}");
+        let got = t
+            .call(
+                Method::GET,
+                &format!("/incidents/{id}/{list}?limit=0"),
+                None,
+            )
+            .await;
+        assert_error(&got, 422, "limit");
+    }
+}
+
 on_both_stores!(
+    one_incidents_lists_are_paginated,
     invisible_titles_are_refused,
     dates_outside_four_digit_years_are_refused,
     the_roles_map_is_capped,
     an_alert_group_with_no_alerts_opens_nothing,
+    a_firing_group_with_only_resolved_alerts_opens_nothing,
     actions_are_paginated,
 );

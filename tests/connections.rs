@@ -1,21 +1,24 @@
 //! Connections that send nothing useful, clients that stop reading, and the real
 //! `sitrep serve` under a low descriptor limit: the API stays up and memory stays bounded.
+mod common;
+
+use common::bin::{cli_token, free_port};
 use serde_json::json;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
-
-const BIN: &str = env!("CARGO_BIN_EXE_sitrep");
 
 struct Server {
     child: Child,
     port: u16,
     _dir: tempfile::TempDir,
     token: String,
+    /// A second token, for what another client sees.
+    viewer: String,
 }
 
 impl Drop for Server {
@@ -25,14 +28,6 @@ impl Drop for Server {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// `sitrep serve` on a fresh database with a commander token, its open-file limit set to
 /// `nofile` (soft and hard, so it cannot raise it), and these extra flags.
 async fn serve(nofile: Option<u64>, flags: &[&str]) -> Server {
@@ -40,34 +35,12 @@ async fn serve(nofile: Option<u64>, flags: &[&str]) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("c.db");
     let db = db.to_str().unwrap();
-    let out = Command::new(BIN)
-        .args([
-            "token",
-            "create",
-            "--role",
-            "commander",
-            "--name",
-            "ic",
-            "--db",
-            db,
-        ])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{out:?}");
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let token = cli_token(None, db, "commander", "ic");
+    let viewer = cli_token(None, db, "viewer", "wall");
     let port = free_port();
-    let mut cmd = Command::new(BIN);
-    cmd.args([
-        "serve",
-        "--db",
-        db,
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-    ])
-    .args(flags)
-    .env("SITREP_LOG", "warn")
-    .stdout(Stdio::null())
-    .stderr(Stdio::piped());
+    let listen = format!("127.0.0.1:{port}");
+    let mut cmd = common::bin::command(None, &["serve", "--db", db, "--listen", &listen]);
+    cmd.args(flags).stdout(Stdio::null()).stderr(Stdio::piped());
     if let Some(n) = nofile {
         // SAFETY: setrlimit is async-signal-safe; nothing else runs between fork and exec.
         unsafe {
@@ -89,6 +62,7 @@ async fn serve(nofile: Option<u64>, flags: &[&str]) -> Server {
         port,
         _dir: dir,
         token,
+        viewer,
     };
     let deadline = Instant::now() + Duration::from_secs(10);
     while health(&s, Duration::from_secs(1)).await != Some(200) {
@@ -285,7 +259,11 @@ async fn when_every_connection_is_busy_a_new_one_is_refused_with_503_and_streams
 
 #[tokio::test]
 async fn subscribers_that_never_read_hold_bounded_memory_whatever_the_event_size() {
-    let s = serve(None, &["--write-timeout-secs", "4"]).await;
+    let s = serve(
+        None,
+        &["--write-timeout-secs", "4", "--max-streams-per-token", "64"],
+    )
+    .await;
     let client = reqwest::Client::new();
     let r = client
         .post(api(&s, "/incidents"))
@@ -329,12 +307,12 @@ async fn subscribers_that_never_read_hold_bounded_memory_whatever_the_event_size
     }
     let growth_mib = peak.saturating_sub(before) / 1024;
     eprintln!("RSS: {before} KiB before, {peak} KiB at most with 40 idle subscribers");
-    // Each never-reading subscriber holds at most one replay page (256 KiB) and what its
-    // connection buffers (64 KiB plus one event), about 0.4 MiB; 40 of them about 16 MiB.
-    // 48 MiB leaves room for allocator slack. Before the bound, one subscriber held a
-    // 500-event batch (20 MiB here), 40 of them several hundred MiB.
+    // Each never-reading subscriber holds at most one replay page (64 KiB) and what its
+    // connection buffers (64 KiB plus one event), about 0.2 MiB; 40 of them about 8 MiB
+    // (measured: 10-11 MiB). 24 MiB leaves room for allocator slack. Before the bound, one
+    // subscriber held a 500-event batch (20 MiB here), 40 of them several hundred MiB.
     assert!(
-        growth_mib < 48,
+        growth_mib < 24,
         "40 idle subscribers grew RSS by {growth_mib} MiB ({before} KiB before)"
     );
     // While they sit there, a reading client still gets everything, in order.
@@ -355,9 +333,90 @@ async fn subscribers_that_never_read_hold_bounded_memory_whatever_the_event_size
     let after = rss_kib(&s);
     eprintln!("RSS: {before} KiB before, {peak} KiB with 40 idle subscribers, {after} KiB after");
     assert!(
-        after.saturating_sub(before) / 1024 < 24,
+        after.saturating_sub(before) / 1024 < 16,
         "memory was kept after the subscribers left: {before} KiB before, {after} KiB after"
     );
+}
+
+/// Reads what a fresh connection answers first (the status line and headers).
+async fn answer_head(sock: &mut TcpStream) -> String {
+    let mut buf = vec![0u8; 4096];
+    let mut got = String::new();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !got.contains("\r\n\r\n") {
+        match tokio::time::timeout_at(deadline, sock.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.push_str(&String::from_utf8_lossy(&buf[..n])),
+            _ => break,
+        }
+    }
+    got
+}
+
+/// One leaked viewer token used to be able to hold every connection the server has with
+/// event streams that read (and so never time out). Over its cap a token's new stream is
+/// refused with 429 naming the token and a Retry-After; other tokens still stream, and a
+/// closed stream frees its place.
+#[tokio::test]
+async fn one_token_cannot_hold_more_than_its_share_of_event_streams() {
+    let s = serve(None, &["--max-streams-per-token", "3"]).await;
+    let mut open = Vec::new();
+    for _ in 0..3 {
+        let mut sock = raw_stream(&s, None).await;
+        let head = answer_head(&mut sock).await;
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        open.push(sock);
+    }
+    let client = reqwest::Client::new();
+    let refused = client
+        .get(api(&s, "/events"))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    assert_eq!(
+        refused
+            .headers()
+            .get("retry-after")
+            .map(|v| v.to_str().unwrap().to_string()),
+        Some("5".into())
+    );
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_streams", "{body}");
+    assert_eq!(body["error"]["field"], "Authorization", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("3 event streams"),
+        "{body}"
+    );
+
+    // Another token is not affected.
+    let wall = client
+        .get(api(&s, "/events"))
+        .bearer_auth(&s.viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wall.status().as_u16(), 200);
+
+    // Closing one of the three frees a place at once.
+    drop(open.pop());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let again = client
+            .get(api(&s, "/events"))
+            .bearer_auth(&s.token)
+            .send()
+            .await
+            .unwrap();
+        if again.status().as_u16() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "a closed stream kept its place");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 /// Reads `/events` from the start until `n` events arrived; returns their ids.

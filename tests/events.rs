@@ -276,7 +276,59 @@ async fn a_revoked_tokens_stream_ends_and_never_sees_what_follows(t: TestServer)
     assert_eq!(viewer.next(WAIT).await.unwrap().event, "incident.created");
 }
 
+/// A token created with an expiry works until then; at its expiry its open stream ends
+/// within the gate's sweep (about a second), and every request is refused with 401.
+async fn an_expired_tokens_stream_ends_and_it_is_refused(t: TestServer) {
+    let store = t.server.as_ref().unwrap().store.clone();
+    let expires = chrono::Utc::now() + chrono::Duration::milliseconds(2500);
+    let short = store
+        .create_token_until("contractor", sitrep::domain::Role::Viewer, Some(expires))
+        .await
+        .unwrap();
+    let (s, me) = t.call_as(&short, Method::GET, "/whoami", None, None).await;
+    assert_eq!(s, reqwest::StatusCode::OK, "{me}");
+    let mut sub = SseReader::new(
+        t.req(Method::GET, "/events", Some(&short))
+            .send()
+            .await
+            .unwrap(),
+    );
+    t.create_incident(json!({"title": "Before expiry", "severity": "SEV3"}))
+        .await;
+    assert_eq!(sub.next(WAIT).await.unwrap().event, "incident.created");
+    let wait = (expires - chrono::Utc::now()).to_std().unwrap_or_default();
+    tokio::time::sleep(wait + Duration::from_millis(20)).await;
+    t.create_incident(json!({"title": "After expiry", "severity": "SEV1"}))
+        .await;
+    let rest = sub
+        .rest_until_end(Duration::from_secs(3))
+        .await
+        .expect("the stream of an expired token ends within seconds of its expiry");
+    assert!(!rest.contains("After expiry"), "{rest}");
+    let (s, body) = t.call_as(&short, Method::GET, "/whoami", None, None).await;
+    assert_eq!(s, reqwest::StatusCode::UNAUTHORIZED, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("expired"),
+        "{body}"
+    );
+    // An expiry in the past is refused at creation.
+    let past = chrono::Utc::now() - chrono::Duration::minutes(1);
+    assert!(
+        store
+            .create_token_until("late", sitrep::domain::Role::Viewer, Some(past))
+            .await
+            .is_err()
+    );
+    let listed = store.list_tokens().await.unwrap();
+    let c = listed.iter().find(|t| t.name == "contractor").unwrap();
+    assert!(c.state(chrono::Utc::now()).starts_with("expired "), "{c:?}");
+}
+
 on_both_stores!(
+    an_expired_tokens_stream_ends_and_it_is_refused,
     a_revoked_tokens_stream_ends_and_never_sees_what_follows,
     changes_arrive_live_with_increasing_ids_and_full_state,
     reconnecting_with_last_event_id_replays_exactly_what_was_missed,

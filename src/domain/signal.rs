@@ -215,9 +215,17 @@ impl AlertmanagerWebhook {
             .flatten()
             .collect::<Vec<_>>()
             .join("\n\n");
+        // Alertmanager defines a group as firing while any of its alerts fires; a payload
+        // that says "firing" with every alert resolved (hand-written, or replayed out of
+        // order) must not open an incident about alerts that have stopped.
+        let status = if firing.is_empty() {
+            AlertStatus::Resolved
+        } else {
+            AlertStatus::Firing
+        };
         Ok(Signal {
             group_key: self.group_key.clone(),
-            status: self.status,
+            status,
             alert_names,
             firing,
             severity,

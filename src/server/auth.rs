@@ -47,7 +47,7 @@ impl FromRequestParts<AppState> for Auth {
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
         match state.store.authenticate(token).await? {
             Some(p) => Ok(Auth(p)),
-            None => Err(unauthorized("unknown or revoked token")),
+            None => Err(unauthorized("unknown, revoked or expired token")),
         }
     }
 }

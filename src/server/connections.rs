@@ -60,6 +60,8 @@ pub struct Limits {
     pub write_timeout: Duration,
     /// None: as many as the descriptor limit allows, up to `DEFAULT_MAX_CONNECTIONS`.
     pub max_connections: Option<usize>,
+    /// Event streams one token may hold open at once (see `events::gate`).
+    pub streams_per_token: usize,
 }
 
 impl Default for Limits {
@@ -68,6 +70,7 @@ impl Default for Limits {
             idle_timeout: Duration::from_secs(15),
             write_timeout: Duration::from_secs(15),
             max_connections: None,
+            streams_per_token: super::events::DEFAULT_STREAMS_PER_TOKEN,
         }
     }
 }

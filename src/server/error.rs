@@ -47,7 +47,7 @@ impl ApiError {
         }
     }
 
-    /// With 503: seconds the client should wait (Retry-After; 1 unless set).
+    /// With 503 or 429: seconds the client should wait (Retry-After; 1 unless set).
     pub fn retry_after(mut self, secs: u64) -> Self {
         self.retry_after = Some(secs);
         self
@@ -161,7 +161,7 @@ impl IntoResponse for ApiError {
                 resp.headers_mut()
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            StatusCode::SERVICE_UNAVAILABLE => {
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS => {
                 resp.headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from(retry_after));
             }

@@ -13,6 +13,7 @@
 mod gate;
 mod hub;
 
+pub use gate::DEFAULT_STREAMS_PER_TOKEN;
 pub use hub::Hub;
 
 use super::AppState;
@@ -96,7 +97,8 @@ async fn read_page(
     responses(
         (status = 200, description = "text/event-stream of `incident.created`, `incident.updated`, `update.posted`, `action.created`, `action.updated`, `exception.created` and `reset` events. An idle stream carries a `heartbeat` comment every `Sitrep-Heartbeat` seconds; a client that hears nothing for twice that long should reconnect.", content_type = "text/event-stream",
             headers(("Sitrep-Heartbeat" = u64, description = "Seconds between heartbeats on an idle stream"))),
-        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, description = "The token already holds its limit of open streams (`serve --max-streams-per-token`, 32 by default); retry after Retry-After seconds", body = ErrorBody)))]
 pub async fn events(
     State(st): State<AppState>,
     auth: Auth,
@@ -125,7 +127,18 @@ pub async fn events(
     // Register with the gate and watch the window before reading the log, so nothing
     // committed in between is missed; then check the token once more, since a revocation
     // between its authentication and the registration is seen by no sweep.
-    let mut pass = st.hub.gate.register(&auth.0.token_hash);
+    let mut pass = st.hub.gate.register(&auth.0.token_hash).map_err(|full| {
+        ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "too_many_streams",
+            format!(
+                "this token already has {} event streams open, its limit; close one (or give each client its own token) and retry",
+                full.open
+            ),
+        )
+        .field("Authorization")
+        .retry_after(5)
+    })?;
     let mut newest = st.hub.watch();
     let live = st
         .store
@@ -135,7 +148,7 @@ pub async fn events(
         return Err(ApiError::new(
             axum::http::StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "unknown or revoked token",
+            "unknown, revoked or expired token",
         )
         .field("Authorization"));
     }

@@ -148,9 +148,13 @@ pub async fn start(cfg: ServerConfig) -> Result<RunningServer> {
 
 pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<RunningServer> {
     let (stop, shutdown) = watch::channel(false);
-    let hub = events::Hub::start(store.clone(), shutdown.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let hub = events::Hub::start(
+        store.clone(),
+        cfg.limits.streams_per_token,
+        shutdown.clone(),
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!(e.message))?;
     spawn_pruning(store.clone(), cfg.event_retention, shutdown.clone());
     let app = router(|openapi| AppState {
         store: store.clone(),

@@ -5,6 +5,12 @@
 //! all in one query: every second, and before the pump publishes new events. A revoked
 //! token's streams end within about a second, and never receive an event committed after
 //! the revocation.
+//!
+//! The gate also caps the streams one token may hold open at once: a stream lives as long
+//! as its client reads, so without a cap one leaked viewer token could take every
+//! connection the server has. Over the cap a new stream is refused (429, Retry-After)
+//! rather than an old one ended, so two clients sharing a token cannot knock each other
+//! off in turn.
 use crate::server::store::{Store, StoreError};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,15 +19,31 @@ use tokio::sync::watch;
 
 /// How often open streams' tokens are re-checked when no event flows.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
+/// Streams one token may hold open at once unless `serve --max-streams-per-token` says
+/// otherwise: a war-room wall, a few consoles and scripts sharing one token fit.
+pub const DEFAULT_STREAMS_PER_TOKEN: usize = 32;
 
 struct Watched {
     streams: usize,
     revoked: watch::Sender<bool>,
 }
 
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Gate {
     tokens: Arc<Mutex<HashMap<String, Watched>>>,
+    per_token: usize,
+}
+
+impl Default for Gate {
+    fn default() -> Self {
+        Gate::new(DEFAULT_STREAMS_PER_TOKEN)
+    }
+}
+
+/// A token already holds its cap of open streams.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooManyStreams {
+    pub open: usize,
 }
 
 /// One open stream's registration; dropping it unregisters the stream.
@@ -56,6 +78,13 @@ impl Drop for Pass {
 }
 
 impl Gate {
+    pub fn new(per_token: usize) -> Self {
+        Gate {
+            tokens: Arc::default(),
+            per_token: per_token.max(1),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Watched>> {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -63,18 +92,21 @@ impl Gate {
     /// Registers a stream of the token with this hash. The caller must check the token
     /// once more after registering (see `events`): a revocation between its
     /// authentication and this registration is seen by no sweep.
-    pub fn register(&self, hash: &str) -> Pass {
+    pub fn register(&self, hash: &str) -> Result<Pass, TooManyStreams> {
         let mut tokens = self.lock();
         let w = tokens.entry(hash.to_string()).or_insert_with(|| Watched {
             streams: 0,
             revoked: watch::Sender::new(false),
         });
+        if w.streams >= self.per_token {
+            return Err(TooManyStreams { open: w.streams });
+        }
         w.streams += 1;
-        Pass {
+        Ok(Pass {
             gate: self.clone(),
             hash: hash.to_string(),
             revoked: w.revoked.subscribe(),
-        }
+        })
     }
 
     /// Re-checks every token with an open stream; flags the revoked ones.
@@ -118,9 +150,9 @@ mod tests {
     #[test]
     fn registrations_are_counted_per_token_and_forgotten_when_the_last_stream_ends() {
         let gate = Gate::default();
-        let a = gate.register("h1");
-        let b = gate.register("h1");
-        let c = gate.register("h2");
+        let a = gate.register("h1").unwrap();
+        let b = gate.register("h1").unwrap();
+        let c = gate.register("h2").unwrap();
         assert_eq!(gate.lock()["h1"].streams, 2);
         gate.lock()["h1"].revoked.send_replace(true);
         assert!(a.is_revoked() && b.is_revoked() && !c.is_revoked());
@@ -129,5 +161,17 @@ mod tests {
         assert!(!gate.lock().contains_key("h1"));
         drop(c);
         assert!(gate.lock().is_empty());
+    }
+
+    #[test]
+    fn a_token_over_its_cap_is_refused_and_a_closed_stream_frees_a_place() {
+        let gate = Gate::new(2);
+        let a = gate.register("h1").unwrap();
+        let _b = gate.register("h1").unwrap();
+        assert_eq!(gate.register("h1").err(), Some(TooManyStreams { open: 2 }));
+        // Another token is not affected.
+        let _c = gate.register("h2").unwrap();
+        drop(a);
+        assert!(gate.register("h1").is_ok());
     }
 }

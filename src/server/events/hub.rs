@@ -16,7 +16,7 @@ use tokio::sync::{Notify, watch};
 pub const PAGE_ROWS: i64 = 500;
 /// At most this many bytes of event data per read of the log (one event larger than this
 /// is read alone): what one replaying subscriber holds at a time.
-pub const PAGE_BYTES: usize = 256 * 1024;
+pub const PAGE_BYTES: usize = 64 * 1024;
 /// The window of recent events shared by all live subscribers.
 const RECENT_BYTES: usize = 2 * 1024 * 1024;
 const RECENT_ROWS: usize = 1024;
@@ -62,7 +62,11 @@ pub struct Hub {
 
 impl Hub {
     /// Starts the pump that publishes newly committed events until `shutdown` fires.
-    pub async fn start(store: Store, mut shutdown: watch::Receiver<bool>) -> Result<Hub, ApiError> {
+    pub async fn start(
+        store: Store,
+        streams_per_token: usize,
+        mut shutdown: watch::Receiver<bool>,
+    ) -> Result<Hub, ApiError> {
         let mut cursor = store.event_bounds().await?.map_or(0, |(_, max)| max);
         let hub = Hub {
             recent: Arc::new(Mutex::new(Recent {
@@ -71,7 +75,7 @@ impl Hub {
                 bytes: 0,
             })),
             newest: watch::Sender::new(cursor),
-            gate: Gate::default(),
+            gate: Gate::new(streams_per_token),
         };
         hub.gate.spawn_sweeps(store.clone(), shutdown.clone());
         let signal: Arc<Notify> = store.commit_signal();

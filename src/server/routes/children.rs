@@ -1,4 +1,5 @@
-use super::incidents::{parse_limit, parse_list, query_rejection};
+use super::incidents::{parse_list, query_rejection};
+use super::paging::{PageParams, parse_limit};
 use super::{answer, created, item_list, versioned};
 use crate::domain::{
     ActionPatch, ActionStatus, CorrectiveAction, NewAction, NewException, NewStatusUpdate,
@@ -20,16 +21,18 @@ item_list!(UpdateList, StatusUpdate);
 item_list!(ActionList, CorrectiveAction);
 item_list!(ExceptionList, RiskException);
 
-/// Status updates, oldest first.
+/// Status updates, oldest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/updates", tag = "updates",
-    security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = UpdateList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = [])), params(("id" = String, Path), PageParams),
+    responses((status = 200, body = UpdateList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_updates(
     State(st): State<AppState>,
     _auth: Auth,
     Path(id): Path<String>,
+    params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<UpdateList>, ApiError> {
-    Ok(Json(UpdateList::from(st.store.updates(&id).await?)))
+    let page = PageParams::slice(params)?;
+    Ok(Json(UpdateList::from(st.store.updates(&id, page).await?)))
 }
 
 /// Post a status update. A customer update must state impact scope, current status and
@@ -57,17 +60,19 @@ pub async fn post_update(
     Ok(created(out, |_| None))
 }
 
-/// Corrective actions of one incident, oldest first.
+/// Corrective actions of one incident, oldest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/actions", tag = "actions",
-    security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = ActionList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = [])), params(("id" = String, Path), PageParams),
+    responses((status = 200, body = ActionList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_incident_actions(
     State(st): State<AppState>,
     _auth: Auth,
     Path(id): Path<String>,
+    params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<ActionList>, ApiError> {
+    let page = PageParams::slice(params)?;
     Ok(Json(ActionList::from(
-        st.store.incident_actions(&id).await?,
+        st.store.incident_actions(&id, page).await?,
     )))
 }
 
@@ -240,16 +245,20 @@ pub async fn patch_action(
     Ok(answer(StatusCode::OK, out, |a| Some(a.version)))
 }
 
-/// Exceptions recorded on an incident.
+/// Exceptions recorded on an incident, oldest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/exceptions", tag = "exceptions",
-    security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = ExceptionList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = [])), params(("id" = String, Path), PageParams),
+    responses((status = 200, body = ExceptionList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn list_exceptions(
     State(st): State<AppState>,
     _auth: Auth,
     Path(id): Path<String>,
+    params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<ExceptionList>, ApiError> {
-    Ok(Json(ExceptionList::from(st.store.exceptions(&id).await?)))
+    let page = PageParams::slice(params)?;
+    Ok(Json(ExceptionList::from(
+        st.store.exceptions(&id, page).await?,
+    )))
 }
 
 /// Record an exception: explicit risk acceptance and a remediation date in the future.

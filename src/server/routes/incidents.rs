@@ -1,3 +1,4 @@
+use super::paging::{PageParams, decode_cursor, encode_cursor, parse_limit};
 use super::{answer, created, item_list, versioned};
 use crate::domain::{Incident, IncidentPatch, NewIncident, Phase, Role, Severity, TimelineEntry};
 use crate::server::AppState;
@@ -57,31 +58,6 @@ pub fn parse_list<T: std::str::FromStr<Err = String>>(
                 .map_err(|e| ApiError::invalid(field, format!("{field}: {e}")))
         })
         .collect()
-}
-
-/// A list's `limit`: 1-500, 50 when absent.
-pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
-    match raw {
-        None => Ok(50),
-        Some(l) => l
-            .parse::<u32>()
-            .ok()
-            .filter(|l| (1..=500).contains(l))
-            .ok_or_else(|| {
-                ApiError::invalid("limit", "limit must be a whole number from 1 to 500")
-            }),
-    }
-}
-
-fn encode_cursor(num: i64) -> String {
-    format!("n{num:x}")
-}
-
-fn decode_cursor(raw: &str) -> Result<i64, ApiError> {
-    raw.strip_prefix('n')
-        .and_then(|h| i64::from_str_radix(h, 16).ok())
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| ApiError::invalid("cursor", "cursor is not one this server issued"))
 }
 
 impl From<crate::domain::DomainError> for ApiError {
@@ -198,15 +174,20 @@ pub async fn patch_incident(
     Ok(answer(StatusCode::OK, out, |i| Some(i.version)))
 }
 
-/// The incident's timeline, oldest first. Append-only: no endpoint changes it.
+/// The incident's timeline, oldest first, a page at a time. Append-only: no endpoint
+/// changes it.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/timeline", tag = "incidents",
     security(("bearer" = [])),
-    params(("id" = String, Path)),
-    responses((status = 200, body = TimelineList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    params(("id" = String, Path), PageParams),
+    responses((status = 200, body = TimelineList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn timeline(
     State(st): State<AppState>,
     _auth: Auth,
     Path(id): Path<String>,
+    params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<TimelineList>, ApiError> {
-    Ok(Json(TimelineList::from(st.store.timeline(&id).await?)))
+    let page = PageParams::slice(params)?;
+    Ok(Json(TimelineList::from(
+        st.store.timeline(&id, page).await?,
+    )))
 }

@@ -42,12 +42,17 @@ pub async fn alertmanager(
 /// The monitoring signals attached to an incident, oldest first, with their alerts' labels
 /// and annotations.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/signals", tag = "ingest",
-    security(("bearer" = [])), params(("id" = String, Path)),
-    responses((status = 200, body = SignalList), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    security(("bearer" = [])), params(("id" = String, Path), super::paging::PageParams),
+    responses((status = 200, body = SignalList), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn signals(
     State(st): State<AppState>,
     _auth: Auth,
     Path(id): Path<String>,
+    params: Result<
+        axum::extract::Query<super::paging::PageParams>,
+        axum::extract::rejection::QueryRejection,
+    >,
 ) -> Result<Json<SignalList>, ApiError> {
-    Ok(Json(SignalList::from(st.store.signals(&id).await?)))
+    let page = super::paging::PageParams::slice(params)?;
+    Ok(Json(SignalList::from(st.store.signals(&id, page).await?)))
 }

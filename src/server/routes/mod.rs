@@ -3,6 +3,7 @@ pub mod children;
 pub mod incidents;
 pub mod ingest;
 pub mod meta;
+pub mod paging;
 
 use super::store::Created;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -59,7 +60,7 @@ pub fn answer<T: Serialize>(
     }
 }
 
-/// `{"items": [...]}` list bodies, one named schema per item type for the OpenAPI document.
+/// `{"items": [...], "next_cursor": ...}` list bodies (a page of `paging::PageParams`), one named schema per item type for the OpenAPI document.
 /// Stored records that could not be read are left out and named in `unreadable`.
 macro_rules! item_list {
     ($name:ident, $item:ty) => {
@@ -69,6 +70,8 @@ macro_rules! item_list {
             /// Stored records left out because they could not be read (absent when none).
             #[serde(skip_serializing_if = "Vec::is_empty")]
             pub unreadable: Vec<crate::server::store::UnreadableRow>,
+            /// Pass as `cursor` for the next page; null on the last page.
+            pub next_cursor: Option<String>,
         }
 
         impl From<crate::server::store::Listed<$item>> for $name {
@@ -76,6 +79,9 @@ macro_rules! item_list {
                 $name {
                     items: l.items,
                     unreadable: l.unreadable,
+                    next_cursor: l
+                        .more_after
+                        .map($crate::server::routes::paging::encode_cursor),
                 }
             }
         }

@@ -2,7 +2,7 @@
 //! incident.
 use super::incidents::{incident_in_tx, save_incident};
 use super::log::{emit, record};
-use super::{Created, Idempotency, Listed, Store, StoreError, Tx, next_num, now, ts};
+use super::{Created, Idempotency, Listed, Slice, Store, StoreError, Tx, next_num, now, ts};
 use crate::domain::{
     ActionPatch, ActionStatus, Cadence, Change, CorrectiveAction, NewAction, NewException,
     NewStatusUpdate, RiskException, StatusUpdate,
@@ -30,16 +30,25 @@ pub struct ActionKey {
     pub num: i64,
 }
 
-fn parse_all<T: DeserializeOwned>(what: &str, rows: Vec<(String, String)>) -> Listed<T> {
-    let mut listed = Listed::default();
-    for (id, data) in rows {
-        listed.push(
-            what,
-            id,
-            serde_json::from_str(&data).map_err(StoreError::from),
-        );
+/// One page of `(num, id, data)` rows fetched with `page.fetch()`, each read on its own.
+fn parse_page<T>(
+    what: &str,
+    page: Slice,
+    mut rows: Vec<(i64, String, String)>,
+    parse: impl Fn(&str) -> Result<T, StoreError>,
+) -> Listed<T> {
+    let mut listed = Listed {
+        more_after: page.cut(&mut rows, |r| r.0),
+        ..Listed::default()
+    };
+    for (_, id, data) in rows {
+        listed.push(what, id, parse(&data));
     }
     listed
+}
+
+fn parse_json<T: DeserializeOwned>(data: &str) -> Result<T, StoreError> {
+    serde_json::from_str(data).map_err(StoreError::from)
 }
 
 fn parse_action(data: &str) -> Result<CorrectiveAction, StoreError> {
@@ -79,15 +88,21 @@ async fn update_action(tx: &mut Tx, a: &CorrectiveAction) -> Result<(), StoreErr
 }
 
 impl Store {
-    pub async fn updates(&self, incident_id: &str) -> Result<Listed<StatusUpdate>, StoreError> {
+    pub async fn updates(
+        &self,
+        incident_id: &str,
+        page: Slice,
+    ) -> Result<Listed<StatusUpdate>, StoreError> {
         self.require_incident(incident_id).await?;
         let rows = sqlx::query_as(
-            "SELECT id, data FROM status_updates WHERE incident_id = $1 ORDER BY num",
+            "SELECT num, id, data FROM status_updates WHERE incident_id = $1 AND num > $2 ORDER BY num LIMIT $3",
         )
         .bind(incident_id)
+        .bind(page.after)
+        .bind(page.fetch())
         .fetch_all(&self.reader)
         .await?;
-        Ok(parse_all("status update", rows))
+        Ok(parse_page("status update", page, rows, parse_json))
     }
 
     pub async fn post_update(
@@ -108,18 +123,18 @@ impl Store {
     pub async fn incident_actions(
         &self,
         incident_id: &str,
+        page: Slice,
     ) -> Result<Listed<CorrectiveAction>, StoreError> {
         self.require_incident(incident_id).await?;
-        let rows: Vec<(String, String)> =
-            sqlx::query_as("SELECT id, data FROM actions WHERE incident_id = $1 ORDER BY num")
-                .bind(incident_id)
-                .fetch_all(&self.reader)
-                .await?;
-        let mut listed = Listed::default();
-        for (id, data) in rows {
-            listed.push("action", id, parse_action(&data));
-        }
-        Ok(listed)
+        let rows = sqlx::query_as(
+            "SELECT num, id, data FROM actions WHERE incident_id = $1 AND num > $2 ORDER BY num LIMIT $3",
+        )
+        .bind(incident_id)
+        .bind(page.after)
+        .bind(page.fetch())
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(parse_page("action", page, rows, parse_action))
     }
 
     /// A page of actions across all incidents: overdue first, then by due date, and the key
@@ -271,14 +286,21 @@ impl Store {
         self.finish_with(tx, actor, idem, 200, next).await
     }
 
-    pub async fn exceptions(&self, incident_id: &str) -> Result<Listed<RiskException>, StoreError> {
+    pub async fn exceptions(
+        &self,
+        incident_id: &str,
+        page: Slice,
+    ) -> Result<Listed<RiskException>, StoreError> {
         self.require_incident(incident_id).await?;
-        let rows =
-            sqlx::query_as("SELECT id, data FROM exceptions WHERE incident_id = $1 ORDER BY num")
-                .bind(incident_id)
-                .fetch_all(&self.reader)
-                .await?;
-        Ok(parse_all("exception", rows))
+        let rows = sqlx::query_as(
+            "SELECT num, id, data FROM exceptions WHERE incident_id = $1 AND num > $2 ORDER BY num LIMIT $3",
+        )
+        .bind(incident_id)
+        .bind(page.after)
+        .bind(page.fetch())
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(parse_page("exception", page, rows, parse_json))
     }
 
     pub async fn create_exception(

@@ -1,6 +1,6 @@
 //! The two append-only logs: the timeline (evidence, per incident) and the event log
 //! (what live subscribers replay from).
-use super::{Listed, Store, StoreError, Tx, ts};
+use super::{Listed, Slice, Store, StoreError, Tx, ts};
 use crate::domain::{Change, TimelineEntry};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -83,15 +83,24 @@ type TimelineRow = (
 
 impl Store {
     /// The incident's timeline, oldest first.
-    pub async fn timeline(&self, incident_id: &str) -> Result<Listed<TimelineEntry>, StoreError> {
+    pub async fn timeline(
+        &self,
+        incident_id: &str,
+        page: Slice,
+    ) -> Result<Listed<TimelineEntry>, StoreError> {
         self.require_incident(incident_id).await?;
-        let rows: Vec<TimelineRow> = sqlx::query_as(
-            "SELECT seq, incident_id, at, actor, kind, field, old, new, reason, note FROM timeline WHERE incident_id = $1 ORDER BY seq",
+        let mut rows: Vec<TimelineRow> = sqlx::query_as(
+            "SELECT seq, incident_id, at, actor, kind, field, old, new, reason, note FROM timeline WHERE incident_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
         )
         .bind(incident_id)
+        .bind(page.after)
+        .bind(page.fetch())
         .fetch_all(&self.reader)
         .await?;
-        let mut listed = Listed::default();
+        let mut listed = Listed {
+            more_after: page.cut(&mut rows, |r| r.0),
+            ..Listed::default()
+        };
         for (seq, incident_id, at, actor, kind, field, old, new, reason, note) in rows {
             let entry = (|| {
                 let at = DateTime::parse_from_rfc3339(&at)

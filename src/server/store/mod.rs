@@ -19,7 +19,7 @@ mod tx;
 pub use children::{ActionKey, ActionQuery};
 pub use fault::Unavailable;
 pub use incidents::IncidentQuery;
-pub use rows::{Listed, UnreadableRow};
+pub use rows::{Listed, Slice, UnreadableRow};
 mod incidents;
 mod log;
 mod seed;
@@ -181,12 +181,14 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("migrations/sqlite/0002_signals.sql")),
     (3, include_str!("migrations/sqlite/0003_meta.sql")),
     (4, include_str!("migrations/sqlite/0004_token_names.sql")),
+    (5, include_str!("migrations/sqlite/0005_token_expiry.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/postgres/0001_init.sql")),
     (2, include_str!("migrations/postgres/0002_signals.sql")),
     (3, include_str!("migrations/postgres/0003_meta.sql")),
     (4, include_str!("migrations/postgres/0004_token_names.sql")),
+    (5, include_str!("migrations/postgres/0005_token_expiry.sql")),
 ];
 
 /// The newest schema version this binary knows.

@@ -19,6 +19,8 @@ pub struct UnreadableRow {
 pub struct Listed<T> {
     pub items: Vec<T>,
     pub unreadable: Vec<UnreadableRow>,
+    /// The key of the page's last row when more rows follow it (a paged list only).
+    pub more_after: Option<i64>,
 }
 
 impl<T> Default for Listed<T> {
@@ -26,7 +28,35 @@ impl<T> Default for Listed<T> {
         Listed {
             items: Vec::new(),
             unreadable: Vec::new(),
+            more_after: None,
         }
+    }
+}
+
+/// A page of one incident's records (its updates, actions, exceptions, timeline or
+/// signals), in the order they were written: the rows after key `after`, at most `limit`.
+/// Paged in SQL, so an incident with a hundred thousand alerts costs a page per request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slice {
+    pub after: i64,
+    pub limit: u32,
+}
+
+impl Slice {
+    /// Rows to ask the database for: one more than the page, to learn whether more follow.
+    pub(super) fn fetch(&self) -> i64 {
+        i64::from(self.limit) + 1
+    }
+
+    /// Cuts rows fetched with `fetch()` to the page; the key of its last row when more
+    /// follow.
+    pub(super) fn cut<R>(&self, rows: &mut Vec<R>, key: impl Fn(&R) -> i64) -> Option<i64> {
+        let limit = self.limit as usize;
+        if rows.len() <= limit {
+            return None;
+        }
+        rows.truncate(limit);
+        rows.last().map(key)
     }
 }
 

@@ -2,7 +2,7 @@
 //! opened before; a resolved notification is noted on the timeline and closes nothing.
 use super::incidents::insert_incident;
 use super::log::record;
-use super::{Created, Idempotency, Listed, Store, StoreError, Tx, next_num, now, ts};
+use super::{Created, Idempotency, Listed, Slice, Store, StoreError, Tx, next_num, now, ts};
 use crate::domain::{AlertStatus, Change, Signal};
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -102,15 +102,24 @@ impl Store {
         self.finish_with(tx, actor, idem, 200, outcome).await
     }
 
-    pub async fn signals(&self, incident_id: &str) -> Result<Listed<SignalRecord>, StoreError> {
+    pub async fn signals(
+        &self,
+        incident_id: &str,
+        page: Slice,
+    ) -> Result<Listed<SignalRecord>, StoreError> {
         self.require_incident(incident_id).await?;
-        let rows: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT num, received_at, data FROM signals WHERE incident_id = $1 ORDER BY num",
+        let mut rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT num, received_at, data FROM signals WHERE incident_id = $1 AND num > $2 ORDER BY num LIMIT $3",
         )
         .bind(incident_id)
+        .bind(page.after)
+        .bind(page.fetch())
         .fetch_all(&self.reader)
         .await?;
-        let mut listed = Listed::default();
+        let mut listed = Listed {
+            more_after: page.cut(&mut rows, |r| r.0),
+            ..Listed::default()
+        };
         for (num, received_at, data) in rows {
             let signal = serde_json::from_str(&data).map_err(StoreError::from);
             listed.push(

@@ -1,7 +1,10 @@
 //! Bearer tokens. Only a SHA-256 hash of each token is stored: tokens are 256 random bits,
-//! so a fast hash is enough and lookups stay cheap on every request.
+//! so a fast hash is enough and lookups stay cheap on every request. A token may expire:
+//! from its expiry on it authenticates nothing, and the event gate's sweep ends its open
+//! streams within a second, as for a revoked one.
 use super::{Store, StoreError, now, ts};
 use crate::domain::Role;
+use chrono::{DateTime, Utc};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 
@@ -12,6 +15,19 @@ pub struct TokenInfo {
     pub role: Role,
     pub created_at: String,
     pub revoked_at: Option<String>,
+    pub expires_at: Option<String>,
+}
+
+impl TokenInfo {
+    /// "active", "active until …", "expired …" or "revoked …", for `token list`.
+    pub fn state(&self, at: DateTime<Utc>) -> String {
+        match (&self.revoked_at, &self.expires_at) {
+            (Some(r), _) => format!("revoked {r}"),
+            (None, Some(e)) if e.as_str() <= ts(at).as_str() => format!("expired {e}"),
+            (None, Some(e)) => format!("active until {e}"),
+            (None, None) => "active".into(),
+        }
+    }
 }
 
 /// A token's owner as the API sees it: the name goes on the timeline as the actor.
@@ -31,7 +47,22 @@ pub fn hash_token(token: &str) -> String {
 impl Store {
     /// Creates a token and returns it in plain text: the only time it is ever visible.
     pub async fn create_token(&self, name: &str, role: Role) -> Result<String, StoreError> {
+        self.create_token_until(name, role, None).await
+    }
+
+    /// Creates a token that stops working at `expires_at` (None: never).
+    pub async fn create_token_until(
+        &self,
+        name: &str,
+        role: Role,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<String, StoreError> {
         let name = name.trim();
+        if expires_at.is_some_and(|e| e <= now()) {
+            return Err(StoreError::Refused(
+                "a token's expiry must be in the future".into(),
+            ));
+        }
         if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
             return Err(StoreError::Refused(
                 "a token name must be 1-100 printable characters".into(),
@@ -43,12 +74,13 @@ impl Store {
         // Names are unique among live tokens (a partial unique index): a revoked token's
         // name is free again.
         let res = sqlx::query(
-            "INSERT INTO tokens (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+            "INSERT INTO tokens (name, role, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
         .bind(name)
         .bind(role.as_str())
         .bind(hash_token(&token))
         .bind(ts(now()))
+        .bind(expires_at.map(ts))
         .execute(&self.writer)
         .await?;
         if res.rows_affected() == 0 {
@@ -60,18 +92,20 @@ impl Store {
     }
 
     pub async fn list_tokens(&self) -> Result<Vec<TokenInfo>, StoreError> {
-        let rows: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT name, role, created_at, revoked_at FROM tokens ORDER BY created_at, name, revoked_at",
+        type Row = (String, String, String, Option<String>, Option<String>);
+        let rows: Vec<Row> = sqlx::query_as(
+            "SELECT name, role, created_at, revoked_at, expires_at FROM tokens ORDER BY created_at, name, revoked_at",
         )
         .fetch_all(&self.reader)
         .await?;
         rows.into_iter()
-            .map(|(name, role, created_at, revoked_at)| {
+            .map(|(name, role, created_at, revoked_at, expires_at)| {
                 Ok(TokenInfo {
                     role: role.parse().map_err(StoreError::Refused)?,
                     name,
                     created_at,
                     revoked_at,
+                    expires_at,
                 })
             })
             .collect()
@@ -88,13 +122,14 @@ impl Store {
         Ok(res.rows_affected() > 0)
     }
 
-    /// The live token's owner, or None for an unknown or revoked token.
+    /// The live token's owner, or None for an unknown, revoked or expired token.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>, StoreError> {
         let token_hash = hash_token(token);
         let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT name, role FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            "SELECT name, role FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(&token_hash)
+        .bind(ts(now()))
         .fetch_optional(&self.reader)
         .await?;
         row.map(|(name, role)| {
@@ -107,20 +142,20 @@ impl Store {
         .transpose()
     }
 
-    /// Which of these token hashes still belong to a live (unrevoked) token: one indexed
-    /// query per hundred hashes, however many streams hold them.
+    /// Which of these token hashes still belong to a live (unrevoked, unexpired) token: one
+    /// indexed query per hundred hashes, however many streams hold them.
     pub async fn live_token_hashes(
         &self,
         hashes: &[String],
     ) -> Result<std::collections::HashSet<String>, StoreError> {
         let mut live = std::collections::HashSet::new();
         for chunk in hashes.chunks(100) {
-            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let marks: Vec<String> = (2..=chunk.len() + 1).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT token_hash FROM tokens WHERE revoked_at IS NULL AND token_hash IN ({})",
+                "SELECT token_hash FROM tokens WHERE revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $1) AND token_hash IN ({})",
                 marks.join(", ")
             );
-            let mut q = sqlx::query_scalar::<_, String>(&sql);
+            let mut q = sqlx::query_scalar::<_, String>(&sql).bind(ts(now()));
             for h in chunk {
                 q = q.bind(h);
             }
