@@ -68,19 +68,17 @@ pub fn start(state: &mut State, write: WriteId) -> Vec<Effect> {
             }
         },
         Subject::Action => match selected_action(state) {
-            Some(a) => (state.data.incidents.get(&a.incident_id).cloned(), Some(a)),
+            Some(a) => (None, Some(a)),
             None => {
                 state.ui.error(forms::NO_ACTION);
                 return vec![];
             }
         },
     };
-    let (target, seen) = match (&action, &inc) {
-        (Some(a), inc) => (
-            Target::Action(a, inc.as_ref()),
-            Some(Seen::Action(a.clone())),
-        ),
-        (None, Some(i)) => (Target::Incident(i), Some(Seen::Incident(i.clone()))),
+    // What the write is pinned to: as it is on screen now.
+    let (target, seen) = match (&inc, &action) {
+        (Some(i), _) => (Target::Incident(i), Some(Seen::Incident(i.clone()))),
+        (None, Some(a)) => (Target::Action(a), Some(Seen::Action(a.clone()))),
         (None, None) => (Target::Nothing, None),
     };
     let last_scope = inc.as_ref().and_then(|inc| {

@@ -105,7 +105,7 @@ pub fn submit(f: &Form, seen: Option<&Seen>, now: DateTime<Utc>) -> Result<Submi
         (Subject::Nothing, _) => Target::Nothing,
         (Subject::Incident, Some(Seen::Incident(i))) => Target::Incident(i),
         (Subject::Incident, _) => return Err("the incident is no longer on the board".into()),
-        (Subject::Action, Some(Seen::Action(a))) => Target::Action(a, None),
+        (Subject::Action, Some(Seen::Action(a))) => Target::Action(a),
         (Subject::Action, _) => return Err("the action is no longer listed".into()),
     };
     let submitted = spec.submit(f, target, now)?;

@@ -35,12 +35,12 @@ fn command_of(write: WriteId, inc: &Incident) -> Command {
     let target = match spec.subject() {
         Subject::Nothing => Target::Nothing,
         Subject::Incident => Target::Incident(inc),
-        Subject::Action => Target::Action(&action, Some(inc)),
+        Subject::Action => Target::Action(&action),
     };
     let seen = match target {
         Target::Nothing => None,
         Target::Incident(i) => Some(Seen::Incident(i.clone())),
-        Target::Action(a, _) => Some(Seen::Action(a.clone())),
+        Target::Action(a) => Some(Seen::Action(a.clone())),
     };
     let now = testdata::clock();
     let cx = Context {
@@ -155,4 +155,31 @@ fn drafts_keep_the_names_they_were_saved_under() {
         let back: Form = serde_json::from_value(json).unwrap();
         assert_eq!(back.kind, write);
     }
+}
+
+/// A write's file that is not in `writes!` is not even compiled: nothing would say so.
+/// Every file here that implements `WriteSpec` must be registered under its name.
+#[test]
+fn every_write_file_is_registered() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/console/forms");
+    let mut found = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let text = std::fs::read_to_string(&path).unwrap();
+        if path.to_string_lossy().ends_with("_tests.rs") || !text.contains("impl WriteSpec for") {
+            continue;
+        }
+        let after = text
+            .split("fn name(&self) -> &'static str {")
+            .nth(1)
+            .unwrap_or_else(|| panic!("{}: a WriteSpec without fn name", path.display()));
+        let name = after.split('"').nth(1).unwrap();
+        assert!(
+            WriteId::named(name).is_some(),
+            "{} implements the write {name:?} but is not listed in writes! (forms/mod.rs)",
+            path.display()
+        );
+        found += 1;
+    }
+    assert_eq!(found, WriteId::all().count());
 }

@@ -22,12 +22,10 @@ pub enum Subject {
 pub enum Target<'a> {
     Nothing,
     Incident(&'a Incident),
-    /// The action, and its incident when that is listed.
-    Action(&'a CorrectiveAction, Option<&'a Incident>),
+    Action(&'a CorrectiveAction),
 }
 
-/// What `start` says when the selection is missing: nothing is selected, or what the
-/// form was pinned to is no longer listed.
+/// What a write key says when nothing of what it acts on is selected.
 pub const NO_INCIDENT: &str =
     "nothing selected: select an incident first (j/k, or enter to open one)";
 pub const NO_ACTION: &str = "nothing selected: select a corrective action first (actions view, or the detail's actions tab)";
@@ -44,7 +42,7 @@ impl<'a> Target<'a> {
     /// The corrective action it is about, or why there is none.
     pub fn action(self) -> Result<&'a CorrectiveAction, String> {
         match self {
-            Target::Action(a, _) => Ok(a),
+            Target::Action(a) => Ok(a),
             _ => Err(NO_ACTION.into()),
         }
     }
