@@ -18,7 +18,7 @@ use std::hint::black_box;
 fn loaded(n: usize) -> State {
     let mut s = State::new("bench", Keymap::default_keymap(), Theme::color(), clock());
     s.set_incidents(many(n));
-    s.loaded = true;
+    s.sync.loaded = true;
     s
 }
 
@@ -47,7 +47,7 @@ fn render(c: &mut Criterion) {
             b.iter(|| {
                 // The clock moves each frame, as it does once a second on screen.
                 k += 1;
-                state.now = clock() + chrono::Duration::seconds(k % 60);
+                state.sync.now = clock() + chrono::Duration::seconds(k % 60);
                 term.draw(|f| view::render(&state, f)).unwrap();
             })
         });
@@ -57,7 +57,7 @@ fn render(c: &mut Criterion) {
 
 fn apply(c: &mut Criterion) {
     let mut state = loaded(10_000);
-    let mut inc: Incident = state.incidents["INC-5001"].clone();
+    let mut inc: Incident = state.data.incidents["INC-5001"].clone();
     let mut v = inc.version;
     let phases = [
         Phase::Detection,

@@ -96,7 +96,7 @@ impl Headless {
                 self.runner.run(e);
             }
             // The clock, as the real loop's 1 Hz tick would move it.
-            self.state.now = chrono::Utc::now();
+            self.state.sync.now = chrono::Utc::now();
         }
     }
 }
@@ -139,11 +139,11 @@ async fn the_server_killed_and_restarted_never_shows_old_data_as_live_and_a_writ
         "LIVE with the data",
         15,
         |_| {},
-        |c| c.header().contains("LIVE") && c.state.incidents.len() == 1,
+        |c| c.header().contains("LIVE") && c.state.data.incidents.len() == 1,
     )
     .await;
     // The server's 2 s heartbeat came with the stream: 4 s of silence is the limit.
-    assert_eq!(c.state.stale_after, chrono::Duration::seconds(4));
+    assert_eq!(c.state.sync.stale_after, chrono::Duration::seconds(4));
 
     // kill -9: no goodbye.
     server.kill().unwrap();
@@ -176,7 +176,7 @@ async fn the_server_killed_and_restarted_never_shows_old_data_as_live_and_a_writ
     );
     c.runner.run(Effect::Write(w.clone()));
     c.run_until("the outbox to hold it", 10, not_live, |c| {
-        c.state.outbox_waiting == 1
+        c.state.sync.outbox_waiting == 1
     })
     .await;
     let saved = std::fs::read_to_string(dir.path().join("outbox.json")).unwrap();
@@ -188,7 +188,7 @@ async fn the_server_killed_and_restarted_never_shows_old_data_as_live_and_a_writ
     })
     .await;
     eprintln!("STALE shown {:?} after kill -9", killed.elapsed());
-    assert!(c.header().contains("1 pending") || c.state.outbox_waiting == 1);
+    assert!(c.header().contains("1 pending") || c.state.sync.outbox_waiting == 1);
 
     // Back on the same port and database.
     let mut server = spawn_server(db, port);
@@ -197,7 +197,7 @@ async fn the_server_killed_and_restarted_never_shows_old_data_as_live_and_a_writ
             "LIVE again",
             30,
             |_| {},
-            |c| c.header().contains("LIVE") && c.state.outbox_waiting == 0,
+            |c| c.header().contains("LIVE") && c.state.sync.outbox_waiting == 0,
         )
         .await;
     eprintln!("LIVE again {back:?} after the restart began");
@@ -206,7 +206,7 @@ async fn the_server_killed_and_restarted_never_shows_old_data_as_live_and_a_writ
         "the console to equal the server",
         10,
         |_| {},
-        |c| summary(c.state.incidents.values()) == summary(server_incidents.iter()),
+        |c| summary(c.state.data.incidents.values()) == summary(server_incidents.iter()),
     )
     .await;
     let declared = server_incidents

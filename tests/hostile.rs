@@ -291,7 +291,7 @@ async fn fetch() -> Fetched {
 /// The console's state after the load, the live events and the detail parts.
 fn hostile_state(f: &Fetched) -> State {
     let mut s = State::new("demo", Keymap::default_keymap(), Theme::color(), clock());
-    s.me = Some("cora".into());
+    s.settings.me = Some("cora".into());
     update(&mut s, Msg::Live(LiveMsg::Connected { resync: true }));
     update(
         &mut s,
@@ -344,7 +344,7 @@ fn frame_bytes(state: &State, w: u16, h: u16, wall_opts: Option<&WallOptions>) -
     let sink = Sink::default();
     let backend = CrosstermBackend::new(sitrep::console::display::Out::new(
         sink.clone(),
-        state.theme.depth,
+        state.settings.theme.depth,
     ));
     let mut t = Terminal::with_options(
         backend,
@@ -361,8 +361,8 @@ fn frame_bytes(state: &State, w: u16, h: u16, wall_opts: Option<&WallOptions>) -
                 view::render(state, f);
                 sitrep::console::display::finish(
                     f.buffer_mut(),
-                    state.theme.ascii,
-                    state.theme.depth,
+                    state.settings.theme.ascii,
+                    state.settings.theme.depth,
                 );
             }
         }
@@ -463,17 +463,17 @@ fn every_view(f: &Fetched) -> Vec<(String, State, Option<WallOptions>)> {
     let mut add = |name: &str, s: State| views.push((name.to_string(), s, None));
     add("board", base());
     let mut s = base();
-    s.view = View::List;
+    s.ui.view = View::List;
     add("list", s);
     let mut s = base();
-    s.view = View::Actions;
+    s.ui.view = View::Actions;
     add("actions", s);
     let mut s = base();
-    s.help = true;
+    s.ui.help = true;
     add("help", s);
     for tab in Tab::ALL {
         let mut s = base();
-        s.detail = Some(Detail::new("INC-1", tab));
+        s.ui.detail = Some(Detail::new("INC-1", tab));
         for part in f.parts.clone() {
             update(
                 &mut s,
@@ -521,7 +521,11 @@ async fn hostile_text_from_the_api_never_reaches_the_terminal() {
     let f = fetch().await;
     let state = hostile_state(&f);
     // The hostile records made it to the screen (so the test is not vacuous).
-    assert_eq!(state.incidents.len(), 3, "INC-1, INC-2 and the live INC-3");
+    assert_eq!(
+        state.data.incidents.len(),
+        3,
+        "INC-1, INC-2 and the live INC-3"
+    );
     let mut checked = 0;
     for (name, s, wall_opts) in every_view(&f) {
         for (w, h) in [(80, 24), (160, 48), (240, 70)] {
@@ -652,5 +656,5 @@ async fn one_malformed_record_is_flagged_and_the_rest_are_shown() {
             actions: f.actions.clone(),
         },
     );
-    assert_eq!(s.unreadable().0, 0);
+    assert_eq!(s.sync.unreadable().0, 0);
 }

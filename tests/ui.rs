@@ -58,7 +58,7 @@ fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
 
 fn detail_state(tab: Tab) -> State {
     let mut s = testdata::state();
-    s.detail = Some(Detail::new("INC-105", tab));
+    s.ui.detail = Some(Detail::new("INC-105", tab));
     let at = |m: i64| clock() - Duration::minutes(m);
     let entry = |seq,
                  m,
@@ -168,7 +168,7 @@ fn detail_state(tab: Tab) -> State {
 
 fn with_view(v: View) -> State {
     let mut s = testdata::state();
-    s.view = v;
+    s.ui.view = v;
     s
 }
 
@@ -194,7 +194,7 @@ snap!(detail_timeline, detail_state(Tab::Timeline));
 snap!(detail_updates, detail_state(Tab::Updates));
 snap!(help, {
     let mut s = testdata::state();
-    s.help = true;
+    s.ui.help = true;
     s
 });
 
@@ -253,7 +253,7 @@ fn overdue_is_red_due_soon_is_amber_and_severity_is_spelled_out() {
 #[test]
 fn no_color_keeps_every_cell_colourless_but_the_words_stay() {
     let mut s = testdata::state();
-    s.theme = Theme::mono();
+    s.settings.theme = Theme::mono();
     let t = draw(&s, 120, 40);
     let buf = t.backend().buffer();
     for cell in buf.content() {
@@ -266,7 +266,7 @@ fn no_color_keeps_every_cell_colourless_but_the_words_stay() {
 #[test]
 fn clock_seconds_shows_the_clock_and_countdowns_to_the_second() {
     let mut s = testdata::state();
-    s.seconds = true;
+    s.settings.seconds = true;
     let screen = text(draw(&s, 120, 40).backend().buffer());
     for needle in ["10:00:00 UTC", "OVERDUE 03:10", "upd 03:10", "upd 27:00"] {
         assert!(screen.contains(needle), "missing {needle:?}:\n{screen}");
@@ -323,7 +323,7 @@ fn untrusted_text_cannot_reach_the_terminal() {
     use sitrep::sanitize::Sanitize;
     inc.sanitize();
     let mut s = testdata::state();
-    s.view = View::List;
+    s.ui.view = View::List;
     update(
         &mut s,
         Msg::Live(LiveMsg::Event {

@@ -41,7 +41,7 @@ fn press(s: &mut State, keys: &str) -> Vec<sitrep::console::Effect> {
 /// The board with INC-103 (SEV2, Triage, customer-impacting) selected, as "cora".
 fn state() -> State {
     let mut s = testdata::state();
-    s.me = Some("cora".into());
+    s.settings.me = Some("cora".into());
     press(&mut s, "l");
     assert_eq!(s.selected_id(), Some("INC-103"));
     s
@@ -67,7 +67,7 @@ fn forms_at_80x24() {
     for (name, keys) in cases {
         let mut s = state();
         press(&mut s, keys);
-        assert!(s.overlay.is_some(), "{name}: no form open");
+        assert!(s.ui.overlay.is_some(), "{name}: no form open");
         insta::assert_snapshot!(*name, screen(&s));
     }
 }
@@ -109,7 +109,7 @@ fn confirmations_at_80x24() {
         })
         .unwrap();
     assert_eq!(w.method, Method::Patch);
-    let mut theirs = testdata::state().incidents["INC-103"].clone();
+    let mut theirs = testdata::state().data.incidents["INC-103"].clone();
     theirs.commander = Some("Bo Chen".into());
     theirs.version = 4;
     update(
@@ -145,7 +145,7 @@ fn take_command_confirmation_at_80x24() {
 fn conflict_dialog_at_80x24() {
     let mut s = state();
     press(&mut s, "s1	spreading to EU");
-    let mut theirs = s.incidents["INC-103"].clone();
+    let mut theirs = s.data.incidents["INC-103"].clone();
     theirs.severity = sitrep::domain::Severity::Sev3;
     theirs.commander = Some("Bo Chen".into());
     theirs.version = 2;
@@ -178,14 +178,15 @@ fn a_pending_write_shows_on_the_card_and_in_the_header() {
 #[test]
 fn the_footer_shows_effective_write_keys_and_hides_them_when_read_only() {
     let mut s = state();
-    s.keymap
+    s.settings
+        .keymap
         .merge("[global]\nset_severity = [\"S\"]\n")
         .unwrap();
     let text = screen(&s);
     let footer = text.lines().last().unwrap();
     assert!(footer.contains("a take command"), "{footer}");
     assert!(footer.contains("S severity"), "{footer}");
-    s.read_only = true;
+    s.settings.read_only = true;
     let text = screen(&s);
     let footer = text.lines().last().unwrap();
     assert!(!footer.contains("take command"), "{footer}");

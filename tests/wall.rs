@@ -53,7 +53,7 @@ fn bytes(state: &State, w: u16, h: u16, wall_opts: Option<&WallOptions>) -> Stri
     let sink = Sink::default();
     let backend = CrosstermBackend::new(sitrep::console::display::Out::new(
         sink.clone(),
-        state.theme.depth,
+        state.settings.theme.depth,
     ));
     let mut t = Terminal::with_options(
         backend,
@@ -70,8 +70,8 @@ fn bytes(state: &State, w: u16, h: u16, wall_opts: Option<&WallOptions>) -> Stri
                 view::render(state, f);
                 sitrep::console::display::finish(
                     f.buffer_mut(),
-                    state.theme.ascii,
-                    state.theme.depth,
+                    state.settings.theme.ascii,
+                    state.settings.theme.depth,
                 );
             }
         }
@@ -83,7 +83,7 @@ fn bytes(state: &State, w: u16, h: u16, wall_opts: Option<&WallOptions>) -> Stri
 
 fn state_with(theme: Theme) -> State {
     let mut s = testdata::state();
-    s.theme = theme;
+    s.settings.theme = theme;
     s
 }
 
@@ -121,7 +121,7 @@ fn the_frame_takes_the_colour_of_the_worst_open_severity() {
     );
     inc.title = "Only a SEV2".into();
     s.set_incidents(vec![inc]);
-    s.loaded = true;
+    s.sync.loaded = true;
     let buf = wall_buf(&s, &WallOptions::default(), 160, 48);
     assert_eq!(buf[(0, 0)].fg, Color::LightRed);
     assert!(text(&buf).contains("Only a SEV2"));
@@ -159,7 +159,7 @@ fn pages_rotate_when_the_tiles_do_not_fit() {
     );
     let first = text(&wall_buf(&s, &WallOptions::default(), 80, 24));
     assert!(first.contains("page 1/2"), "{first}");
-    s.now = clock() + Duration::seconds(wall::view::PAGE_SECS);
+    s.sync.now = clock() + Duration::seconds(wall::view::PAGE_SECS);
     let second = text(&wall_buf(&s, &WallOptions::default(), 80, 24));
     assert!(second.contains("page 2/2"), "{second}");
     let last_id = &wall::view::tiles(&s).last().unwrap().id;
@@ -187,18 +187,18 @@ fn the_layout_shifts_by_one_cell_every_few_minutes() {
         (x, y)
     };
     assert_eq!(at(&s), (0, 0));
-    s.now = clock() + Duration::seconds(wall::view::SHIFT_SECS);
+    s.sync.now = clock() + Duration::seconds(wall::view::SHIFT_SECS);
     assert_eq!(at(&s), (1, 0));
-    s.now = clock() + Duration::seconds(2 * wall::view::SHIFT_SECS);
+    s.sync.now = clock() + Duration::seconds(2 * wall::view::SHIFT_SECS);
     assert_eq!(at(&s), (1, 1));
-    s.now = clock() + Duration::seconds(wall::view::SHIFT_SECS - 1);
+    s.sync.now = clock() + Duration::seconds(wall::view::SHIFT_SECS - 1);
     assert_eq!(at(&s), (0, 0), "not before the shift is due");
 }
 
 #[test]
 fn the_header_says_when_the_data_is_stale() {
     let mut s = testdata::state();
-    s.conn = Conn::Reconnecting {
+    s.sync.conn = Conn::Reconnecting {
         since: clock() - Duration::seconds(60),
         error: "connection refused".into(),
     };
@@ -340,7 +340,7 @@ async fn redact_hides_the_demo_scenarios_customer_names_and_free_text() {
         chrono::Utc::now(),
     );
     s.set_incidents(incidents);
-    s.loaded = true;
+    s.sync.loaded = true;
     let secrets = scenario_secrets();
     assert!(secrets.len() > 20, "{secrets:?}");
     // A secret shows truncated on a tile, so look for its first word of 4+ letters too.
@@ -357,9 +357,9 @@ async fn redact_hides_the_demo_scenarios_customer_names_and_free_text() {
     };
     let plain = WallOptions::default();
     let mut shown_plain = 0;
-    let start = s.now;
+    let start = s.sync.now;
     for page in 0..4 {
-        s.now = start + Duration::seconds(page * wall::view::PAGE_SECS);
+        s.sync.now = start + Duration::seconds(page * wall::view::PAGE_SECS);
         for (w, h) in [(80, 24), (160, 48), (320, 90)] {
             let out = bytes(&s, w, h, Some(&redact));
             for p in &probes {
@@ -388,16 +388,16 @@ fn an_idle_wall_changes_only_on_the_minute_and_colour_carries_urgency() {
     let at = |s: &State| wall_buf(s, &WallOptions::default(), 160, 48);
     let first = at(&s);
     for sec in [1, 10, 30, 59] {
-        s.now = clock() + Duration::seconds(sec);
+        s.sync.now = clock() + Duration::seconds(sec);
         assert!(
             at(&s) == first,
             "the picture changed {sec} s into the minute"
         );
     }
-    s.now = clock() + Duration::seconds(60);
+    s.sync.now = clock() + Duration::seconds(60);
     assert!(at(&s) != first, "timers move on the minute");
     // Under five minutes the countdown is amber, overdue red: colour, not seconds, says it.
-    s.now = clock();
+    s.sync.now = clock();
     let buf = at(&s);
     let screen = text(&buf);
     let (y, line) = screen

@@ -1,6 +1,7 @@
 //! What can happen to the console. [`Action`]s are what a person asks for; they have serde
 //! names so a keymap file can bind keys to them. [`Msg`] is everything `update` consumes:
 //! actions, raw keys, the clock, and results that network tasks send back.
+use super::forms::WriteId;
 use crate::client::LiveMsg;
 use crate::domain::{CorrectiveAction, Incident, RiskException, StatusUpdate, TimelineEntry};
 use chrono::{DateTime, Utc};
@@ -39,19 +40,6 @@ pub enum Action {
     Copy,
     CopyBrief,
     Quit,
-    // Writes (hidden and refused when read-only).
-    TakeCommand,
-    SetSeverity,
-    NextPhase,
-    PrevPhase,
-    CloseIncident,
-    AssignRoles,
-    PostUpdate,
-    AddAction,
-    AddException,
-    NewIncident,
-    EditAction,
-    CycleActionStatus,
     // In a form or a confirmation.
     NextField,
     PrevField,
@@ -59,6 +47,11 @@ pub enum Action {
     ChoicePrev,
     Send,
     Confirm,
+    /// A write, by its name in the registry (`forms/mod.rs`): hidden and refused when
+    /// read-only. Last, because its name is not a variant's: writes sort after every other
+    /// action, which is where help lists them.
+    #[serde(untagged)]
+    Write(WriteId),
 }
 
 impl Action {
@@ -92,24 +85,13 @@ impl Action {
             Action::Copy => "copy",
             Action::CopyBrief => "copy brief",
             Action::Quit => "quit",
-            Action::TakeCommand => "take command",
-            Action::SetSeverity => "severity",
-            Action::NextPhase => "next phase",
-            Action::PrevPhase => "prev phase",
-            Action::CloseIncident => "close",
-            Action::AssignRoles => "roles",
-            Action::PostUpdate => "update",
-            Action::AddAction => "action",
-            Action::AddException => "exception",
-            Action::NewIncident => "new",
-            Action::EditAction => "edit",
-            Action::CycleActionStatus => "status",
             Action::NextField => "next field",
             Action::PrevField => "prev field",
             Action::ChoiceNext => "next choice",
             Action::ChoicePrev => "prev choice",
             Action::Send => "send",
             Action::Confirm => "yes",
+            Action::Write(w) => w.spec().label(),
         }
     }
 
@@ -143,44 +125,19 @@ impl Action {
             Action::Copy => "Copy the incident's id and title/summary (OSC 52)",
             Action::CopyBrief => "Copy a handover brief of the incident (OSC 52)",
             Action::Quit => "Quit sitrep",
-            Action::TakeCommand => "Take command of the incident (you become commander)",
-            Action::SetSeverity => "Set severity (SEV1-SEV4) with a reason",
-            Action::NextPhase => "Move to the next phase (optional reason)",
-            Action::PrevPhase => "Move back to the previous phase",
-            Action::CloseIncident => "Close the incident (asks first)",
-            Action::AssignRoles => "Assign commander, comms lead, scribe, ops lead",
-            Action::PostUpdate => "Post a status update (internal or customer)",
-            Action::AddAction => "Add a corrective action",
-            Action::AddException => "Record an exception (risk acceptance)",
-            Action::NewIncident => "Declare a new incident",
-            Action::EditAction => "Edit the selected corrective action",
-            Action::CycleActionStatus => "Action status: open, in progress, done",
             Action::NextField => "Next field",
             Action::PrevField => "Previous field",
             Action::ChoiceNext => "Next choice (space too)",
             Action::ChoicePrev => "Previous choice",
             Action::Send => "Send",
             Action::Confirm => "Yes, do it",
+            Action::Write(w) => w.spec().description(),
         }
     }
 
     /// Whether the action changes something on the server.
     pub fn is_write(self) -> bool {
-        matches!(
-            self,
-            Action::TakeCommand
-                | Action::SetSeverity
-                | Action::NextPhase
-                | Action::PrevPhase
-                | Action::CloseIncident
-                | Action::AssignRoles
-                | Action::PostUpdate
-                | Action::AddAction
-                | Action::AddException
-                | Action::NewIncident
-                | Action::EditAction
-                | Action::CycleActionStatus
-        )
+        matches!(self, Action::Write(_))
     }
 }
 

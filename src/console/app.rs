@@ -65,22 +65,22 @@ where
         // Draw when something changed, but not more often than FRAME: a flood of events
         // becomes a few frames, not thousands.
         let mut pending = None;
-        if state.dirty {
+        if state.ui.dirty {
             match last_draw {
-                Some(t) if t.elapsed() < FRAME && !state.quit => pending = Some(t + FRAME),
+                Some(t) if t.elapsed() < FRAME && !state.ui.quit => pending = Some(t + FRAME),
                 _ => {
                     draw(terminal, state)?;
                     last_draw = Some(Instant::now());
                 }
             }
         }
-        if state.quit {
+        if state.ui.quit {
             drafts.save_now(state, &mut effects);
             return Ok(());
         }
         let size = terminal.size()?;
         let ticking = opts.clock
-            && state.needs_tick()
+            && state.ui.needs_tick()
             && !view::too_small(ratatui::layout::Rect::new(0, 0, size.width, size.height));
         let wake = [pending, drafts.due].into_iter().flatten().min();
         let msg = tokio::select! {
@@ -98,7 +98,7 @@ where
             drafts.dispatch(e, &mut effects);
         }
         let mut n = 0;
-        while n < BATCH && !state.quit {
+        while n < BATCH && !state.ui.quit {
             let Ok(m) = rx.try_recv() else { break };
             for e in update(state, m) {
                 drafts.dispatch(e, &mut effects);
@@ -150,7 +150,7 @@ impl DraftSaves {
         if self.due.take().is_some() {
             self.last = Some(Instant::now());
             effects(Effect::SaveDrafts(
-                serde_json::to_string(&state.drafts).unwrap_or_else(|_| "{}".into()),
+                serde_json::to_string(&state.writes.drafts).unwrap_or_else(|_| "{}".into()),
             ));
         }
     }
@@ -219,16 +219,20 @@ where
     B: Backend + FrameSync,
     B::Error: Send + Sync + 'static,
 {
-    state.dirty = false;
+    state.ui.dirty = false;
     let size = terminal.size()?;
     // Page up/down move by what fits on screen.
-    state.page = usize::from(size.height.saturating_sub(5)).max(1);
+    state.ui.page = usize::from(size.height.saturating_sub(5)).max(1);
     terminal.backend_mut().begin_frame();
     let res = terminal
         .draw(|f| {
             view::render(state, f);
             // Issue 5: colour depth and --ascii, applied to the finished frame.
-            super::display::finish(f.buffer_mut(), state.theme.ascii, state.theme.depth);
+            super::display::finish(
+                f.buffer_mut(),
+                state.settings.theme.ascii,
+                state.settings.theme.depth,
+            );
         })
         .map(|_| ());
     terminal.backend_mut().end_frame();
@@ -244,8 +248,8 @@ mod tests {
     #[tokio::test]
     async fn a_burst_of_keystrokes_is_one_drafts_save_and_the_last_save_has_every_key() {
         let mut state = testdata::state();
-        state.me = Some("cora".into());
-        state.role = Some(crate::domain::Role::Commander);
+        state.settings.me = Some("cora".into());
+        state.settings.role = Some(crate::domain::Role::Commander);
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let key = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
         tx.send(key('n')).unwrap();

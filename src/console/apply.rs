@@ -16,7 +16,7 @@ pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
     let changed = match event {
         LiveEvent::Incident(inc) => {
             let changed = state.upsert(inc);
-            state.clamp_board_col();
+            state.ui.clamp_board_col();
             changed
         }
         LiveEvent::UpdatePosted(u) => {
@@ -26,7 +26,7 @@ pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
                 if !list.iter().any(|x| x.id == u.id) {
                     list.push(u);
                 }
-                state.dirty = true;
+                state.ui.dirty = true;
             }
             true
         }
@@ -41,30 +41,36 @@ pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
                 if !list.iter().any(|x| x.id == e.id) {
                     list.push(e);
                 }
-                state.dirty = true;
+                state.ui.dirty = true;
             }
             true
         }
     };
-    if changed && state.detail.as_ref().is_some_and(|d| d.id == incident_id) {
+    if changed
+        && state
+            .ui
+            .detail
+            .as_ref()
+            .is_some_and(|d| d.id == incident_id)
+    {
         return vec![Effect::FetchTimeline(incident_id)];
     }
     vec![]
 }
 
 fn detail_for<'a>(state: &'a mut State, id: &str) -> Option<&'a mut Detail> {
-    state.detail.as_mut().filter(|d| d.id == id)
+    state.ui.detail.as_mut().filter(|d| d.id == id)
 }
 
 fn upsert_action(state: &mut State, a: CorrectiveAction) {
     let newer = |old: Option<&CorrectiveAction>| old.is_none_or(|o| o.version < a.version);
     if a.status.is_open() {
-        if newer(state.open_actions.get(&a.id)) {
-            state.open_actions.insert(a.id.clone(), a.clone());
-            state.dirty = true;
+        if newer(state.data.open_actions.get(&a.id)) {
+            state.data.open_actions.insert(a.id.clone(), a.clone());
+            state.ui.dirty = true;
         }
-    } else if state.open_actions.remove(&a.id).is_some() {
-        state.dirty = true;
+    } else if state.data.open_actions.remove(&a.id).is_some() {
+        state.ui.dirty = true;
     }
     state.fix_actions_cursor();
     if let Some(Loadable::Ready(list)) = detail_for(state, &a.incident_id).map(|d| &mut d.actions) {
@@ -73,6 +79,6 @@ fn upsert_action(state: &mut State, a: CorrectiveAction) {
             Some(_) => {}
             None => list.push(a),
         }
-        state.dirty = true;
+        state.ui.dirty = true;
     }
 }

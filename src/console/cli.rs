@@ -415,15 +415,15 @@ pub async fn launch(
     let runner = EffectRunner::new(client, tx.clone(), outbox_path, drafts_path.clone());
     let depth = theme.depth;
     let mut state = State::new(label, keymap, theme, time.now());
-    state.read_only = read_only;
-    state.me = setup.name.clone();
-    state.cadence = setup.cadence;
-    state.seconds = setup.seconds;
+    state.settings.read_only = read_only;
+    state.settings.me = setup.name.clone();
+    state.settings.cadence = setup.cadence;
+    state.settings.seconds = setup.seconds;
     if let Some(p) = &drafts_path {
-        state.drafts = load_drafts(p);
-        if !state.drafts.is_empty() && !read_only {
-            let keys: Vec<&str> = state.drafts.keys().map(String::as_str).collect();
-            state.info(format!(
+        state.writes.drafts = load_drafts(p);
+        if !state.writes.drafts.is_empty() && !read_only {
+            let keys: Vec<&str> = state.writes.drafts.keys().map(String::as_str).collect();
+            state.ui.info(format!(
                 "unsent drafts kept from last time ({}): open the same form to continue",
                 keys.join(", ")
             ));
@@ -485,7 +485,7 @@ pub async fn launch(
     }
     // The last keystroke's draft, written here too in case the saver thread had not yet.
     if let Some(p) = &drafts_path
-        && let Ok(json) = serde_json::to_vec(&state.drafts)
+        && let Ok(json) = serde_json::to_vec(&state.writes.drafts)
     {
         let _ = crate::client::outbox::write_private_atomic(p, &json);
     }

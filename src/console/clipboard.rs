@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 
 /// "INC-105 Payments API error rate 30%" plus the summary when there is one.
 pub fn id_and_title(state: &State, id: &str) -> Option<String> {
-    let inc = state.incidents.get(id)?;
+    let inc = state.data.incidents.get(id)?;
     let mut s = format!("{} {}", inc.id, inc.title);
     if !inc.summary.is_empty() {
         let _ = write!(s, "\n{}", inc.summary);
@@ -20,8 +20,8 @@ pub fn id_and_title(state: &State, id: &str) -> Option<String> {
 /// A handover brief: severity, phase, commander and roles, impact, the last status update
 /// (when the incident's detail is loaded), open corrective actions.
 pub fn brief(state: &State, id: &str) -> Option<String> {
-    let inc = state.incidents.get(id)?;
-    let now = state.now;
+    let inc = state.data.incidents.get(id)?;
+    let now = state.sync.now;
     let mut s = String::new();
     let _ = writeln!(s, "{} {} — {}", inc.id, inc.severity, inc.title);
     let _ = writeln!(
@@ -56,6 +56,7 @@ pub fn brief(state: &State, id: &str) -> Option<String> {
         let _ = writeln!(s, "Next customer update: {}", fmt::countdown(now, d).0);
     }
     let last = state
+        .ui
         .detail
         .as_ref()
         .filter(|d| d.id == inc.id)
@@ -86,6 +87,7 @@ pub fn brief(state: &State, id: &str) -> Option<String> {
         }
     }
     let mut actions: Vec<_> = state
+        .data
         .open_actions
         .values()
         .filter(|a| a.incident_id == inc.id)
@@ -180,9 +182,10 @@ mod tests {
     fn the_brief_names_severity_phase_people_impact_and_open_actions() {
         let s = testdata::state();
         let (id, inc) = s
+            .data
             .incidents
             .iter()
-            .find(|(id, _)| s.open_actions.values().any(|a| &a.incident_id == *id))
+            .find(|(id, _)| s.data.open_actions.values().any(|a| &a.incident_id == *id))
             .expect("an incident with open actions");
         let b = brief(&s, id).unwrap();
         assert!(
@@ -192,7 +195,12 @@ mod tests {
         assert!(b.contains(&format!("Phase: {}", inc.phase.title())), "{b}");
         assert!(b.contains("Commander: "), "{b}");
         assert!(b.contains("Impact: "), "{b}");
-        for a in s.open_actions.values().filter(|a| &a.incident_id == id) {
+        for a in s
+            .data
+            .open_actions
+            .values()
+            .filter(|a| &a.incident_id == id)
+        {
             assert!(b.contains(&a.id) && b.contains(&a.title), "{b}");
         }
         let short = id_and_title(&s, id).unwrap();
@@ -224,6 +232,6 @@ mod tests {
             text.contains("Phase: ") && text.contains(&selected),
             "{text}"
         );
-        assert!(s.message.as_ref().unwrap().1.contains("handover brief"));
+        assert!(s.ui.message.as_ref().unwrap().1.contains("handover brief"));
     }
 }

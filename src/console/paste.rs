@@ -5,10 +5,10 @@
 //! a form can never hold what the server would refuse.
 //!
 //! Every field is one line today: a pasted line break or tab becomes a space.
-use super::forms::{Field, FormKind, Overlay};
+use super::forms::{Field, Overlay, WriteId};
 use super::keymap::Mode;
+use super::msg::Effect;
 use super::state::{InputKind, State};
-use super::update::Effect;
 use crate::domain::limits;
 
 /// The most characters a filter or command line holds: far beyond any real query, and it
@@ -18,13 +18,15 @@ pub const INPUT_MAX: usize = 1_000;
 /// The server's limit (in characters) for a form field, by the API name of the field. The
 /// same name can mean different things: an incident's impact scope is short text, a status
 /// update's is long.
-pub fn limit(kind: FormKind, field: &str) -> usize {
-    match (kind, field) {
-        (_, "title") => limits::TITLE,
-        (_, "summary" | "current_status" | "next_steps") => limits::LONG_TEXT,
-        (FormKind::StatusUpdate, "impact_scope") => limits::LONG_TEXT,
-        (_, "impact_scope" | "description") => limits::SHORT_TEXT,
-        (_, "reason") => limits::REASON,
+pub fn limit(kind: WriteId, field: &str) -> usize {
+    if let Some(max) = kind.spec().field_limit(field) {
+        return max;
+    }
+    match field {
+        "title" => limits::TITLE,
+        "summary" | "current_status" | "next_steps" => limits::LONG_TEXT,
+        "impact_scope" | "description" => limits::SHORT_TEXT,
+        "reason" => limits::REASON,
         // Names (owner, commander and the other roles, who accepted a risk), dates, minutes.
         _ => limits::NAME,
     }
@@ -52,7 +54,7 @@ pub fn append(value: &mut String, text: &str, max: usize) -> usize {
 
 /// A typed character into a text field of a `kind` form: refused, with the notice to show,
 /// when the field is already at the server's limit.
-pub fn type_char(kind: FormKind, field: &mut Field, c: char) -> Result<(), String> {
+pub fn type_char(kind: WriteId, field: &mut Field, c: char) -> Result<(), String> {
     let max = limit(kind, &field.name);
     let text = one_line(c.encode_utf8(&mut [0; 4]));
     if append(&mut field.value, &text, max) > 0 {
@@ -67,7 +69,7 @@ pub fn type_char(kind: FormKind, field: &mut Field, c: char) -> Result<(), Strin
 /// A bracketed paste: into the focused text field of a form, or the filter or command line
 /// being typed. Anywhere else it is ignored: pasted text is never a string of commands.
 pub fn paste(state: &mut State, text: &str) -> Vec<Effect> {
-    match state.mode() {
+    match state.ui.mode() {
         Mode::Form => into_form(state, text),
         Mode::Input => {
             into_input(state, text);
@@ -78,14 +80,14 @@ pub fn paste(state: &mut State, text: &str) -> Vec<Effect> {
 }
 
 fn into_form(state: &mut State, text: &str) -> Vec<Effect> {
-    let Some(Overlay::Form(mut f)) = state.overlay.take() else {
+    let Some(Overlay::Form(mut f)) = state.ui.overlay.take() else {
         return vec![];
     };
     let kind = f.kind;
     let Some(field) = f.focused().filter(|field| !field.is_choice()) else {
         f.error = Some("a paste goes into a text field: move to one with Tab".into());
-        state.overlay = Some(Overlay::Form(f));
-        state.dirty = true;
+        state.ui.overlay = Some(Overlay::Form(f));
+        state.ui.dirty = true;
         return vec![];
     };
     let max = limit(kind, &field.name);
@@ -96,24 +98,24 @@ fn into_form(state: &mut State, text: &str) -> Vec<Effect> {
             field.label
         )
     });
-    super::triage::edited(state, f)
+    state.form_edited(f)
 }
 
 fn into_input(state: &mut State, text: &str) {
-    let Some(input) = state.input.as_mut() else {
+    let Some(input) = state.ui.input.as_mut() else {
         return;
     };
     let dropped = append(&mut input.text, &one_line(text), INPUT_MAX);
     if input.kind == InputKind::Filter {
         let text = input.text.clone();
-        super::update::set_filter(state, &text);
+        state.set_filter(&text);
     }
     if dropped > 0 {
-        state.info(format!(
+        state.ui.info(format!(
             "paste cut to {INPUT_MAX} characters; {dropped} were left out"
         ));
     }
-    state.dirty = true;
+    state.ui.dirty = true;
 }
 
 #[cfg(test)]
@@ -125,19 +127,23 @@ mod tests {
     use crate::domain::Role;
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+    fn w(name: &str) -> WriteId {
+        WriteId::named(name).unwrap()
+    }
+
     fn key(s: &mut State, code: KeyCode) -> Vec<Effect> {
         update(s, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
     }
 
     fn commander() -> State {
         let mut s = testdata::state();
-        s.me = Some("cora".into());
-        s.role = Some(Role::Commander);
+        s.settings.me = Some("cora".into());
+        s.settings.role = Some(Role::Commander);
         s
     }
 
     fn form(s: &State) -> &super::super::forms::Form {
-        match &s.overlay {
+        match &s.ui.overlay {
             Some(Overlay::Form(f)) => f,
             other => panic!("expected a form, got {other:?}"),
         }
@@ -165,8 +171,8 @@ mod tests {
         let notice = f.error.as_deref().unwrap_or_default();
         assert!(notice.contains("Title holds 200 characters"), "{notice}");
         assert!(notice.contains("289800 left out"), "{notice}");
-        assert_eq!(s.drafts["new_incident:new"].fields[0].value, *title);
-        assert!(!s.quit, "a pasted q is text");
+        assert_eq!(s.writes.drafts["new_incident:new"].fields[0].value, *title);
+        assert!(!s.ui.quit, "a pasted q is text");
         // A key typed into the full field is refused with a notice, and saves nothing.
         let e = key(&mut s, KeyCode::Char('x'));
         assert!(e.is_empty(), "{e:?}");
@@ -188,8 +194,8 @@ mod tests {
         let mut s = commander();
         // On the board a paste is not a string of commands (q would quit, n open a form).
         assert!(update(&mut s, Msg::Paste("qn".into())).is_empty());
-        assert!(!s.quit);
-        assert!(s.overlay.is_none());
+        assert!(!s.ui.quit);
+        assert!(s.ui.overlay.is_none());
         key(&mut s, KeyCode::Char('n'));
         key(&mut s, KeyCode::Tab);
         let before = form(&s).fields[1].clone();
@@ -210,11 +216,11 @@ mod tests {
         let mut s = testdata::state();
         key(&mut s, KeyCode::Char('/'));
         update(&mut s, Msg::Paste("INC-101\n".into()));
-        assert_eq!(s.input.as_ref().unwrap().text, "INC-101 ");
-        assert_eq!(s.filter.raw.trim(), "INC-101");
+        assert_eq!(s.ui.input.as_ref().unwrap().text, "INC-101 ");
+        assert_eq!(s.ui.filter.raw.trim(), "INC-101");
         update(&mut s, Msg::Paste("y".repeat(5_000)));
-        assert_eq!(s.input.as_ref().unwrap().text.chars().count(), INPUT_MAX);
-        assert!(s.message.as_ref().unwrap().1.contains("left out"));
+        assert_eq!(s.ui.input.as_ref().unwrap().text.chars().count(), INPUT_MAX);
+        assert!(s.ui.message.as_ref().unwrap().1.contains("left out"));
     }
 
     #[test]
@@ -243,12 +249,12 @@ mod tests {
 
     #[test]
     fn limits_follow_the_server_per_form() {
-        assert_eq!(limit(FormKind::NewIncident, "title"), 200);
-        assert_eq!(limit(FormKind::NewIncident, "impact_scope"), 2_000);
-        assert_eq!(limit(FormKind::StatusUpdate, "impact_scope"), 10_000);
-        assert_eq!(limit(FormKind::StatusUpdate, "current_status"), 10_000);
-        assert_eq!(limit(FormKind::Severity, "reason"), 1_000);
-        assert_eq!(limit(FormKind::Exception, "description"), 2_000);
-        assert_eq!(limit(FormKind::Roles, "commander"), 100);
+        assert_eq!(limit(w("new_incident"), "title"), 200);
+        assert_eq!(limit(w("new_incident"), "impact_scope"), 2_000);
+        assert_eq!(limit(w("post_update"), "impact_scope"), 10_000);
+        assert_eq!(limit(w("post_update"), "current_status"), 10_000);
+        assert_eq!(limit(w("set_severity"), "reason"), 1_000);
+        assert_eq!(limit(w("add_exception"), "description"), 2_000);
+        assert_eq!(limit(w("assign_roles"), "commander"), 100);
     }
 }

@@ -1,128 +1,103 @@
 //! Which write keys a role may use, so the console says so at once instead of letting a
-//! responder fill in a form the server will refuse. These are the server's rules: a PATCH
-//! needs what `IncidentPatch::required_role` says (severity, commander, roles, closing and
-//! reopening are the commander's), an exception needs a commander, and status updates,
-//! corrective actions and new incidents a responder (`src/server/routes`). The server still
+//! responder fill in a form the server will refuse. The rule is each write's own
+//! ([`WriteSpec::role`](super::forms::WriteSpec::role)): the server's, from the domain's
+//! `IncidentPatch::required_role` for a PATCH, or the route's for a POST. The server still
 //! decides; its refusals are shown as they come.
 use super::action::Action;
-use crate::domain::{Incident, Phase, Role};
+use super::forms::WriteId;
+use crate::domain::Role;
 
-/// The least role a write key needs, for every incident (None: not a write).
+/// The least role a key needs, for every incident (None: not a write).
 pub fn needed(action: Action) -> Option<Role> {
     match action {
-        Action::TakeCommand
-        | Action::SetSeverity
-        | Action::AssignRoles
-        | Action::CloseIncident
-        | Action::AddException => Some(Role::Commander),
-        Action::NextPhase
-        | Action::PrevPhase
-        | Action::PostUpdate
-        | Action::AddAction
-        | Action::EditAction
-        | Action::CycleActionStatus
-        | Action::NewIncident => Some(Role::Responder),
+        Action::Write(w) => Some(w.spec().role()),
         _ => None,
     }
 }
 
-/// Why this role cannot use this key, or None. An unknown role (the server has not said
+/// Why this role cannot use this write, or None. An unknown role (the server has not said
 /// yet) is let through: the server decides.
-pub fn refusal(role: Option<Role>, action: Action) -> Option<String> {
-    let (role, need) = (role?, needed(action)?);
+pub fn refusal(role: Option<Role>, write: WriteId) -> Option<String> {
+    let spec = write.spec();
+    let (role, need) = (role?, spec.role());
     (role < need).then(|| {
         format!(
             "{}: needs the {need} role; this token is a {role}'s",
-            action.description().to_lowercase()
-        )
-    })
-}
-
-/// A phase move into or out of Closed is a commander's (`p` from follow-through, `P` on a
-/// closed incident), whatever the key's own role.
-pub fn phase_refusal(role: Option<Role>, inc: &Incident, to: Phase) -> Option<String> {
-    let role = role?;
-    let from = inc.phase;
-    let need = crate::domain::IncidentPatch {
-        phase: Some(to),
-        ..Default::default()
-    }
-    .required_role(inc)
-    .0;
-    (role < need).then(|| {
-        format!(
-            "moving to {} from {} needs the {need} role; this token is a {role}'s",
-            to.title(),
-            from.title()
+            spec.description().to_lowercase()
         )
     })
 }
 
 /// Whether the key is usable by this role (unknown role: yes).
 pub fn allowed(role: Option<Role>, action: Action) -> bool {
-    refusal(role, action).is_none()
+    match action {
+        Action::Write(w) => refusal(role, w).is_none(),
+        _ => true,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{IncidentPatch, Severity};
+    use crate::console::forms::phase;
+    use crate::console::keymap::{Key, Keymap, Mode};
+    use crate::console::testdata;
+    use crate::domain::{IncidentPatch, Phase, Severity};
 
-    /// The keys' table agrees with the domain's rule for the PATCHes they send.
+    fn write(name: &str) -> Action {
+        Action::Write(WriteId::named(name).unwrap())
+    }
+
+    /// The keys' rules agree with the domain's rule for the PATCHes they send.
     #[test]
     fn the_table_is_the_servers_rule() {
         let patch = |f: fn(&mut IncidentPatch)| {
             let mut p = IncidentPatch::default();
             f(&mut p);
-            p.required_role(&crate::console::testdata::incident(
-                "INC-1",
-                Severity::Sev2,
-                Phase::Triage,
-            ))
-            .0
+            p.required_role(&testdata::incident("INC-1", Severity::Sev2, Phase::Triage))
+                .0
         };
         assert_eq!(
-            needed(Action::SetSeverity),
+            needed(write("set_severity")),
             Some(patch(|p| p.severity = Some(Severity::Sev1)))
         );
         assert_eq!(
-            needed(Action::TakeCommand),
+            needed(write("take_command")),
             Some(patch(|p| p.commander = Some(Some("x".into()))))
         );
         assert_eq!(
-            needed(Action::AssignRoles),
+            needed(write("assign_roles")),
             Some(patch(|p| p.roles = Some(Default::default())))
         );
         assert_eq!(
-            needed(Action::CloseIncident),
+            needed(write("close_incident")),
             Some(patch(|p| p.phase = Some(Phase::Closed)))
         );
         assert_eq!(
-            needed(Action::NextPhase),
+            needed(write("next_phase")),
             Some(patch(|p| p.phase = Some(Phase::Containment)))
         );
         for key in ["s", "a", "C", "x", "R"] {
-            let action = crate::console::keymap::Keymap::default_keymap()
-                .action(
-                    crate::console::keymap::Mode::Board,
-                    crate::console::keymap::Key::parse(key).unwrap(),
-                )
-                .unwrap();
-            assert!(refusal(Some(Role::Responder), action).is_some(), "{key}");
-            assert!(refusal(Some(Role::Commander), action).is_none(), "{key}");
+            let Some(Action::Write(w)) =
+                Keymap::default_keymap().action(Mode::Board, Key::parse(key).unwrap())
+            else {
+                panic!("{key} is not a write");
+            };
+            assert!(refusal(Some(Role::Responder), w).is_some(), "{key}");
+            assert!(refusal(Some(Role::Commander), w).is_none(), "{key}");
         }
         assert!(
-            phase_refusal(
+            phase::refusal(
                 Some(Role::Responder),
-                &crate::console::testdata::incident("INC-1", Severity::Sev2, Phase::FollowThrough),
+                &testdata::incident("INC-1", Severity::Sev2, Phase::FollowThrough),
                 Phase::Closed
             )
             .is_some()
         );
         assert!(
-            phase_refusal(
+            phase::refusal(
                 Some(Role::Responder),
-                &crate::console::testdata::incident("INC-1", Severity::Sev2, Phase::Triage),
+                &testdata::incident("INC-1", Severity::Sev2, Phase::Triage),
                 Phase::Containment
             )
             .is_none()

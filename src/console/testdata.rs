@@ -274,10 +274,10 @@ pub fn actions() -> Vec<CorrectiveAction> {
 pub fn state() -> State {
     let mut s = State::new("demo", Keymap::default_keymap(), Theme::color(), clock());
     s.set_incidents(scenario());
-    s.open_actions = actions().into_iter().map(|a| (a.id.clone(), a)).collect();
-    s.loaded = true;
-    s.conn = Conn::Live;
-    s.as_of = Some(clock());
+    s.data.open_actions = actions().into_iter().map(|a| (a.id.clone(), a)).collect();
+    s.sync.loaded = true;
+    s.sync.conn = Conn::Live;
+    s.sync.as_of = Some(clock());
     s
 }
 

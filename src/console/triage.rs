@@ -6,7 +6,10 @@
 //! reports back with `Msg::Outbox`. The forms themselves are in `forms/`, one per write.
 use super::action::Action;
 use super::forms::roles::ROLES;
-use super::forms::{self, Confirm, Form, Overlay, Prepared, Seen, Submitted};
+use super::forms::{
+    self, Confirm, Context, Form, Opened, Overlay, Prepared, Refusal, Seen, Subject, Submitted,
+    Target, WriteId,
+};
 use super::msg::Effect;
 use super::state::{Loadable, Pending, State, View};
 use crate::client::outbox::OutboxReport;
@@ -15,36 +18,33 @@ use crate::domain::{CorrectiveAction, Incident, Role};
 
 /// The incident a write key acts on: the open detail's, else the selection.
 fn target(state: &State) -> Option<Incident> {
-    let id = match &state.detail {
+    let id = match &state.ui.detail {
         Some(d) => Some(d.id.as_str()),
         None => state.selected_id(),
     }?;
-    state.incidents.get(id).cloned()
+    state.data.incidents.get(id).cloned()
 }
 
 /// The corrective action under the cursor in the actions view.
 fn selected_action(state: &State) -> Option<CorrectiveAction> {
-    if let Some(d) = &state.detail {
+    if let Some(d) = &state.ui.detail {
         // In the detail's actions tab: the top row shown.
         return match (&d.tab, &d.actions) {
             (super::state::Tab::Actions, Loadable::Ready(list)) => list.get(d.scroll).cloned(),
             _ => None,
         };
     }
-    if state.view != View::Actions {
+    if state.ui.view != View::Actions {
         return None;
     }
-    state
-        .action_rows()
-        .into_iter()
-        .find(|a| state.actions_cursor.id.as_deref() == Some(a.id.as_str()))
-        .cloned()
+    state.selected_action().cloned()
 }
 
-/// A write key was pressed outside a form.
-pub fn start(state: &mut State, action: Action) -> Vec<Effect> {
-    if state.writes_disabled() {
-        state.error(if state.read_only {
+/// A write key was pressed outside a form: the write's own description decides what
+/// happens (see `forms/`); this checks what every write needs first.
+pub fn start(state: &mut State, write: WriteId) -> Vec<Effect> {
+    if state.settings.writes_disabled() {
+        state.ui.error(if state.settings.read_only {
             "read-only: this console does not change incidents"
         } else {
             "read-only: this token is a viewer's"
@@ -52,107 +52,86 @@ pub fn start(state: &mut State, action: Action) -> Vec<Effect> {
         return vec![];
     }
     // Said at once, before any form is filled in: the server would refuse it.
-    if let Some(why) = super::roles::refusal(state.role, action) {
-        state.error(why);
+    if let Some(why) = super::roles::refusal(state.settings.role, write) {
+        state.ui.error(why);
         return vec![];
     }
-    state.help = false;
-    if action == Action::NewIncident {
-        return open_form(state, forms::new_incident::open());
-    }
-    if matches!(action, Action::EditAction | Action::CycleActionStatus) {
-        let Some(a) = selected_action(state) else {
-            state.error(
-                "nothing selected: select a corrective action first (actions view, or the detail's actions tab)",
-            );
-            return vec![];
-        };
-        return if action == Action::EditAction {
-            let inc = state.incidents.get(&a.incident_id).cloned();
-            open_form(state, forms::edit_action::open(&a, inc.as_ref()))
-        } else {
-            proceed(state, forms::action_status::start(&a), None)
-        };
-    }
-    let Some(inc) = target(state) else {
-        state.error("nothing selected: select an incident first (j/k, or enter to open one)");
-        return vec![];
+    state.ui.help = false;
+    let spec = write.spec();
+    let (inc, action) = match spec.subject() {
+        Subject::Nothing => (None, None),
+        Subject::Incident => match target(state) {
+            Some(inc) => (Some(inc), None),
+            None => {
+                state.ui.error(forms::NO_INCIDENT);
+                return vec![];
+            }
+        },
+        Subject::Action => match selected_action(state) {
+            Some(a) => (None, Some(a)),
+            None => {
+                state.ui.error(forms::NO_ACTION);
+                return vec![];
+            }
+        },
     };
-    match action {
-        Action::TakeCommand => {
-            let Some(me) = state.me.clone() else {
-                state.error(
-                    "your name is not known yet: set name in config.toml or wait for the server",
-                );
-                return vec![];
-            };
-            match forms::take_command::start(&inc, &me) {
-                Ok(s) => proceed(state, s, None),
-                Err(why) => {
-                    state.info(why);
-                    vec![]
-                }
-            }
+    // What the write is pinned to: as it is on screen now.
+    let (target, seen) = match (&inc, &action) {
+        (Some(i), _) => (Target::Incident(i), Some(Seen::Incident(i.clone()))),
+        (None, Some(a)) => (Target::Action(a), Some(Seen::Action(a.clone()))),
+        (None, None) => (Target::Nothing, None),
+    };
+    let last_scope = inc.as_ref().and_then(|inc| {
+        state
+            .ui
+            .detail
+            .as_ref()
+            .filter(|d| d.id == inc.id)
+            .and_then(|d| match &d.updates {
+                Loadable::Ready(u) => u.last().map(|u| u.impact_scope.clone()),
+                _ => None,
+            })
+    });
+    let opened = spec.open(&Context {
+        target,
+        me: state.settings.me.as_deref(),
+        role: state.settings.role,
+        now: state.sync.now,
+        cadence: &state.settings.cadence,
+        last_scope: last_scope.as_deref(),
+    });
+    match opened {
+        Ok(Opened::Form(new)) => {
+            open_form(state, Form::pinned(write, seen, new.fields, new.context))
         }
-        Action::SetSeverity => open_form(state, forms::severity::open(&inc)),
-        Action::NextPhase | Action::PrevPhase => {
-            let forward = action == Action::NextPhase;
-            let to = forms::phase::target(&inc, forward);
-            if let Some(why) = to
-                .as_ref()
-                .ok()
-                .and_then(|to| super::roles::phase_refusal(state.role, &inc, *to))
-            {
-                state.error(why);
-                return vec![];
-            }
-            match to {
-                Err(why) => {
-                    state.error(why);
-                    vec![]
-                }
-                Ok(crate::domain::Phase::Closed) => proceed(state, forms::close::ask(&inc), None),
-                Ok(to) => open_form(state, forms::phase::open(&inc, forward, to)),
-            }
+        Ok(Opened::Write(submitted)) => proceed(state, submitted, None),
+        Err(Refusal::Error(why)) => {
+            state.ui.error(why);
+            vec![]
         }
-        Action::CloseIncident => proceed(state, forms::close::ask(&inc), None),
-        Action::AssignRoles => open_form(state, forms::roles::open(&inc)),
-        Action::PostUpdate => {
-            let last_scope =
-                state
-                    .detail
-                    .as_ref()
-                    .filter(|d| d.id == inc.id)
-                    .and_then(|d| match &d.updates {
-                        Loadable::Ready(u) => u.last().map(|u| u.impact_scope.clone()),
-                        _ => None,
-                    });
-            let form = forms::status_update::open(&inc, last_scope.as_deref(), &state.cadence);
-            open_form(state, form)
+        Err(Refusal::Notice(why)) => {
+            state.ui.info(why);
+            vec![]
         }
-        Action::AddAction => {
-            let form = forms::add_action::open(&inc, state.me.as_deref(), state.now);
-            open_form(state, form)
-        }
-        Action::AddException => open_form(state, forms::exception::open(&inc, state.now)),
-        _ => vec![],
     }
 }
 
 /// Opens a form, or its saved draft if there is one. Either way it is pinned to the
 /// incident (or action) as it is on screen now.
 fn open_form(state: &mut State, form: Form) -> Vec<Effect> {
-    let form = match state.drafts.get(&form.draft_key()).cloned() {
+    let form = match state.writes.drafts.get(&form.draft_key()).cloned() {
         Some(mut d) => {
-            state.info("draft restored: ctrl-s sends it, esc keeps it for later");
+            state
+                .ui
+                .info("draft restored: ctrl-s sends it, esc keeps it for later");
             d.context = form.context;
             d.seen = form.seen;
             d
         }
         None => form,
     };
-    state.overlay = Some(Overlay::Form(form));
-    state.dirty = true;
+    state.ui.overlay = Some(Overlay::Form(form));
+    state.ui.dirty = true;
     vec![]
 }
 
@@ -165,7 +144,7 @@ fn proceed(state: &mut State, submitted: Submitted, draft: Option<String>) -> Ve
             lines,
             write,
         } => {
-            state.overlay = Some(Overlay::Confirm(Confirm {
+            state.ui.overlay = Some(Overlay::Confirm(Confirm {
                 title,
                 lines,
                 write,
@@ -174,7 +153,7 @@ fn proceed(state: &mut State, submitted: Submitted, draft: Option<String>) -> Ve
                 no: "no",
                 conflict: false,
             }));
-            state.dirty = true;
+            state.ui.dirty = true;
             vec![]
         }
     }
@@ -183,8 +162,9 @@ fn proceed(state: &mut State, submitted: Submitted, draft: Option<String>) -> Ve
 /// The incident or action as it is now, of the kind `seen` is.
 fn current(state: &State, seen: &Seen) -> Option<Seen> {
     match seen {
-        Seen::Incident(i) => state.incidents.get(&i.id).cloned().map(Seen::Incident),
+        Seen::Incident(i) => state.data.incidents.get(&i.id).cloned().map(Seen::Incident),
         Seen::Action(a) => state
+            .data
             .open_actions
             .get(&a.id)
             .cloned()
@@ -210,7 +190,7 @@ fn dispatch(state: &mut State, p: Prepared, draft: Option<String>) -> Vec<Effect
         None => None,
         Some(seen) => match current(state, seen) {
             None => {
-                state.error(format!(
+                state.ui.error(format!(
                     "not sent: {} is no longer listed ({})",
                     subject(seen),
                     p.label
@@ -228,8 +208,12 @@ fn dispatch(state: &mut State, p: Prepared, draft: Option<String>) -> Vec<Effect
     let version = p.seen.as_ref().map(Seen::version);
     let w = p.command.to_write(version, &p.label);
     let (optimistic, action_after) = match &now {
-        Some(Seen::Incident(inc)) => (p.command.optimistic(inc, state.now, &state.cadence), None),
-        Some(Seen::Action(a)) => (None, p.command.optimistic_action(a, state.now)),
+        Some(Seen::Incident(inc)) => (
+            p.command
+                .optimistic(inc, state.sync.now, &state.settings.cadence),
+            None,
+        ),
+        Some(Seen::Action(a)) => (None, p.command.optimistic_action(a, state.sync.now)),
         None => (None, None),
     };
     let action_before = match (&now, &action_after) {
@@ -237,11 +221,11 @@ fn dispatch(state: &mut State, p: Prepared, draft: Option<String>) -> Vec<Effect
         _ => None,
     };
     if let Some(after) = action_after {
-        set_action_local(state, after);
+        state.set_action_local(after);
     }
     let key = w.key.clone();
     let effects = send(state, w, optimistic, draft, Some(p));
-    if let Some(pending) = state.pending.get_mut(&key) {
+    if let Some(pending) = state.writes.pending.get_mut(&key) {
         pending.action_before = action_before;
     }
     effects
@@ -252,23 +236,6 @@ fn subject(seen: &Seen) -> &str {
         Seen::Incident(i) => &i.id,
         Seen::Action(a) => &a.id,
     }
-}
-
-/// Shows an action's new state locally, whatever its version.
-fn set_action_local(state: &mut State, a: CorrectiveAction) {
-    if a.status.is_open() {
-        state.open_actions.insert(a.id.clone(), a.clone());
-    } else {
-        state.open_actions.remove(&a.id);
-    }
-    if let Some(d) = state.detail.as_mut().filter(|d| d.id == a.incident_id)
-        && let Loadable::Ready(list) = &mut d.actions
-        && let Some(x) = list.iter_mut().find(|x| x.id == a.id)
-    {
-        *x = a;
-    }
-    state.fix_actions_cursor();
-    state.dirty = true;
 }
 
 /// Queues a write: the optimistic change shows at once, marked pending.
@@ -282,12 +249,12 @@ fn send(
     let before = w
         .incident_id
         .as_ref()
-        .and_then(|id| state.incidents.get(id))
+        .and_then(|id| state.data.incidents.get(id))
         .cloned();
     if let Some(after) = optimistic {
         state.set_local(after);
     }
-    state.pending.insert(
+    state.writes.pending.insert(
         w.key.clone(),
         Pending {
             write: w.clone(),
@@ -297,33 +264,35 @@ fn send(
             prepared,
         },
     );
-    state.info(format!("sending: {}", w.label));
+    state.ui.info(format!("sending: {}", w.label));
     vec![Effect::Write(w)]
 }
 
 /// A key in a form or confirmation.
 pub fn in_overlay(state: &mut State, action: Action) -> Vec<Effect> {
-    state.dirty = true;
-    match state.overlay.take() {
+    state.ui.dirty = true;
+    match state.ui.overlay.take() {
         Some(Overlay::Confirm(c)) => match action {
             // Sent only if what it is based on is still what is on screen.
             Action::Confirm => dispatch(state, c.write, c.draft),
             Action::Cancel if c.conflict => {
                 let mut effects = vec![];
                 if let Some(d) = &c.draft
-                    && state.drafts.remove(d).is_some()
+                    && state.writes.drafts.remove(d).is_some()
                 {
-                    effects.push(save_drafts(state));
+                    effects.push(Effect::DraftsChanged);
                 }
-                state.info(format!("discarded: {} was not sent", c.write.label));
+                state
+                    .ui
+                    .info(format!("discarded: {} was not sent", c.write.label));
                 effects
             }
             Action::Cancel => {
-                state.info("cancelled: nothing was sent");
+                state.ui.info("cancelled: nothing was sent");
                 vec![]
             }
             _ => {
-                state.overlay = Some(Overlay::Confirm(c));
+                state.ui.overlay = Some(Overlay::Confirm(c));
                 vec![]
             }
         },
@@ -331,7 +300,9 @@ pub fn in_overlay(state: &mut State, action: Action) -> Vec<Effect> {
             f.error = None;
             match action {
                 Action::Cancel => {
-                    state.info("form closed; the draft is kept (open it again to continue)");
+                    state
+                        .ui
+                        .info("form closed; the draft is kept (open it again to continue)");
                     return vec![];
                 }
                 Action::NextField => f.move_focus(1),
@@ -341,7 +312,7 @@ pub fn in_overlay(state: &mut State, action: Action) -> Vec<Effect> {
                     if let Some(field) = f.focused() {
                         field.cycle(d);
                     }
-                    return edited(state, f);
+                    return state.form_edited(f);
                 }
                 Action::DeleteChar => {
                     if let Some(field) = f.focused()
@@ -349,12 +320,12 @@ pub fn in_overlay(state: &mut State, action: Action) -> Vec<Effect> {
                     {
                         field.value.pop();
                     }
-                    return edited(state, f);
+                    return state.form_edited(f);
                 }
                 Action::Send => return submit(state, f),
                 _ => {}
             }
-            state.overlay = Some(Overlay::Form(f));
+            state.ui.overlay = Some(Overlay::Form(f));
             vec![]
         }
         None => vec![],
@@ -363,7 +334,7 @@ pub fn in_overlay(state: &mut State, action: Action) -> Vec<Effect> {
 
 /// A printable key while a form is open.
 pub fn form_char(state: &mut State, c: char) -> Vec<Effect> {
-    let Some(Overlay::Form(mut f)) = state.overlay.take() else {
+    let Some(Overlay::Form(mut f)) = state.ui.overlay.take() else {
         return vec![];
     };
     let kind = f.kind;
@@ -373,37 +344,24 @@ pub fn form_char(state: &mut State, c: char) -> Vec<Effect> {
         } else if let Err(full) = super::paste::type_char(kind, field, c) {
             // Nothing changed: say why, and leave the saved draft alone.
             f.error = Some(full);
-            state.overlay = Some(Overlay::Form(f));
-            state.dirty = true;
+            state.ui.overlay = Some(Overlay::Form(f));
+            state.ui.dirty = true;
             return vec![];
         }
     }
     f.error = None;
-    edited(state, f)
-}
-
-/// The form changed: keep it on screen and save the draft.
-pub(super) fn edited(state: &mut State, f: Form) -> Vec<Effect> {
-    state.drafts.insert(f.draft_key(), f.clone());
-    state.overlay = Some(Overlay::Form(f));
-    state.dirty = true;
-    vec![save_drafts(state)]
-}
-
-/// The drafts changed; the run loop writes them, at most a few times a second.
-pub fn save_drafts(_: &State) -> Effect {
-    Effect::DraftsChanged
+    state.form_edited(f)
 }
 
 fn refuse(state: &mut State, mut f: Form, why: String) -> Vec<Effect> {
     f.error = Some(why);
-    state.overlay = Some(Overlay::Form(f));
+    state.ui.overlay = Some(Overlay::Form(f));
     vec![]
 }
 
 /// Ctrl+S: the form's typed write, pinned to what the form opened on.
 fn submit(state: &mut State, f: Form) -> Vec<Effect> {
-    match forms::submit(&f, f.seen.as_ref(), state.now) {
+    match forms::submit(&f, f.seen.as_ref(), state.sync.now) {
         Ok(s) => {
             let draft = Some(f.draft_key());
             proceed(state, s, draft)
@@ -413,7 +371,7 @@ fn submit(state: &mut State, f: Form) -> Vec<Effect> {
 }
 
 fn detail_action(state: &State, id: &str) -> Option<CorrectiveAction> {
-    match &state.detail.as_ref()?.actions {
+    match &state.ui.detail.as_ref()?.actions {
         Loadable::Ready(list) => list.iter().find(|a| a.id == id).cloned(),
         _ => None,
     }
@@ -421,11 +379,11 @@ fn detail_action(state: &State, id: &str) -> Option<CorrectiveAction> {
 
 /// The outbox reports.
 pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
-    state.dirty = true;
+    state.ui.dirty = true;
     match report {
         OutboxReport::Waiting { pending, error } => {
-            state.outbox_waiting = pending;
-            state.error(format!(
+            state.sync.outbox_waiting = pending;
+            state.ui.error(format!(
                 "{pending} write{} waiting for the server ({error}); they will be sent when it is back",
                 if pending == 1 { "" } else { "s" }
             ));
@@ -436,18 +394,18 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
             entity,
             pending,
         } => {
-            state.outbox_waiting = pending;
-            let p = state.pending.remove(&write.key);
+            state.sync.outbox_waiting = pending;
+            let p = state.writes.pending.remove(&write.key);
             let mut effects = vec![];
             if let Some(draft) = p.and_then(|p| p.draft)
-                && state.drafts.remove(&draft).is_some()
+                && state.writes.drafts.remove(&draft).is_some()
             {
-                effects.push(save_drafts(state));
+                effects.push(Effect::DraftsChanged);
             }
             if let Some(e) = entity {
                 effects.extend(super::apply::apply_event(state, e));
             }
-            state.info(format!("done: {}", write.label));
+            state.ui.info(format!("done: {}", write.label));
             effects
         }
         OutboxReport::Failed {
@@ -455,8 +413,8 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
             error,
             pending,
         } => {
-            state.outbox_waiting = pending;
-            let p = state.pending.remove(&write.key);
+            state.sync.outbox_waiting = pending;
+            let p = state.writes.pending.remove(&write.key);
             rollback(state, p.as_ref());
             match error {
                 WriteError::Refused {
@@ -472,7 +430,7 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
                             Seen::Incident(cur)
                         }
                         LiveEvent::Action(cur) => {
-                            set_action_local(state, cur.clone());
+                            state.set_action_local(cur.clone());
                             Seen::Action(cur)
                         }
                         _ => return vec![],
@@ -483,8 +441,8 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
                     let kept = p
                         .as_ref()
                         .and_then(|p| p.draft.as_ref())
-                        .is_some_and(|d| state.drafts.contains_key(d));
-                    state.error(format!(
+                        .is_some_and(|d| state.writes.drafts.contains_key(d));
+                    state.ui.error(format!(
                         "refused: {}: {}{}",
                         write.label,
                         other.message(),
@@ -502,6 +460,7 @@ fn rollback(state: &mut State, p: Option<&Pending>) {
     let Some(p) = p else { return };
     if let Some(before) = &p.before
         && state
+            .data
             .incidents
             .get(&before.id)
             .is_some_and(|cur| cur.version <= before.version)
@@ -509,7 +468,7 @@ fn rollback(state: &mut State, p: Option<&Pending>) {
         state.set_local(before.clone());
     }
     if let Some(a) = &p.action_before {
-        set_action_local(state, a.clone());
+        state.set_action_local(a.clone());
     }
 }
 
@@ -518,7 +477,7 @@ fn rollback(state: &mut State, p: Option<&Pending>) {
 /// and by whom, and offers to re-apply the same typed change on the new version.
 fn conflict(state: &mut State, p: Prepared, now: Seen, draft: Option<String>) -> Vec<Effect> {
     let (id, version) = (subject(&now).to_string(), now.version());
-    let by = match state.changed_by.get(&id) {
+    let by = match state.data.changed_by.get(&id) {
         Some((v, who)) if *v == version => who.clone(),
         _ => "someone else".to_string(),
     };
@@ -536,10 +495,10 @@ fn conflict(state: &mut State, p: Prepared, now: Seen, draft: Option<String>) ->
     lines.extend(diff.into_iter().map(|l| format!("{l}  (by {by})")));
     lines.push(String::new());
     lines.push(format!("Yours, not sent: {}", p.label));
-    state.error(format!(
+    state.ui.error(format!(
         "not sent: {id} changed since you saw it; re-apply or discard"
     ));
-    state.overlay = Some(Overlay::Confirm(Confirm {
+    state.ui.overlay = Some(Overlay::Confirm(Confirm {
         title: format!("Conflict on {id}"),
         lines,
         write: Prepared {
@@ -607,14 +566,14 @@ fn action_diff(a: &CorrectiveAction, b: &CorrectiveAction) -> Vec<String> {
 pub fn on_whoami(state: &mut State, who: Result<crate::client::WhoAmI, String>) -> Vec<Effect> {
     match who {
         Ok(w) => {
-            if state.me.is_none() {
-                state.me = Some(w.name);
+            if state.settings.me.is_none() {
+                state.settings.me = Some(w.name);
             }
-            state.role = Some(w.role);
+            state.settings.role = Some(w.role);
             if w.role == Role::Viewer {
-                state.info("viewer token: read-only");
+                state.ui.info("viewer token: read-only");
             }
-            state.dirty = true;
+            state.ui.dirty = true;
         }
         Err(e) => tracing::info!(error = %e, "whoami unavailable"),
     }

@@ -3,7 +3,7 @@ use super::*;
 use crate::client::Method;
 use crate::client::outbox::OutboxReport;
 use crate::console::action::Msg;
-use crate::console::forms::FormKind;
+use crate::console::forms::WriteId;
 use crate::console::state::{Detail, Tab};
 use crate::console::testdata;
 use crate::console::update::update;
@@ -35,9 +35,9 @@ fn ctrl_s(s: &mut State) -> Vec<Effect> {
 /// A commander ("cora") looking at `id`.
 fn at(id: &str) -> State {
     let mut s = testdata::state();
-    s.me = Some("cora".into());
-    s.role = Some(Role::Commander);
-    s.detail = Some(Detail::new(id, Tab::Timeline));
+    s.settings.me = Some("cora".into());
+    s.settings.role = Some(Role::Commander);
+    s.ui.detail = Some(Detail::new(id, Tab::Timeline));
     s
 }
 
@@ -85,36 +85,45 @@ fn refused(s: &mut State, w: &Write, status: u16, message: &str, current: Option
 }
 
 fn form(s: &State) -> &Form {
-    match &s.overlay {
+    match &s.ui.overlay {
         Some(Overlay::Form(f)) => f,
         other => panic!("expected a form, got {other:?}"),
     }
 }
 
 fn message(s: &State) -> String {
-    s.message.as_ref().map(|m| m.1.clone()).unwrap_or_default()
+    s.ui.message
+        .as_ref()
+        .map(|m| m.1.clone())
+        .unwrap_or_default()
 }
 
 #[test]
 fn take_command_changes_the_card_at_once_then_confirms() {
     let mut s = at("INC-101");
-    assert_eq!(s.incidents["INC-101"].commander, None);
+    assert_eq!(s.data.incidents["INC-101"].commander, None);
     let w = one_write(&ch(&mut s, 'a'));
     assert_eq!(w.method, Method::Patch);
     assert_eq!(w.path, "/incidents/INC-101");
     assert_eq!(w.body, json!({"commander": "cora"}));
     assert_eq!(w.if_match, Some(1));
     // Optimistic, and marked pending in the header count and on the card.
-    assert_eq!(s.incidents["INC-101"].commander.as_deref(), Some("cora"));
-    assert!(s.is_pending("INC-101"));
+    assert_eq!(
+        s.data.incidents["INC-101"].commander.as_deref(),
+        Some("cora")
+    );
+    assert!(s.writes.is_pending("INC-101"));
     assert_eq!(s.pending_count(), 1);
-    let mut confirmed = s.incidents["INC-101"].clone();
+    let mut confirmed = s.data.incidents["INC-101"].clone();
     confirmed.version = 2;
     done(&mut s, &w, Some(LiveEvent::Incident(confirmed)));
-    assert!(!s.is_pending("INC-101"));
+    assert!(!s.writes.is_pending("INC-101"));
     assert_eq!(s.pending_count(), 0);
-    assert_eq!(s.incidents["INC-101"].version, 2);
-    assert_eq!(s.incidents["INC-101"].commander.as_deref(), Some("cora"));
+    assert_eq!(s.data.incidents["INC-101"].version, 2);
+    assert_eq!(
+        s.data.incidents["INC-101"].commander.as_deref(),
+        Some("cora")
+    );
 }
 
 #[test]
@@ -128,8 +137,8 @@ fn a_refused_write_rolls_back_and_says_why() {
         "changing the commander needs the commander role",
         None,
     );
-    assert_eq!(s.incidents["INC-101"].commander, None, "rolled back");
-    assert!(!s.is_pending("INC-101"));
+    assert_eq!(s.data.incidents["INC-101"].commander, None, "rolled back");
+    assert!(!s.writes.is_pending("INC-101"));
     assert!(
         message(&s).contains("needs the commander role"),
         "{}",
@@ -141,7 +150,7 @@ fn a_refused_write_rolls_back_and_says_why() {
 fn severity_needs_a_reason_and_an_upgrade_is_sent_at_once() {
     let mut s = at("INC-103");
     assert!(ch(&mut s, 's').is_empty());
-    assert_eq!(form(&s).kind, FormKind::Severity);
+    assert_eq!(form(&s).kind, named("set_severity"));
     // On the choice field, "1" picks SEV1.
     ch(&mut s, '1');
     assert_eq!(form(&s).get("severity"), "SEV1");
@@ -155,8 +164,8 @@ fn severity_needs_a_reason_and_an_upgrade_is_sent_at_once() {
         w.body,
         json!({"severity": "SEV1", "reason": "all EU card payments failing"})
     );
-    assert!(s.overlay.is_none());
-    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev1);
+    assert!(s.ui.overlay.is_none());
+    assert_eq!(s.data.incidents["INC-103"].severity, Severity::Sev1);
 }
 
 #[test]
@@ -167,7 +176,7 @@ fn a_downgrade_asks_first() {
     key(&mut s, KeyCode::Tab);
     typed(&mut s, "cache only");
     assert!(writes(&ctrl_s(&mut s)).is_empty());
-    let Some(Overlay::Confirm(c)) = &s.overlay else {
+    let Some(Overlay::Confirm(c)) = &s.ui.overlay else {
         panic!("expected a confirmation")
     };
     assert!(
@@ -176,15 +185,15 @@ fn a_downgrade_asks_first() {
         c.title
     );
     // Nothing changed yet; "n" cancels and sends nothing.
-    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev2);
+    assert_eq!(s.data.incidents["INC-103"].severity, Severity::Sev2);
     assert!(ch(&mut s, 'n').is_empty());
-    assert!(s.overlay.is_none());
+    assert!(s.ui.overlay.is_none());
     // Again, and yes this time.
     ch(&mut s, 's');
     ctrl_s(&mut s);
     let w = one_write(&ch(&mut s, 'y'));
     assert_eq!(w.body["severity"], "SEV4");
-    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev4);
+    assert_eq!(s.data.incidents["INC-103"].severity, Severity::Sev4);
 }
 
 #[test]
@@ -202,10 +211,10 @@ fn phase_moves_with_an_optional_reason_and_a_409_is_shown_plainly() {
         json!({"phase": "containment"}),
         "no empty reason sent"
     );
-    assert_eq!(s.incidents["INC-103"].phase, Phase::Containment);
+    assert_eq!(s.data.incidents["INC-103"].phase, Phase::Containment);
     let msg = "a customer-impacting incident needs a customer update before follow-through";
     refused(&mut s, &w, 409, msg, None);
-    assert_eq!(s.incidents["INC-103"].phase, Phase::Triage);
+    assert_eq!(s.data.incidents["INC-103"].phase, Phase::Triage);
     assert!(message(&s).contains(msg));
     // Back a phase, with a reason.
     ch(&mut s, 'P');
@@ -218,14 +227,14 @@ fn phase_moves_with_an_optional_reason_and_a_409_is_shown_plainly() {
 fn close_asks_for_confirmation() {
     let mut s = at("INC-109");
     assert!(ch(&mut s, 'C').is_empty());
-    assert!(matches!(&s.overlay, Some(Overlay::Confirm(c)) if c.title == "Close INC-109?"));
+    assert!(matches!(&s.ui.overlay, Some(Overlay::Confirm(c)) if c.title == "Close INC-109?"));
     key(&mut s, KeyCode::Esc);
-    assert!(s.overlay.is_none());
-    assert_eq!(s.incidents["INC-109"].phase, Phase::FollowThrough);
+    assert!(s.ui.overlay.is_none());
+    assert_eq!(s.data.incidents["INC-109"].phase, Phase::FollowThrough);
     ch(&mut s, 'C');
     let w = one_write(&key(&mut s, KeyCode::Enter));
     assert_eq!(w.body, json!({"phase": "closed"}));
-    assert_eq!(s.incidents["INC-109"].phase, Phase::Closed);
+    assert_eq!(s.data.incidents["INC-109"].phase, Phase::Closed);
     refused(
         &mut s,
         &w,
@@ -233,7 +242,7 @@ fn close_asks_for_confirmation() {
         "2 corrective actions are open and there is no exception",
         None,
     );
-    assert_eq!(s.incidents["INC-109"].phase, Phase::FollowThrough);
+    assert_eq!(s.data.incidents["INC-109"].phase, Phase::FollowThrough);
     assert!(message(&s).contains("2 corrective actions are open"));
 }
 
@@ -254,14 +263,14 @@ fn roles_set_and_clear_only_what_changed() {
         w.body,
         json!({"commander": null, "roles": {"scribe": "sam"}})
     );
-    assert_eq!(s.incidents["INC-103"].commander, None);
-    assert_eq!(s.incidents["INC-103"].roles["scribe"], "sam");
+    assert_eq!(s.data.incidents["INC-103"].commander, None);
+    assert_eq!(s.data.incidents["INC-103"].roles["scribe"], "sam");
 }
 
 #[test]
 fn status_update_form_prefills_scope_and_cadence_and_keeps_its_draft() {
     let mut s = at("INC-103");
-    s.cadence.sev2_minutes = Some(45);
+    s.settings.cadence.sev2_minutes = Some(45);
     ch(&mut s, 'u');
     let f = form(&s);
     assert_eq!(f.get("audience"), "customer", "customer-impacting");
@@ -276,11 +285,14 @@ fn status_update_form_prefills_scope_and_cadence_and_keeps_its_draft() {
     // Every change asks for the drafts to be saved (the run loop spaces the saves out).
     let e = ch(&mut s, 'L');
     assert_eq!(e, [Effect::DraftsChanged]);
-    assert_eq!(s.drafts["status_update:INC-103"].get("current_status"), "L");
+    assert_eq!(
+        s.writes.drafts["status_update:INC-103"].get("current_status"),
+        "L"
+    );
     typed(&mut s, "ogin restored for 80%");
     // Esc closes and keeps the draft; the same key brings it back.
     key(&mut s, KeyCode::Esc);
-    assert!(s.overlay.is_none());
+    assert!(s.ui.overlay.is_none());
     ch(&mut s, 'u');
     assert_eq!(form(&s).get("current_status"), "Login restored for 80%");
     assert_eq!(form(&s).focus, 2);
@@ -296,9 +308,9 @@ fn status_update_form_prefills_scope_and_cadence_and_keeps_its_draft() {
     assert_eq!(w.body["audience"], "customer");
     assert_eq!(w.key.len(), 32, "an Idempotency-Key");
     // The draft stays until the server has the update.
-    assert!(s.drafts.contains_key("status_update:INC-103"));
+    assert!(s.writes.drafts.contains_key("status_update:INC-103"));
     let e = done(&mut s, &w, None);
-    assert!(!s.drafts.contains_key("status_update:INC-103"));
+    assert!(!s.writes.drafts.contains_key("status_update:INC-103"));
     assert!(e.contains(&Effect::DraftsChanged));
 }
 
@@ -313,7 +325,7 @@ fn bad_minutes_and_dates_are_refused_in_the_form() {
             field.value = "x".into();
         }
     }
-    s.overlay = Some(Overlay::Form(f2));
+    s.ui.overlay = Some(Overlay::Form(f2));
     assert!(writes(&ctrl_s(&mut s)).is_empty());
     assert!(form(&s).error.as_deref().unwrap().contains("whole minutes"));
     key(&mut s, KeyCode::Esc);
@@ -400,12 +412,15 @@ fn space_cycles_an_action_and_enter_edits_it() {
     assert_eq!(w.path, format!("/actions/{}", first.id));
     assert_eq!(w.body, json!({"status": "in_progress"}));
     assert_eq!(w.if_match, Some(first.version));
-    assert_eq!(s.open_actions[&first.id].status, ActionStatus::InProgress);
+    assert_eq!(
+        s.data.open_actions[&first.id].status,
+        ActionStatus::InProgress
+    );
     // Refused: back to open.
     refused(&mut s, &w, 403, "needs the responder role", None);
-    assert_eq!(s.open_actions[&first.id].status, ActionStatus::Open);
+    assert_eq!(s.data.open_actions[&first.id].status, ActionStatus::Open);
     key(&mut s, KeyCode::Enter);
-    assert_eq!(form(&s).kind, FormKind::EditAction);
+    assert_eq!(form(&s).kind, named("edit_action"));
     assert_eq!(form(&s).get("title"), first.title);
     key(&mut s, KeyCode::Tab);
     typed(&mut s, " Jr");
@@ -421,7 +436,7 @@ fn a_412_shows_what_changed_and_reapplies_on_the_new_version() {
     key(&mut s, KeyCode::Tab);
     typed(&mut s, "spreading");
     let w = one_write(&ctrl_s(&mut s));
-    let mut theirs = testdata::state().incidents["INC-103"].clone();
+    let mut theirs = testdata::state().data.incidents["INC-103"].clone();
     theirs.commander = Some("Bo Chen".into());
     theirs.version = 5;
     refused(
@@ -431,7 +446,7 @@ fn a_412_shows_what_changed_and_reapplies_on_the_new_version() {
         "changed since",
         Some(LiveEvent::Incident(theirs)),
     );
-    let Some(Overlay::Confirm(c)) = &s.overlay else {
+    let Some(Overlay::Confirm(c)) = &s.ui.overlay else {
         panic!("expected the conflict")
     };
     assert!(
@@ -442,14 +457,20 @@ fn a_412_shows_what_changed_and_reapplies_on_the_new_version() {
         c.lines
     );
     // Theirs is what the board shows until we re-apply.
-    assert_eq!(s.incidents["INC-103"].commander.as_deref(), Some("Bo Chen"));
-    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev2);
+    assert_eq!(
+        s.data.incidents["INC-103"].commander.as_deref(),
+        Some("Bo Chen")
+    );
+    assert_eq!(s.data.incidents["INC-103"].severity, Severity::Sev2);
     let again = one_write(&ch(&mut s, 'y'));
     assert_eq!(again.if_match, Some(5));
     assert_eq!(again.body, w.body);
     assert_ne!(again.key, w.key);
-    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev1);
-    assert_eq!(s.incidents["INC-103"].commander.as_deref(), Some("Bo Chen"));
+    assert_eq!(s.data.incidents["INC-103"].severity, Severity::Sev1);
+    assert_eq!(
+        s.data.incidents["INC-103"].commander.as_deref(),
+        Some("Bo Chen")
+    );
 }
 
 #[test]
@@ -465,11 +486,11 @@ fn read_only_and_viewer_tokens_refuse_every_write_key() {
                 })),
             );
         } else {
-            s.read_only = true;
+            s.settings.read_only = true;
         }
         for c in ['a', 's', 'p', 'P', 'C', 'R', 'u', 'c', 'x', 'n'] {
             assert!(ch(&mut s, c).is_empty(), "{c} sent something");
-            assert!(s.overlay.is_none(), "{c} opened a form");
+            assert!(s.ui.overlay.is_none(), "{c} opened a form");
             assert!(message(&s).starts_with("read-only"), "{c}: {}", message(&s));
         }
         let help = crate::console::view::help_lines(&s)
@@ -509,7 +530,8 @@ fn the_header_count_follows_the_outbox() {
 #[test]
 fn an_overridden_key_is_the_one_that_works_and_the_one_help_shows() {
     let mut s = at("INC-103");
-    s.keymap
+    s.settings
+        .keymap
         .merge("[global]\ntake_command = [\"T\"]\n")
         .unwrap();
     assert!(
@@ -538,20 +560,20 @@ fn in_the_detail_actions_tab_space_and_enter_act_on_the_top_row() {
         .filter(|a| a.incident_id == "INC-109")
         .collect();
     {
-        let d = s.detail.as_mut().unwrap();
+        let d = s.ui.detail.as_mut().unwrap();
         d.tab = Tab::Actions;
         d.actions = Loadable::Ready(list.clone());
     }
     // The second row scrolled to the top.
-    s.detail.as_mut().unwrap().scroll = 1;
+    s.ui.detail.as_mut().unwrap().scroll = 1;
     // In progress → done asks first.
     assert!(writes(&ch(&mut s, ' ')).is_empty());
     assert!(
-        matches!(&s.overlay, Some(Overlay::Confirm(c)) if c.title == format!("Mark {} done?", list[1].id))
+        matches!(&s.ui.overlay, Some(Overlay::Confirm(c)) if c.title == format!("Mark {} done?", list[1].id))
     );
     let w = one_write(&ch(&mut s, 'y'));
     assert_eq!(w.path, format!("/actions/{}", list[1].id));
-    match &s.detail.as_ref().unwrap().actions {
+    match &s.ui.detail.as_ref().unwrap().actions {
         Loadable::Ready(l) => {
             assert_ne!(l[1].status, list[1].status);
             assert_eq!(w.body["status"], l[1].status.as_str());
@@ -565,8 +587,8 @@ fn in_the_detail_actions_tab_space_and_enter_act_on_the_top_row() {
 /// A commander ("cora") on the board, nothing open.
 fn on_board() -> State {
     let mut s = testdata::state();
-    s.me = Some("cora".into());
-    s.role = Some(Role::Commander);
+    s.settings.me = Some("cora".into());
+    s.settings.role = Some(Role::Commander);
     s
 }
 
@@ -583,7 +605,7 @@ fn live(s: &mut State, inc: Incident) -> Vec<Effect> {
 
 /// Someone else moves an incident to `phase` through the API.
 fn moved(s: &mut State, id: &str, phase: Phase) -> Vec<Effect> {
-    let mut inc = s.incidents[id].clone();
+    let mut inc = s.data.incidents[id].clone();
     inc.phase = phase;
     inc.version += 1;
     live(s, inc)
@@ -598,12 +620,12 @@ fn the_cursor_follows_an_incident_moved_by_a_live_event() {
     moved(&mut s, "INC-112", Phase::Containment);
     // Not INC-104, which slid into its row in Triage: the incident, in its new column.
     assert_eq!(s.selected_id(), Some("INC-112"));
-    assert_eq!(s.visible_phases()[s.board_col], Phase::Containment);
+    assert_eq!(s.ui.visible_phases()[s.ui.board_col], Phase::Containment);
     // The list view follows it through a re-sort the same way.
     ch(&mut s, '2');
     ch(&mut s, 'j');
     let picked = s.selected_id().unwrap().to_string();
-    let mut inc = s.incidents[&picked].clone();
+    let mut inc = s.data.incidents[&picked].clone();
     inc.severity = if inc.severity == Severity::Sev1 {
         Severity::Sev4
     } else {
@@ -622,14 +644,14 @@ fn a_write_after_a_move_acts_on_the_moved_incident() {
     assert_eq!(s.selected_id(), Some("INC-112"));
     moved(&mut s, "INC-112", Phase::Containment);
     let mut effects = ch(&mut s, 'a');
-    if let Some(Overlay::Confirm(c)) = &s.overlay {
+    if let Some(Overlay::Confirm(c)) = &s.ui.overlay {
         // Someone commands it: the question names the incident it is about.
         assert!(c.title.contains("INC-112"), "{}", c.title);
         effects = ch(&mut s, 'y');
     }
     let w = one_write(&effects);
     assert_eq!(w.path, "/incidents/INC-112");
-    assert_eq!(w.if_match, Some(s.incidents["INC-112"].version));
+    assert_eq!(w.if_match, Some(s.data.incidents["INC-112"].version));
 }
 
 #[test]
@@ -641,7 +663,7 @@ fn p_then_p_again_acts_on_the_same_incident() {
     assert_eq!(form(&s).title(), "Move to the next phase · INC-103");
     let w = one_write(&ctrl_s(&mut s));
     assert_eq!(w.path, "/incidents/INC-103");
-    assert_eq!(s.incidents["INC-103"].phase, Phase::Containment);
+    assert_eq!(s.data.incidents["INC-103"].phase, Phase::Containment);
     // Its own move took the selection along: the second p is about INC-103 again.
     assert_eq!(s.selected_id(), Some("INC-103"));
     ch(&mut s, 'p');
@@ -674,7 +696,7 @@ fn an_incident_that_leaves_the_view_leaves_nothing_selected() {
         "{}",
         message(&s)
     );
-    assert!(s.overlay.is_none());
+    assert!(s.ui.overlay.is_none());
     // Moving on selects deliberately again.
     ch(&mut s, 'k');
     assert!(s.selected_id().is_some());
@@ -693,7 +715,7 @@ fn an_incident_that_leaves_the_view_leaves_nothing_selected() {
 }
 
 fn confirm(s: &State) -> &Confirm {
-    match &s.overlay {
+    match &s.ui.overlay {
         Some(Overlay::Confirm(c)) => c,
         other => panic!("expected a question, got {other:?}"),
     }
@@ -707,13 +729,13 @@ fn severity_form_overtaken() -> State {
     ch(&mut s, '1');
     key(&mut s, KeyCode::Tab);
     typed(&mut s, "spreading");
-    let mut theirs = s.incidents["INC-103"].clone();
+    let mut theirs = s.data.incidents["INC-103"].clone();
     theirs.severity = Severity::Sev3;
     theirs.version = 2;
     live(&mut s, theirs);
     // The form still says what the user chose; the board shows Dana's change.
     assert_eq!(form(&s).get("severity"), "SEV1");
-    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev3);
+    assert_eq!(s.data.incidents["INC-103"].severity, Severity::Sev3);
     s
 }
 
@@ -733,15 +755,15 @@ fn a_form_whose_incident_changed_before_ctrl_s_sends_nothing_and_shows_the_confl
     );
     assert!(c.lines.iter().any(|l| l.contains("INC-103 SEV2 → SEV1")));
     // Dana's value stands on the board until the user chooses.
-    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev3);
-    assert!(!s.is_pending("INC-103"));
+    assert_eq!(s.data.incidents["INC-103"].severity, Severity::Sev3);
+    assert!(!s.writes.is_pending("INC-103"));
     // Discard: nothing is sent and the draft goes with it.
     let e = key(&mut s, KeyCode::Esc);
     assert!(writes(&e).is_empty());
-    assert!(s.overlay.is_none());
-    assert!(!s.drafts.contains_key("severity:INC-103"));
+    assert!(s.ui.overlay.is_none());
+    assert!(!s.writes.drafts.contains_key("severity:INC-103"));
     assert!(message(&s).starts_with("discarded"), "{}", message(&s));
-    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev3);
+    assert_eq!(s.data.incidents["INC-103"].severity, Severity::Sev3);
 }
 
 #[test]
@@ -756,15 +778,15 @@ fn re_apply_sends_if_match_of_the_new_version() {
     );
     assert_eq!(w.body, json!({"severity": "SEV1", "reason": "spreading"}));
     // The optimistic card is the same typed change applied to Dana's version.
-    assert_eq!(s.incidents["INC-103"].severity, Severity::Sev1);
-    assert!(s.is_pending("INC-103"));
+    assert_eq!(s.data.incidents["INC-103"].severity, Severity::Sev1);
+    assert!(s.writes.is_pending("INC-103"));
 }
 
 #[test]
 fn a_change_that_arrives_while_the_conflict_is_open_is_shown_again_not_overwritten() {
     let mut s = severity_form_overtaken();
     ctrl_s(&mut s);
-    let mut again = s.incidents["INC-103"].clone();
+    let mut again = s.data.incidents["INC-103"].clone();
     again.commander = Some("Bo Chen".into());
     again.version = 3;
     live(&mut s, again);
@@ -788,7 +810,7 @@ fn your_own_write_landing_while_a_form_is_open_is_no_conflict() {
     ch(&mut s, '1');
     key(&mut s, KeyCode::Tab);
     typed(&mut s, "worse");
-    let mut landed = s.incidents["INC-102"].clone();
+    let mut landed = s.data.incidents["INC-102"].clone();
     landed.version = 2;
     done(&mut s, &first, Some(LiveEvent::Incident(landed)));
     // What the form was based on (commander cora, shown at once) is what the server has:
@@ -810,7 +832,7 @@ fn taking_command_from_a_sitting_commander_names_them_and_asks() {
     );
     assert!(writes(&ch(&mut s, 'n')).is_empty());
     assert_eq!(
-        s.incidents["INC-103"].commander.as_deref(),
+        s.data.incidents["INC-103"].commander.as_deref(),
         Some("Ana Lima")
     );
     ch(&mut s, 'a');
@@ -827,13 +849,16 @@ fn space_shows_each_step_on_the_row_and_done_asks_first() {
     assert_eq!(first.status, ActionStatus::Open);
     let w = one_write(&ch(&mut s, ' '));
     // Step one is on the row at once, marked as not yet confirmed, and stays selected.
-    assert_eq!(s.open_actions[&first.id].status, ActionStatus::InProgress);
-    assert!(s.is_action_pending(&first.id));
-    assert_eq!(s.actions_cursor.id.as_deref(), Some(first.id.as_str()));
-    let mut landed = s.open_actions[&first.id].clone();
+    assert_eq!(
+        s.data.open_actions[&first.id].status,
+        ActionStatus::InProgress
+    );
+    assert!(s.writes.is_action_pending(&first.id));
+    assert_eq!(s.ui.actions_cursor.id.as_deref(), Some(first.id.as_str()));
+    let mut landed = s.data.open_actions[&first.id].clone();
     landed.version = 2;
     done(&mut s, &w, Some(LiveEvent::Action(landed)));
-    assert!(!s.is_action_pending(&first.id));
+    assert!(!s.writes.is_action_pending(&first.id));
     // Step two takes the action off the open list: asked first, naming it.
     assert!(writes(&ch(&mut s, ' ')).is_empty());
     let c = confirm(&s);
@@ -847,10 +872,10 @@ fn space_shows_each_step_on_the_row_and_done_asks_first() {
 #[test]
 fn a_responder_is_told_at_once_which_keys_need_a_commander() {
     let mut s = at("INC-103");
-    s.role = Some(Role::Responder);
+    s.settings.role = Some(Role::Responder);
     for k in ['s', 'a', 'C', 'x', 'R'] {
         assert!(ch(&mut s, k).is_empty());
-        assert!(s.overlay.is_none(), "{k}: no form to fill in first");
+        assert!(s.ui.overlay.is_none(), "{k}: no form to fill in first");
         assert!(
             message(&s).contains("needs the commander role"),
             "{k}: {}",
@@ -859,10 +884,10 @@ fn a_responder_is_told_at_once_which_keys_need_a_commander() {
     }
     // What a responder may do still opens.
     ch(&mut s, 'u');
-    assert_eq!(form(&s).kind, FormKind::StatusUpdate);
+    assert_eq!(form(&s).kind, named("post_update"));
     key(&mut s, KeyCode::Esc);
     ch(&mut s, 'p');
-    assert_eq!(form(&s).kind, FormKind::NextPhase);
+    assert_eq!(form(&s).kind, named("next_phase"));
     key(&mut s, KeyCode::Esc);
     // Help says which keys are unavailable and why.
     let help = crate::console::view::help_lines(&s);
@@ -873,12 +898,16 @@ fn a_responder_is_told_at_once_which_keys_need_a_commander() {
     );
     // Closing from follow-through is a commander's too, whatever key asks.
     let mut s = at("INC-109");
-    s.role = Some(Role::Responder);
+    s.settings.role = Some(Role::Responder);
     assert!(ch(&mut s, 'p').is_empty());
-    assert!(s.overlay.is_none());
+    assert!(s.ui.overlay.is_none());
     assert!(
         message(&s).contains("needs the commander role"),
         "{}",
         message(&s)
     );
+}
+
+fn named(name: &str) -> WriteId {
+    WriteId::named(name).unwrap()
 }

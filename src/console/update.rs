@@ -1,13 +1,10 @@
 //! `update(&mut State, Msg) -> Vec<Effect>`: the only place state changes. It never awaits;
 //! anything that needs the network comes back as an [`Effect`] for a task to run.
 use super::action::{Action, DetailPart, Msg};
-use super::filter::Filter;
-use super::index::SortedIndex;
 use super::keymap::{Key, KeyName, Mode};
-use super::state::{Conn, Detail, Input, InputKind, Loadable, State, Tab, View, list_order};
+use super::state::{Conn, Detail, Input, InputKind, Loadable, State, Tab, View};
 use super::triage;
 use crate::client::{LiveEvent, LiveMsg};
-use crate::domain::Phase;
 
 pub use super::apply::apply_event;
 pub use super::msg::Effect;
@@ -19,8 +16,8 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
                 return vec![];
             };
             dismiss_message(state);
-            let mode = state.mode();
-            if let Some(action) = state.keymap.action(mode, key) {
+            let mode = state.ui.mode();
+            if let Some(action) = state.settings.keymap.action(mode, key) {
                 return act(state, action);
             }
             if let (KeyName::Char(c), false, false) = (key.name, key.ctrl, key.alt) {
@@ -34,19 +31,19 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         }
         Msg::Action(a) => act(state, a),
         Msg::Resize => {
-            state.dirty = true;
+            state.ui.dirty = true;
             vec![]
         }
         Msg::Tick(now) => {
             if state.tick(now) {
-                state.dirty = true;
+                state.ui.dirty = true;
             }
             vec![]
         }
         Msg::ClockOffset { now, offset } => {
-            state.clock_offset = Some(offset);
+            state.sync.clock_offset = Some(offset);
             state.tick(now);
-            state.dirty = true;
+            state.ui.dirty = true;
             vec![]
         }
         Msg::Paste(text) => {
@@ -58,82 +55,82 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::WhoAmI(who) => triage::on_whoami(state, who),
         Msg::Unreadable { scope, records } => {
             if records.is_empty() {
-                state.dirty |= state.unreadable.remove(&scope).is_some();
+                state.ui.dirty |= state.sync.unreadable.remove(&scope).is_some();
             } else {
-                state.unreadable.insert(scope, records);
-                state.dirty = true;
+                state.sync.unreadable.insert(scope, records);
+                state.ui.dirty = true;
             }
             vec![]
         }
         Msg::Loaded { incidents, actions } => {
             // A full load shows the server's current records: what an event could not
             // deliver before is either here now or flagged by the load itself.
-            state.unreadable.remove(EVENTS_SCOPE);
+            state.sync.unreadable.remove(EVENTS_SCOPE);
             state.set_incidents(incidents);
-            state.open_actions = actions
+            state.data.open_actions = actions
                 .into_iter()
                 .filter(|a| a.status.is_open())
                 .map(|a| (a.id.clone(), a))
                 .collect();
             state.fix_actions_cursor();
-            state.loaded = true;
-            state.loading = false;
-            state.as_of = Some(state.now);
-            if state.resyncing {
+            state.sync.loaded = true;
+            state.sync.loading = false;
+            state.sync.as_of = Some(state.sync.now);
+            if state.sync.resyncing {
                 // The stream is up (a drop would have cleared this) and the data is whole.
-                state.resyncing = false;
-                state.conn = Conn::Live;
+                state.sync.resyncing = false;
+                state.sync.conn = Conn::Live;
                 clear_stream_error(state);
             }
-            if matches!(state.message, Some((super::state::Level::Error, _))) {
-                state.message = None;
+            if matches!(state.ui.message, Some((super::state::Level::Error, _))) {
+                state.ui.message = None;
             }
-            state.clamp_board_col();
+            state.ui.clamp_board_col();
             vec![]
         }
         Msg::LoadFailed(error) => {
-            state.loading = false;
-            state.error(format!("{LOAD_FAILED}: {error}"));
+            state.sync.loading = false;
+            state.ui.error(format!("{LOAD_FAILED}: {error}"));
             vec![]
         }
         Msg::DetailLoaded { id, part } => {
-            if let Some(d) = state.detail.as_mut().filter(|d| d.id == id) {
+            if let Some(d) = state.ui.detail.as_mut().filter(|d| d.id == id) {
                 match part {
                     DetailPart::Updates(v) => d.updates = Loadable::Ready(v),
                     DetailPart::Actions(v) => d.actions = Loadable::Ready(v),
                     DetailPart::Exceptions(v) => d.exceptions = Loadable::Ready(v),
                     DetailPart::Timeline(v) => d.timeline = Loadable::Ready(v),
                 }
-                state.dirty = true;
+                state.ui.dirty = true;
             }
             vec![]
         }
         Msg::DetailUnavailable { id, tab, message } => {
-            if let Some(d) = state.detail.as_mut().filter(|d| d.id == id) {
+            if let Some(d) = state.ui.detail.as_mut().filter(|d| d.id == id) {
                 match tab {
                     Tab::Updates => d.updates = Loadable::Unavailable(message),
                     Tab::Actions => d.actions = Loadable::Unavailable(message),
                     Tab::Exceptions => d.exceptions = Loadable::Unavailable(message),
                     Tab::Timeline => d.timeline = Loadable::Unavailable(message),
                 }
-                state.dirty = true;
+                state.ui.dirty = true;
             }
             vec![]
         }
         Msg::ActionsUnavailable(message) => {
-            state.actions_unavailable = Some(message);
-            state.dirty = true;
+            state.data.actions_unavailable = Some(message);
+            state.ui.dirty = true;
             vec![]
         }
         Msg::DetailFailed { id, tab, error } => {
-            if let Some(d) = state.detail.as_mut().filter(|d| d.id == id) {
+            if let Some(d) = state.ui.detail.as_mut().filter(|d| d.id == id) {
                 match tab {
                     Tab::Updates => d.updates = Loadable::Failed(error),
                     Tab::Actions => d.actions = Loadable::Failed(error),
                     Tab::Exceptions => d.exceptions = Loadable::Failed(error),
                     Tab::Timeline => d.timeline = Loadable::Failed(error),
                 }
-                state.dirty = true;
+                state.ui.dirty = true;
             }
             vec![]
         }
@@ -145,10 +142,10 @@ const EVENTS_SCOPE: &str = "events";
 const MAX_FLAGGED: usize = 20;
 
 fn load_all(state: &mut State) -> Vec<Effect> {
-    if state.loading {
+    if state.sync.loading {
         return vec![];
     }
-    state.loading = true;
+    state.sync.loading = true;
     vec![Effect::LoadAll]
 }
 
@@ -158,17 +155,17 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             clear_stream_error(state);
             // G1: after a gap the screen may miss changes, so it is not LIVE until the
             // re-list has landed; resuming by event id misses nothing, so it is LIVE now.
-            let relist = resync || !state.loaded;
+            let relist = resync || !state.sync.loaded;
             if relist {
-                state.resyncing = true;
+                state.sync.resyncing = true;
             } else {
-                state.conn = Conn::Live;
-                state.as_of = Some(state.now);
+                state.sync.conn = Conn::Live;
+                state.sync.as_of = Some(state.sync.now);
             }
-            state.dirty = true;
+            state.ui.dirty = true;
             // The server is reachable again: send what waited.
             let mut effects = vec![Effect::RetryOutbox];
-            if state.role.is_none() {
+            if state.settings.role.is_none() {
                 effects.push(Effect::WhoAmI);
             }
             if relist {
@@ -176,41 +173,42 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             }
             effects
         }
-        LiveMsg::Alive if state.resyncing => {
+        LiveMsg::Alive if state.sync.resyncing => {
             // The re-list failed: try again on each heartbeat until it lands.
             load_all(state)
         }
         LiveMsg::Alive => {
             // A heartbeat changes nothing visible unless it ends a reconnect.
-            state.as_of = Some(state.now);
-            if state.conn != Conn::Live {
+            state.sync.as_of = Some(state.sync.now);
+            if state.sync.conn != Conn::Live {
                 clear_stream_error(state);
-                state.conn = Conn::Live;
-                state.dirty = true;
+                state.sync.conn = Conn::Live;
+                state.ui.dirty = true;
             }
             vec![]
         }
         LiveMsg::Reset => {
             // Events were lost: what is shown is not live until the re-list lands.
-            if !state.resyncing {
-                state.resyncing = true;
-                state.conn = Conn::Reconnecting {
-                    since: state.now,
+            if !state.sync.resyncing {
+                state.sync.resyncing = true;
+                state.sync.conn = Conn::Reconnecting {
+                    since: state.sync.now,
                     error: "re-listing after a gap in the event log".into(),
                 };
-                state.dirty = true;
+                state.ui.dirty = true;
             }
             load_all(state)
         }
         LiveMsg::SilenceLimit(limit) => {
             if let Ok(d) = chrono::Duration::from_std(limit) {
-                state.stale_after = d;
+                state.sync.stale_after = d;
             }
             vec![]
         }
         LiveMsg::Unreadable(u) => {
-            state.as_of = Some(state.now);
+            state.sync.as_of = Some(state.sync.now);
             let flagged = state
+                .sync
                 .unreadable
                 .entry(EVENTS_SCOPE.to_string())
                 .or_default();
@@ -221,29 +219,29 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
                 }
                 flagged.push(u);
             }
-            state.dirty = true;
+            state.ui.dirty = true;
             vec![]
         }
         LiveMsg::Disconnected { error, retry_in } => {
-            state.resyncing = false;
+            state.sync.resyncing = false;
             // Say why, not only that: a revoked token and a down server need different fixes.
-            state.error(format!(
+            state.ui.error(format!(
                 "{STREAM_LOST}: {error}; retrying in {}s",
                 retry_in.as_secs_f32().ceil()
             ));
-            state.conn = match &state.conn {
+            state.sync.conn = match &state.sync.conn {
                 Conn::Reconnecting { since, .. } => Conn::Reconnecting {
                     since: *since,
                     error,
                 },
                 _ => Conn::Reconnecting {
-                    since: state.now,
+                    since: state.sync.now,
                     error,
                 },
             };
-            state.dirty = true;
+            state.ui.dirty = true;
             // Without the stream we can still show a snapshot, marked stale.
-            if !state.loaded {
+            if !state.sync.loaded {
                 return load_all(state);
             }
             vec![]
@@ -256,11 +254,11 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
                     _ => None,
                 };
                 if let Some((id, version)) = by {
-                    state.changed_by.insert(id, (version, actor));
+                    state.data.changed_by.insert(id, (version, actor));
                 }
             }
-            if !state.resyncing {
-                state.as_of = Some(state.now);
+            if !state.sync.resyncing {
+                state.sync.as_of = Some(state.sync.now);
             }
             apply_event(state, event)
         }
@@ -274,33 +272,33 @@ const LOAD_FAILED: &str = "could not load incidents";
 /// A key press dismisses passing messages; the state of the connection and of the last load
 /// stay until they change.
 fn dismiss_message(state: &mut State) {
-    let sticky = matches!(&state.message, Some((_, m)) if m.starts_with(STREAM_LOST) || m.starts_with(LOAD_FAILED));
-    if state.message.is_some() && !sticky {
-        state.message = None;
-        state.dirty = true;
+    let sticky = matches!(&state.ui.message, Some((_, m)) if m.starts_with(STREAM_LOST) || m.starts_with(LOAD_FAILED));
+    if state.ui.message.is_some() && !sticky {
+        state.ui.message = None;
+        state.ui.dirty = true;
     }
 }
 
 fn clear_stream_error(state: &mut State) {
-    if matches!(&state.message, Some((_, m)) if m.starts_with(STREAM_LOST)) {
-        state.message = None;
+    if matches!(&state.ui.message, Some((_, m)) if m.starts_with(STREAM_LOST)) {
+        state.ui.message = None;
     }
 }
 
 fn act(state: &mut State, action: Action) -> Vec<Effect> {
-    state.dirty = true;
-    let mode = state.mode();
+    state.ui.dirty = true;
+    let mode = state.ui.mode();
     if matches!(mode, Mode::Form | Mode::Confirm) && action != Action::Quit {
         return triage::in_overlay(state, action);
     }
-    if action.is_write() {
-        return triage::start(state, action);
+    if let Action::Write(write) = action {
+        return triage::start(state, write);
     }
     match action {
-        Action::Quit => state.quit = true,
+        Action::Quit => state.ui.quit = true,
         // issue 5: copy the selected (or open) incident.
         Action::Copy | Action::CopyBrief => {
-            let id = match &state.detail {
+            let id = match &state.ui.detail {
                 Some(d) => Some(d.id.clone()),
                 None => state.selected_id().map(str::to_string),
             };
@@ -318,82 +316,84 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                     } else {
                         "handover brief"
                     };
-                    state.info(format!("copied {id} {what} to the clipboard"));
+                    state
+                        .ui
+                        .info(format!("copied {id} {what} to the clipboard"));
                     vec![Effect::Clipboard(text)]
                 }
                 _ => {
-                    state.info("nothing selected to copy");
+                    state.ui.info("nothing selected to copy");
                     vec![]
                 }
             };
         }
         Action::Help => {
-            state.help = !state.help;
-            state.help_scroll = 0;
+            state.ui.help = !state.ui.help;
+            state.ui.help_scroll = 0;
         }
         Action::ViewBoard => show(state, View::Board),
         Action::ViewList => show(state, View::List),
         Action::ViewActions => show(state, View::Actions),
         Action::ToggleClosed => {
-            state.show_closed = !state.show_closed;
+            state.ui.show_closed = !state.ui.show_closed;
             state.rebuild();
-            state.clamp_board_col();
-            state.info(if state.show_closed {
+            state.ui.clamp_board_col();
+            state.ui.info(if state.ui.show_closed {
                 "showing closed incidents"
             } else {
                 "hiding closed incidents"
             });
         }
         Action::Filter => {
-            state.input = Some(Input {
+            state.ui.input = Some(Input {
                 kind: InputKind::Filter,
-                text: state.filter.raw.clone(),
-                before: state.filter.raw.clone(),
+                text: state.ui.filter.raw.clone(),
+                before: state.ui.filter.raw.clone(),
             });
         }
         Action::Command => {
-            state.input = Some(Input {
+            state.ui.input = Some(Input {
                 kind: InputKind::Command,
                 text: String::new(),
-                before: state.filter.raw.clone(),
+                before: state.ui.filter.raw.clone(),
             });
         }
         Action::Submit => {
-            if let Some(input) = state.input.take()
+            if let Some(input) = state.ui.input.take()
                 && input.kind == InputKind::Command
             {
                 return command(state, input.text.trim());
             }
         }
         Action::Cancel => {
-            if let Some(input) = state.input.take()
+            if let Some(input) = state.ui.input.take()
                 && input.kind == InputKind::Filter
             {
-                set_filter(state, &input.before);
+                state.set_filter(&input.before);
             }
         }
         Action::DeleteChar => {
-            if let Some(input) = state.input.as_mut() {
+            if let Some(input) = state.ui.input.as_mut() {
                 input.text.pop();
                 if input.kind == InputKind::Filter {
                     let text = input.text.clone();
-                    set_filter(state, &text);
+                    state.set_filter(&text);
                 }
             }
         }
         Action::Back => {
-            if state.help {
-                state.help = false;
-            } else if state.detail.is_some() {
-                state.detail = None;
-            } else if !state.filter.is_empty() {
-                set_filter(state, "");
+            if state.ui.help {
+                state.ui.help = false;
+            } else if state.ui.detail.is_some() {
+                state.ui.detail = None;
+            } else if !state.ui.filter.is_empty() {
+                state.set_filter("");
             }
         }
         Action::MoveDown => step(state, mode, 1),
         Action::MoveUp => step(state, mode, -1),
-        Action::PageDown => step(state, mode, state.page.max(1) as isize),
-        Action::PageUp => step(state, mode, -(state.page.max(1) as isize)),
+        Action::PageDown => step(state, mode, state.ui.page.max(1) as isize),
+        Action::PageUp => step(state, mode, -(state.ui.page.max(1) as isize)),
         Action::Top => step(state, mode, isize::MIN / 2),
         Action::Bottom => step(state, mode, isize::MAX / 2),
         Action::MoveLeft => side(state, mode, -1),
@@ -402,18 +402,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::PrevTab => side(state, Mode::Detail, -1),
         Action::Open => return open(state),
         // Writes are handled above; form keys only mean something in a form.
-        Action::TakeCommand
-        | Action::SetSeverity
-        | Action::NextPhase
-        | Action::PrevPhase
-        | Action::CloseIncident
-        | Action::AssignRoles
-        | Action::PostUpdate
-        | Action::AddAction
-        | Action::AddException
-        | Action::NewIncident
-        | Action::EditAction
-        | Action::CycleActionStatus
+        Action::Write(_)
         | Action::NextField
         | Action::PrevField
         | Action::ChoiceNext
@@ -422,15 +411,19 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         | Action::Confirm => {}
         Action::SortNext | Action::SortReverse => {
             if action == Action::SortNext {
-                state.list_sort = state.list_sort.next();
+                state.ui.list_sort = state.ui.list_sort.next();
             } else {
-                state.list_reverse = !state.list_reverse;
+                state.ui.list_reverse = !state.ui.list_reverse;
             }
-            resort_list(state);
-            state.info(format!(
+            state.resort_list();
+            state.ui.info(format!(
                 "sorted by {}{}",
-                state.list_sort.title(),
-                if state.list_reverse { ", reversed" } else { "" }
+                state.ui.list_sort.title(),
+                if state.ui.list_reverse {
+                    ", reversed"
+                } else {
+                    ""
+                }
             ));
         }
     }
@@ -438,49 +431,23 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
 }
 
 fn show(state: &mut State, view: View) {
-    state.view = view;
+    state.ui.view = view;
     if view == View::Actions {
         state.fix_actions_cursor();
     }
-    state.detail = None;
-    state.help = false;
+    state.ui.detail = None;
+    state.ui.help = false;
 }
 
 fn type_char(state: &mut State, c: char) {
-    if let Some(input) = state.input.as_mut() {
+    if let Some(input) = state.ui.input.as_mut() {
         input.text.push(c);
         if input.kind == InputKind::Filter {
             let text = input.text.clone();
-            set_filter(state, &text);
+            state.set_filter(&text);
         }
-        state.dirty = true;
+        state.ui.dirty = true;
     }
-}
-
-/// Filters as you type: each keystroke re-indexes, which is a user-paced cost.
-pub(super) fn set_filter(state: &mut State, text: &str) {
-    state.filter = Filter::parse(text);
-    if state.filter.mentions_phase(Phase::Closed) && !state.show_closed {
-        state.show_closed = true;
-    }
-    state.rebuild();
-    state.actions_cursor = Default::default();
-    state.fix_actions_cursor();
-    state.clamp_board_col();
-}
-
-fn resort_list(state: &mut State) {
-    let filter = &state.filter;
-    let show_closed = state.show_closed;
-    state.list = SortedIndex::build(
-        state
-            .incidents
-            .values()
-            .filter(|i| (show_closed || i.phase != Phase::Closed) && filter.matches(i)),
-        list_order(state.list_sort, state.list_reverse),
-    );
-    // The same incidents in a new order: the selection stays on its incident.
-    let _ = state.list_cursor.fix(&state.list);
 }
 
 fn command(state: &mut State, cmd: &str) -> Vec<Effect> {
@@ -490,9 +457,9 @@ fn command(state: &mut State, cmd: &str) -> Vec<Effect> {
         "list" | "l" | "2" => show(state, View::List),
         "actions" | "a" | "3" => show(state, View::Actions),
         "closed" => return act(state, Action::ToggleClosed),
-        "help" | "h" => state.help = true,
-        "quit" | "q" | "q!" => state.quit = true,
-        other => state.error(format!(
+        "help" | "h" => state.ui.help = true,
+        "quit" | "q" | "q!" => state.ui.quit = true,
+        other => state.ui.error(format!(
             "unknown command :{other} (try :board, :list, :actions, :closed, :quit)"
         )),
     }
@@ -507,29 +474,33 @@ fn clamp_add(row: usize, delta: isize, len: usize) -> usize {
 fn step(state: &mut State, mode: Mode, delta: isize) {
     match mode {
         Mode::Board => {
-            let Some(phase) = state.visible_phases().get(state.board_col).copied() else {
+            let Some(phase) = state.ui.visible_phases().get(state.ui.board_col).copied() else {
                 return;
             };
             let i = phase as usize;
-            let row = clamp_add(state.column_cursors[i].row, delta, state.columns[i].len());
-            state.column_cursors[i].set(row, &state.columns[i]);
+            let row = clamp_add(
+                state.ui.column_cursors[i].row,
+                delta,
+                state.data.columns[i].len(),
+            );
+            state.ui.column_cursors[i].set(row, &state.data.columns[i]);
         }
         Mode::List => {
-            let row = clamp_add(state.list_cursor.row, delta, state.list.len());
-            state.list_cursor.set(row, &state.list);
+            let row = clamp_add(state.ui.list_cursor.row, delta, state.data.list.len());
+            state.ui.list_cursor.set(row, &state.data.list);
         }
         Mode::Actions => {
             let index = state.action_index();
-            let row = clamp_add(state.actions_cursor.row, delta, index.len());
-            state.actions_cursor.set(row, &index);
+            let row = clamp_add(state.ui.actions_cursor.row, delta, index.len());
+            state.ui.actions_cursor.set(row, &index);
         }
         Mode::Detail => {
-            if let Some(d) = state.detail.as_mut() {
+            if let Some(d) = state.ui.detail.as_mut() {
                 let len = tab_len(d);
                 d.scroll = clamp_add(d.scroll, delta, len);
             }
         }
-        Mode::Help => state.help_scroll = clamp_add(state.help_scroll, delta, 200),
+        Mode::Help => state.ui.help_scroll = clamp_add(state.ui.help_scroll, delta, 200),
         Mode::Global | Mode::Input | Mode::Form | Mode::Confirm => {}
     }
 }
@@ -552,19 +523,19 @@ pub fn tab_len(d: &Detail) -> usize {
 fn side(state: &mut State, mode: Mode, delta: isize) {
     match mode {
         Mode::Board => {
-            let n = state.visible_phases().len();
-            state.board_col = clamp_add(state.board_col, delta, n);
+            let n = state.ui.visible_phases().len();
+            state.ui.board_col = clamp_add(state.ui.board_col, delta, n);
             // Moving to a column selects its card at the remembered row.
-            if let Some(p) = state.visible_phases().get(state.board_col).copied() {
+            if let Some(p) = state.ui.visible_phases().get(state.ui.board_col).copied() {
                 let i = p as usize;
-                if state.column_cursors[i].id.is_none() {
-                    let row = state.column_cursors[i].row;
-                    state.column_cursors[i].set(row, &state.columns[i]);
+                if state.ui.column_cursors[i].id.is_none() {
+                    let row = state.ui.column_cursors[i].row;
+                    state.ui.column_cursors[i].set(row, &state.data.columns[i]);
                 }
             }
         }
         Mode::Detail => {
-            if let Some(d) = state.detail.as_mut() {
+            if let Some(d) = state.ui.detail.as_mut() {
                 let i = Tab::ALL.iter().position(|t| *t == d.tab).unwrap_or(0) as isize;
                 let n = Tab::ALL.len() as isize;
                 d.tab = Tab::ALL[(i + delta).rem_euclid(n) as usize];
@@ -576,10 +547,10 @@ fn side(state: &mut State, mode: Mode, delta: isize) {
 }
 
 fn open(state: &mut State) -> Vec<Effect> {
-    if state.detail.is_some() {
+    if state.ui.detail.is_some() {
         return vec![];
     }
-    let tab = if state.view == View::Actions {
+    let tab = if state.ui.view == View::Actions {
         Tab::Actions
     } else {
         Tab::Timeline
@@ -587,7 +558,7 @@ fn open(state: &mut State) -> Vec<Effect> {
     let Some(id) = state.selected_id().map(str::to_string) else {
         return vec![];
     };
-    state.detail = Some(Detail::new(&id, tab));
+    state.ui.detail = Some(Detail::new(&id, tab));
     vec![Effect::FetchDetail(id)]
 }
 

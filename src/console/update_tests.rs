@@ -29,15 +29,15 @@ fn live(state: &mut State, event: LiveEvent) -> Vec<Effect> {
 }
 
 fn column(state: &State, p: Phase) -> Vec<String> {
-    state.columns[p as usize].ids().to_vec()
+    state.data.columns[p as usize].ids().to_vec()
 }
 
 #[test]
 fn a_live_event_moves_the_card_and_updates_the_counts_without_refetching() {
     let mut s = testdata::state();
-    let mut inc = s.incidents["INC-102"].clone();
+    let mut inc = s.data.incidents["INC-102"].clone();
     assert!(column(&s, Phase::Detection).contains(&inc.id));
-    let sev3_before = s.open_count(Severity::Sev3);
+    let sev3_before = s.data.open_count(Severity::Sev3);
     inc.phase = Phase::Triage;
     inc.severity = Severity::Sev2;
     inc.version += 1;
@@ -45,19 +45,19 @@ fn a_live_event_moves_the_card_and_updates_the_counts_without_refetching() {
     assert!(effects.is_empty(), "no re-fetch per event: {effects:?}");
     assert!(!column(&s, Phase::Detection).contains(&"INC-102".to_string()));
     assert!(column(&s, Phase::Triage).contains(&"INC-102".to_string()));
-    assert_eq!(s.open_count(Severity::Sev3), sev3_before - 1);
-    assert!(s.dirty);
+    assert_eq!(s.data.open_count(Severity::Sev3), sev3_before - 1);
+    assert!(s.ui.dirty);
 }
 
 #[test]
 fn a_replayed_or_older_event_changes_nothing() {
     let mut s = testdata::state();
-    let mut inc = s.incidents["INC-103"].clone();
+    let mut inc = s.data.incidents["INC-103"].clone();
     inc.title = "old news".into();
-    s.dirty = false;
+    s.ui.dirty = false;
     live(&mut s, LiveEvent::Incident(inc));
-    assert_ne!(s.incidents["INC-103"].title, "old news");
-    assert!(!s.dirty, "a duplicate must not even redraw");
+    assert_ne!(s.data.incidents["INC-103"].title, "old news");
+    assert!(!s.ui.dirty, "a duplicate must not even redraw");
 }
 
 #[test]
@@ -87,7 +87,11 @@ fn first_connection_and_reset_list_everything_once() {
         e,
         vec![Effect::RetryOutbox, Effect::WhoAmI, Effect::LoadAll]
     );
-    assert_eq!(s.conn, Conn::Connecting, "not LIVE before there is data");
+    assert_eq!(
+        s.sync.conn,
+        Conn::Connecting,
+        "not LIVE before there is data"
+    );
     // A reset while that load is in flight does not start a second one.
     assert!(update(&mut s, Msg::Live(LiveMsg::Reset)).is_empty());
     update(
@@ -97,14 +101,14 @@ fn first_connection_and_reset_list_everything_once() {
             actions: testdata::actions(),
         },
     );
-    assert_eq!(s.incidents.len(), 12);
-    assert_eq!(s.conn, Conn::Live);
+    assert_eq!(s.data.incidents.len(), 12);
+    assert_eq!(s.sync.conn, Conn::Live);
     assert_eq!(
         update(&mut s, Msg::Live(LiveMsg::Reset)),
         vec![Effect::LoadAll]
     );
     assert_ne!(
-        s.conn,
+        s.sync.conn,
         Conn::Live,
         "missed events: not LIVE until re-listed"
     );
@@ -117,7 +121,7 @@ fn first_connection_and_reset_list_everything_once() {
 #[test]
 fn a_full_list_never_rolls_back_a_newer_live_version() {
     let mut s = testdata::state();
-    let mut newer = s.incidents["INC-105"].clone();
+    let mut newer = s.data.incidents["INC-105"].clone();
     newer.version = 9;
     newer.phase = Phase::Communication;
     live(&mut s, LiveEvent::Incident(newer));
@@ -128,7 +132,7 @@ fn a_full_list_never_rolls_back_a_newer_live_version() {
             actions: vec![],
         },
     );
-    assert_eq!(s.incidents["INC-105"].phase, Phase::Communication);
+    assert_eq!(s.data.incidents["INC-105"].phase, Phase::Communication);
     assert!(column(&s, Phase::Communication).contains(&"INC-105".to_string()));
 }
 
@@ -144,7 +148,7 @@ fn disconnects_show_reconnecting_and_keep_the_first_time() {
     update(&mut s, down("refused"));
     update(&mut s, Msg::Tick(clock() + Duration::seconds(20)));
     update(&mut s, down("refused again"));
-    match &s.conn {
+    match &s.sync.conn {
         Conn::Reconnecting { since, error } => {
             assert_eq!(*since, clock());
             assert_eq!(error, "refused again");
@@ -152,14 +156,14 @@ fn disconnects_show_reconnecting_and_keep_the_first_time() {
         other => panic!("{other:?}"),
     }
     assert!(
-        matches!(&s.message, Some((Level::Error, m)) if m.contains("refused again") && m.contains("retrying in 1s")),
+        matches!(&s.ui.message, Some((Level::Error, m)) if m.contains("refused again") && m.contains("retrying in 1s")),
         "{:?}",
-        s.message
+        s.ui.message
     );
     update(&mut s, Msg::Live(LiveMsg::Alive));
-    assert_eq!(s.conn, Conn::Live);
+    assert_eq!(s.sync.conn, Conn::Live);
     assert!(
-        s.message.is_none(),
+        s.ui.message.is_none(),
         "the reason goes once the stream is back"
     );
 }
@@ -176,14 +180,14 @@ fn a_reconnect_that_lost_history_is_not_live_until_the_relist_lands() {
     );
     let e = update(&mut s, Msg::Live(LiveMsg::Connected { resync: true }));
     assert!(e.contains(&Effect::LoadAll), "{e:?}");
-    assert_ne!(s.conn, Conn::Live, "old data is not shown as LIVE");
+    assert_ne!(s.sync.conn, Conn::Live, "old data is not shown as LIVE");
     // Heartbeats do not make it live either; they retry a failed re-list.
     update(&mut s, Msg::LoadFailed("HTTP 502".into()));
     assert_eq!(
         update(&mut s, Msg::Live(LiveMsg::Alive)),
         vec![Effect::LoadAll]
     );
-    assert_ne!(s.conn, Conn::Live);
+    assert_ne!(s.sync.conn, Conn::Live);
     update(
         &mut s,
         Msg::Loaded {
@@ -191,7 +195,7 @@ fn a_reconnect_that_lost_history_is_not_live_until_the_relist_lands() {
             actions: vec![],
         },
     );
-    assert_eq!(s.conn, Conn::Live);
+    assert_eq!(s.sync.conn, Conn::Live);
     assert_eq!(update(&mut s, Msg::Live(LiveMsg::Alive)), vec![]);
 }
 
@@ -210,19 +214,22 @@ fn stale_follows_the_servers_heartbeat_and_silence_is_stale_at_once() {
     });
     update(&mut s, Msg::Tick(clock() + Duration::seconds(1)));
     update(&mut s, down.clone());
-    assert!(!s.is_stale(), "a fresh drop reads RECONNECTING");
+    assert!(!s.sync.is_stale(), "a fresh drop reads RECONNECTING");
     update(&mut s, Msg::Tick(clock() + Duration::seconds(3)));
-    assert!(!s.is_stale());
+    assert!(!s.sync.is_stale());
     update(&mut s, Msg::Tick(clock() + Duration::seconds(4)));
-    assert!(s.is_stale(), "data 4 s old, the limit");
+    assert!(s.sync.is_stale(), "data 4 s old, the limit");
     // Back: live, not stale.
     update(&mut s, Msg::Live(LiveMsg::Alive));
-    assert!(!s.is_stale());
-    assert_eq!(s.conn, Conn::Live);
+    assert!(!s.sync.is_stale());
+    assert_eq!(s.sync.conn, Conn::Live);
     // A stream that went silent is dropped only once the data is as old as the limit.
     update(&mut s, Msg::Tick(clock() + Duration::seconds(8)));
     update(&mut s, down);
-    assert!(s.is_stale(), "STALE the moment silence ends the stream");
+    assert!(
+        s.sync.is_stale(),
+        "STALE the moment silence ends the stream"
+    );
 }
 
 #[test]
@@ -233,7 +240,7 @@ fn keys_move_between_columns_and_enter_opens_the_detail() {
     assert_eq!(s.selected_id(), Some("INC-112"));
     let e = key(&mut s, KeyCode::Enter);
     assert_eq!(e, vec![Effect::FetchDetail("INC-112".into())]);
-    let d = s.detail.as_ref().unwrap();
+    let d = s.ui.detail.as_ref().unwrap();
     assert_eq!((d.id.as_str(), d.tab), ("INC-112", Tab::Timeline));
     // A slow answer for an incident no longer open is ignored.
     update(
@@ -243,12 +250,12 @@ fn keys_move_between_columns_and_enter_opens_the_detail() {
             part: DetailPart::Updates(vec![]),
         },
     );
-    assert_eq!(s.detail.as_ref().unwrap().updates, Loadable::Loading);
+    assert_eq!(s.ui.detail.as_ref().unwrap().updates, Loadable::Loading);
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.detail.as_ref().unwrap().tab, Tab::Updates);
+    assert_eq!(s.ui.detail.as_ref().unwrap().tab, Tab::Updates);
     key(&mut s, KeyCode::Esc);
-    assert!(s.detail.is_none());
-    assert_eq!(s.view, View::Board);
+    assert!(s.ui.detail.is_none());
+    assert_eq!(s.ui.view, View::Board);
 }
 
 #[test]
@@ -269,20 +276,20 @@ fn filter_as_you_type_and_cancel_restores() {
     let mut s = testdata::state();
     key(&mut s, KeyCode::Char('/'));
     typed(&mut s, "sev:1");
-    assert_eq!(s.mode(), crate::console::keymap::Mode::Input);
+    assert_eq!(s.ui.mode(), crate::console::keymap::Mode::Input);
     let shown: usize = Phase::ALL[..5].iter().map(|p| column(&s, *p).len()).sum();
     assert_eq!(shown, 3, "three open SEV1s");
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.filter.raw, "sev:1");
+    assert_eq!(s.ui.filter.raw, "sev:1");
     // q typed into a filter is text, not quit.
     key(&mut s, KeyCode::Char('/'));
     typed(&mut s, " q");
-    assert!(!s.quit);
+    assert!(!s.ui.quit);
     key(&mut s, KeyCode::Esc);
-    assert_eq!(s.filter.raw, "sev:1");
+    assert_eq!(s.ui.filter.raw, "sev:1");
     // Esc on the board clears the filter.
     key(&mut s, KeyCode::Esc);
-    assert!(s.filter.is_empty());
+    assert!(s.ui.filter.is_empty());
     assert_eq!(column(&s, Phase::Triage).len(), 3);
 }
 
@@ -290,7 +297,7 @@ fn filter_as_you_type_and_cancel_restores() {
 fn owner_filter_narrows_the_actions_view() {
     let mut s = testdata::state();
     key(&mut s, KeyCode::Char('3'));
-    assert_eq!(s.view, View::Actions);
+    assert_eq!(s.ui.view, View::Actions);
     let rows: Vec<_> = s.action_rows().iter().map(|a| a.id.clone()).collect();
     // Overdue first (ACT-1 two days late, ACT-3 one day late), then by due date.
     assert_eq!(rows, ["ACT-1", "ACT-3", "ACT-4", "ACT-2", "ACT-5"]);
@@ -302,7 +309,7 @@ fn owner_filter_narrows_the_actions_view() {
     // o opens the action's incident on its actions tab (enter edits the action).
     let e = key(&mut s, KeyCode::Char('o'));
     assert_eq!(e, vec![Effect::FetchDetail("INC-110".into())]);
-    assert_eq!(s.detail.as_ref().unwrap().tab, Tab::Actions);
+    assert_eq!(s.ui.detail.as_ref().unwrap().tab, Tab::Actions);
 }
 
 #[test]
@@ -312,7 +319,7 @@ fn finished_actions_leave_the_open_actions_view() {
     a.status = ActionStatus::Done;
     a.version = 2;
     live(&mut s, LiveEvent::Action(a));
-    assert!(!s.open_actions.contains_key("ACT-1"));
+    assert!(!s.data.open_actions.contains_key("ACT-1"));
 }
 
 #[test]
@@ -321,36 +328,39 @@ fn commands_switch_views_and_unknown_ones_say_so() {
     key(&mut s, KeyCode::Char(':'));
     typed(&mut s, "list");
     key(&mut s, KeyCode::Enter);
-    assert_eq!(s.view, View::List);
+    assert_eq!(s.ui.view, View::List);
     key(&mut s, KeyCode::Char(':'));
     typed(&mut s, "closed");
     key(&mut s, KeyCode::Enter);
-    assert!(s.show_closed);
-    assert!(s.list.ids().contains(&"INC-111".to_string()));
+    assert!(s.ui.show_closed);
+    assert!(s.data.list.ids().contains(&"INC-111".to_string()));
     key(&mut s, KeyCode::Char(':'));
     typed(&mut s, "frobnicate");
     key(&mut s, KeyCode::Enter);
-    assert!(matches!(&s.message, Some((Level::Error, m)) if m.contains(":frobnicate")));
+    assert!(matches!(&s.ui.message, Some((Level::Error, m)) if m.contains(":frobnicate")));
     key(&mut s, KeyCode::Char(':'));
     typed(&mut s, "quit");
     key(&mut s, KeyCode::Enter);
-    assert!(s.quit);
+    assert!(s.ui.quit);
 }
 
 #[test]
 fn list_sorts_by_the_chosen_column() {
     let mut s = testdata::state();
     key(&mut s, KeyCode::Char('2'));
-    assert_eq!(s.list_sort, SortBy::Severity);
-    assert_eq!(s.incidents[s.list.get(0).unwrap()].severity, Severity::Sev1);
+    assert_eq!(s.ui.list_sort, SortBy::Severity);
+    assert_eq!(
+        s.data.incidents[s.data.list.get(0).unwrap()].severity,
+        Severity::Sev1
+    );
     // severity → phase → age → commander → next update
     for _ in 0..4 {
         key(&mut s, KeyCode::Char('o'));
     }
-    assert_eq!(s.list_sort, SortBy::NextUpdate);
-    assert_eq!(s.list.get(0), Some("INC-105"), "the overdue one first");
+    assert_eq!(s.ui.list_sort, SortBy::NextUpdate);
+    assert_eq!(s.data.list.get(0), Some("INC-105"), "the overdue one first");
     key(&mut s, KeyCode::Char('r'));
-    assert_ne!(s.list.get(0), Some("INC-105"));
+    assert_ne!(s.data.list.get(0), Some("INC-105"));
 }
 
 #[test]
@@ -366,17 +376,17 @@ fn the_overdue_count_follows_the_clock() {
 fn help_closes_with_q_and_only_quits_outside_it() {
     let mut s = testdata::state();
     key(&mut s, KeyCode::Char('?'));
-    assert!(s.help);
+    assert!(s.ui.help);
     key(&mut s, KeyCode::Char('q'));
-    assert!(!s.help && !s.quit);
+    assert!(!s.ui.help && !s.ui.quit);
     key(&mut s, KeyCode::Char('q'));
-    assert!(s.quit);
+    assert!(s.ui.quit);
 }
 
 #[test]
 fn live_children_land_in_the_open_detail_and_refresh_its_timeline() {
     let mut s = testdata::state();
-    s.detail = Some(Detail::new("INC-105", Tab::Updates));
+    s.ui.detail = Some(Detail::new("INC-105", Tab::Updates));
     update(
         &mut s,
         Msg::DetailLoaded {
@@ -398,7 +408,7 @@ fn live_children_land_in_the_open_detail_and_refresh_its_timeline() {
     let e = live(&mut s, LiveEvent::UpdatePosted(u.clone()));
     assert_eq!(e, vec![Effect::FetchTimeline("INC-105".into())]);
     live(&mut s, LiveEvent::UpdatePosted(u));
-    match &s.detail.as_ref().unwrap().updates {
+    match &s.ui.detail.as_ref().unwrap().updates {
         Loadable::Ready(v) => assert_eq!(v.len(), 1, "no duplicate on replay"),
         other => panic!("{other:?}"),
     }
@@ -407,11 +417,11 @@ fn live_children_land_in_the_open_detail_and_refresh_its_timeline() {
 #[test]
 fn quit_action_and_unbound_keys() {
     let mut s = testdata::state();
-    s.dirty = false;
+    s.ui.dirty = false;
     key(&mut s, KeyCode::Char('$'));
-    assert!(!s.dirty, "an unbound key redraws nothing");
+    assert!(!s.ui.dirty, "an unbound key redraws nothing");
     update(&mut s, Msg::Action(Action::Quit));
-    assert!(s.quit);
+    assert!(s.ui.quit);
 }
 
 #[test]
@@ -419,9 +429,9 @@ fn a_key_dismisses_a_passing_message_but_not_a_lost_stream() {
     let mut s = testdata::state();
     key(&mut s, KeyCode::Char('2'));
     key(&mut s, KeyCode::Char('o'));
-    assert!(s.message.is_some());
+    assert!(s.ui.message.is_some());
     key(&mut s, KeyCode::Char('j'));
-    assert!(s.message.is_none());
+    assert!(s.ui.message.is_none());
     update(
         &mut s,
         Msg::Live(LiveMsg::Disconnected {
@@ -430,18 +440,18 @@ fn a_key_dismisses_a_passing_message_but_not_a_lost_stream() {
         }),
     );
     key(&mut s, KeyCode::Char('j'));
-    assert!(matches!(&s.message, Some((_, m)) if m.contains("401")));
+    assert!(matches!(&s.ui.message, Some((_, m)) if m.contains("401")));
 }
 
 #[test]
 fn an_idle_console_redraws_once_a_minute_and_when_an_update_falls_due() {
     let mut s = testdata::state();
-    s.conn = Conn::Live;
+    s.sync.conn = Conn::Live;
     let at = |secs: i64| Msg::Tick(clock() + Duration::seconds(secs));
     let redraws = |s: &mut State, secs: i64| {
-        s.dirty = false;
+        s.ui.dirty = false;
         update(s, at(secs));
-        s.dirty
+        s.ui.dirty
     };
     // 10:00:00 → 10:00:59: nothing on screen changes at minute resolution.
     assert!(!redraws(&mut s, 1));
@@ -456,10 +466,10 @@ fn an_idle_console_redraws_once_a_minute_and_when_an_update_falls_due() {
     assert!(!redraws(&mut s, 200));
 
     // `clock = "seconds"` redraws every second, as does a dropped stream (STALE may be due).
-    s.seconds = true;
+    s.settings.seconds = true;
     assert!(redraws(&mut s, 201));
-    s.seconds = false;
-    s.conn = Conn::Reconnecting {
+    s.settings.seconds = false;
+    s.sync.conn = Conn::Reconnecting {
         since: clock(),
         error: "refused".into(),
     };
@@ -485,7 +495,7 @@ fn screen_text(s: &State) -> String {
 fn a_pane_the_backend_lacks_shows_its_reason_not_a_failure() {
     let mut s = testdata::state();
     key(&mut s, KeyCode::Enter);
-    let id = s.detail.as_ref().unwrap().id.clone();
+    let id = s.ui.detail.as_ref().unwrap().id.clone();
     let why = "PagerDuty has no corrective actions; this is not available with --backend pagerduty";
     update(
         &mut s,
@@ -496,12 +506,12 @@ fn a_pane_the_backend_lacks_shows_its_reason_not_a_failure() {
         },
     );
     assert_eq!(
-        s.detail.as_ref().unwrap().actions,
+        s.ui.detail.as_ref().unwrap().actions,
         Loadable::Unavailable(why.into())
     );
     key(&mut s, KeyCode::Tab);
     key(&mut s, KeyCode::Tab);
-    assert_eq!(s.detail.as_ref().unwrap().tab, Tab::Actions);
+    assert_eq!(s.ui.detail.as_ref().unwrap().tab, Tab::Actions);
     let text = screen_text(&s);
     assert!(text.contains(why), "{text}");
     assert!(!text.contains("Could not load"), "{text}");
@@ -511,11 +521,11 @@ fn a_pane_the_backend_lacks_shows_its_reason_not_a_failure() {
 #[test]
 fn the_actions_view_says_why_it_is_empty_when_the_backend_has_none() {
     let mut s = testdata::state();
-    s.open_actions.clear();
+    s.data.open_actions.clear();
     let why = "PagerDuty has no corrective actions; this is not available with --backend pagerduty";
     update(&mut s, Msg::ActionsUnavailable(why.into()));
     key(&mut s, KeyCode::Char('3'));
-    assert_eq!(s.view, View::Actions);
+    assert_eq!(s.ui.view, View::Actions);
     let text = screen_text(&s);
     assert!(text.contains(why), "{text}");
     assert!(!text.contains("No open corrective actions."), "{text}");

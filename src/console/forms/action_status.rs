@@ -1,8 +1,38 @@
 //! `space` on a corrective action: open → in progress at once; in progress → done after a
 //! yes, naming the action, its owner and incident (a done action leaves the open list);
 //! done or cancelled → open again.
-use super::{Command, Prepared, Seen, Submitted};
-use crate::domain::{ActionPatch, ActionStatus, CorrectiveAction};
+use super::command::Command;
+use super::form::{Prepared, Seen};
+use super::write::{Context, Opened, Refusal, Subject, Submitted, WriteSpec};
+use crate::domain::{ActionPatch, ActionStatus, CorrectiveAction, Role};
+
+pub struct CycleActionStatus;
+
+impl WriteSpec for CycleActionStatus {
+    fn name(&self) -> &'static str {
+        "cycle_action_status"
+    }
+    fn label(&self) -> &'static str {
+        "status"
+    }
+    fn description(&self) -> &'static str {
+        "Action status: open, in progress, done"
+    }
+    fn hint(&self) -> bool {
+        true
+    }
+    fn subject(&self) -> Subject {
+        Subject::Action
+    }
+    /// `PATCH /actions/{id}` is a responder's (the server's route).
+    fn role(&self) -> Role {
+        Role::Responder
+    }
+    fn open(&self, cx: &Context) -> Result<Opened, Refusal> {
+        let a = cx.target.action().map_err(Refusal::Error)?;
+        Ok(Opened::Write(start(a)))
+    }
+}
 
 pub fn start(a: &CorrectiveAction) -> Submitted {
     let next = match a.status {

@@ -1,6 +1,39 @@
-//! `C`: close the incident, after a yes.
-use super::{Command, Prepared, Seen, Submitted};
-use crate::domain::{Incident, IncidentPatch, Phase};
+//! `C`: close the incident, after a yes. (`p` from follow-through asks the same.)
+use super::command::Command;
+use super::form::{Prepared, Seen};
+use super::write::{Context, Opened, Refusal, Subject, Submitted, WriteSpec};
+use crate::domain::{Incident, IncidentPatch, Phase, Role};
+
+pub struct CloseIncident;
+
+impl WriteSpec for CloseIncident {
+    fn name(&self) -> &'static str {
+        "close_incident"
+    }
+    fn label(&self) -> &'static str {
+        "close"
+    }
+    fn description(&self) -> &'static str {
+        "Close the incident (asks first)"
+    }
+    fn subject(&self) -> Subject {
+        Subject::Incident
+    }
+    fn role(&self) -> Role {
+        patch().least_role().0
+    }
+    fn open(&self, cx: &Context) -> Result<Opened, Refusal> {
+        let inc = cx.target.incident().map_err(Refusal::Error)?;
+        Ok(Opened::Write(ask(inc)))
+    }
+}
+
+fn patch() -> IncidentPatch {
+    IncidentPatch {
+        phase: Some(Phase::Closed),
+        ..Default::default()
+    }
+}
 
 pub fn ask(inc: &Incident) -> Submitted {
     Submitted::Ask {
@@ -13,10 +46,7 @@ pub fn ask(inc: &Incident) -> Submitted {
         write: Prepared {
             command: Command::PatchIncident {
                 id: inc.id.clone(),
-                patch: IncidentPatch {
-                    phase: Some(Phase::Closed),
-                    ..Default::default()
-                },
+                patch: patch(),
             },
             label: format!("close {}", inc.id),
             seen: Some(Seen::Incident(inc.clone())),

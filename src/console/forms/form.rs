@@ -1,39 +1,15 @@
 //! Forms and confirmations for writes: a form is a list of fields (text or a choice), a
 //! focus, and what to do with it. Forms are plain data with serde, so a draft can be saved
 //! on every keystroke and offered back after a crash.
-use super::Command;
+use super::command::Command;
 use crate::domain::{CorrectiveAction, Incident};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FormKind {
-    StatusUpdate,
-    CorrectiveAction,
-    Exception,
-    NewIncident,
-    Severity,
-    NextPhase,
-    PrevPhase,
-    Roles,
-    EditAction,
-}
-
-impl FormKind {
-    pub fn title(self) -> &'static str {
-        match self {
-            FormKind::StatusUpdate => "Post a status update",
-            FormKind::CorrectiveAction => "Add a corrective action",
-            FormKind::Exception => "Record an exception",
-            FormKind::NewIncident => "Declare a new incident",
-            FormKind::Severity => "Set severity",
-            FormKind::NextPhase => "Move to the next phase",
-            FormKind::PrevPhase => "Move back a phase",
-            FormKind::Roles => "Assign roles",
-            FormKind::EditAction => "Edit corrective action",
-        }
-    }
-}
+/// A registered write, by its place in the registry (`forms/mod.rs`), which is the order
+/// help and the footer list writes in. Its name, the one a keymap binds, is
+/// `spec().name()`; serialized, it is that name.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct WriteId(pub(super) u8);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Field {
@@ -127,7 +103,12 @@ impl Field {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Form {
-    pub kind: FormKind,
+    /// Which write it is; saved under the write's draft name.
+    #[serde(
+        serialize_with = "WriteId::serialize_draft",
+        deserialize_with = "WriteId::deserialize_draft"
+    )]
+    pub kind: WriteId,
     /// The incident it is about (none for a new incident).
     #[serde(default)]
     pub incident_id: Option<String>,
@@ -150,18 +131,37 @@ pub struct Form {
 }
 
 impl Form {
-    pub fn new(kind: FormKind, incident: Option<&Incident>, fields: Vec<Field>) -> Form {
+    /// A form for the write `kind` about what the user sees now (`seen`; nothing for a new
+    /// incident), pinned to it: the write is based on that version. `context` is the line
+    /// under the title, by default the incident or action it is about.
+    pub fn pinned(
+        kind: WriteId,
+        seen: Option<Seen>,
+        fields: Vec<Field>,
+        context: Option<String>,
+    ) -> Form {
+        let (incident_id, action_id, about) = match &seen {
+            None => (None, None, String::new()),
+            Some(Seen::Incident(i)) => (
+                Some(i.id.clone()),
+                None,
+                format!("{} {} · {}", i.id, i.title, i.severity),
+            ),
+            Some(Seen::Action(a)) => (
+                Some(a.incident_id.clone()),
+                Some(a.id.clone()),
+                format!("{} {} · {}", a.id, a.title, a.incident_id),
+            ),
+        };
         Form {
             kind,
-            incident_id: incident.map(|i| i.id.clone()),
-            action_id: None,
-            context: incident
-                .map(|i| format!("{} {} · {}", i.id, i.title, i.severity))
-                .unwrap_or_default(),
+            incident_id,
+            action_id,
+            context: context.unwrap_or(about),
             fields,
             focus: 0,
             error: None,
-            seen: incident.cloned().map(Seen::Incident),
+            seen,
         }
     }
 
@@ -169,17 +169,14 @@ impl Form {
     /// leaves the reader guessing what it will change.
     pub fn title(&self) -> String {
         match self.action_id.as_deref().or(self.incident_id.as_deref()) {
-            Some(subject) => format!("{} · {subject}", self.kind.title()),
-            None => self.kind.title().to_string(),
+            Some(subject) => format!("{} · {subject}", self.kind.spec().form_title()),
+            None => self.kind.spec().form_title().to_string(),
         }
     }
 
     /// The key its draft is saved under: one draft per form and subject.
     pub fn draft_key(&self) -> String {
-        let kind = serde_json::to_value(self.kind)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
+        let kind = self.kind.spec().draft_name();
         let subject = self
             .action_id
             .as_deref()
@@ -262,4 +259,17 @@ pub struct Confirm {
 pub enum Overlay {
     Form(Form),
     Confirm(Confirm),
+}
+
+/// The severities as a choice field's choices.
+pub(super) fn sev_names() -> Vec<&'static str> {
+    crate::domain::Severity::ALL
+        .iter()
+        .map(|s| s.as_str())
+        .collect()
+}
+
+/// A date field's value (`YYYY-MM-DD`).
+pub(super) fn parse_date(s: &str) -> Option<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
 }

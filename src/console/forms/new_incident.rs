@@ -1,12 +1,31 @@
 //! `n`: declare a new incident.
-use super::{Command, Field, Form, FormKind, Prepared, Submitted, sev_names};
-use crate::domain::{Deployment, NewIncident, Severity};
+use super::command::Command;
+use super::form::{Field, Form, Prepared, sev_names};
+use super::write::{Context, NewForm, Opened, Refusal, Subject, Submitted, Target, WriteSpec};
+use crate::domain::{Deployment, NewIncident as NewIncidentRequest, Role, Severity};
+use chrono::{DateTime, Utc};
 
-pub fn open() -> Form {
-    Form::new(
-        FormKind::NewIncident,
-        None,
-        vec![
+pub struct NewIncident;
+
+impl WriteSpec for NewIncident {
+    fn name(&self) -> &'static str {
+        "new_incident"
+    }
+    fn label(&self) -> &'static str {
+        "new"
+    }
+    fn description(&self) -> &'static str {
+        "Declare a new incident"
+    }
+    fn subject(&self) -> Subject {
+        Subject::Nothing
+    }
+    /// `POST /incidents` is a responder's (the server's route).
+    fn role(&self) -> Role {
+        Role::Responder
+    }
+    fn open(&self, _: &Context) -> Result<Opened, Refusal> {
+        Ok(Opened::Form(NewForm::new(vec![
             Field::text("title", "Title", "").required(),
             Field::choice("severity", "Severity", &sev_names(), "SEV3"),
             Field::choice("customer_impact", "Customer impact", &["yes", "no"], "no"),
@@ -17,22 +36,21 @@ pub fn open() -> Form {
                 "hosted",
             ),
             Field::text("impact_scope", "Impact scope", ""),
-        ],
-    )
-}
-
-pub fn submit(f: &Form) -> Result<Submitted, String> {
-    let severity: Severity = f.get("severity").parse()?;
-    let deployment: Deployment = f.get("deployment").parse()?;
-    let title = f.get("title").to_string();
-    Ok(Submitted::Send(Prepared {
-        label: format!("new incident {title:?}"),
-        command: Command::NewIncident(NewIncident {
-            customer_impact: Some(f.get("customer_impact") == "yes"),
-            deployment: Some(deployment),
-            impact_scope: Some(f.get("impact_scope").to_string()),
-            ..NewIncident::new(title, severity)
-        }),
-        seen: None,
-    }))
+        ])))
+    }
+    fn submit(&self, f: &Form, _: Target, _: DateTime<Utc>) -> Result<Submitted, String> {
+        let severity: Severity = f.get("severity").parse()?;
+        let deployment: Deployment = f.get("deployment").parse()?;
+        let title = f.get("title").to_string();
+        Ok(Submitted::Send(Prepared {
+            label: format!("new incident {title:?}"),
+            command: Command::NewIncident(NewIncidentRequest {
+                customer_impact: Some(f.get("customer_impact") == "yes"),
+                deployment: Some(deployment),
+                impact_scope: Some(f.get("impact_scope").to_string()),
+                ..NewIncidentRequest::new(title, severity)
+            }),
+            seen: None,
+        }))
+    }
 }

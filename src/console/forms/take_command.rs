@@ -1,6 +1,48 @@
 //! `a`: take command. Taking it from a sitting commander names them and asks first.
-use super::{Command, Prepared, Seen, Submitted};
-use crate::domain::{Incident, IncidentPatch};
+use super::command::Command;
+use super::form::{Prepared, Seen};
+use super::write::{Context, Opened, Refusal, Subject, Submitted, WriteSpec};
+use crate::domain::{Incident, IncidentPatch, Role};
+
+pub struct TakeCommand;
+
+impl WriteSpec for TakeCommand {
+    fn name(&self) -> &'static str {
+        "take_command"
+    }
+    fn label(&self) -> &'static str {
+        "take command"
+    }
+    fn description(&self) -> &'static str {
+        "Take command of the incident (you become commander)"
+    }
+    fn hint(&self) -> bool {
+        true
+    }
+    fn subject(&self) -> Subject {
+        Subject::Incident
+    }
+    fn role(&self) -> Role {
+        patch(String::new()).least_role().0
+    }
+    fn open(&self, cx: &Context) -> Result<Opened, Refusal> {
+        let inc = cx.target.incident().map_err(Refusal::Error)?;
+        let Some(me) = cx.me else {
+            return Err(Refusal::Error(
+                "your name is not known yet: set name in config.toml or wait for the server"
+                    .into(),
+            ));
+        };
+        start(inc, me).map(Opened::Write).map_err(Refusal::Notice)
+    }
+}
+
+fn patch(me: String) -> IncidentPatch {
+    IncidentPatch {
+        commander: Some(Some(me)),
+        ..Default::default()
+    }
+}
 
 pub fn start(inc: &Incident, me: &str) -> Result<Submitted, String> {
     if inc.commander.as_deref() == Some(me) {
@@ -9,10 +51,7 @@ pub fn start(inc: &Incident, me: &str) -> Result<Submitted, String> {
     let write = Prepared {
         command: Command::PatchIncident {
             id: inc.id.clone(),
-            patch: IncidentPatch {
-                commander: Some(Some(me.to_string())),
-                ..Default::default()
-            },
+            patch: patch(me.to_string()),
         },
         label: format!("{} commander {me}", inc.id),
         seen: Some(Seen::Incident(inc.clone())),

@@ -1,22 +1,22 @@
 //! Every open corrective action across incidents, overdue first. `/owner:NAME` filters.
 use super::fmt::fit;
-use super::put;
+use super::fmt::put;
 use crate::console::state::State;
 use crate::domain::{CorrectiveAction, Priority};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let rows = state.action_rows();
-    let today = state.now.date_naive();
+    let today = state.sync.now.date_naive();
     let overdue = rows.iter().filter(|a| a.due_date < today).count();
-    let title = if state.actions_unavailable.is_some() {
+    let title = if state.data.actions_unavailable.is_some() {
         "Corrective actions: not available from this backend".to_string()
     } else {
         format!(
             "Open corrective actions{}: {}   overdue: {}",
-            if state.filter.is_empty() {
+            if state.ui.filter.is_empty() {
                 ""
             } else {
                 " matching the filter"
@@ -35,8 +35,12 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     }
     let top = area.y + 2;
     let height = area.height.saturating_sub(2) as usize;
-    let sel = state.actions_cursor.row.min(rows.len().saturating_sub(1));
-    let highlighted = state.actions_cursor.selected_row();
+    let sel = state
+        .ui
+        .actions_cursor
+        .row
+        .min(rows.len().saturating_sub(1));
+    let highlighted = state.ui.actions_cursor.selected_row();
     let offset = if sel >= height { sel + 1 - height } else { 0 };
     for (k, a) in rows.iter().skip(offset).take(height).enumerate() {
         let y = top + k as u16;
@@ -46,7 +50,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             buf.set_style(Rect::new(area.x, y, area.width, 1), t.selected);
         }
         let is_overdue = a.due_date < today;
-        let cells = row(a, is_overdue, state.is_action_pending(&a.id));
+        let cells = row(a, is_overdue, state.writes.is_action_pending(&a.id));
         let mut x = area.x + 1;
         for (i, (text, w)) in cells.iter().zip(widths).enumerate() {
             let style = match i {
@@ -66,9 +70,9 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         }
     }
     if rows.is_empty() {
-        let msg = if let Some(why) = &state.actions_unavailable {
+        let msg = if let Some(why) = &state.data.actions_unavailable {
             why.as_str()
-        } else if state.filter.is_empty() {
+        } else if state.ui.filter.is_empty() {
             "No open corrective actions."
         } else {
             "No open corrective actions match the filter."

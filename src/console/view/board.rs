@@ -1,7 +1,7 @@
 //! The board: one column per phase, cards sorted by severity then age. Only the cards that
 //! fit are drawn, so the cost of a frame does not grow with the number of incidents.
+use super::fmt::put;
 use super::fmt::{Urgency, age_at, countdown_at, width};
-use super::put;
 use crate::console::state::{State, due};
 use crate::domain::{Incident, Phase};
 use ratatui::buffer::Buffer;
@@ -24,7 +24,7 @@ fn short_title(p: Phase) -> &'static str {
 }
 
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let phases = state.visible_phases();
+    let phases = state.ui.visible_phases();
     let n = phases.len() as u16;
     let col_w = area.width / n;
     for (i, phase) in phases.iter().enumerate() {
@@ -35,7 +35,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         } else {
             col_w
         };
-        let focused = i == state.board_col;
+        let focused = i == state.ui.board_col;
         column(
             state,
             *phase,
@@ -47,9 +47,9 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
 }
 
 fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
-    let index = &state.columns[phase as usize];
-    let cursor = &state.column_cursors[phase as usize];
+    let t = &state.settings.theme;
+    let index = &state.data.columns[phase as usize];
+    let cursor = &state.ui.column_cursors[phase as usize];
     // One column of padding on the right, with a rule.
     let inner_w = area.width.saturating_sub(2);
     let sep_x = area.right() - 1;
@@ -89,7 +89,7 @@ fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buff
     };
     let shown = index.ids().iter().skip(offset).take(fits);
     for (k, id) in shown.enumerate() {
-        let Some(inc) = state.incidents.get(id) else {
+        let Some(inc) = state.data.incidents.get(id) else {
             continue;
         };
         let y = top + k as u16 * CARD;
@@ -132,7 +132,7 @@ fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buff
 /// Card layout (4 rows): severity and id with the age on the right; the title over two
 /// rows; the commander with the customer-update countdown on the right.
 fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let w = area.width;
     let (x, y) = (area.x, area.y);
     let sel = if selected {
@@ -161,10 +161,10 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
         t.title.patch(sel),
     );
     // A change sent and not yet confirmed says so where the age usually is.
-    let started = if state.is_pending(&inc.id) {
+    let started = if state.writes.is_pending(&inc.id) {
         "pending".to_string()
     } else {
-        age_at(state.now, inc.created_at, state.seconds)
+        age_at(state.sync.now, inc.created_at, state.settings.seconds)
     };
     let aw = width(&started) as u16;
     // Rows 2-3: the title, wrapped. On a narrow card the age moves to the end of row 3.
@@ -178,7 +178,7 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
     put(buf, x, y + 1, &l1, w, sel);
     put(buf, x, y + 2, &l2, last_w, sel);
     if aw <= w {
-        let style = if state.is_pending(&inc.id) {
+        let style = if state.writes.is_pending(&inc.id) {
             t.due_soon
         } else {
             t.dim
@@ -188,7 +188,7 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
     // Row 4: the countdown first (it must never be cut), then who leads in what is left.
     let mut right = x + w;
     if let Some(d) = due(inc) {
-        let (text, urgency) = countdown_at(state.now, d, state.seconds);
+        let (text, urgency) = countdown_at(state.sync.now, d, state.settings.seconds);
         let style = match urgency {
             Urgency::Overdue => t.overdue,
             Urgency::Soon => t.due_soon,

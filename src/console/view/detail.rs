@@ -1,7 +1,7 @@
 //! One incident: what is hit, who owns recovery, who leads, and tabs for its timeline,
 //! status updates, corrective actions and exceptions (fetched when the detail opens).
+use super::fmt::put;
 use super::fmt::{Urgency, age_at, countdown_at, fit, hms};
-use super::put;
 use crate::console::state::{Detail, Loadable, State, Tab, due};
 use crate::domain::{Deployment, Incident, RecoveryOwner};
 use ratatui::buffer::Buffer;
@@ -9,10 +9,10 @@ use ratatui::layout::Rect;
 use ratatui::style::Style;
 
 pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let (x0, w) = (area.x + 1, area.width.saturating_sub(2));
     let mut y = area.y;
-    let Some(inc) = state.incidents.get(&d.id) else {
+    let Some(inc) = state.data.incidents.get(&d.id) else {
         put(
             buf,
             x0,
@@ -61,7 +61,7 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
     field(&mut y, "Impact scope", or_dash(&inc.impact_scope), t.base);
     let (next, style) = match due(inc) {
         Some(dd) => {
-            let (s, u) = countdown_at(state.now, dd, state.seconds);
+            let (s, u) = countdown_at(state.sync.now, dd, state.settings.seconds);
             let style = match u {
                 Urgency::Overdue => t.overdue,
                 Urgency::Soon => t.due_soon,
@@ -97,7 +97,7 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
     let started = format!(
         "{} UTC ({} ago), source {}",
         inc.created_at.format("%Y-%m-%d %H:%M"),
-        age_at(state.now, inc.created_at, state.seconds),
+        age_at(state.sync.now, inc.created_at, state.settings.seconds),
         inc.source
     );
     field(&mut y, "Started", &started, t.base);
@@ -155,12 +155,12 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
                 }
                 _ => false,
             };
-            let mark = if target && !state.writes_disabled() {
+            let mark = if target && !state.settings.writes_disabled() {
                 "› "
             } else {
                 "  "
             };
-            let overdue = if a.status.is_open() && a.due_date < state.now.date_naive() {
+            let overdue = if a.status.is_open() && a.due_date < state.sync.now.date_naive() {
                 "OVERDUE "
             } else {
                 ""
@@ -239,7 +239,7 @@ fn lines<T>(
     buf: &mut Buffer,
     render: impl Fn(&T) -> Vec<String>,
 ) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let items = match l {
         Loadable::Loading => {
             put(buf, area.x, area.y, "Loading…", area.width, t.dim);

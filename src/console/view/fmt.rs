@@ -153,6 +153,22 @@ pub fn fit(s: &str, w: usize) -> String {
     t
 }
 
+/// Writes `text` at (x, y), cut to `max` columns; returns the x after it.
+pub(crate) fn put(
+    buf: &mut ratatui::buffer::Buffer,
+    x: u16,
+    y: u16,
+    text: &str,
+    max: u16,
+    style: ratatui::style::Style,
+) -> u16 {
+    if max == 0 {
+        return x;
+    }
+    let t = truncate(text, max as usize);
+    buf.set_stringn(x, y, &t, max as usize, style).0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

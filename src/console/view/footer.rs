@@ -1,27 +1,24 @@
 //! The bottom row: what is being typed, the last message, or key hints generated from the
 //! keymap for the current mode.
-use super::put;
+use super::fmt::put;
 use crate::console::action::Action;
+use crate::console::forms::{Subject, WriteId};
 use crate::console::keymap::Mode;
 use crate::console::state::{InputKind, Level, State};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
-/// Which actions earn a hint, most useful first; keys come from the keymap.
-const HINTS: &[Action] = &[
+/// Which actions earn a hint, most useful first; keys come from the keymap. Writes that
+/// ask for a hint (`WriteSpec::hint`) go between these two, in registry order.
+const HINTS_BEFORE_WRITES: &[Action] = &[
     Action::Submit,
     Action::Cancel,
     Action::Open,
     Action::Back,
     Action::Help,
     Action::Quit,
-    Action::EditAction,
-    Action::CycleActionStatus,
-    Action::TakeCommand,
-    Action::SetSeverity,
-    Action::NextPhase,
-    Action::PostUpdate,
-    Action::AddAction,
+];
+const HINTS_AFTER_WRITES: &[Action] = &[
     Action::MoveLeft,
     Action::NextTab,
     Action::Filter,
@@ -34,10 +31,21 @@ const HINTS: &[Action] = &[
     Action::ToggleClosed,
 ];
 
+fn hinted() -> impl Iterator<Item = Action> {
+    let writes = WriteId::all()
+        .filter(|w| w.spec().hint())
+        .map(Action::Write);
+    HINTS_BEFORE_WRITES
+        .iter()
+        .copied()
+        .chain(writes)
+        .chain(HINTS_AFTER_WRITES.iter().copied())
+}
+
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let (x, y, right) = (area.x, area.y, area.right());
-    if let Some(input) = &state.input {
+    if let Some(input) = &state.ui.input {
         let prompt = match input.kind {
             InputKind::Filter => "/",
             InputKind::Command => ":",
@@ -47,7 +55,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         put(buf, x, y, "█", right - x, t.base);
         return;
     }
-    if let Some((level, text)) = &state.message {
+    if let Some((level, text)) = &state.ui.message {
         let style = if *level == Level::Error {
             t.error
         } else {
@@ -61,34 +69,36 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
 }
 
 fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
-    let t = &state.theme;
-    let mode = state.mode();
+    let t = &state.settings.theme;
+    let mode = state.ui.mode();
     if matches!(mode, Mode::Form | Mode::Confirm) {
         // The form draws its own hints.
         return;
     }
-    for action in HINTS {
-        if action.is_write() && state.writes_disabled() {
+    for action in hinted() {
+        let action = &action;
+        if action.is_write() && state.settings.writes_disabled() {
             continue;
         }
         // Action keys in the detail only mean something on its actions tab.
         let on_actions_tab = state
+            .ui
             .detail
             .as_ref()
             .is_some_and(|d| d.tab == crate::console::state::Tab::Actions);
-        if matches!(action, Action::EditAction | Action::CycleActionStatus)
-            && mode == Mode::Detail
-            && !on_actions_tab
-        {
+        let on_an_action =
+            matches!(action, Action::Write(w) if w.spec().subject() == Subject::Action);
+        if on_an_action && mode == Mode::Detail && !on_actions_tab {
             continue;
         }
-        let Some(key) = state.keymap.key_for(mode, *action) else {
+        let Some(key) = state.settings.keymap.key_for(mode, *action) else {
             continue;
         };
         let key = key.to_string();
         let label = if *action == Action::MoveLeft {
             // One hint for the pair: "h/l column".
             let r = state
+                .settings
                 .keymap
                 .key_for(mode, Action::MoveRight)
                 .map(|k| k.to_string())
@@ -107,12 +117,13 @@ fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
             break;
         }
         // A key this token's role cannot use is shown struck out: pressing it says why.
-        let (key_style, text_style) = if crate::console::roles::allowed(state.role, *action) {
-            (t.key, t.dim)
-        } else {
-            let struck = t.dim.add_modifier(ratatui::style::Modifier::CROSSED_OUT);
-            (struck, struck)
-        };
+        let (key_style, text_style) =
+            if crate::console::roles::allowed(state.settings.role, *action) {
+                (t.key, t.dim)
+            } else {
+                let struck = t.dim.add_modifier(ratatui::style::Modifier::CROSSED_OUT);
+                (struck, struck)
+            };
         x = put(buf, x, y, &label, right - x, key_style);
         x = put(buf, x + 1, y, text, right - x - 1, text_style) + 2;
     }

@@ -1,7 +1,7 @@
 //! The two header rows: which backend, whether the data is live, open incidents per
 //! severity, overdue customer updates, and the clock.
+use super::fmt::put;
 use super::fmt::{clock, hms};
-use super::put;
 use crate::console::state::{Conn, State};
 use crate::domain::Severity;
 use ratatui::buffer::Buffer;
@@ -28,7 +28,7 @@ pub fn skew(offset: chrono::Duration) -> Option<String> {
 }
 
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let y = area.y;
     let right = area.right();
     buf.set_style(Rect { height: 1, ..area }, t.header);
@@ -44,24 +44,25 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         buf,
         x,
         y,
-        &format!("│ {} ", state.backend),
+        &format!("│ {} ", state.settings.backend),
         right - x,
         t.header,
     );
 
     let as_of = state
+        .sync
         .as_of
         .map(|a| format!(" as of {} ", hms(a)))
         .unwrap_or_else(|| " no data yet ".into());
-    let (label, style) = match &state.conn {
+    let (label, style) = match &state.sync.conn {
         Conn::Live => (" LIVE ".to_string(), t.live),
         Conn::Connecting => (" CONNECTING ".to_string(), t.reconnecting),
-        Conn::Reconnecting { .. } if state.is_stale() => (format!(" STALE{as_of}"), t.stale),
+        Conn::Reconnecting { .. } if state.sync.is_stale() => (format!(" STALE{as_of}"), t.stale),
         Conn::Reconnecting { .. } => (format!(" RECONNECTING{as_of}"), t.reconnecting),
     };
     x = put(buf, x, y, "│", right - x, t.header);
     x = put(buf, x, y, &label, right.saturating_sub(x), style);
-    if state.writes_disabled() {
+    if state.settings.writes_disabled() {
         x = put(
             buf,
             x + 1,
@@ -73,7 +74,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     }
     // Records the client had to skip: short here, where it is seen at any width; row 2 says
     // which.
-    if let (n @ 1.., _) = state.unreadable() {
+    if let (n @ 1.., _) = state.sync.unreadable() {
         x = put(
             buf,
             x + 1,
@@ -94,13 +95,13 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             t.reconnecting,
         );
     }
-    let time = format!(" {} UTC ", clock(state.now, state.seconds));
+    let time = format!(" {} UTC ", clock(state.sync.now, state.settings.seconds));
     let cw = time.len() as u16;
     if area.width > cw {
         put(buf, right - cw, y, &time, cw, t.header.patch(t.title));
         // The clock shown is the server's; when this machine's is far off, say so (it
         // explains why the time here differs from the taskbar's).
-        if let Some(skew) = state.clock_offset.and_then(skew) {
+        if let Some(skew) = state.sync.clock_offset.and_then(skew) {
             let sw = skew.chars().count() as u16;
             if right - cw > x + sw + 1 {
                 put(buf, right - cw - sw, y, &skew, sw, t.reconnecting);
@@ -112,7 +113,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     let y = y + 1;
     let mut x = put(buf, area.x, y, " Open ", area.width, t.dim);
     for sev in Severity::ALL {
-        let n = state.open_count(*sev);
+        let n = state.data.open_count(*sev);
         let style = if n > 0 { t.severity(*sev) } else { t.dim };
         x = put(buf, x, y, sev.as_str(), right - x, style);
         x = put(
@@ -135,12 +136,12 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     } else {
         x = put(buf, x, y, "customer updates on time", right - x, t.dim);
     }
-    if !state.filter.is_empty() {
+    if !state.ui.filter.is_empty() {
         x = put(buf, x, y, "  │ filter: ", right - x, t.dim);
-        x = put(buf, x, y, &state.filter.raw, right - x, t.key);
+        x = put(buf, x, y, &state.ui.filter.raw, right - x, t.key);
     }
     // Records the client skipped: the board is incomplete, and the commander must know.
-    if let (n @ 1.., Some(first)) = state.unreadable() {
+    if let (n @ 1.., Some(first)) = state.sync.unreadable() {
         let s = format!(
             " {n} record{} could not be read ({first}) ",
             if n == 1 { "" } else { "s" }
@@ -172,8 +173,8 @@ mod tests {
         inc.customer_impact = true;
         inc.next_update_due_at = Some(due);
         s.set_incidents(vec![inc]);
-        s.loaded = true;
-        s.conn = crate::console::state::Conn::Live;
+        s.sync.loaded = true;
+        s.sync.conn = crate::console::state::Conn::Live;
         s
     }
 
@@ -202,13 +203,13 @@ mod tests {
         // A millisecond past due: the header counts it, and the card says so too (it said
         // `upd 0m` until the next minute).
         assert!(update(&mut s, Msg::Tick(due + Duration::milliseconds(1))).is_empty());
-        assert!(s.dirty, "falling due redraws at once");
+        assert!(s.ui.dirty, "falling due redraws at once");
         let after = screen(&mut s);
         assert!(after.contains("1 customer update OVERDUE"), "{after}");
         assert!(after.contains("OVERDUE <1m"), "{after}");
         assert!(!after.contains("upd 0m"), "{after}");
         // Seconds resolution agrees too.
-        s.seconds = true;
+        s.settings.seconds = true;
         let secs = screen(&mut s);
         assert!(secs.contains("OVERDUE 00:00"), "{secs}");
     }

@@ -1,5 +1,5 @@
 //! The help overlay, generated from the keymap: it cannot drift from the real bindings.
-use super::put;
+use super::fmt::put;
 use crate::console::keymap::Mode;
 use crate::console::state::State;
 use ratatui::buffer::Buffer;
@@ -10,12 +10,12 @@ use ratatui::widgets::{Block, Borders, Clear, Widget};
 pub fn help_lines(state: &State) -> Vec<(bool, String)> {
     let mut out = Vec::new();
     // The bindings that apply right now come first.
-    let current = match state.mode() {
+    let current = match state.ui.mode() {
         Mode::Help => {
-            if state.detail.is_some() {
+            if state.ui.detail.is_some() {
                 Mode::Detail
             } else {
-                match state.view {
+                match state.ui.view {
                     crate::console::state::View::Board => Mode::Board,
                     crate::console::state::View::List => Mode::List,
                     crate::console::state::View::Actions => Mode::Actions,
@@ -25,13 +25,14 @@ pub fn help_lines(state: &State) -> Vec<(bool, String)> {
         m => m,
     };
     let order = std::iter::once(current).chain(Mode::ALL.into_iter().filter(|m| *m != current));
-    let ro = state.writes_disabled();
+    let ro = state.settings.writes_disabled();
     for mode in order {
         if ro && matches!(mode, Mode::Form | Mode::Confirm) {
             continue;
         }
         // Read-only: write keys are neither shown nor active.
         let bindings: Vec<_> = state
+            .settings
             .keymap
             .bindings(mode)
             .filter(|(a, _)| !(ro && a.is_write()))
@@ -49,7 +50,7 @@ pub fn help_lines(state: &State) -> Vec<(bool, String)> {
                 .map(ToString::to_string)
                 .collect::<Vec<_>>()
                 .join(" ");
-            let unavailable = match (state.role, crate::console::roles::needed(action)) {
+            let unavailable = match (state.settings.role, crate::console::roles::needed(action)) {
                 (Some(role), Some(need)) if role < need => {
                     format!("  (unavailable: needs {need}, you are {role})")
                 }
@@ -65,7 +66,7 @@ pub fn help_lines(state: &State) -> Vec<(bool, String)> {
 }
 
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let w = area.width.min(72);
     let h = area.height;
     let popup = Rect::new(area.x + (area.width - w) / 2, area.y, w, h);
@@ -83,7 +84,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     );
     let lines = help_lines(state);
     let max_scroll = lines.len().saturating_sub(inner.height as usize);
-    let scroll = state.help_scroll.min(max_scroll);
+    let scroll = state.ui.help_scroll.min(max_scroll);
     for (i, (heading, text)) in lines
         .iter()
         .skip(scroll)

@@ -1,7 +1,7 @@
 //! The list view: every incident in one table, sortable by severity, phase, age, commander
 //! or next update. Only the visible window of rows is built.
+use super::fmt::put;
 use super::fmt::{Urgency, age_at, countdown_at, fit};
-use super::put;
 use crate::console::state::{SortBy, State, due};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -51,7 +51,7 @@ const COLS: [Col; 7] = [
 ];
 
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let fixed: u16 = COLS.iter().map(|c| c.width).sum();
     let title_w = area.width.saturating_sub(fixed + 1).max(8);
     let widths: Vec<u16> = COLS
@@ -61,8 +61,8 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     let mut x = area.x + 1;
     for (c, w) in COLS.iter().zip(&widths) {
         let mark = match c.sort {
-            Some(s) if s == state.list_sort => {
-                if state.list_reverse {
+            Some(s) if s == state.ui.list_sort => {
+                if state.ui.list_reverse {
                     "▼"
                 } else {
                     "▲"
@@ -82,21 +82,29 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     }
     let top = area.y + 1;
     let rows = area.height.saturating_sub(1) as usize;
-    let sel = state.list_cursor.row;
+    let sel = state.ui.list_cursor.row;
     let offset = if sel >= rows { sel + 1 - rows } else { 0 };
-    for (k, id) in state.list.ids().iter().skip(offset).take(rows).enumerate() {
-        let Some(inc) = state.incidents.get(id) else {
+    for (k, id) in state
+        .data
+        .list
+        .ids()
+        .iter()
+        .skip(offset)
+        .take(rows)
+        .enumerate()
+    {
+        let Some(inc) = state.data.incidents.get(id) else {
             continue;
         };
         let y = top + k as u16;
-        let selected = state.list_cursor.selected_row() == Some(offset + k);
+        let selected = state.ui.list_cursor.selected_row() == Some(offset + k);
         let base = if selected { t.selected } else { t.base };
         if selected {
             buf.set_style(Rect::new(area.x, y, area.width, 1), t.selected);
         }
         let (next, urgency) = match due(inc) {
             Some(d) => {
-                let (s, u) = countdown_at(state.now, d, state.seconds);
+                let (s, u) = countdown_at(state.sync.now, d, state.settings.seconds);
                 (s, Some(u))
             }
             None => ("—".to_string(), None),
@@ -119,7 +127,10 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
                     t.due_soon
                 },
             ),
-            (age_at(state.now, inc.created_at, state.seconds), t.dim),
+            (
+                age_at(state.sync.now, inc.created_at, state.settings.seconds),
+                t.dim,
+            ),
             (next, next_style),
         ];
         let mut x = area.x + 1;
@@ -129,8 +140,8 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             x += w;
         }
     }
-    if state.list.is_empty() {
-        let msg = if state.loaded {
+    if state.data.list.is_empty() {
+        let msg = if state.sync.loaded {
             "No incidents match."
         } else {
             "Loading incidents…"

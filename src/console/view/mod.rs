@@ -43,20 +43,20 @@ pub fn render_buffer(state: &State, area: Rect, buf: &mut Buffer) {
     ])
     .areas(area);
     header::render(state, head, buf);
-    if let Some(d) = &state.detail {
+    if let Some(d) = &state.ui.detail {
         detail::render(state, d, body, buf);
     } else {
-        match state.view {
+        match state.ui.view {
             View::Board => board::render(state, body, buf),
             View::List => list::render(state, body, buf),
             View::Actions => actions::render(state, body, buf),
         }
     }
     footer::render(state, foot, buf);
-    if state.help {
+    if state.ui.help {
         help::render(state, body, buf);
     }
-    match &state.overlay {
+    match &state.ui.overlay {
         Some(crate::console::forms::Overlay::Form(f)) => overlay::render_form(state, f, body, buf),
         Some(crate::console::forms::Overlay::Confirm(c)) => {
             overlay::render_confirm(state, c, body, buf)
@@ -84,13 +84,4 @@ fn render_too_small(area: Rect, buf: &mut Buffer) {
         let x = area.x + area.width.saturating_sub(w) / 2;
         buf.set_stringn(x, y, l, area.width as usize, Style::default());
     }
-}
-
-/// Writes `text` at (x, y), cut to `max` columns; returns the x after it.
-pub(crate) fn put(buf: &mut Buffer, x: u16, y: u16, text: &str, max: u16, style: Style) -> u16 {
-    if max == 0 {
-        return x;
-    }
-    let t = fmt::truncate(text, max as usize);
-    buf.set_stringn(x, y, &t, max as usize, style).0
 }

@@ -1,5 +1,5 @@
 //! Forms and confirmations, drawn over the screen. Key hints come from the keymap.
-use super::put;
+use super::fmt::put;
 use crate::console::action::Action;
 use crate::console::forms::{Confirm, Form};
 use crate::console::keymap::Mode;
@@ -24,7 +24,7 @@ fn frame(state: &State, r: Rect, title: &str, buf: &mut Buffer) -> Rect {
     Block::default()
         .borders(Borders::ALL)
         .title(format!(" {title} "))
-        .border_style(state.theme.key)
+        .border_style(state.settings.theme.key)
         .render(r, buf);
     Rect::new(
         r.x + 2,
@@ -44,10 +44,10 @@ fn hint_line(
     right: u16,
     buf: &mut Buffer,
 ) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let mut x = x;
     for (action, label) in actions {
-        let Some(key) = state.keymap.key_for(mode, *action) else {
+        let Some(key) = state.settings.keymap.key_for(mode, *action) else {
             continue;
         };
         let key = key.to_string();
@@ -61,7 +61,7 @@ fn hint_line(
 }
 
 pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let r = popup(area, f.fields.len() as u16 + 7);
     let inner = frame(state, r, &f.title(), buf);
     let right = inner.right();
@@ -179,7 +179,7 @@ pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn render_confirm(state: &State, c: &Confirm, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let r = popup(area, c.lines.len() as u16 + 5);
     let inner = frame(state, r, &c.title, buf);
     for (y, line) in (inner.y..).zip(c.lines.iter()) {

@@ -6,6 +6,8 @@ pub mod bigtext;
 pub mod redact;
 pub mod view;
 
+pub use view::WallOptions;
+
 use super::action::{Action, Msg};
 use super::app::FrameSync;
 use super::display;
@@ -19,23 +21,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-/// The wall's own flags (`sitrep wall`, `sitrep demo --wall`).
-#[derive(Debug, Clone, Default, clap::Args)]
-pub struct WallOptions {
-    /// Mask customer names and free text (titles, impact scope; names become initials)
-    /// for screens in shared spaces. Ids, severities, phases, roles and timers stay.
-    #[arg(long)]
-    pub redact: bool,
-    /// Ignore every key, even quit (for kiosks run under a supervisor; stop it with
-    /// SIGTERM or SIGHUP).
-    #[arg(long)]
-    pub no_keys: bool,
-}
-
 /// Renders the wall and then applies the jump-host output settings.
 pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
     view::render(state, opts, area, buf);
-    display::finish(buf, state.theme.ascii, state.theme.depth);
+    display::finish(buf, state.settings.theme.ascii, state.settings.theme.depth);
 }
 
 /// What the wall does with a message: keys are only ever quit; everything else (live
@@ -44,15 +33,15 @@ pub fn handle(state: &mut State, opts: &WallOptions, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(ev) => {
             if !opts.no_keys
-                && Key::from_event(&ev).and_then(|k| state.keymap.action(Mode::Global, k))
+                && Key::from_event(&ev).and_then(|k| state.settings.keymap.action(Mode::Global, k))
                     == Some(Action::Quit)
             {
-                state.quit = true;
+                state.ui.quit = true;
             }
             vec![]
         }
         Msg::Action(Action::Quit) => {
-            state.quit = true;
+            state.ui.quit = true;
             vec![]
         }
         Msg::Action(_) => vec![],
@@ -79,8 +68,8 @@ where
     let mut drafts = super::app::DraftSaves::default();
     let mut last: Option<Buffer> = None;
     loop {
-        if state.dirty {
-            state.dirty = false;
+        if state.ui.dirty {
+            state.ui.dirty = false;
             let size = terminal.size()?;
             let area = Rect::new(0, 0, size.width, size.height);
             let mut next = Buffer::empty(area);
@@ -102,7 +91,7 @@ where
                 last = Some(next);
             }
         }
-        if state.quit {
+        if state.ui.quit {
             drafts.save_now(state, &mut effects);
             return Ok(());
         }
@@ -122,7 +111,7 @@ where
         for e in handle(state, opts, msg) {
             drafts.dispatch(e, &mut effects);
         }
-        while !state.quit {
+        while !state.ui.quit {
             let Ok(m) = rx.try_recv() else { break };
             if matches!(m, Msg::Resize) {
                 last = None;

@@ -1,18 +1,30 @@
 //! The wallboard: a pure function of `&State`, the wall's options and the clock. Which page
-//! shows and where the layout sits (the burn-in shift) follow from `state.now`, so a fixed
+//! shows and where the layout sits (the burn-in shift) follow from `state.sync.now`, so a fixed
 //! clock gives a fixed picture.
-use super::WallOptions;
 use super::bigtext;
 use super::redact;
 use crate::console::state::{Conn, State, due};
+use crate::console::view::fmt::put;
 use crate::console::view::fmt::{self, Urgency};
-use crate::console::view::put;
 use crate::domain::{Incident, Phase, Severity};
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, BorderType, Borders, Widget};
+
+/// The wall's own flags (`sitrep wall`, `sitrep demo --wall`).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct WallOptions {
+    /// Mask customer names and free text (titles, impact scope; names become initials)
+    /// for screens in shared spaces. Ids, severities, phases, roles and timers stay.
+    #[arg(long)]
+    pub redact: bool,
+    /// Ignore every key, even quit (for kiosks run under a supervisor; stop it with
+    /// SIGTERM or SIGHUP).
+    #[arg(long)]
+    pub no_keys: bool,
+}
 
 /// Each page of tiles shows this long before the next.
 pub const PAGE_SECS: i64 = 15;
@@ -33,11 +45,12 @@ pub fn shift(now: DateTime<Utc>) -> (u16, u16) {
 /// the next update due soonest, and the longest running.
 pub fn tiles(state: &State) -> Vec<&Incident> {
     let mut v: Vec<&Incident> = state
+        .data
         .incidents
         .values()
         .filter(|i| i.phase.is_active() && i.severity <= Severity::Sev2)
         .collect();
-    let now = state.now;
+    let now = state.sync.now;
     v.sort_by(|a, b| {
         let late = |i: &Incident| due(i).filter(|d| *d < now);
         match (late(a), late(b)) {
@@ -64,7 +77,7 @@ fn worst_open(state: &State) -> Option<Severity> {
     Severity::ALL
         .iter()
         .copied()
-        .find(|s| state.open_count(*s) > 0)
+        .find(|s| state.data.open_count(*s) > 0)
 }
 
 /// `t` without its seconds. The wall's minute-resolution timers count between whole
@@ -94,7 +107,7 @@ pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>) -> (String, Urgency) {
 }
 
 pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     if area.width < 40 || area.height < 12 {
         put(
             buf,
@@ -106,7 +119,7 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
         );
         return;
     }
-    let (dx, dy) = shift(state.now);
+    let (dx, dy) = shift(state.sync.now);
     let area = Rect::new(area.x + dx, area.y + dy, area.width - 1, area.height - 1);
     let worst = worst_open(state);
     let frame_style = match worst {
@@ -114,12 +127,12 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
         None => t.live,
     };
     let conn = conn_label(state);
-    let right_title = format!(" {} │ {} UTC ", conn.0, state.now.format("%H:%M"));
+    let right_title = format!(" {} │ {} UTC ", conn.0, state.sync.now.format("%H:%M"));
     let block = Block::new()
         .borders(Borders::ALL)
         .border_type(BorderType::Thick)
         .border_style(frame_style)
-        .title(format!(" SITREP WALL │ {} ", state.backend))
+        .title(format!(" SITREP WALL │ {} ", state.settings.backend))
         .title(
             ratatui::text::Line::from(right_title)
                 .right_aligned()
@@ -140,7 +153,7 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
     let slot_w = inner.width / 4;
     for (i, sev) in Severity::ALL.iter().copied().enumerate() {
         let x = inner.x + slot_w * i as u16 + 1;
-        let n = state.open_count(sev);
+        let n = state.data.open_count(sev);
         let style = if n > 0 { t.severity(sev) } else { t.dim };
         put(
             buf,
@@ -158,16 +171,17 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
     // The loudest line: the most overdue customer update.
     let list = tiles(state);
     let overdue: Vec<&Incident> = state
+        .data
         .incidents
         .values()
-        .filter(|i| due(i).is_some_and(|d| d < state.now))
+        .filter(|i| due(i).is_some_and(|d| d < state.sync.now))
         .collect();
     let most_overdue = overdue
         .iter()
         .min_by_key(|i| (due(i), i.id.clone()))
         .copied();
     if let Some(inc) = most_overdue {
-        let (late, _) = countdown(state.now, due(inc).unwrap_or(state.now));
+        let (late, _) = countdown(state.sync.now, due(inc).unwrap_or(state.sync.now));
         let more = if overdue.len() > 1 {
             format!("  (+{} more overdue)", overdue.len() - 1)
         } else {
@@ -181,7 +195,7 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
         );
         buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.overdue);
         put(buf, inner.x, y, &line, inner.width, t.overdue);
-    } else if state.loaded && worst.is_none() {
+    } else if state.sync.loaded && worst.is_none() {
         put(
             buf,
             inner.x + 1,
@@ -209,7 +223,7 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
     let rows = tiles_area.height / TILE_H;
     let per_page = usize::from(cols * rows).max(1);
     let pages = list.len().div_ceil(per_page).max(1);
-    let page = (state.now.timestamp().div_euclid(PAGE_SECS) as usize) % pages;
+    let page = (state.sync.now.timestamp().div_euclid(PAGE_SECS) as usize) % pages;
     let tile_w = tiles_area.width / cols;
     if rows > 0 {
         for (k, inc) in list.iter().skip(page * per_page).take(per_page).enumerate() {
@@ -224,7 +238,7 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
             tile(state, opts, inc, r, stands_out, buf);
         }
     }
-    if list.is_empty() && state.loaded {
+    if list.is_empty() && state.sync.loaded {
         put(
             buf,
             inner.x + 1,
@@ -239,7 +253,7 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
         list.len(),
         Severity::ALL
             .iter()
-            .map(|s| state.open_count(*s))
+            .map(|s| state.data.open_count(*s))
             .sum::<usize>(),
         overdue.len(),
         if overdue.len() == 1 { "" } else { "s" }
@@ -261,15 +275,16 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
 }
 
 fn conn_label(state: &State) -> (String, Style) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let as_of = state
+        .sync
         .as_of
         .map(|a| format!(" as of {}", fmt::hms(a)))
         .unwrap_or_default();
-    match &state.conn {
+    match &state.sync.conn {
         Conn::Live => ("LIVE".into(), t.live),
         Conn::Connecting => ("CONNECTING".into(), t.reconnecting),
-        Conn::Reconnecting { .. } if state.is_stale() => (format!("STALE{as_of}"), t.stale),
+        Conn::Reconnecting { .. } if state.sync.is_stale() => (format!("STALE{as_of}"), t.stale),
         Conn::Reconnecting { .. } => (format!("RECONNECTING{as_of}"), t.reconnecting),
     }
 }
@@ -282,7 +297,7 @@ fn tile(
     stands_out: bool,
     buf: &mut Buffer,
 ) {
-    let t = &state.theme;
+    let t = &state.settings.theme;
     let sev = t.severity(inc.severity);
     let mut block = Block::new()
         .borders(Borders::ALL)
@@ -298,7 +313,7 @@ fn tile(
     let (x, mut y) = (inner.x + 1, inner.y);
     let w1 = w.saturating_sub(2);
     // Row 1: severity, id, phase; age on the right.
-    let age = format!("up {}", since(state.now, inc.created_at));
+    let age = format!("up {}", since(state.sync.now, inc.created_at));
     let mut cx = put(
         buf,
         x,
@@ -358,12 +373,12 @@ fn tile(
     // Row 4: customer updates.
     if inc.customer_impact && inc.phase < Phase::FollowThrough {
         let last = match inc.last_customer_update_at {
-            Some(at) => format!("upd {} ago", since(state.now, at)),
+            Some(at) => format!("upd {} ago", since(state.sync.now, at)),
             None => "no upd yet".into(),
         };
         let cx = put(buf, x, y, &last, w1, t.base);
         if let Some(d) = due(inc) {
-            let (text, urgency) = countdown(state.now, d);
+            let (text, urgency) = countdown(state.sync.now, d);
             let style = match urgency {
                 Urgency::Normal => t.base,
                 Urgency::Soon => t.due_soon,
