@@ -1,6 +1,8 @@
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use sitrep::console::session::Ui;
 use sitrep::domain::Role;
+use sitrep::launch::{self, ConnectArgs, ConsoleArgs, LookArgs};
 use sitrep::server::{self, Database, ServerConfig, store::Store};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -11,9 +13,12 @@ use std::path::PathBuf;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
-    // --- console flags (global; owned by src/console/cli.rs) ---
+    // The console's flags (src/launch/args.rs). Subcommands take the groups they use;
+    // these, given before a subcommand, fill in what it leaves unset.
     #[command(flatten)]
-    console: sitrep::console::ConsoleArgs,
+    connect: ConnectArgs,
+    #[command(flatten)]
+    console: ConsoleArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -42,8 +47,8 @@ enum Command {
         /// closed; when all are busy, new ones get 503.
         #[arg(long, env = "SITREP_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(8..=1_000_000))]
         max_connections: Option<u64>,
-        /// Most event streams one token may hold open at once; over it a new stream is
-        /// refused with 429 until one closes.
+        /// Most event streams one token may hold open at once, and separately most requests
+        /// in progress; over either, 429 until one ends.
         #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=100_000))]
         max_streams_per_token: u64,
         /// How Alertmanager's `severity` label maps to SEV levels (`*` for anything else).
@@ -69,6 +74,8 @@ enum Command {
         wall: bool,
         #[command(flatten)]
         opts: sitrep::console::wall::WallOptions,
+        #[command(flatten)]
+        console: ConsoleArgs,
     },
     /// A read-only wallboard for a shared screen: big counts per severity, one tile per
     /// active SEV1/SEV2 incident, overdue customer updates loudest. A viewer token is
@@ -76,26 +83,44 @@ enum Command {
     Wall {
         #[command(flatten)]
         opts: sitrep::console::wall::WallOptions,
+        #[command(flatten)]
+        connect: ConnectArgs,
+        #[command(flatten)]
+        look: LookArgs,
     },
     /// List incidents (for scripts; --json for machines).
+    // The connection flags are global within a scripting verb, so they work after its
+    // subcommand too (`sitrep incidents list --api URL`).
+    #[command(mut_args(|a: clap::Arg| a.global(true)))]
     Incidents {
         #[command(subcommand)]
         command: sitrep::script::IncidentsCmd,
+        #[command(flatten)]
+        connect: ConnectArgs,
     },
     /// Show one incident.
+    #[command(mut_args(|a: clap::Arg| a.global(true)))]
     Incident {
         #[command(subcommand)]
         command: sitrep::script::IncidentCmd,
+        #[command(flatten)]
+        connect: ConnectArgs,
     },
     /// Post a status update.
+    #[command(mut_args(|a: clap::Arg| a.global(true)))]
     Update {
         #[command(subcommand)]
         command: sitrep::script::UpdateCmd,
+        #[command(flatten)]
+        connect: ConnectArgs,
     },
     /// List corrective actions.
+    #[command(mut_args(|a: clap::Arg| a.global(true)))]
     Actions {
         #[command(subcommand)]
         command: sitrep::script::ActionsCmd,
+        #[command(flatten)]
+        connect: ConnectArgs,
     },
     /// Write the post-incident report: facts, history with reasons, updates, actions,
     /// exceptions and the durations a review asks for.
@@ -103,6 +128,8 @@ enum Command {
         id: String,
         #[arg(long, value_enum, default_value = "markdown")]
         format: sitrep::script::ReportFormat,
+        #[command(flatten)]
+        connect: ConnectArgs,
     },
     /// Copy a SQLite database to PATH while the server runs (for PostgreSQL use pg_dump).
     Backup {
@@ -171,6 +198,8 @@ impl DbArg {
 enum TokenCommand {
     /// Create a token and print it (alone, on one line). It is shown only this once.
     Create {
+        /// What the token may do: viewer (read), responder (triage, updates, actions,
+        /// alerts) or commander (everything, including closing and exceptions).
         #[arg(long, value_parser = parse_role)]
         role: Role,
         /// Who or what uses the token; it is the actor on the timeline.
@@ -238,25 +267,30 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<std::process::ExitCode> {
-    use sitrep::script::{self, Script};
+    use sitrep::script::Script;
     // Scripting verbs report through their own exit codes (0 ok, 1 refused, 2 usage).
-    let script = match cli.command {
-        Some(Command::Incidents { command }) => Script::Incidents(command),
-        Some(Command::Incident { command }) => Script::Incident(command),
-        Some(Command::Update { command }) => Script::Update(command),
-        Some(Command::Actions { command }) => Script::Actions(command),
-        Some(Command::Report { id, format }) => Script::Report { id, format },
+    let (script, connect) = match cli.command {
+        Some(Command::Incidents { command, connect }) => (Script::Incidents(command), connect),
+        Some(Command::Incident { command, connect }) => (Script::Incident(command), connect),
+        Some(Command::Update { command, connect }) => (Script::Update(command), connect),
+        Some(Command::Actions { command, connect }) => (Script::Actions(command), connect),
+        Some(Command::Report {
+            id,
+            format,
+            connect,
+        }) => (Script::Report { id, format }, connect),
         other => {
-            run_command(other, cli.console).await?;
+            run_command(other, cli.connect, cli.console).await?;
             return Ok(std::process::ExitCode::SUCCESS);
         }
     };
-    Ok(script::run(&cli.console, script).await)
+    Ok(launch::run_script(&connect.or(&cli.connect), script).await)
 }
 
 async fn run_command(
     command: Option<Command>,
-    console: sitrep::console::ConsoleArgs,
+    top_connect: ConnectArgs,
+    top_console: ConsoleArgs,
 ) -> Result<()> {
     match command {
         Some(Command::Serve {
@@ -296,18 +330,26 @@ async fn run_command(
             Ok(())
         }
         // --- console (owned by src/console and src/demo) ---
-        Some(Command::Demo { wall, opts }) => {
-            let ui = if wall {
-                sitrep::console::cli::Ui::Wall(opts)
-            } else {
-                sitrep::console::cli::Ui::Console
+        Some(Command::Demo {
+            wall,
+            opts,
+            console,
+        }) => {
+            let ui = if wall { Ui::Wall(opts) } else { Ui::Console };
+            launch::run_demo(console.or(&top_console), ui).await
+        }
+        Some(Command::Wall {
+            opts,
+            connect,
+            look,
+        }) => {
+            let console = ConsoleArgs {
+                look: look.or(&top_console.look),
+                ..top_console
             };
-            sitrep::demo::run(console, ui).await
+            launch::run_ui(connect.or(&top_connect), console, Ui::Wall(opts)).await
         }
-        Some(Command::Wall { opts }) => {
-            sitrep::console::cli::run_ui(console, sitrep::console::cli::Ui::Wall(opts)).await
-        }
-        None => sitrep::console::run_console(console).await,
+        None => launch::run_console(top_connect, top_console).await,
         Some(
             Command::Incidents { .. }
             | Command::Incident { .. }

@@ -2,7 +2,6 @@
 //! console. Exit codes: 0 success, 1 the server refused or could not be reached (message on
 //! stderr), 2 bad usage.
 use crate::client::ApiClient;
-use crate::console::ConsoleArgs;
 use crate::domain::{Audience, CorrectiveAction, Incident, Phase, Severity};
 use crate::report;
 use crate::sanitize::clean_line;
@@ -105,32 +104,21 @@ fn parse_list<T: std::str::FromStr<Err = String>>(
         .collect()
 }
 
-/// Runs a command and maps the outcome to the documented exit codes.
-pub async fn run(args: &ConsoleArgs, script: Script) -> ExitCode {
-    // Usage errors are found before any connection is made.
+/// A usage mistake found before any connection is made (exit code 2).
+pub fn usage_error(script: &Script) -> Option<String> {
     if let Script::Incidents(IncidentsCmd::List {
         phase, severity, ..
-    }) = &script
+    }) = script
     {
-        let bad = parse_list::<Phase>("phase", phase)
+        return parse_list::<Phase>("phase", phase)
             .err()
             .or(parse_list::<Severity>("severity", severity).err());
-        if let Some(msg) = bad {
-            eprintln!("sitrep: {msg}");
-            return ExitCode::from(2);
-        }
     }
-    let (client, embedded) = match crate::console::cli::connect(args).await {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("sitrep: {e:#}");
-            return ExitCode::from(1);
-        }
-    };
-    let result = execute(&client, script).await;
-    if let Some(server) = embedded {
-        server.shutdown().await;
-    }
+    None
+}
+
+/// Prints what a command produced, or why it failed, and gives its exit code.
+pub fn report_outcome(result: Result<String>) -> ExitCode {
     match result {
         Ok(out) => {
             print!("{out}");
@@ -143,7 +131,8 @@ pub async fn run(args: &ConsoleArgs, script: Script) -> ExitCode {
     }
 }
 
-async fn execute(client: &ApiClient, script: Script) -> Result<String> {
+/// Runs one command against the API.
+pub async fn execute(client: &ApiClient, script: Script) -> Result<String> {
     match script {
         Script::Incidents(IncidentsCmd::List {
             phase,
@@ -304,10 +293,21 @@ async fn execute(client: &ApiClient, script: Script) -> Result<String> {
 }
 
 fn incident_table(items: &[Incident], now: DateTime<Utc>) -> String {
-    let mut out = format!(
-        "{:<8} {:<5} {:<15} {:<18} {:>6} {}\n",
-        "ID", "SEV", "PHASE", "COMMANDER", "AGE", "TITLE"
-    );
+    use crate::sanitize::columns::fit;
+    // Padded by terminal columns, not characters, so names in wide scripts keep the
+    // columns aligned; a commander's name longer than its column is cut with `…`.
+    let row = |id: &str, sev: &str, phase: &str, commander: &str, age: &str, title: &str| {
+        format!(
+            "{} {} {} {} {:>6} {}\n",
+            fit(id, 8),
+            fit(sev, 5),
+            fit(phase, 15),
+            fit(commander, 18),
+            age,
+            title
+        )
+    };
+    let mut out = row("ID", "SEV", "PHASE", "COMMANDER", "AGE", "TITLE");
     for i in items {
         let age = now - i.created_at;
         let age = if age.num_hours() >= 24 {
@@ -321,15 +321,48 @@ fn incident_table(items: &[Incident], now: DateTime<Utc>) -> String {
         if i.update_overdue {
             title.push_str("  [customer update OVERDUE]");
         }
-        out.push_str(&format!(
-            "{:<8} {:<5} {:<15} {:<18} {:>6} {}\n",
-            i.id,
-            i.severity,
-            i.phase,
+        out.push_str(&row(
+            &i.id,
+            &i.severity.to_string(),
+            &i.phase.to_string(),
             i.commander.as_deref().unwrap_or("unassigned"),
-            age,
-            title
+            &age,
+            &title,
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Cadence, NewIncident};
+    use crate::sanitize::columns::width;
+
+    fn incident(id: &str, commander: &str, title: &str) -> Incident {
+        let req = NewIncident {
+            commander: Some(commander.into()),
+            ..NewIncident::new(title, Severity::Sev2)
+        };
+        Incident::create(&req, id.into(), Utc::now(), &Cadence::default()).unwrap()
+    }
+
+    /// Rows line up in terminal columns whatever script a commander's name is written in;
+    /// padding by `char` count put the titles of wide names two columns further right.
+    #[test]
+    fn the_incident_table_aligns_wide_names_by_columns() {
+        let items = [
+            incident("INC-1", "李小龙", "Checkout errors"),
+            incident("INC-2", "ana", "Search slow"),
+            incident("INC-3", "Maximiliana Oberhauser-Lindqvist", "Long name"),
+        ];
+        let table = incident_table(&items, Utc::now());
+        let title_col = |line: &str, title: &str| width(&line[..line.find(title).unwrap()]);
+        let lines: Vec<&str> = table.lines().collect();
+        let at = title_col(lines[0], "TITLE");
+        assert_eq!(title_col(lines[1], "Checkout errors"), at, "{table}");
+        assert_eq!(title_col(lines[2], "Search slow"), at, "{table}");
+        assert_eq!(title_col(lines[3], "Long name"), at, "{table}");
+        assert!(lines[3].contains("Maximiliana Oberh…"), "{table}");
+    }
 }

@@ -386,3 +386,112 @@ async fn scripting_verbs_follow_the_console_rules_and_exit_codes() {
     server.kill().unwrap();
     let _ = server.wait();
 }
+
+/// Each subcommand's `--help` offers only what it uses: the server's and the backup's no
+/// console flags, the scripting verbs the connection flags (also after the verb), and the
+/// console itself all of them.
+#[test]
+fn each_subcommand_offers_only_its_own_flags() {
+    let help = |args: &[&str]| {
+        let out = sitrep(args);
+        assert!(out.status.success(), "{args:?}: {out:?}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    for cmd in ["serve", "backup", "restore", "token", "openapi"] {
+        let h = help(&[cmd, "--help"]);
+        for flag in [
+            "--mouse",
+            "--theme",
+            "--pagerduty-url",
+            "--api",
+            "--read-only",
+        ] {
+            assert!(
+                !h.contains(flag),
+                "`sitrep {cmd} --help` offers {flag}:\n{h}"
+            );
+        }
+    }
+    let list = help(&["incidents", "list", "--help"]);
+    assert!(
+        list.contains("--api") && list.contains("--token-file"),
+        "{list}"
+    );
+    assert!(
+        !list.contains("--mouse") && !list.contains("--theme"),
+        "{list}"
+    );
+    let demo = help(&["demo", "--help"]);
+    assert!(
+        demo.contains("--mouse") && demo.contains("--theme"),
+        "{demo}"
+    );
+    assert!(!demo.contains("--api"), "{demo}");
+    let wall = help(&["wall", "--help"]);
+    assert!(wall.contains("--api") && wall.contains("--theme"), "{wall}");
+    assert!(!wall.contains("--mouse"), "{wall}");
+    let top = help(&["--help"]);
+    for flag in ["--api", "--mouse", "--theme", "--read-only"] {
+        assert!(top.contains(flag), "{top}");
+    }
+    let create = help(&["token", "create", "--help"]);
+    assert!(create.contains("commander (everything"), "{create}");
+    assert!(create.contains("--expires-in"), "{create}");
+}
+
+/// A URL that is not a sitrep API (here a web server answering 404 with a page) is named
+/// as such, rather than only `HTTP 404 Not Found`; flags work before and after the verb.
+#[tokio::test]
+async fn a_url_that_is_not_a_sitrep_server_is_called_that() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut sock, _)) = listener.accept().await else {
+                return;
+            };
+            tokio::spawn(async move {
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                let page = "<html><body>Not here</body></html>";
+                let _ = sock
+                    .write_all(
+                        format!(
+                            "HTTP/1.1 404 Not Found\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{page}",
+                            page.len()
+                        )
+                        .as_bytes(),
+                    )
+                    .await;
+            });
+        }
+    });
+    let url = format!("http://127.0.0.1:{port}");
+    let home = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["incidents", "list", "--api", url.as_str()],
+        vec!["--api", url.as_str(), "incidents", "list"],
+    ] {
+        let out = tokio::task::spawn_blocking({
+            let home = home.path().to_path_buf();
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            move || {
+                let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                common::bin::command(Some(&home), &args)
+                    .env("SITREP_TOKEN", "sitrep_not_a_real_token")
+                    .output()
+                    .unwrap()
+            }
+        })
+        .await
+        .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("does not answer like a sitrep server") && err.contains(&url),
+            "{args:?}: {err}"
+        );
+        assert!(!err.contains("sitrep_not_a_real_token"), "{err}");
+    }
+}

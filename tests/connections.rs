@@ -419,6 +419,78 @@ async fn one_token_cannot_hold_more_than_its_share_of_event_streams() {
     }
 }
 
+/// Sends a request head for `method path` with a body announced but not sent, on a new
+/// connection: the shape of a client trickling a body to hold the connection.
+async fn slow_body(s: &Server, token: &str, method: &str, path: &str) -> TcpStream {
+    let mut sock = TcpStream::connect(("127.0.0.1", s.port)).await.unwrap();
+    let head = format!(
+        "{method} /api/v1{path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{{"
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    sock
+}
+
+/// One token trickling request bodies used to hold every connection slot (each request
+/// in flight, so never evicted) and the commander's reads got 503. A viewer's write is now
+/// refused before its body is read, and a token's requests in progress are capped (429),
+/// so other tokens keep working.
+#[tokio::test]
+async fn one_token_cannot_hold_connections_with_slow_bodies() {
+    let s = serve(None, &["--max-streams-per-token", "3"]).await;
+    // A viewer's write: 403 at once, without waiting for the body.
+    let mut sock = slow_body(&s, &s.viewer, "PATCH", "/incidents/INC-1").await;
+    let head = tokio::time::timeout(Duration::from_secs(2), answer_head(&mut sock))
+        .await
+        .expect("a viewer's write is answered before its body arrives");
+    assert!(head.starts_with("HTTP/1.1 403"), "{head}");
+
+    // The commander's token with three bodies in progress: the fourth request waits for
+    // nothing, it is told to retry.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        held.push(slow_body(&s, &s.token, "POST", "/incidents").await);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = reqwest::Client::new();
+    let refused = client
+        .get(api(&s, "/incidents"))
+        .bearer_auth(&s.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    assert_eq!(refused.headers()["retry-after"], "1");
+    let body: serde_json::Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_requests", "{body}");
+    // Another token is served meanwhile.
+    let other = client
+        .get(api(&s, "/incidents"))
+        .bearer_auth(&s.viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status().as_u16(), 200);
+    // Their places come back when the slow requests go.
+    drop(held);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let again = client
+            .get(api(&s, "/incidents"))
+            .bearer_auth(&s.token)
+            .send()
+            .await
+            .unwrap();
+        if again.status().as_u16() == 200 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "closed requests kept their places"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
 /// Reads `/events` from the start until `n` events arrived; returns their ids.
 async fn read_all(s: &Server, n: usize) -> Vec<u64> {
     let client = reqwest::Client::new();

@@ -22,8 +22,7 @@ use std::time::Duration;
 
 /// The heartbeat of a server that does not say (`sitrep serve --heartbeat-secs` default).
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(10);
-/// The response header in which the server gives its heartbeat, in whole seconds.
-pub const HEARTBEAT_HEADER: &str = "sitrep-heartbeat";
+pub use crate::protocol::HEARTBEAT_HEADER;
 /// Before the server has said anything with `retry:`.
 const BACKOFF_FIRST: Duration = Duration::from_millis(500);
 /// The largest backoff window, and the longest backoff wait (window plus jitter).
@@ -301,13 +300,16 @@ fn parse<T: DeserializeOwned + Sanitize>(kind: &str, data: &str) -> Result<T, Un
 
 /// Maps an SSE event to a typed, sanitized change. Kinds a newer server may add are ignored.
 fn decode(kind: &str, data: &str) -> Decoded {
-    let ev = match kind {
-        "reset" => return Decoded::Reset,
-        "incident.created" | "incident.updated" => parse(kind, data).map(LiveEvent::Incident),
-        "update.posted" => parse(kind, data).map(LiveEvent::UpdatePosted),
-        "action.created" | "action.updated" => parse(kind, data).map(LiveEvent::Action),
-        "exception.created" => parse(kind, data).map(LiveEvent::Exception),
-        _ => return Decoded::Ignore,
+    use crate::protocol::EventKind as K;
+    let Some(k) = K::parse(kind) else {
+        return Decoded::Ignore;
+    };
+    let ev = match k {
+        K::Reset => return Decoded::Reset,
+        K::IncidentCreated | K::IncidentUpdated => parse(kind, data).map(LiveEvent::Incident),
+        K::UpdatePosted => parse(kind, data).map(LiveEvent::UpdatePosted),
+        K::ActionCreated | K::ActionUpdated => parse(kind, data).map(LiveEvent::Action),
+        K::ExceptionCreated => parse(kind, data).map(LiveEvent::Exception),
     };
     match ev {
         Ok(e) => Decoded::Event(Box::new(e), actor(data)),

@@ -381,6 +381,21 @@ impl ApiClient {
             .observe(sent, chrono::Utc::now(), date.and_then(|v| v.to_str().ok()));
     }
 
+    /// An error status whose body is not sitrep's JSON error: the URL is not a sitrep API
+    /// (a web page, another service) or a proxy answered for it. Said in words, since
+    /// `HTTP 404 Not Found` alone sends a new user looking in the wrong place.
+    fn foreign_answer(&self, status: reqwest::StatusCode) -> anyhow::Error {
+        let base = crate::sanitize::clean_line(&self.base);
+        match status.as_u16() {
+            502..=504 => anyhow::anyhow!(
+                "HTTP {status} from a proxy in front of {base}: the sitrep server behind it is not answering"
+            ),
+            _ => anyhow::anyhow!(
+                "HTTP {status} from {base}, which does not answer like a sitrep server (no sitrep error in the reply): check the URL given with --api or the profile's `api`"
+            ),
+        }
+    }
+
     /// The server this client talks to, for the header.
     pub fn base(&self) -> &str {
         &self.base
@@ -446,7 +461,7 @@ impl ApiClient {
                     b.error.code = crate::sanitize::clean_line(&b.error.code);
                     b.error.into()
                 }
-                Err(_) => anyhow::anyhow!("HTTP {status}"),
+                Err(_) => self.foreign_answer(status),
             });
         }
         Ok(resp.json::<T>().await?)

@@ -237,21 +237,64 @@ where
     tx
 }
 
-/// Replaces `path` with `bytes` (mode 0600, fsynced, renamed into place): a crash leaves the
-/// old file or the new one, never half of one. Drafts use it too.
+/// Replaces `path` with `bytes` so that a reader (or a crash, or a power cut) sees either
+/// the old file or the new one, never a mix: written to a uniquely named 0600 file in the
+/// same directory (so two consoles sharing a data directory cannot collide on it), synced,
+/// renamed over `path`, and the directory synced so the rename itself is durable.
 pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write as _;
-    let tmp = path.with_extension("tmp");
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".sitrep-")
+        .suffix(".tmp")
+        .tempfile_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.as_file().sync_all()?;
+    tmp.persist(path).map_err(|e| e.error)?;
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_private_atomic;
+
+    /// Two consoles sharing a data directory write the same file at once. With one fixed
+    /// temporary name they truncated and renamed each other's half-written file; a reader
+    /// must only ever see one writer's whole content, and the file stays private.
+    #[test]
+    fn concurrent_writers_never_leave_a_mix_and_the_file_stays_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("drafts.json");
+        let contents: Vec<Vec<u8>> = (0..4u8).map(|w| vec![b'a' + w; 64 * 1024]).collect();
+        std::thread::scope(|s| {
+            for c in &contents {
+                let path = &path;
+                s.spawn(move || {
+                    for _ in 0..50 {
+                        write_private_atomic(path, c).unwrap();
+                    }
+                });
+            }
+            s.spawn(|| {
+                for _ in 0..500 {
+                    if let Ok(got) = std::fs::read(&path) {
+                        assert!(contents.contains(&got), "a mixed or partial file was seen");
+                    }
+                }
+            });
+        });
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left.len(), 1, "temporaries left behind: {left:?}");
     }
-    let mut f = opts.open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, path)
 }

@@ -4,11 +4,10 @@
 pub mod action;
 pub mod app;
 mod apply;
-pub mod cli;
-pub mod clipboard; // issue 5: y / Y copy through OSC 52
-mod config;
+pub mod clipboard;
+pub mod config;
 pub mod detail;
-pub mod display; // issue 5: colour depth and ASCII output
+pub mod display;
 pub mod effects;
 pub mod filter;
 pub mod forms;
@@ -17,6 +16,7 @@ pub mod keymap;
 pub mod msg;
 pub mod paste;
 pub mod roles;
+pub mod session;
 pub mod state;
 pub mod term;
 #[doc(hidden)]
@@ -25,10 +25,9 @@ pub mod theme;
 pub mod triage;
 pub mod update;
 pub mod view;
-pub mod wall; // issue 5: the war-room wallboard (`sitrep wall`)
+pub mod wall;
 
 pub use action::{Action, Msg};
 pub use app::{RunOptions, run};
-pub use cli::{ConsoleArgs, run_console};
 pub use state::State;
 pub use update::{Effect, update};

@@ -7,8 +7,6 @@ pub use scenario::Scenario;
 pub use simulator::Simulator;
 
 use crate::client::{ApiClient, Token, install_crypto_provider};
-use crate::console::ConsoleArgs;
-use crate::console::cli::{Ui, init_file_logging, launch, load_setup};
 use crate::domain::Role;
 use crate::server::{self, ServerConfig, store};
 use anyhow::{Context, Result};
@@ -35,6 +33,9 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// The console user's name in the demo (their token's name, so the actor of their changes).
+pub const USER: &str = "you";
 
 /// A running demo backend: server, seeded data, tokens, simulator.
 pub struct Demo {
@@ -66,11 +67,14 @@ impl Demo {
             let store = running.store.clone();
             async move { store.create_token(name, role).await.map(Token::new) }
         };
-        let console = ApiClient::new(&base, token("you", Role::Commander).await?)?;
+        let console = ApiClient::new(&base, token(USER, Role::Commander).await?)?;
+        let open_target = scenario.open_count();
         let sim = Simulator {
             alerts: ApiClient::new(&base, token("alertmanager", Role::Responder).await?)?,
             lead: ApiClient::new(&base, token("Dana Reyes", Role::Commander).await?)?,
             quiet,
+            me: USER.into(),
+            open_target,
         };
         let simulator = tokio::spawn(sim.run());
         Ok(Demo {
@@ -81,30 +85,13 @@ impl Demo {
         })
     }
 
+    /// Stops the built-in simulator, leaving the server up (for tests that drive one).
+    pub fn stop_simulator(&self) {
+        self.simulator.abort();
+    }
+
     pub async fn stop(self) {
         self.simulator.abort();
         self.server.shutdown().await;
     }
-}
-
-/// `sitrep demo`; with `ui` = the wall, `sitrep demo --wall`.
-pub async fn run(args: ConsoleArgs, ui: Ui) -> Result<()> {
-    let (keymap, theme) = load_setup(&args)?;
-    init_file_logging()?;
-    let demo = Demo::start().await?;
-    let result = launch(
-        demo.console.clone(),
-        "demo".into(),
-        args.read_only,
-        keymap,
-        crate::console::cli::Setup {
-            mouse: args.mouse,
-            ..Default::default()
-        },
-        theme,
-        &ui,
-    )
-    .await;
-    demo.stop().await;
-    result
 }

@@ -45,6 +45,17 @@ pub struct ScIncident {
     pub step: Vec<Step>,
 }
 
+impl ScIncident {
+    /// The phase its last step leaves it in.
+    pub fn final_phase(&self) -> Phase {
+        self.step
+            .iter()
+            .filter_map(|s| s.phase)
+            .next_back()
+            .unwrap_or(Phase::Detection)
+    }
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Step {
@@ -123,6 +134,14 @@ impl Scenario {
     }
 
     /// Indexes (in creation order) of incidents the simulator must leave alone.
+    /// How many of the seeded incidents are open (not closed) once the scenario has run.
+    pub fn open_count(&self) -> usize {
+        self.incident
+            .iter()
+            .filter(|i| i.final_phase() != Phase::Closed)
+            .count()
+    }
+
     pub fn quiet(&self) -> Vec<usize> {
         (0..self.incident.len())
             .filter(|i| self.incident[*i].quiet)
@@ -245,14 +264,7 @@ mod tests {
         assert!(s.incident.len() >= 12);
         let sevs: HashSet<_> = s.incident.iter().map(|i| i.severity).collect();
         assert_eq!(sevs.len(), 4);
-        let final_phase = |i: &ScIncident| {
-            i.step
-                .iter()
-                .filter_map(|s| s.phase)
-                .next_back()
-                .unwrap_or(Phase::Detection)
-        };
-        let phases: HashSet<_> = s.incident.iter().map(final_phase).collect();
+        let phases: HashSet<_> = s.incident.iter().map(ScIncident::final_phase).collect();
         assert_eq!(phases.len(), Phase::ALL.len(), "{phases:?}");
         assert!(
             s.incident

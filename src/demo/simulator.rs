@@ -1,7 +1,10 @@
 //! Keeps the demo board alive through the public HTTP API, as real integrations would: an
 //! alerting bot (responder token) raises new alerts; an incident lead (commander token)
 //! assigns, moves phases, posts customer updates before they fall due and works through
-//! corrective actions. Incidents marked quiet are left alone so one update goes overdue.
+//! corrective actions. Incidents marked quiet are left alone so one update goes overdue,
+//! and so is every incident the person at the console commands: the demo never changes
+//! what the user took on. The board keeps about the size it started with (a new alert
+//! only while fewer are open), and no alert is raised twice while its incident is open.
 use crate::client::ApiClient;
 use crate::domain::{ActionStatus, CorrectiveAction, Incident, Phase};
 use anyhow::Result;
@@ -11,9 +14,6 @@ use rand::{Rng, SeedableRng};
 use serde_json::json;
 use std::collections::HashSet;
 use std::time::Duration;
-
-/// Above this many open incidents the simulator stops raising alerts.
-const MAX_OPEN: usize = 24;
 
 const ALERTS: &[(&str, &str, bool, &str)] = &[
     ("CPU throttling on api-gateway pods", "SEV3", false, ""),
@@ -75,6 +75,11 @@ pub struct Simulator {
     pub lead: ApiClient,
     /// Incident ids whose customer updates the simulator never posts.
     pub quiet: HashSet<String>,
+    /// The console user's name: incidents they command are theirs, not the simulator's.
+    pub me: String,
+    /// New alerts are raised only while fewer incidents than this are open (the seeded
+    /// board's size).
+    pub open_target: usize,
 }
 
 impl Simulator {
@@ -93,19 +98,21 @@ impl Simulator {
         }
     }
 
-    async fn round(&self, rng: &mut StdRng, round: u64) -> Result<()> {
+    /// One step: keep the due customer updates, then raise an alert or move an incident.
+    pub async fn round(&self, rng: &mut StdRng, round: u64) -> Result<()> {
         let incidents = self.lead.list_incidents().await?;
-        self.keep_promises(&incidents).await?;
-        let open = incidents
+        let theirs: Vec<&Incident> = incidents.iter().filter(|i| self.runs(i)).collect();
+        self.keep_promises(&theirs).await?;
+        let open: Vec<&Incident> = incidents
             .iter()
             .filter(|i| i.phase != Phase::Closed)
-            .count();
-        if round == 0 || (open < MAX_OPEN && rng.random_bool(0.2)) {
-            return self.raise_alert(rng).await;
+            .collect();
+        if open.len() < self.open_target && (round == 0 || rng.random_bool(0.3)) {
+            return self.raise_alert(rng, &open).await;
         }
-        let movable: Vec<&Incident> = incidents
-            .iter()
-            .filter(|i| i.phase != Phase::Closed && !self.quiet.contains(&i.id))
+        let movable: Vec<&Incident> = theirs
+            .into_iter()
+            .filter(|i| i.phase != Phase::Closed)
             .collect();
         if let Some(inc) = movable.choose(rng) {
             if rng.random_bool(0.6) {
@@ -117,15 +124,21 @@ impl Simulator {
         Ok(())
     }
 
+    /// Whether the simulator may act on this incident: not a quiet one, and not one the
+    /// console's user commands.
+    fn runs(&self, inc: &Incident) -> bool {
+        !self.quiet.contains(&inc.id) && inc.commander.as_deref() != Some(self.me.as_str())
+    }
+
     /// Posts a customer update for every incident whose next one falls due within two
-    /// minutes, except the quiet ones.
-    async fn keep_promises(&self, incidents: &[Incident]) -> Result<()> {
+    /// minutes.
+    async fn keep_promises(&self, incidents: &[&Incident]) -> Result<()> {
         let soon = chrono::Utc::now() + chrono::Duration::minutes(2);
         for inc in incidents {
             let due = inc
                 .next_update_due_at
                 .filter(|_| inc.customer_impact && inc.phase.is_active());
-            if due.is_some_and(|d| d < soon) && !self.quiet.contains(&inc.id) {
+            if due.is_some_and(|d| d < soon) {
                 self.customer_update(inc, "Mitigation holding; monitoring closely")
                     .await?;
             }
@@ -168,8 +181,15 @@ impl Simulator {
         Ok(())
     }
 
-    async fn raise_alert(&self, rng: &mut StdRng) -> Result<()> {
-        let (title, sev, customer, scope) = *ALERTS.choose(rng).unwrap_or(&ALERTS[0]);
+    /// Raises one of the alerts that has no open incident (none when all have).
+    async fn raise_alert(&self, rng: &mut StdRng, open: &[&Incident]) -> Result<()> {
+        let fresh: Vec<_> = ALERTS
+            .iter()
+            .filter(|(title, ..)| !open.iter().any(|i| i.title == *title))
+            .collect();
+        let Some(&&(title, sev, customer, scope)) = fresh.choose(rng) else {
+            return Ok(());
+        };
         let _: serde_json::Value = self
             .alerts
             .post(

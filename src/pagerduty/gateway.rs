@@ -5,6 +5,7 @@ use super::api::{PdClient, PdError};
 use super::map::{self, Priorities, Versions};
 use crate::client::Token;
 use crate::domain::{Audience, Incident, NewStatusUpdate, StatusUpdate};
+use crate::protocol::EventKind;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -103,7 +104,7 @@ type GwResult<T> = Result<T, GwError>;
 #[derive(Debug, Clone)]
 struct Ev {
     seq: u64,
-    kind: &'static str,
+    kind: EventKind,
     data: String,
 }
 
@@ -178,12 +179,7 @@ impl Shared {
         self.lock().truncated
     }
 
-    fn publish(
-        inner: &mut Inner,
-        tx: &broadcast::Sender<Arc<Ev>>,
-        kind: &'static str,
-        data: String,
-    ) {
+    fn publish(inner: &mut Inner, tx: &broadcast::Sender<Arc<Ev>>, kind: EventKind, data: String) {
         inner.seq += 1;
         let ev = Ev {
             seq: inner.seq,
@@ -206,9 +202,9 @@ impl Shared {
         is_new: bool,
     ) {
         let kind = if is_new {
-            "incident.created"
+            EventKind::IncidentCreated
         } else {
-            "incident.updated"
+            EventKind::IncidentUpdated
         };
         let data = serde_json::to_string(inc).unwrap_or_default();
         Self::publish(inner, tx, kind, data);
@@ -251,7 +247,7 @@ impl Shared {
     fn publish_update(&self, u: &StatusUpdate) {
         let mut inner = self.lock();
         let data = serde_json::to_string(u).unwrap_or_default();
-        Self::publish(&mut inner, &self.events, "update.posted", data);
+        Self::publish(&mut inner, &self.events, EventKind::UpdatePosted, data);
     }
 
     fn current(&self, id: &str) -> Option<Incident> {
@@ -781,7 +777,7 @@ async fn events(State(sh): State<Arc<Shared>>, headers: HeaderMap) -> GwResult<R
         }
         for ev in backlog {
             cursor = ev.seq;
-            yield Ok(Event::default().id(ev.seq.to_string()).event(ev.kind).data(ev.data));
+            yield Ok(Event::default().id(ev.seq.to_string()).event(ev.kind.as_str()).data(ev.data));
         }
         loop {
             tokio::select! {
@@ -789,7 +785,7 @@ async fn events(State(sh): State<Arc<Shared>>, headers: HeaderMap) -> GwResult<R
                     Ok(ev) if ev.seq <= cursor => continue,
                     Ok(ev) => {
                         cursor = ev.seq;
-                        yield Ok(Event::default().id(ev.seq.to_string()).event(ev.kind).data(ev.data.clone()));
+                        yield Ok(Event::default().id(ev.seq.to_string()).event(ev.kind.as_str()).data(ev.data.clone()));
                     }
                     Err(broadcast::error::RecvError::Lagged(_)) => {
                         let seq = sh.lock().seq;
@@ -809,7 +805,7 @@ async fn events(State(sh): State<Arc<Shared>>, headers: HeaderMap) -> GwResult<R
     };
     // Like sitrep's own server: the console sizes its silence limit from this header.
     let advertised = [(
-        axum::http::HeaderName::from_static(crate::server::events::HEARTBEAT_HEADER),
+        axum::http::HeaderName::from_static(crate::protocol::HEARTBEAT_HEADER),
         heartbeat.as_secs().max(1).to_string(),
     )];
     Ok((

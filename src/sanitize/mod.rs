@@ -6,6 +6,7 @@
 //! `INC-12 rollback` read as something else. So the client passes every string through
 //! [`clean_line`] or [`clean_text`] once, while deserializing into client state; views never
 //! see raw API text. The rules are in [`text`]; this module applies them to the API's types.
+pub mod columns;
 pub mod text;
 
 pub use text::{clean_line, clean_text, is_clean, shows_text};

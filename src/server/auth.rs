@@ -1,14 +1,72 @@
-//! Bearer-token authentication and role checks.
+//! Bearer-token authentication and role checks, and the per-token limit on requests in
+//! progress. Both happen before a request's body is read: a viewer's write is refused at
+//! once, and one token cannot hold more than its share of connections with slow bodies.
 use super::AppState;
 use super::error::ApiError;
 use super::store::Principal;
 use crate::domain::Role;
 use axum::extract::FromRequestParts;
-use axum::http::{StatusCode, header, request::Parts};
+use axum::http::{Method, StatusCode, header, request::Parts};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
-/// The authenticated caller. Extracting it refuses a missing or unknown token with 401.
+/// The authenticated caller. Extracting it refuses a missing or unknown token with 401, a
+/// viewer's write with 403 and a token over its share of requests with 429; it holds the
+/// token's place among requests in progress until the handler returns.
+#[derive(Debug)]
+pub struct Auth(
+    pub Principal,
+    // Held, not read: dropping it gives the token's place back.
+    #[allow(dead_code)] InFlightPass,
+);
+
+/// How many requests each token has in progress (headers read, handler not yet returned).
 #[derive(Debug, Clone)]
-pub struct Auth(pub Principal);
+pub struct InFlight {
+    tokens: Arc<Mutex<HashMap<String, usize>>>,
+    per_token: usize,
+}
+
+impl InFlight {
+    pub fn new(per_token: usize) -> Self {
+        InFlight {
+            tokens: Arc::default(),
+            per_token: per_token.max(1),
+        }
+    }
+
+    fn enter(&self, hash: &str) -> Option<InFlightPass> {
+        let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        let n = tokens.entry(hash.to_string()).or_insert(0);
+        if *n >= self.per_token {
+            return None;
+        }
+        *n += 1;
+        Some(InFlightPass {
+            gate: self.clone(),
+            hash: hash.to_string(),
+        })
+    }
+}
+
+/// One request's place; given back when dropped.
+#[derive(Debug)]
+pub struct InFlightPass {
+    gate: InFlight,
+    hash: String,
+}
+
+impl Drop for InFlightPass {
+    fn drop(&mut self) {
+        let mut tokens = self.gate.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = tokens.get_mut(&self.hash) {
+            *n -= 1;
+            if *n == 0 {
+                tokens.remove(&self.hash);
+            }
+        }
+    }
+}
 
 impl Auth {
     /// Refuses with 403 unless the caller's role is at least `role`.
@@ -45,10 +103,32 @@ impl FromRequestParts<AppState> for Auth {
             .ok()
             .and_then(bearer_token)
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
-        match state.store.authenticate(token).await? {
-            Some(p) => Ok(Auth(p)),
-            None => Err(unauthorized("unknown, revoked or expired token")),
+        let Some(p) = state.store.authenticate(token).await? else {
+            return Err(unauthorized("unknown, revoked or expired token"));
+        };
+        // Every write needs at least the responder role: refused before its body is read,
+        // so a viewer cannot hold a connection open by sending a body slowly.
+        let reads = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if !reads && p.role < Role::Responder {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "this token ({}) is a viewer: it can read, not change anything",
+                    p.name
+                ),
+            ));
         }
+        let Some(pass) = state.in_flight.enter(&p.token_hash) else {
+            return Err(ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too_many_requests",
+                "this token already has its limit of requests in progress; retry when one finishes",
+            )
+            .field("Authorization")
+            .retry_after(1));
+        };
+        Ok(Auth(p, pass))
     }
 }
 

@@ -30,9 +30,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 use utoipa::IntoParams;
 
-/// The response header that gives the heartbeat in seconds (the client's
-/// `HEARTBEAT_HEADER`; tests/faults.rs checks the two agree).
-pub const HEARTBEAT_HEADER: &str = "sitrep-heartbeat";
+pub use crate::protocol::HEARTBEAT_HEADER;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -163,7 +161,7 @@ pub async fn events(
     let stream = async_stream::stream! {
         yield Ok(Event::default().retry(Duration::from_millis(2000)));
         if reset {
-            yield Ok(Event::default().id(cursor.to_string()).event("reset").data("{\"reason\":\"the event log no longer holds that id; re-list\"}"));
+            yield Ok(Event::default().id(cursor.to_string()).event(crate::protocol::EventKind::Reset.as_str()).data("{\"reason\":\"the event log no longer holds that id; re-list\"}"));
         }
         loop {
             if pass.is_revoked() {

@@ -64,6 +64,8 @@ pub struct AppState {
     pub heartbeat: Duration,
     pub shutdown: watch::Receiver<bool>,
     pub alert_severity: Arc<crate::domain::SeverityMap>,
+    /// Requests in progress per token (see `auth`).
+    pub in_flight: auth::InFlight,
 }
 
 /// A server running in this process (for `sitrep serve`, the embedded console and tests).
@@ -163,6 +165,7 @@ pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<Running
         heartbeat: cfg.heartbeat,
         shutdown: shutdown.clone(),
         alert_severity: Arc::new(cfg.alert_severity.clone()),
+        in_flight: auth::InFlight::new(cfg.limits.streams_per_token),
     });
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await

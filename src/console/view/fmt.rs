@@ -1,6 +1,5 @@
 //! Text helpers shared by the views: durations, clocks, truncation to a display width.
 use chrono::{DateTime, Utc};
-use unicode_width::UnicodeWidthChar;
 
 /// A phase's name for a narrow column: the policy's names are long.
 pub fn phase_plain(p: crate::domain::Phase) -> &'static str {
@@ -119,39 +118,7 @@ pub fn hms(t: DateTime<Utc>) -> String {
     t.format("%H:%M:%S").to_string()
 }
 
-pub fn width(s: &str) -> usize {
-    s.chars().map(|c| c.width().unwrap_or(0)).sum()
-}
-
-/// Cuts `s` to at most `max` columns, ending in `…` when something was cut.
-pub fn truncate(s: &str, max: usize) -> String {
-    if width(s) <= max {
-        return s.to_string();
-    }
-    if max == 0 {
-        return String::new();
-    }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw > max - 1 {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out.push('…');
-    out
-}
-
-/// `s` padded with spaces (or truncated) to exactly `w` columns.
-pub fn fit(s: &str, w: usize) -> String {
-    let mut t = truncate(s, w);
-    let tw = width(&t);
-    t.extend(std::iter::repeat_n(' ', w.saturating_sub(tw)));
-    t
-}
+pub use crate::sanitize::columns::{fit, truncate, width};
 
 /// Writes `text` at (x, y), cut to `max` columns; returns the x after it.
 pub(crate) fn put(

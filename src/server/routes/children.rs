@@ -17,9 +17,9 @@ use axum::response::Response;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-item_list!(UpdateList, StatusUpdate);
-item_list!(ActionList, CorrectiveAction);
-item_list!(ExceptionList, RiskException);
+item_list!(UpdateList, StatusUpdate, 'u');
+item_list!(ActionList, CorrectiveAction, 'a');
+item_list!(ExceptionList, RiskException, 'x');
 
 /// Status updates, oldest first, a page at a time.
 #[utoipa::path(get, path = "/api/v1/incidents/{id}/updates", tag = "updates",
@@ -31,7 +31,7 @@ pub async fn list_updates(
     Path(id): Path<String>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<UpdateList>, ApiError> {
-    let page = PageParams::slice(params)?;
+    let page = PageParams::slice('u', params)?;
     Ok(Json(UpdateList::from(st.store.updates(&id, page).await?)))
 }
 
@@ -70,7 +70,7 @@ pub async fn list_incident_actions(
     Path(id): Path<String>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<ActionList>, ApiError> {
-    let page = PageParams::slice(params)?;
+    let page = PageParams::slice('a', params)?;
     Ok(Json(ActionList::from(
         st.store.incident_actions(&id, page).await?,
     )))
@@ -147,12 +147,13 @@ fn decode_action_cursor(raw: &str) -> Result<ActionKey, ApiError> {
         "1" => 1,
         _ => return Err(bad()),
     };
-    // Compared as text with the stored `YYYY-MM-DD` dates, so only its shape matters.
+    // Compared as text with the stored `YYYY-MM-DD` dates: a real date in that exact shape.
     let shaped = due.len() == 10
         && due.bytes().enumerate().all(|(i, b)| match i {
             4 | 7 => b == b'-',
             _ => b.is_ascii_digit(),
-        });
+        })
+        && chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").is_ok();
     if !shaped {
         return Err(bad());
     }
@@ -255,7 +256,7 @@ pub async fn list_exceptions(
     Path(id): Path<String>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<ExceptionList>, ApiError> {
-    let page = PageParams::slice(params)?;
+    let page = PageParams::slice('x', params)?;
     Ok(Json(ExceptionList::from(
         st.store.exceptions(&id, page).await?,
     )))

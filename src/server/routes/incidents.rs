@@ -24,7 +24,7 @@ pub struct IncidentPage {
     pub next_cursor: Option<String>,
 }
 
-item_list!(TimelineList, TimelineEntry);
+item_list!(TimelineList, TimelineEntry, 't');
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -186,7 +186,7 @@ pub async fn timeline(
     Path(id): Path<String>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<TimelineList>, ApiError> {
-    let page = PageParams::slice(params)?;
+    let page = PageParams::slice('t', params)?;
     Ok(Json(TimelineList::from(
         st.store.timeline(&id, page).await?,
     )))

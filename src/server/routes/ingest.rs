@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-item_list!(SignalList, SignalRecord);
+item_list!(SignalList, SignalRecord, 's');
 
 /// Prometheus Alertmanager's webhook receiver (payload version 4). A firing group opens an
 /// incident in Detection (source `alertmanager`) or attaches to the open incident the same
@@ -53,6 +53,6 @@ pub async fn signals(
         axum::extract::rejection::QueryRejection,
     >,
 ) -> Result<Json<SignalList>, ApiError> {
-    let page = super::paging::PageParams::slice(params)?;
+    let page = super::paging::PageParams::slice('s', params)?;
     Ok(Json(SignalList::from(st.store.signals(&id, page).await?)))
 }

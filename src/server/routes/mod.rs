@@ -63,7 +63,7 @@ pub fn answer<T: Serialize>(
 /// `{"items": [...], "next_cursor": ...}` list bodies (a page of `paging::PageParams`), one named schema per item type for the OpenAPI document.
 /// Stored records that could not be read are left out and named in `unreadable`.
 macro_rules! item_list {
-    ($name:ident, $item:ty) => {
+    ($name:ident, $item:ty, $cursor:literal) => {
         #[derive(serde::Serialize, utoipa::ToSchema)]
         pub struct $name {
             pub items: Vec<$item>,

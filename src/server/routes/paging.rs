@@ -29,17 +29,37 @@ fn limit_or(raw: Option<&str>, default: u32) -> Result<u32, ApiError> {
     }
 }
 
-/// The cursor of a list ordered by number (incidents, and one incident's records).
+/// The cursor of a list ordered by number: `n` for incidents; for one incident's records
+/// `u` (updates), `a` (actions), `x` (exceptions), `t` (timeline), `s` (signals). The
+/// letter keeps a cursor from being taken for a position in another kind of list.
+pub fn encode_cursor_of(list: char, num: i64) -> String {
+    format!("{list}{num:x}")
+}
+
 pub fn encode_cursor(num: i64) -> String {
-    format!("n{num:x}")
+    encode_cursor_of('n', num)
 }
 
 pub fn decode_cursor(raw: &str) -> Result<i64, ApiError> {
-    raw.strip_prefix('n')
-        .filter(|h| !h.is_empty() && h.len() <= 15)
+    decode_cursor_of('n', raw)
+}
+
+/// Only the exact text `encode_cursor_of` writes: lowercase hex without a sign or leading
+/// zeros, at most 15 digits.
+pub fn decode_cursor_of(list: char, raw: &str) -> Result<i64, ApiError> {
+    raw.strip_prefix(list)
+        .filter(|h| {
+            (1..=15).contains(&h.len())
+                && h.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                && (*h == "0" || !h.starts_with('0'))
+        })
         .and_then(|h| i64::from_str_radix(h, 16).ok())
-        .filter(|n| *n >= 0)
-        .ok_or_else(|| ApiError::invalid("cursor", "cursor is not one this server issued"))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "cursor",
+                "cursor is not one this server issued for this list",
+            )
+        })
 }
 
 /// Paging of one incident's records (updates, actions, exceptions, timeline, signals),
@@ -51,20 +71,24 @@ pub struct PageParams {
     /// Page size, 1-500 (default 500).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
-    /// The `next_cursor` of the previous page.
-    #[param(pattern = "^n[0-9a-f]{1,15}$")]
+    /// The `next_cursor` of the previous page of the same list.
+    #[param(pattern = "^[uaxts](0|[1-9a-f][0-9a-f]{0,14})$")]
     cursor: Option<String>,
 }
 
 impl PageParams {
-    pub fn slice(params: Result<Query<PageParams>, QueryRejection>) -> Result<Slice, ApiError> {
+    /// The slice asked for of the list whose cursors begin with `list`.
+    pub fn slice(
+        list: char,
+        params: Result<Query<PageParams>, QueryRejection>,
+    ) -> Result<Slice, ApiError> {
         let Query(p) = params.map_err(query_rejection)?;
         Ok(Slice {
             limit: limit_or(p.limit.as_deref(), MAX_LIMIT)?,
             after: p
                 .cursor
                 .as_deref()
-                .map(decode_cursor)
+                .map(|c| decode_cursor_of(list, c))
                 .transpose()?
                 .unwrap_or(0),
         })

@@ -7,6 +7,7 @@ use crate::domain::{
     ActionPatch, ActionStatus, Cadence, Change, CorrectiveAction, NewAction, NewException,
     NewStatusUpdate, RiskException, StatusUpdate,
 };
+use crate::protocol::EventKind;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
 
@@ -30,15 +31,53 @@ pub struct ActionKey {
     pub num: i64,
 }
 
-/// One page of `(num, id, data)` rows fetched with `page.fetch()`, each read on its own.
+/// One page of `(num, key, data)` rows of `table` for an incident: their sizes are read
+/// first, so the page stops at `rows::PAGE_BYTES` of data as well as at `page.limit` rows;
+/// with the key of its last row when more follow. `table` and `cols` are this module's
+/// constants, never input.
+pub(super) async fn page_rows(
+    reader: &sqlx::AnyPool,
+    table: &str,
+    cols: &str,
+    incident_id: &str,
+    page: Slice,
+) -> Result<(Vec<(i64, String, String)>, Option<i64>), StoreError> {
+    let mut sizes: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT num, CAST(LENGTH(data) AS BIGINT) FROM {table} WHERE incident_id = $1 AND num > $2 ORDER BY num LIMIT $3"
+    ))
+    .bind(incident_id)
+    .bind(page.after)
+    .bind(page.fetch())
+    .fetch_all(reader)
+    .await?;
+    let by_count = page.cut(&mut sizes, |r| r.0);
+    let Some(last) = super::log::last_within(&sizes, super::rows::PAGE_BYTES) else {
+        return Ok((Vec::new(), None));
+    };
+    let more_after = if Some(&last) == sizes.last().map(|r| &r.0) {
+        by_count
+    } else {
+        Some(last)
+    };
+    let rows = sqlx::query_as(&format!(
+        "SELECT {cols} FROM {table} WHERE incident_id = $1 AND num > $2 AND num <= $3 ORDER BY num"
+    ))
+    .bind(incident_id)
+    .bind(page.after)
+    .bind(last)
+    .fetch_all(reader)
+    .await?;
+    Ok((rows, more_after))
+}
+
+/// One page of `(num, id, data)` rows, each read on its own.
 fn parse_page<T>(
     what: &str,
-    page: Slice,
-    mut rows: Vec<(i64, String, String)>,
+    (rows, more_after): (Vec<(i64, String, String)>, Option<i64>),
     parse: impl Fn(&str) -> Result<T, StoreError>,
 ) -> Listed<T> {
     let mut listed = Listed {
-        more_after: page.cut(&mut rows, |r| r.0),
+        more_after,
         ..Listed::default()
     };
     for (_, id, data) in rows {
@@ -94,15 +133,15 @@ impl Store {
         page: Slice,
     ) -> Result<Listed<StatusUpdate>, StoreError> {
         self.require_incident(incident_id).await?;
-        let rows = sqlx::query_as(
-            "SELECT num, id, data FROM status_updates WHERE incident_id = $1 AND num > $2 ORDER BY num LIMIT $3",
+        let rows = page_rows(
+            &self.reader,
+            "status_updates",
+            "num, id, data",
+            incident_id,
+            page,
         )
-        .bind(incident_id)
-        .bind(page.after)
-        .bind(page.fetch())
-        .fetch_all(&self.reader)
         .await?;
-        Ok(parse_page("status update", page, rows, parse_json))
+        Ok(parse_page("status update", rows, parse_json))
     }
 
     pub async fn post_update(
@@ -126,15 +165,8 @@ impl Store {
         page: Slice,
     ) -> Result<Listed<CorrectiveAction>, StoreError> {
         self.require_incident(incident_id).await?;
-        let rows = sqlx::query_as(
-            "SELECT num, id, data FROM actions WHERE incident_id = $1 AND num > $2 ORDER BY num LIMIT $3",
-        )
-        .bind(incident_id)
-        .bind(page.after)
-        .bind(page.fetch())
-        .fetch_all(&self.reader)
-        .await?;
-        Ok(parse_page("action", page, rows, parse_action))
+        let rows = page_rows(&self.reader, "actions", "num, id, data", incident_id, page).await?;
+        Ok(parse_page("action", rows, parse_action))
     }
 
     /// A page of actions across all incidents: overdue first, then by due date, and the key
@@ -275,7 +307,7 @@ impl Store {
             record(&mut tx, &next.incident_id, actor, at, &changes).await?;
             emit(
                 &mut tx,
-                "action.updated",
+                EventKind::ActionUpdated,
                 &next.incident_id,
                 actor,
                 at,
@@ -292,15 +324,15 @@ impl Store {
         page: Slice,
     ) -> Result<Listed<RiskException>, StoreError> {
         self.require_incident(incident_id).await?;
-        let rows = sqlx::query_as(
-            "SELECT num, id, data FROM exceptions WHERE incident_id = $1 AND num > $2 ORDER BY num LIMIT $3",
+        let rows = page_rows(
+            &self.reader,
+            "exceptions",
+            "num, id, data",
+            incident_id,
+            page,
         )
-        .bind(incident_id)
-        .bind(page.after)
-        .bind(page.fetch())
-        .fetch_all(&self.reader)
         .await?;
-        Ok(parse_page("exception", page, rows, parse_json))
+        Ok(parse_page("exception", rows, parse_json))
     }
 
     pub async fn create_exception(
@@ -340,7 +372,15 @@ pub(super) async fn new_action(
         ),
     );
     record(tx, incident_id, actor, at, &[change]).await?;
-    emit(tx, "action.created", incident_id, actor, at, &action).await?;
+    emit(
+        tx,
+        EventKind::ActionCreated,
+        incident_id,
+        actor,
+        at,
+        &action,
+    )
+    .await?;
     Ok(action)
 }
 
@@ -374,7 +414,15 @@ pub(super) async fn new_exception(
     change.field = Some("remediation_due".into());
     change.new = Some(ts(exc.remediation_due));
     record(tx, incident_id, actor, at, &[change]).await?;
-    emit(tx, "exception.created", incident_id, actor, at, &exc).await?;
+    emit(
+        tx,
+        EventKind::ExceptionCreated,
+        incident_id,
+        actor,
+        at,
+        &exc,
+    )
+    .await?;
     Ok(exc)
 }
 
@@ -412,11 +460,19 @@ pub(super) async fn insert_update(
         change.new = Some(ts(due));
     }
     record(tx, incident_id, actor, at, &[change]).await?;
-    emit(tx, "update.posted", incident_id, actor, at, &update).await?;
+    emit(tx, EventKind::UpdatePosted, incident_id, actor, at, &update).await?;
     // A customer update moves the incident's clock; subscribers get its new state too.
     if let Some(next) = next {
         save_incident(tx, &next).await?;
-        emit(tx, "incident.updated", incident_id, actor, at, &next).await?;
+        emit(
+            tx,
+            EventKind::IncidentUpdated,
+            incident_id,
+            actor,
+            at,
+            &next,
+        )
+        .await?;
     }
     Ok(update)
 }

@@ -4,6 +4,7 @@ use crate::domain::{
     Cadence, Change, CloseContext, Incident, IncidentPatch, NewIncident, Phase, RiskException,
     Severity,
 };
+use crate::protocol::EventKind;
 use chrono::{DateTime, Utc};
 
 /// Filters and paging for `GET /incidents`.
@@ -245,7 +246,7 @@ pub(super) async fn write_patch(
     }
     save_incident(tx, &next).await?;
     record(tx, &id, actor, at, &changes).await?;
-    emit(tx, "incident.updated", &id, actor, at, &next).await?;
+    emit(tx, EventKind::IncidentUpdated, &id, actor, at, &next).await?;
     Ok(next)
 }
 
@@ -277,6 +278,6 @@ pub(super) async fn insert_incident(
     created.field = Some("severity".into());
     created.new = Some(inc.severity.as_str().into());
     record(tx, &inc.id, actor, at, &[created]).await?;
-    emit(tx, "incident.created", &inc.id, actor, at, &inc).await?;
+    emit(tx, EventKind::IncidentCreated, &inc.id, actor, at, &inc).await?;
     Ok(inc)
 }

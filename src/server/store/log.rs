@@ -2,6 +2,7 @@
 //! (what live subscribers replay from).
 use super::{Listed, Slice, Store, StoreError, Tx, ts};
 use crate::domain::{Change, TimelineEntry};
+use crate::protocol::EventKind;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -52,7 +53,7 @@ struct WithActor<'a, T: Serialize> {
 
 pub(super) async fn emit(
     tx: &mut Tx,
-    kind: &str,
+    kind: EventKind,
     incident_id: &str,
     actor: &str,
     at: DateTime<Utc>,
@@ -60,7 +61,7 @@ pub(super) async fn emit(
 ) -> Result<(), StoreError> {
     sqlx::query("INSERT INTO events (at, kind, incident_id, data) VALUES ($1, $2, $3, $4)")
         .bind(ts(at))
-        .bind(kind)
+        .bind(kind.as_str())
         .bind(incident_id)
         .bind(serde_json::to_string(&WithActor { entity, actor })?)
         .execute(&mut **tx)
@@ -185,7 +186,7 @@ impl Store {
 /// The last sequence number of `sizes` (seq, length of data) that keeps the running total
 /// within `max_bytes`; the first one always fits, so a page always moves forward. LENGTH
 /// counts characters, at most four bytes each: the budget is approximate, the bound is not.
-fn last_within(sizes: &[(i64, i64)], max_bytes: usize) -> Option<i64> {
+pub(super) fn last_within(sizes: &[(i64, i64)], max_bytes: usize) -> Option<i64> {
     let mut total = 0usize;
     let mut last = None;
     for &(seq, len) in sizes {

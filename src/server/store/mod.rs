@@ -249,8 +249,11 @@ impl Store {
                     // WAL lets readers work during a write; FULL makes a commit durable
                     // before the 2xx, through kill -9 or power loss. The busy timeout bounds
                     // the wait for another process's lock well inside a client's patience.
+                    // The WAL is checkpointed every 1 MiB and cut back to 1 MiB after: left
+                    // to SQLite's default 4 MiB it ate the room that came back after a full
+                    // disk, filled the disk again and could then never be checkpointed.
                     conn.execute(
-                        "PRAGMA busy_timeout = 3000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
+                        "PRAGMA busy_timeout = 3000; PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; PRAGMA wal_autocheckpoint = 256; PRAGMA journal_size_limit = 1048576;",
                     )
                     .await?;
                     Ok(())
@@ -439,7 +442,16 @@ impl Store {
         };
         match probe.await {
             Ok(()) => match self.health.recent_failure() {
-                Some(why) => Err(StoreError::Unavailable(why)),
+                Some(why) => {
+                    // Room again after a full disk: fold the WAL in now, before new writes
+                    // can fill the space it would otherwise keep.
+                    if why == Unavailable::DiskFull && self.backend == Backend::Sqlite {
+                        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                            .execute(&self.writer)
+                            .await;
+                    }
+                    Err(StoreError::Unavailable(why))
+                }
                 None => Ok(()),
             },
             Err(e) => Err(self.failed(e).await),
@@ -580,6 +592,17 @@ impl Store {
 
     /// Closes the pools, flushing the WAL.
     pub async fn close(&self) {
+        // Fold the WAL into the database file, so the file alone (copied by hand while the
+        // server is stopped) holds every committed change.
+        if self.backend == Backend::Sqlite {
+            self.reader.close().await;
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+                .execute(&self.writer)
+                .await
+            {
+                tracing::warn!(error = %e, "could not fold the WAL into the database at shutdown");
+            }
+        }
         self.writer.close().await;
         self.reader.close().await;
     }

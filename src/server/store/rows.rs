@@ -34,13 +34,19 @@ impl<T> Default for Listed<T> {
 }
 
 /// A page of one incident's records (its updates, actions, exceptions, timeline or
-/// signals), in the order they were written: the rows after key `after`, at most `limit`.
-/// Paged in SQL, so an incident with a hundred thousand alerts costs a page per request.
+/// signals), in the order they were written: the rows after key `after`, at most `limit`,
+/// and at most `PAGE_BYTES` of stored data (never less than one row). Paged in SQL, so an
+/// incident with a hundred thousand alerts, or with alert groups of a megabyte each, costs
+/// a bounded page per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Slice {
     pub after: i64,
     pub limit: u32,
 }
+
+/// The most stored data one page of an incident's records carries (one larger record is
+/// sent alone): a page of 500 one-megabyte alert groups used to be built whole in memory.
+pub const PAGE_BYTES: usize = 2 * 1024 * 1024;
 
 impl Slice {
     /// Rows to ask the database for: one more than the page, to learn whether more follow.

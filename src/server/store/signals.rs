@@ -108,16 +108,16 @@ impl Store {
         page: Slice,
     ) -> Result<Listed<SignalRecord>, StoreError> {
         self.require_incident(incident_id).await?;
-        let mut rows: Vec<(i64, String, String)> = sqlx::query_as(
-            "SELECT num, received_at, data FROM signals WHERE incident_id = $1 AND num > $2 ORDER BY num LIMIT $3",
+        let (rows, more_after) = super::children::page_rows(
+            &self.reader,
+            "signals",
+            "num, received_at, data",
+            incident_id,
+            page,
         )
-        .bind(incident_id)
-        .bind(page.after)
-        .bind(page.fetch())
-        .fetch_all(&self.reader)
         .await?;
         let mut listed = Listed {
-            more_after: page.cut(&mut rows, |r| r.0),
+            more_after,
             ..Listed::default()
         };
         for (num, received_at, data) in rows {
