@@ -13,7 +13,7 @@
 //! window, capped); a 429 or 503 with `Retry-After` waits what the server asked instead.
 use super::retry::{MAX_RETRY_AFTER, busy, secs};
 use super::{ApiClient, SseItem, SseParser, Unreadable};
-use crate::domain::{CorrectiveAction, Incident, RiskException, StatusUpdate};
+use crate::domain::{CorrectiveAction, Incident, RiskException, StatusUpdate, TimelineEntry};
 use crate::sanitize::Sanitize;
 use futures_util::StreamExt;
 use rand::Rng;
@@ -43,6 +43,8 @@ pub enum LiveEvent {
     UpdatePosted(StatusUpdate),
     Action(CorrectiveAction),
     Exception(RiskException),
+    /// A timeline entry appended on its own (a scribe's note).
+    Timeline(TimelineEntry),
 }
 
 /// What the subscription tells its owner.
@@ -307,6 +309,7 @@ fn decode(kind: &str, data: &str) -> Decoded {
         "update.posted" => parse(kind, data).map(LiveEvent::UpdatePosted),
         "action.created" | "action.updated" => parse(kind, data).map(LiveEvent::Action),
         "exception.created" => parse(kind, data).map(LiveEvent::Exception),
+        "timeline.appended" => parse(kind, data).map(LiveEvent::Timeline),
         _ => return Decoded::Ignore,
     };
     match ev {

@@ -9,6 +9,7 @@ pub mod clipboard; // issue 5: y / Y copy through OSC 52
 mod config;
 pub mod detail;
 pub mod display; // issue 5: colour depth and ASCII output
+pub mod editing;
 pub mod effects;
 pub mod filter;
 pub mod forms;
