@@ -15,18 +15,21 @@ pub enum EventKind {
     ActionCreated,
     ActionUpdated,
     ExceptionCreated,
+    /// A note appended to an incident's timeline.
+    TimelineAppended,
     /// The log no longer holds the client's id (or it is from another epoch): re-list.
     Reset,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 7] = [
+    pub const ALL: [EventKind; 8] = [
         EventKind::IncidentCreated,
         EventKind::IncidentUpdated,
         EventKind::UpdatePosted,
         EventKind::ActionCreated,
         EventKind::ActionUpdated,
         EventKind::ExceptionCreated,
+        EventKind::TimelineAppended,
         EventKind::Reset,
     ];
 
@@ -38,6 +41,7 @@ impl EventKind {
             EventKind::ActionCreated => "action.created",
             EventKind::ActionUpdated => "action.updated",
             EventKind::ExceptionCreated => "exception.created",
+            EventKind::TimelineAppended => "timeline.appended",
             EventKind::Reset => "reset",
         }
     }

@@ -192,3 +192,49 @@ fn the_footer_shows_effective_write_keys_and_hides_them_when_read_only() {
     assert!(!footer.contains("take command"), "{footer}");
     assert!(text.lines().next().unwrap().contains("READ-ONLY"));
 }
+
+fn screen_at(state: &State, w: u16, h: u16) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
+    t.draw(|f| view::render(state, f)).unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// A customer update typed over several lines, long enough to wrap: every word of it is on
+/// screen before Ctrl+S, at the smallest size and a common one.
+#[test]
+fn a_multi_line_update_form_wraps_its_text() {
+    let mut s = state();
+    press(
+        &mut s,
+        "u\t\tLogin works again for about 80% of users after the auth rollback; \
+         the remaining errors come from one region.",
+    );
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    update(&mut s, Msg::Key(enter));
+    press(
+        &mut s,
+        "Sessions started before 09:40 must sign in again.\tWatch error rates for 30 minutes, \
+         then re-enable the auth deploy pipeline with a canary stage.",
+    );
+    for (name, w, h) in [
+        ("form_status_update_wrapped_80x24", 80, 24),
+        ("form_status_update_wrapped_120x40", 120, 40),
+    ] {
+        let text = screen_at(&s, w, h);
+        for words in ["region.", "sign in again.", "canary stage."] {
+            assert!(
+                text.contains(words),
+                "{name}: {words:?} not on screen\n{text}"
+            );
+        }
+        insta::assert_snapshot!(name, text);
+    }
+}

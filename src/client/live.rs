@@ -13,7 +13,7 @@
 //! window, capped); a 429 or 503 with `Retry-After` waits what the server asked instead.
 use super::retry::{MAX_RETRY_AFTER, busy, secs};
 use super::{ApiClient, SseItem, SseParser, Unreadable};
-use crate::domain::{CorrectiveAction, Incident, RiskException, StatusUpdate};
+use crate::domain::{CorrectiveAction, Incident, RiskException, StatusUpdate, TimelineEntry};
 use crate::sanitize::Sanitize;
 use futures_util::StreamExt;
 use rand::Rng;
@@ -42,6 +42,8 @@ pub enum LiveEvent {
     UpdatePosted(StatusUpdate),
     Action(CorrectiveAction),
     Exception(RiskException),
+    /// A timeline entry appended on its own (a scribe's note).
+    Timeline(TimelineEntry),
 }
 
 /// What the subscription tells its owner.
@@ -310,6 +312,7 @@ fn decode(kind: &str, data: &str) -> Decoded {
         K::UpdatePosted => parse(kind, data).map(LiveEvent::UpdatePosted),
         K::ActionCreated | K::ActionUpdated => parse(kind, data).map(LiveEvent::Action),
         K::ExceptionCreated => parse(kind, data).map(LiveEvent::Exception),
+        K::TimelineAppended => parse(kind, data).map(LiveEvent::Timeline),
     };
     match ev {
         Ok(e) => Decoded::Event(Box::new(e), actor(data)),

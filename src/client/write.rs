@@ -121,6 +121,7 @@ fn decode(path: &str, v: Value) -> Option<LiveEvent> {
         ["incidents", _, "updates"] => de(v).map(LiveEvent::UpdatePosted),
         ["incidents", _, "actions"] | ["actions", _] => de(v).map(LiveEvent::Action),
         ["incidents", _, "exceptions"] => de(v).map(LiveEvent::Exception),
+        ["incidents", _, "notes"] => de(v).map(LiveEvent::Timeline),
         _ => None,
     }
 }

@@ -12,6 +12,7 @@ pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
         LiveEvent::UpdatePosted(u) => u.incident_id.clone(),
         LiveEvent::Action(a) => a.incident_id.clone(),
         LiveEvent::Exception(e) => e.incident_id.clone(),
+        LiveEvent::Timeline(t) => t.incident_id.clone(),
     };
     let changed = match event {
         LiveEvent::Incident(inc) => {
@@ -45,6 +46,8 @@ pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
             }
             true
         }
+        // The open detail re-reads its timeline below; nothing else shows entries.
+        LiveEvent::Timeline(_) => true,
     };
     if changed
         && state

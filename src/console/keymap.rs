@@ -78,6 +78,7 @@ pub enum KeyName {
     PageDown,
     Home,
     End,
+    Delete,
 }
 
 /// A key chord as written in a keymap: `j`, `G`, `enter`, `ctrl-c`.
@@ -118,6 +119,7 @@ impl Key {
             "pagedown" => KeyName::PageDown,
             "home" => KeyName::Home,
             "end" => KeyName::End,
+            "delete" => KeyName::Delete,
             "space" => KeyName::Char(' '),
             s if s.chars().count() == 1 => KeyName::Char(s.chars().next().unwrap_or(' ')),
             other => bail!("unknown key {other:?} in {s:?}"),
@@ -145,6 +147,7 @@ impl Key {
             KeyCode::PageDown => KeyName::PageDown,
             KeyCode::Home => KeyName::Home,
             KeyCode::End => KeyName::End,
+            KeyCode::Delete => KeyName::Delete,
             _ => return None,
         };
         Some(Key {
@@ -179,6 +182,7 @@ impl fmt::Display for Key {
             KeyName::PageDown => f.write_str("pgdn"),
             KeyName::Home => f.write_str("home"),
             KeyName::End => f.write_str("end"),
+            KeyName::Delete => f.write_str("del"),
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod clipboard;
 pub mod config;
 pub mod detail;
 pub mod display;
+pub mod editing;
 pub mod effects;
 pub mod filter;
 pub mod forms;

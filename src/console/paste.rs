@@ -4,7 +4,8 @@
 //! server's length limit for that field, with a notice in the form when something was cut, so
 //! a form can never hold what the server would refuse.
 //!
-//! Every field is one line today: a pasted line break or tab becomes a space.
+//! Text goes in at the cursor. A multi-line field (a status, next steps, a summary) keeps
+//! pasted line breaks; in a one-line field they, and tabs everywhere, become spaces.
 use super::forms::{Field, Overlay, WriteId};
 use super::keymap::Mode;
 use super::msg::Effect;
@@ -40,6 +41,25 @@ pub fn one_line(text: &str) -> String {
     crate::sanitize::clean_line(&unified)
 }
 
+/// Pasted text for a multi-line field: line breaks (CR LF, CR or LF) kept as LF, tabs
+/// become spaces, and otherwise the sanitizer's rules, as for [`one_line`].
+pub fn multi_line(text: &str) -> String {
+    let unified = text
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
+        .replace('\t', " ");
+    crate::sanitize::clean_text(&unified)
+}
+
+/// Pasted text cleaned for `field`: multi-line or one line, as the field is.
+pub fn for_field(field: &Field, text: &str) -> String {
+    if field.multiline {
+        multi_line(text)
+    } else {
+        one_line(text)
+    }
+}
+
 /// Appends as much of `text` to `value` as fits in `max` characters; returns how many
 /// characters of `text` did not fit.
 pub fn append(value: &mut String, text: &str, max: usize) -> usize {
@@ -57,7 +77,7 @@ pub fn append(value: &mut String, text: &str, max: usize) -> usize {
 pub fn type_char(kind: WriteId, field: &mut Field, c: char) -> Result<(), String> {
     let max = limit(kind, &field.name);
     let text = one_line(c.encode_utf8(&mut [0; 4]));
-    if append(&mut field.value, &text, max) > 0 {
+    if field.insert(&text, max) > 0 {
         return Err(format!(
             "{} is full: {max} characters is the server's limit",
             field.label
@@ -91,7 +111,8 @@ fn into_form(state: &mut State, text: &str) -> Vec<Effect> {
         return vec![];
     };
     let max = limit(kind, &field.name);
-    let dropped = append(&mut field.value, &one_line(text), max);
+    let text = for_field(field, text);
+    let dropped = field.insert(&text, max);
     f.error = (dropped > 0).then(|| {
         format!(
             "Paste cut: {} holds {max} characters (the server's limit); {dropped} left out",

@@ -126,6 +126,13 @@ fn open_form(state: &mut State, form: Form) -> Vec<Effect> {
                 .info("draft restored: ctrl-s sends it, esc keeps it for later");
             d.context = form.context;
             d.seen = form.seen;
+            // Which fields are multi-line is the form's, not the saved draft's.
+            for field in &mut d.fields {
+                field.multiline = form
+                    .fields
+                    .iter()
+                    .any(|new| new.name == field.name && new.multiline);
+            }
             d
         }
         None => form,
@@ -315,10 +322,8 @@ pub fn in_overlay(state: &mut State, action: Action) -> Vec<Effect> {
                     return state.form_edited(f);
                 }
                 Action::DeleteChar => {
-                    if let Some(field) = f.focused()
-                        && !field.is_choice()
-                    {
-                        field.value.pop();
+                    if let Some(field) = f.focused() {
+                        field.edit(forms::text::Edit::Backspace);
                     }
                     return state.form_edited(f);
                 }
@@ -396,16 +401,29 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
         } => {
             state.sync.outbox_waiting = pending;
             let p = state.writes.pending.remove(&write.key);
+            let declared = p.as_ref().is_some_and(|p| {
+                matches!(
+                    p.prepared.as_ref().map(|w| &w.command),
+                    Some(forms::Command::NewIncident(_))
+                )
+            });
             let mut effects = vec![];
             if let Some(draft) = p.and_then(|p| p.draft)
                 && state.writes.drafts.remove(&draft).is_some()
             {
                 effects.push(Effect::DraftsChanged);
             }
+            let created = match (&entity, declared) {
+                (Some(LiveEvent::Incident(inc)), true) => Some(inc.id.clone()),
+                _ => None,
+            };
             if let Some(e) = entity {
                 effects.extend(super::apply::apply_event(state, e));
             }
-            state.ui.info(format!("done: {}", write.label));
+            match created {
+                Some(id) => declared_new(state, &id),
+                None => state.ui.info(format!("done: {}", write.label)),
+            }
             effects
         }
         OutboxReport::Failed {
@@ -453,6 +471,50 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
             }
         }
     }
+}
+
+/// A new incident the user declared is on the board: select it, say its id, and offer to
+/// take command of it (a declared incident nobody commands is the one that drifts).
+fn declared_new(state: &mut State, id: &str) {
+    let shown = state.select_incident(id);
+    state.ui.info(format!(
+        "declared {id}{}",
+        if shown {
+            ""
+        } else {
+            " (not in this view: clear the filter to see it)"
+        }
+    ));
+    let (Some(inc), Some(me)) = (state.data.incidents.get(id), state.settings.me.as_deref()) else {
+        return;
+    };
+    let writes_allowed = !state.settings.writes_disabled()
+        && super::roles::refusal(
+            state.settings.role,
+            WriteId::named("take_command").expect("registered"),
+        )
+        .is_none();
+    if state.ui.overlay.is_some() || !writes_allowed {
+        return;
+    }
+    let Ok(submitted) = forms::take_command::start(inc, me) else {
+        return;
+    };
+    let write = submitted.prepared().clone();
+    state.ui.overlay = Some(Overlay::Confirm(Confirm {
+        title: format!("Declared {id}. Take command of it?"),
+        lines: vec![
+            inc.title.clone(),
+            format!("{} · {}", inc.severity, inc.phase.title()),
+            format!("You ({me}) would become its commander."),
+        ],
+        write,
+        draft: None,
+        yes: "take command",
+        no: "not now",
+        conflict: false,
+    }));
+    state.ui.dirty = true;
 }
 
 /// Puts back what an optimistic change replaced, unless the server has moved on since.

@@ -911,3 +911,109 @@ fn a_responder_is_told_at_once_which_keys_need_a_commander() {
 fn named(name: &str) -> WriteId {
     WriteId::named(name).unwrap()
 }
+
+#[test]
+fn n_selects_the_declared_incident_names_it_and_offers_command() {
+    let mut s = testdata::state();
+    s.settings.me = Some("cora".into());
+    s.settings.role = Some(Role::Commander);
+    ch(&mut s, 'n');
+    typed(&mut s, "Checkout errors in EU");
+    let w = one_write(&ctrl_s(&mut s));
+    let mut created = testdata::incident("INC-900", Severity::Sev3, Phase::Detection);
+    created.title = "Checkout errors in EU".into();
+    done(&mut s, &w, Some(LiveEvent::Incident(created)));
+    assert_eq!(s.selected_id(), Some("INC-900"));
+    assert!(message(&s).contains("INC-900"), "{}", message(&s));
+    let Some(Overlay::Confirm(c)) = &s.ui.overlay else {
+        panic!("no offer to take command: {:?}", s.ui.overlay);
+    };
+    assert!(c.title.contains("Take command"), "{}", c.title);
+    // Enter takes command of it.
+    let w = one_write(&key(&mut s, KeyCode::Enter));
+    assert_eq!(w.path, "/incidents/INC-900");
+    assert_eq!(w.body, json!({"commander": "cora"}));
+}
+
+#[test]
+fn declining_command_of_a_declared_incident_sends_nothing() {
+    let mut s = testdata::state();
+    s.settings.me = Some("cora".into());
+    s.settings.role = Some(Role::Commander);
+    ch(&mut s, 'n');
+    typed(&mut s, "Disk full");
+    let w = one_write(&ctrl_s(&mut s));
+    let created = testdata::incident("INC-901", Severity::Sev4, Phase::Detection);
+    done(&mut s, &w, Some(LiveEvent::Incident(created)));
+    assert!(key(&mut s, KeyCode::Esc).is_empty());
+    assert!(s.ui.overlay.is_none());
+    assert_eq!(s.selected_id(), Some("INC-901"));
+}
+
+#[test]
+fn a_responder_who_declares_is_not_offered_command_they_cannot_take() {
+    let mut s = testdata::state();
+    s.settings.me = Some("rui".into());
+    s.settings.role = Some(Role::Responder);
+    ch(&mut s, 'n');
+    typed(&mut s, "Disk full");
+    let w = one_write(&ctrl_s(&mut s));
+    let created = testdata::incident("INC-902", Severity::Sev4, Phase::Detection);
+    done(&mut s, &w, Some(LiveEvent::Incident(created)));
+    assert!(s.ui.overlay.is_none());
+    assert_eq!(s.selected_id(), Some("INC-902"));
+    assert!(message(&s).contains("declared INC-902"), "{}", message(&s));
+}
+
+#[test]
+fn e_edits_the_facts_and_sends_only_what_changed_pinned() {
+    let mut s = at("INC-103");
+    ch(&mut s, 'e');
+    let version = s.data.incidents["INC-103"].version;
+    // Title: append to it; leave the rest.
+    typed(&mut s, " (EU)");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(w.path, "/incidents/INC-103");
+    let title = format!("{} (EU)", testdata::state().data.incidents["INC-103"].title);
+    assert_eq!(w.body, json!({ "title": title }));
+    assert_eq!(w.if_match, Some(version));
+}
+
+#[test]
+fn e_with_nothing_changed_says_so_and_turning_impact_off_needs_a_reason() {
+    let mut s = at("INC-103");
+    assert!(s.data.incidents["INC-103"].customer_impact);
+    ch(&mut s, 'e');
+    assert!(ctrl_s(&mut s).is_empty());
+    let Some(Overlay::Form(f)) = &s.ui.overlay else {
+        panic!()
+    };
+    assert!(f.error.as_deref().unwrap().contains("nothing changed"));
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    ch(&mut s, 'n');
+    assert!(ctrl_s(&mut s).is_empty());
+    let Some(Overlay::Form(f)) = &s.ui.overlay else {
+        panic!()
+    };
+    assert_eq!(f.error.as_deref(), Some("Reason is required"));
+    key(&mut s, KeyCode::Tab);
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "rolled back");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(
+        w.body,
+        json!({"customer_impact": false, "reason": "rolled back"})
+    );
+}
+
+#[test]
+fn a_responder_is_not_offered_turning_customer_impact_off() {
+    let mut s = at("INC-103");
+    s.settings.role = Some(Role::Responder);
+    ch(&mut s, 'e');
+    let Some(Overlay::Form(f)) = &s.ui.overlay else {
+        panic!("{:?}", s.ui.message)
+    };
+    assert_eq!(f.fields[2].choices, ["yes"]);
+}

@@ -17,6 +17,11 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             };
             dismiss_message(state);
             let mode = state.ui.mode();
+            if mode == Mode::Form
+                && let Some(effects) = super::editing::form_key(state, key)
+            {
+                return effects;
+            }
             if let Some(action) = state.settings.keymap.action(mode, key) {
                 return act(state, action);
             }

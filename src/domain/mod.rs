@@ -17,7 +17,7 @@ pub use error::{DomainError, ErrorKind};
 pub use exception::{NewException, RiskException};
 pub use incident::{CloseContext, Incident, IncidentPatch, NewIncident, RolePatch};
 pub use signal::{Alert, AlertStatus, AlertmanagerWebhook, SeverityMap, Signal};
-pub use timeline::{Change, TimelineEntry};
+pub use timeline::{Change, NewNote, TimelineEntry};
 pub use types::{
     ActionStatus, Audience, Deployment, Phase, Priority, RecoveryOwner, Role, Severity,
 };

@@ -46,6 +46,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(incidents::get_incident, incidents::patch_incident))
         .routes(routes!(incidents::timeline))
+        .routes(routes!(children::add_note))
         .routes(routes!(children::list_updates, children::post_update))
         .routes(routes!(
             children::list_incident_actions,

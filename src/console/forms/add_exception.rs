@@ -36,7 +36,9 @@ impl WriteSpec for AddException {
         cx.target.incident().map_err(Refusal::Error)?;
         let due = (cx.now.date_naive() + chrono::Days::new(14)).to_string();
         Ok(Opened::Form(NewForm::new(vec![
-            Field::text("description", "What is excepted", "").required(),
+            Field::text("description", "What is excepted", "")
+                .multiline()
+                .required(),
             Field::text("risk_accepted_by", "Risk accepted by", "").required(),
             Field::text("remediation_due", "Remediation due", due)
                 .required()

@@ -4,7 +4,7 @@
 use crate::client::{Method, Write};
 use crate::domain::{
     ActionPatch, Cadence, CloseContext, CorrectiveAction, DomainError, Incident, IncidentPatch,
-    NewAction, NewException, NewIncident, NewStatusUpdate,
+    NewAction, NewException, NewIncident, NewNote, NewStatusUpdate,
 };
 use chrono::{DateTime, Utc};
 
@@ -20,6 +20,8 @@ pub enum Command {
     AddException { id: String, exception: NewException },
     /// `POST /incidents`.
     NewIncident(NewIncident),
+    /// `POST /incidents/{id}/notes`.
+    AddNote { id: String, note: NewNote },
     /// `PATCH /actions/{id}`.
     PatchAction {
         id: String,
@@ -35,7 +37,8 @@ impl Command {
             Command::PatchIncident { id, .. }
             | Command::PostUpdate { id, .. }
             | Command::AddAction { id, .. }
-            | Command::AddException { id, .. } => Some(id),
+            | Command::AddException { id, .. }
+            | Command::AddNote { id, .. } => Some(id),
             Command::PatchAction { incident_id, .. } => Some(incident_id),
             Command::NewIncident(_) => None,
         }
@@ -48,6 +51,7 @@ impl Command {
             Command::PatchIncident { patch, .. } => patch.validate(),
             Command::PostUpdate { update, .. } => update.validate(),
             Command::PatchAction { patch, .. } => patch.validate(),
+            Command::AddNote { note, .. } => note.validate(),
             Command::AddAction { .. } | Command::AddException { .. } | Command::NewIncident(_) => {
                 Ok(())
             }
@@ -80,6 +84,9 @@ impl Command {
                 body(exception),
             ),
             Command::NewIncident(req) => (Method::Post, "/incidents".to_string(), body(req)),
+            Command::AddNote { id, note } => {
+                (Method::Post, format!("/incidents/{id}/notes"), body(note))
+            }
             Command::PatchAction { id, patch, .. } => {
                 (Method::Patch, format!("/actions/{id}"), body(patch))
             }

@@ -2,6 +2,7 @@
 //! focus, and what to do with it. Forms are plain data with serde, so a draft can be saved
 //! on every keystroke and offered back after a crash.
 use super::command::Command;
+use super::text::{Edit, Editor};
 use crate::domain::{CorrectiveAction, Incident};
 use serde::{Deserialize, Serialize};
 
@@ -25,6 +26,13 @@ pub struct Field {
     /// A short hint shown when the field is empty ("YYYY-MM-DD").
     #[serde(default)]
     pub hint: String,
+    /// Long free text: Enter starts a new line and the text wraps so all of it shows. A
+    /// property of the form, not of the draft: a restored draft takes it from the form.
+    #[serde(skip)]
+    pub multiline: bool,
+    /// The cursor and undo history of a text field; `value` is the text.
+    #[serde(skip)]
+    pub editor: Option<Editor>,
 }
 
 impl Field {
@@ -36,7 +44,47 @@ impl Field {
             choices: vec![],
             required: false,
             hint: String::new(),
+            multiline: false,
+            editor: None,
         }
+    }
+
+    /// Long free text (see `multiline`).
+    pub fn multiline(mut self) -> Field {
+        self.multiline = true;
+        self
+    }
+
+    /// The text field's editor, in step with its value.
+    pub fn editor(&mut self) -> &mut Editor {
+        Editor::synced(&mut self.editor, &self.value, self.multiline)
+    }
+
+    /// An editing key in a text field; true when the text or the cursor changed.
+    pub fn edit(&mut self, e: Edit) -> bool {
+        if self.is_choice() || (!self.multiline && matches!(e, Edit::Newline)) {
+            return false;
+        }
+        let changed = self.editor().apply(e);
+        self.value = self.editor.as_ref().map(Editor::text).unwrap_or_default();
+        changed
+    }
+
+    /// Inserts as much of `text` at the cursor as fits in `max` characters (line breaks
+    /// count as one); returns how many characters did not fit. `text` is already clean,
+    /// and one line unless the field is multi-line.
+    pub fn insert(&mut self, text: &str, max: usize) -> usize {
+        let room = max.saturating_sub(self.value.chars().count());
+        let end = text
+            .char_indices()
+            .nth(room)
+            .map_or(text.len(), |(at, _)| at);
+        if end > 0 {
+            let editor = self.editor();
+            editor.insert(&text[..end]);
+            self.value = editor.text();
+        }
+        text[end..].chars().count()
     }
 
     pub fn choice(name: &str, label: &str, choices: &[&str], value: &str) -> Field {
@@ -78,7 +126,7 @@ impl Field {
     /// character picks the first choice containing it (`1` picks SEV1, `c` customer).
     pub fn type_char(&mut self, c: char) {
         if !self.is_choice() {
-            self.value.push(c);
+            self.insert(c.encode_utf8(&mut [0; 4]), usize::MAX);
             return;
         }
         if c == ' ' {
@@ -202,11 +250,16 @@ impl Form {
         self.focus = (self.focus as isize + delta).rem_euclid(n) as usize;
     }
 
+    /// Whether `field` must be filled in, as the form stands now.
+    pub fn requires(&self, field: &Field) -> bool {
+        self.kind.spec().required(self, field)
+    }
+
     /// The first required field left empty, named for the message.
     pub fn missing(&self) -> Option<&Field> {
         self.fields
             .iter()
-            .find(|f| f.required && f.value.trim().is_empty())
+            .find(|f| self.requires(f) && f.value.trim().is_empty())
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod command;
 mod form;
 pub mod phase;
+pub mod text;
 mod write;
 
 pub use command::Command;
@@ -42,6 +43,8 @@ writes! {
     add_action::AddAction,
     add_exception::AddException,
     new_incident::NewIncident,
+    edit_incident::EditIncident,
+    add_note::AddNote,
 }
 
 impl WriteId {

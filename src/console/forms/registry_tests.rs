@@ -19,6 +19,7 @@ fn server_role(command: &Command, inc: &Incident) -> Role {
         Command::PostUpdate { .. }
         | Command::AddAction { .. }
         | Command::NewIncident(_)
+        | Command::AddNote { .. }
         | Command::PatchAction { .. } => Role::Responder,
     }
 }
@@ -58,7 +59,10 @@ fn command_of(write: WriteId, inc: &Incident) -> Command {
             for field in &mut form.fields {
                 if field.is_choice() {
                     field.cycle(1);
-                } else if field.hint != "YYYY-MM-DD" && !field.name.ends_with("minutes") {
+                } else if field.hint != "YYYY-MM-DD"
+                    && !field.name.ends_with("minutes")
+                    && !field.name.ends_with("_at")
+                {
                     field.value.push('x');
                 }
             }

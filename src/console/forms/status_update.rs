@@ -34,6 +34,14 @@ impl WriteSpec for PostUpdate {
     fn draft_name(&self) -> &'static str {
         "status_update"
     }
+    /// Every update states its current status; a customer update also its impact scope and
+    /// next steps (the communication baseline). The server asks the same.
+    fn required(&self, form: &Form, field: &Field) -> bool {
+        match field.name.as_str() {
+            "impact_scope" | "next_steps" => form.get("audience") == "customer",
+            _ => field.required,
+        }
+    }
     /// An update's impact scope is long text (an incident's is short).
     fn field_limit(&self, field: &str) -> Option<usize> {
         (field == "impact_scope").then_some(limits::LONG_TEXT)
@@ -57,9 +65,12 @@ impl WriteSpec for PostUpdate {
         };
         Ok(Opened::Form(NewForm::new(vec![
             Field::choice("audience", "Audience", &["customer", "internal"], audience),
-            Field::text("impact_scope", "Impact scope", last_scope).required(),
-            Field::text("current_status", "Current status", "").required(),
-            Field::text("next_steps", "Next steps", "").required(),
+            Field::text("impact_scope", "Impact scope", last_scope)
+                .multiline(),
+            Field::text("current_status", "Current status", "")
+                .multiline()
+                .required(),
+            Field::text("next_steps", "Next steps", "").multiline(),
             Field::text("next_update_in_minutes", "Next update in (min)", minutes)
                 .hint("empty: no update owed"),
         ])))

@@ -161,6 +161,12 @@ pub trait WriteSpec: std::marker::Sync {
     ) -> Result<Submitted, String> {
         Err("this write has no form".into())
     }
+    /// Whether `field` must be filled in before the form is sent, as the form stands now
+    /// (a status update's impact scope and next steps only for customers). Help marks it
+    /// with `*`; Ctrl+S names the first one left empty.
+    fn required(&self, _form: &Form, field: &Field) -> bool {
+        field.required
+    }
     /// The server's length limit for one of its fields, when it differs from what the
     /// field's name means elsewhere.
     fn field_limit(&self, _field: &str) -> Option<usize> {

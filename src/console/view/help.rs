@@ -61,6 +61,14 @@ pub fn help_lines(state: &State) -> Vec<(bool, String)> {
                 format!("  {keys:<16} {}{unavailable}", action.description()),
             ));
         }
+        if mode == Mode::Form {
+            // A text field's editing keys are fixed, like a shell's (console/editing.rs).
+            out.push((false, String::new()));
+            out.push((true, "In a text field".to_string()));
+            for (keys, what) in crate::console::editing::HELP {
+                out.push((false, format!("  {keys:<16} {what}")));
+            }
+        }
     }
     out
 }

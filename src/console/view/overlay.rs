@@ -1,12 +1,15 @@
 //! Forms and confirmations, drawn over the screen. Key hints come from the keymap.
 use super::fmt::put;
 use crate::console::action::Action;
-use crate::console::forms::{Confirm, Form};
+use crate::console::forms::text::{Editor, wrapped_rows};
+use crate::console::forms::{Confirm, Field, Form};
 use crate::console::keymap::Mode;
 use crate::console::state::State;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
 use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui_textarea::CursorMove;
 
 fn popup(area: Rect, height: u16) -> Rect {
     let w = area.width.saturating_sub(4).min(76);
@@ -60,14 +63,57 @@ fn hint_line(
     }
 }
 
+/// Rows each field gets: one for a choice or a one-line field; a multi-line field as many
+/// as its wrapped text needs, the focused one first, within `budget` rows in all.
+fn field_rows(f: &Form, width: u16, budget: u16) -> Vec<u16> {
+    let need: Vec<u16> = f
+        .fields
+        .iter()
+        .map(|field| {
+            if field.multiline {
+                wrapped_rows(&field.value, width as usize).min(u16::MAX as usize) as u16
+            } else {
+                1
+            }
+        })
+        .collect();
+    let mut rows = vec![1u16; need.len()];
+    let mut left = budget.saturating_sub(need.len() as u16);
+    let order = std::iter::once(f.focus).chain((0..need.len()).filter(|&i| i != f.focus));
+    for i in order {
+        let Some(&n) = need.get(i) else { continue };
+        let extra = n.saturating_sub(1).min(left);
+        rows[i] += extra;
+        left -= extra;
+    }
+    rows
+}
+
+/// A text field drawn by its editor: the cursor where it is, a multi-line field wrapped.
+fn render_text(state: &State, field: &Field, focused: bool, area: Rect, buf: &mut Buffer) {
+    let t = &state.settings.theme;
+    let mut editor = match &field.editor {
+        Some(e) if e.text() == field.value => e.area().clone(),
+        _ => Editor::new(&field.value, field.multiline).area().clone(),
+    };
+    let style = if focused { t.base } else { t.dim.patch(t.base) };
+    editor.set_style(style);
+    editor.set_cursor_line_style(Style::default());
+    if focused {
+        editor.set_cursor_style(style.add_modifier(Modifier::REVERSED));
+        editor.set_placeholder_text(field.hint.clone());
+        editor.set_placeholder_style(t.dim);
+    } else {
+        // Not being edited: the cursor is not drawn, and the text is read from its start.
+        editor.set_cursor_style(style);
+        editor.move_cursor(CursorMove::Top);
+        editor.move_cursor(CursorMove::Head);
+    }
+    (&editor).render(area, buf);
+}
+
 pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
     let t = &state.settings.theme;
-    let r = popup(area, f.fields.len() as u16 + 7);
-    let inner = frame(state, r, &f.title(), buf);
-    let right = inner.right();
-    let mut y = inner.y;
-    put(buf, inner.x, y, &f.context, inner.width, t.dim);
-    y += 2;
     let label_w = f
         .fields
         .iter()
@@ -75,14 +121,24 @@ pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
         .max()
         .unwrap_or(10)
         .min(24) as u16;
-    for (i, field) in f.fields.iter().enumerate() {
+    // Borders, the context line and a blank, a blank and the error line, the key hints.
+    const CHROME: u16 = 7;
+    let value_w = popup(area, 1).width.saturating_sub(4 + label_w);
+    let rows = field_rows(f, value_w, area.height.saturating_sub(CHROME));
+    let r = popup(area, rows.iter().sum::<u16>() + CHROME);
+    let inner = frame(state, r, &f.title(), buf);
+    let right = inner.right();
+    let mut y = inner.y;
+    put(buf, inner.x, y, &f.context, inner.width, t.dim);
+    y += 2;
+    for (i, (field, &h)) in f.fields.iter().zip(&rows).enumerate() {
         if y >= inner.bottom() {
             break;
         }
         let focused = i == f.focus;
         let marker = if focused { "›" } else { " " };
         put(buf, inner.x.saturating_sub(1), y, marker, 1, t.key);
-        let req = if field.required { "*" } else { "" };
+        let req = if f.requires(field) { "*" } else { "" };
         let label = format!("{}{req}", field.label);
         put(
             buf,
@@ -113,46 +169,10 @@ pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
         } else if field.value.is_empty() && !focused {
             put(buf, vx, y, &field.hint, vw, t.dim);
         } else {
-            // Show the end of a long value: that is where the cursor is.
-            let room = vw.saturating_sub(1) as usize;
-            let chars: Vec<char> = field.value.chars().collect();
-            let shown: String = if super::fmt::width(&field.value) > room {
-                let mut tail = String::new();
-                for c in chars.iter().rev() {
-                    let mut next = String::from(*c);
-                    next.push_str(&tail);
-                    if super::fmt::width(&next) + 1 > room {
-                        break;
-                    }
-                    tail = next;
-                }
-                format!("…{tail}")
-            } else {
-                field.value.clone()
-            };
-            let x = put(
-                buf,
-                vx,
-                y,
-                &shown,
-                vw,
-                if focused { t.base } else { t.dim.patch(t.base) },
-            );
-            if focused && x < right {
-                put(buf, x, y, "█", right - x, t.base);
-                if field.value.is_empty() && !field.hint.is_empty() {
-                    put(
-                        buf,
-                        x + 2,
-                        y,
-                        &field.hint,
-                        right.saturating_sub(x + 2),
-                        t.dim,
-                    );
-                }
-            }
+            let h = h.min(inner.bottom().saturating_sub(y));
+            render_text(state, field, focused, Rect::new(vx, y, vw, h), buf);
         }
-        y += 1;
+        y += h;
     }
     y += 1;
     if let Some(err) = &f.error

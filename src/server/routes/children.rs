@@ -2,8 +2,8 @@ use super::incidents::{parse_list, query_rejection};
 use super::paging::{PageParams, parse_limit};
 use super::{answer, created, item_list, versioned};
 use crate::domain::{
-    ActionPatch, ActionStatus, CorrectiveAction, NewAction, NewException, NewStatusUpdate,
-    RiskException, Role, StatusUpdate,
+    ActionPatch, ActionStatus, CorrectiveAction, NewAction, NewException, NewNote, NewStatusUpdate,
+    RiskException, Role, StatusUpdate, TimelineEntry,
 };
 use crate::server::AppState;
 use crate::server::auth::Auth;
@@ -56,6 +56,31 @@ pub async fn post_update(
     let out = st
         .store
         .post_update(&who.name, &id, &body.value, idem.as_ref())
+        .await?;
+    Ok(created(out, |_| None))
+}
+
+/// Add a note to the incident's timeline (a scribe's record: what happened, optionally
+/// when). Appended like every entry; a correction is another note.
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/notes", tag = "incidents", request_body = NewNote,
+    security(("bearer" = [])),
+    params(("id" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "Replays with the same body return the original answer", pattern = "^[!-~]{1,255}$")),
+    responses(
+        (status = 201, body = TimelineEntry),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn add_note(
+    State(st): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: JsonBody<NewNote>,
+) -> Result<Response, ApiError> {
+    let who = auth.require(Role::Responder, "adding a note")?;
+    let idem = idempotency(&headers, &body.fingerprint)?;
+    let out = st
+        .store
+        .add_note(&who.name, &id, &body.value, idem.as_ref())
         .await?;
     Ok(created(out, |_| None))
 }

@@ -1,11 +1,11 @@
 //! Status updates, corrective actions and risk exceptions: the records that hang off an
 //! incident.
 use super::incidents::{incident_in_tx, save_incident};
-use super::log::{emit, record};
+use super::log::{emit, record, record_entry};
 use super::{Created, Idempotency, Listed, Slice, Store, StoreError, Tx, next_num, now, ts};
 use crate::domain::{
-    ActionPatch, ActionStatus, Cadence, Change, CorrectiveAction, NewAction, NewException,
-    NewStatusUpdate, RiskException, StatusUpdate,
+    ActionPatch, ActionStatus, Cadence, Change, CorrectiveAction, NewAction, NewException, NewNote,
+    NewStatusUpdate, RiskException, StatusUpdate, TimelineEntry,
 };
 use crate::protocol::EventKind;
 use chrono::{DateTime, Utc};
@@ -157,6 +157,27 @@ impl Store {
         }
         let update = insert_update(&mut tx, actor, incident_id, req, &self.cadence, now()).await?;
         self.finish(tx, actor, idem, update).await
+    }
+
+    /// A scribe's note: a new timeline entry (kind `note`), and a `timeline.appended` event
+    /// so every console with the incident open shows it.
+    pub async fn add_note(
+        &self,
+        actor: &str,
+        incident_id: &str,
+        req: &NewNote,
+        idem: Option<&Idempotency>,
+    ) -> Result<Created<TimelineEntry>, StoreError> {
+        let mut tx = self.begin().await?;
+        if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
+            return Ok(r);
+        }
+        let at = now();
+        let change = req.accept(at)?;
+        incident_in_tx(&mut tx, incident_id).await?;
+        let entry = record_entry(&mut tx, incident_id, actor, at, &change).await?;
+        emit(&mut tx, EventKind::TimelineAppended, incident_id, actor, at, &entry).await?;
+        self.finish(tx, actor, idem, entry).await
     }
 
     pub async fn incident_actions(

@@ -42,6 +42,42 @@ pub(super) async fn record(
     Ok(())
 }
 
+/// Appends one entry and returns it as the timeline lists it (with its sequence number).
+pub(super) async fn record_entry(
+    tx: &mut Tx,
+    incident_id: &str,
+    actor: &str,
+    at: DateTime<Utc>,
+    c: &Change,
+) -> Result<TimelineEntry, StoreError> {
+    let seq: i64 = sqlx::query_scalar(
+        "INSERT INTO timeline (incident_id, at, actor, kind, field, old, new, reason, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING seq",
+    )
+    .bind(incident_id)
+    .bind(ts(at))
+    .bind(actor)
+    .bind(&c.kind)
+    .bind(&c.field)
+    .bind(&c.old)
+    .bind(&c.new)
+    .bind(&c.reason)
+    .bind(&c.note)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(TimelineEntry {
+        seq,
+        incident_id: incident_id.to_string(),
+        at,
+        actor: actor.to_string(),
+        kind: c.kind.clone(),
+        field: c.field.clone(),
+        old: c.old.clone(),
+        new: c.new.clone(),
+        reason: c.reason.clone(),
+        note: c.note.clone(),
+    })
+}
+
 /// An event's record: the entity's fields, plus who made the change, so a console can say
 /// "changed by dana" when a colleague's change arrives while a form is open.
 #[derive(Serialize)]
