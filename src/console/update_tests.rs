@@ -636,3 +636,32 @@ fn bang_selects_the_most_overdue_incident_wherever_it_is() {
     assert_eq!(s.selected_id().map(str::to_string), before);
     assert!(s.ui.message.as_ref().unwrap().1.contains("filter"));
 }
+
+#[test]
+fn copying_says_what_was_sent_and_what_tmux_needs() {
+    let mut s = testdata::state();
+    let effects = key(&mut s, KeyCode::Char('y'));
+    assert!(matches!(effects.as_slice(), [Effect::Clipboard(_)]));
+    let said = s.ui.message.clone().unwrap().1;
+    assert!(said.contains("sent") && said.contains("OSC 52"), "{said}");
+    assert!(!said.contains("copied"), "OSC 52 has no answer: {said}");
+    assert!(!said.contains("tmux"), "{said}");
+    s.settings.tmux = true;
+    key(&mut s, KeyCode::Char('y'));
+    let said = s.ui.message.clone().unwrap().1;
+    assert!(said.contains("set-clipboard on"), "{said}");
+}
+
+#[test]
+fn help_says_what_esc_does_in_a_form() {
+    use crate::console::keymap::Mode;
+    let lines = crate::console::view::help_lines(&testdata::state());
+    let form = lines
+        .iter()
+        .skip_while(|(h, t)| !(*h && t == Mode::Form.title()))
+        .take_while(|(h, t)| !*h || t == Mode::Form.title())
+        .find(|(_, t)| t.trim_start().starts_with("esc"))
+        .map(|(_, t)| t.clone())
+        .expect("esc in the form's help");
+    assert!(form.contains("Close the form; the draft is kept"), "{form}");
+}
