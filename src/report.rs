@@ -279,11 +279,17 @@ pub fn markdown(r: &Report) -> String {
 
     let _ = writeln!(out, "\n## Timeline\n");
     for e in &r.timeline {
+        // A corrective action's change carries both a note naming the action and the
+        // field's old and new values: the reader needs both.
         let what = match (&e.field, &e.old, &e.new, &e.note) {
-            (_, _, _, Some(note)) => note.clone(),
-            (Some(f), Some(o), Some(n), None) => {
-                format!("{f}: {} → {n}", if o.is_empty() { "—" } else { o })
+            (Some(f), Some(o), Some(n), note) => {
+                let change = format!("{f}: {} → {n}", if o.is_empty() { "—" } else { o });
+                match note {
+                    Some(note) => format!("{note} — {change}"),
+                    None => change,
+                }
             }
+            (_, _, _, Some(note)) => note.clone(),
             _ => e.kind.clone(),
         };
         let reason = e
@@ -369,5 +375,25 @@ mod tests {
         assert!(md.contains("| resolution (follow-through) | 1h 35m |"));
         assert!(md.contains("| SEV2 → SEV1 | all regions |"));
         assert!(md.contains("None posted."));
+    }
+
+    #[test]
+    fn an_action_status_change_reads_old_to_new() {
+        let t0 = Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap();
+        let inc = Incident::create(
+            &NewIncident::new("DB down", Severity::Sev2),
+            "INC-1".into(),
+            t0,
+            &Cadence::default(),
+        )
+        .unwrap();
+        let mut e = entry(1, 5, "action_updated", "open", "in_progress", None);
+        e.field = Some("status".into());
+        e.note = Some("ACT-1: Add replica lag alert".into());
+        let md = markdown(&build(inc, vec![e], vec![], vec![], vec![], t0));
+        assert!(
+            md.contains("ACT-1: Add replica lag alert — status: open → in_progress"),
+            "{md}"
+        );
     }
 }

@@ -192,6 +192,124 @@ snap!(list, with_view(View::List));
 snap!(actions_view, with_view(View::Actions));
 snap!(detail_timeline, detail_state(Tab::Timeline));
 snap!(detail_updates, detail_state(Tab::Updates));
+/// A refusal longer than any footer: the footer shows its start and the key to read it all.
+fn long_refusal() -> State {
+    let mut s = testdata::state();
+    update(&mut s, Msg::Tick(clock()));
+    s.ui.error(
+        "refused: INC-105 → Post-incident follow-through: INC-105 is customer-impacting: \
+         post a customer update that states the impact scope, current status and next \
+         steps first (the last one is 28 minutes old), or record an exception",
+    );
+    update(&mut s, Msg::Resize);
+    s
+}
+snap!(long_refusal_footer, long_refusal());
+snap!(long_refusal_log, {
+    let mut s = long_refusal();
+    update(&mut s, Msg::Action(Action::Messages));
+    s
+});
+snap!(message_log, {
+    let mut s = testdata::state();
+    s.ui.info("sorted by age");
+    update(&mut s, Msg::Tick(clock() - Duration::days(1)));
+    s.ui.error("live updates lost: HTTP 401 Unauthorized: token revoked; retrying in 4s");
+    update(&mut s, Msg::Tick(clock()));
+    s.ui.info("INC-103 was closed: nothing is selected");
+    update(&mut s, Msg::Resize);
+    update(&mut s, Msg::Action(Action::Messages));
+    s
+});
+snap!(header_no_data, {
+    // The server was never reached: nothing is known, and nothing may look calm.
+    State::new(
+        "demo",
+        sitrep::console::keymap::Keymap::default_keymap(),
+        Theme::color(),
+        clock(),
+    )
+});
+snap!(detail_two_day_timeline, {
+    let mut s = detail_state(Tab::Timeline);
+    // The incident began yesterday evening: older entries carry their date.
+    let at = |m: i64| clock() - Duration::minutes(m);
+    let e = |seq, m, kind: &str, f: Option<(&str, &str, &str)>, note: Option<&str>| TimelineEntry {
+        seq,
+        incident_id: "INC-105".into(),
+        at: at(m),
+        actor: "Cara Diaz".into(),
+        kind: kind.into(),
+        field: f.map(|x| x.0.to_string()),
+        old: f.map(|x| x.1.to_string()),
+        new: f.map(|x| x.2.to_string()),
+        reason: None,
+        note: note.map(str::to_string),
+    };
+    let timeline = vec![
+        e(
+            1,
+            26 * 60 + 28,
+            "created",
+            None,
+            Some("declared SEV1 INC-105: Payments API error rate 30%"),
+        ),
+        e(
+            2,
+            16 * 60,
+            "phase_changed",
+            Some(("phase", "detection", "triage")),
+            None,
+        ),
+        e(
+            3,
+            150,
+            "action_updated",
+            Some(("status", "open", "in_progress")),
+            Some("ACT-1: Add a canary stage for the payments gateway"),
+        ),
+        e(
+            4,
+            28,
+            "update_posted",
+            None,
+            Some(
+                "customer update UPD-3: Rollback started; error rate falling from 30% to 4% \
+                 across card payments in every region; next update within 30 minutes",
+            ),
+        ),
+    ];
+    update(
+        &mut s,
+        Msg::DetailLoaded {
+            id: "INC-105".into(),
+            part: DetailPart::Timeline(timeline),
+        },
+    );
+    s
+});
+snap!(board_full_column, {
+    // Seven SEV2s in Detection: more than fit at 80x24.
+    let mut s = testdata::state();
+    let mut all: Vec<_> = s.data.incidents.values().cloned().collect();
+    for i in 0..7 {
+        let mut inc = testdata::incident(
+            &format!("INC-{}", 300 + i),
+            Severity::Sev2,
+            Phase::Detection,
+        );
+        inc.title = format!("Queue {i} backlog growing in every region");
+        inc.created_at = clock() - Duration::minutes(60 - i);
+        all.push(inc);
+    }
+    s.set_incidents(all);
+    // The fifth card down: the column scrolls to it, with a marker above and below.
+    for _ in 0..4 {
+        update(&mut s, Msg::Action(Action::MoveDown));
+    }
+    s
+});
+
 snap!(help, {
     let mut s = testdata::state();
     s.ui.help = true;
@@ -206,7 +324,7 @@ fn board_shows_what_a_commander_needs_on_each_card() {
         "LIVE",
         "10:00 UTC",
         "SEV1 3",
-        "1 customer update OVERDUE",
+        "INC-105 customer update OVERDUE 3m",
         "Detection 2",
         "Triage 3",
         "Containment 2",
@@ -246,7 +364,7 @@ fn overdue_is_red_due_soon_is_amber_and_severity_is_spelled_out() {
     assert_eq!(buf[(x + 4, y)].fg, Color::Yellow);
     let (x, y) = find(buf, "upd 27m").expect("a countdown with time to spare");
     assert_eq!(buf[(x + 4, y)].fg, Color::Reset);
-    let (x, y) = find(buf, "1 customer update OVERDUE").unwrap();
+    let (x, y) = find(buf, "INC-105 customer update OVERDUE 3m").unwrap();
     assert_eq!(buf[(x, y)].fg, Color::Red);
 }
 
@@ -400,4 +518,36 @@ async fn run_loop_applies_messages_and_redraws() {
     assert!(screen.contains("SEV1 INC-777"), "{screen}");
     assert!(screen.contains("Brand new alert"));
     assert!(screen.contains("Detection 3"));
+}
+
+#[test]
+fn a_full_column_keeps_its_marker_off_the_cards_and_the_selection_on_screen() {
+    let mut s = testdata::state();
+    let mut all: Vec<_> = s.data.incidents.values().cloned().collect();
+    for i in 0..7 {
+        let mut inc = testdata::incident(
+            &format!("INC-{}", 300 + i),
+            Severity::Sev2,
+            Phase::Detection,
+        );
+        inc.created_at = clock() - Duration::minutes(60 - i);
+        all.push(inc);
+    }
+    s.set_incidents(all);
+    for _ in 0..4 {
+        update(&mut s, Msg::Action(Action::MoveDown));
+    }
+    let selected = s.selected_id().unwrap().to_string();
+    let screen = text(draw(&s, 80, 24).backend().buffer());
+    assert!(screen.contains(&format!("SEV2 {selected}")), "{screen}");
+    // The marker has a row of its own: nothing else in its column on that row.
+    let row = screen
+        .lines()
+        .find(|l| l.contains("more") && l.contains('↓'))
+        .expect("a marker below");
+    let cell = row.split('│').next().unwrap();
+    assert!(
+        cell.trim().starts_with('↓') && cell.trim().ends_with("more"),
+        "{row}"
+    );
 }

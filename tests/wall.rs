@@ -412,3 +412,44 @@ fn an_idle_wall_changes_only_on_the_minute_and_colour_carries_urgency() {
         .unwrap();
     assert_eq!(buf[(col as u16, y as u16)].fg, Color::Yellow);
 }
+
+#[test]
+fn a_stale_wall_stops_its_countdowns_and_says_since_when() {
+    let mut s = testdata::state();
+    let live = text(&wall_buf(&s, &WallOptions::default(), 160, 48));
+    assert!(!live.contains("STALE"), "{live}");
+    // The stream dropped at 10:00:30 and nothing has been confirmed since 10:00:00; ten
+    // minutes later the tiles still count from 10:00:00, and the footer says so.
+    s.sync.conn = Conn::Reconnecting {
+        since: clock() + Duration::seconds(30),
+        error: "connection refused".into(),
+    };
+    s.sync.now = clock() + Duration::minutes(10);
+    let stale = text(&wall_buf(&s, &WallOptions::default(), 160, 48));
+    assert!(
+        stale.contains("STALE since 10:00:30: countdowns stopped at 10:00:00"),
+        "{stale}"
+    );
+    // The loudest line still says how late INC-105's update was when last known, not
+    // ten minutes more: nobody knows whether it has been posted since.
+    assert!(
+        live.contains("INC-105 customer update OVERDUE 3m"),
+        "{live}"
+    );
+    assert!(
+        stale.contains("INC-105 customer update OVERDUE 3m"),
+        "{stale}"
+    );
+    assert!(!stale.contains("OVERDUE 13m"), "{stale}");
+}
+
+#[test]
+fn with_no_data_the_wall_claims_nothing() {
+    // A console that has not reached its server yet.
+    let s = State::new("demo", Keymap::default_keymap(), Theme::color(), clock());
+    let screen = text(&wall_buf(&s, &WallOptions::default(), 80, 24));
+    assert!(screen.contains("customer updates unknown"), "{screen}");
+    assert!(screen.contains("counts unknown"), "{screen}");
+    assert!(!screen.contains("No customer update overdue"), "{screen}");
+    assert!(!screen.contains("0 updates overdue"), "{screen}");
+}

@@ -36,6 +36,10 @@ pub enum Action {
     Cancel,
     DeleteChar,
     Help,
+    /// The message log: every refusal, error and notice, in full.
+    Messages,
+    /// Select the incident whose customer update is the most overdue.
+    MostOverdue,
     // issue 5: copy the selected incident through OSC 52
     Copy,
     CopyBrief,
@@ -82,6 +86,8 @@ impl Action {
             Action::Cancel => "cancel",
             Action::DeleteChar => "delete",
             Action::Help => "help",
+            Action::Messages => "messages",
+            Action::MostOverdue => "most overdue",
             Action::Copy => "copy",
             Action::CopyBrief => "copy brief",
             Action::Quit => "quit",
@@ -119,9 +125,11 @@ impl Action {
             Action::Filter => "Filter: text, sev:1, phase:triage, owner:NAME",
             Action::Command => "Command: :board :list :actions :closed :quit",
             Action::Submit => "Apply the filter or command",
-            Action::Cancel => "Cancel typing",
+            Action::Cancel => "Cancel",
             Action::DeleteChar => "Delete the last character",
             Action::Help => "Show or hide this help",
+            Action::Messages => "Show or hide the message log (every refusal and notice)",
+            Action::MostOverdue => "Select the incident whose customer update is most overdue",
             Action::Copy => "Copy the incident's id and title/summary (OSC 52)",
             Action::CopyBrief => "Copy a handover brief of the incident (OSC 52)",
             Action::Quit => "Quit sitrep",

@@ -89,8 +89,8 @@ pub fn ascii_glyph(c: char) -> Option<char> {
         // Block elements (big digits, shading, the redaction mask).
         '▒' | '░' | '▓' => '#',
         '\u{2580}'..='\u{259F}' => '#',
-        '←' => '<',
-        '→' => '>',
+        '←' | '‹' => '<',
+        '→' | '›' => '>',
         '↑' | '▲' => '^',
         '↓' | '▼' => 'v',
         '⋮' => ':',
@@ -221,6 +221,13 @@ mod tests {
         let mut none = buf;
         finish(&mut none, false, ColorDepth::Never);
         assert!(none.content.iter().all(|c| c.fg == Color::Reset));
+    }
+
+    #[test]
+    fn ascii_replaces_the_form_marks() {
+        // The focused field's marker and the detail's action marker.
+        assert_eq!(ascii_glyph('›'), Some('>'));
+        assert_eq!(ascii_glyph('‹'), Some('<'));
     }
 }
 

@@ -18,6 +18,8 @@ pub enum Mode {
     Actions,
     Detail,
     Help,
+    /// The message log.
+    Messages,
     /// Typing a filter or a command: printable keys are text, not actions.
     Input,
     /// Filling in a form: printable keys are text.
@@ -27,13 +29,14 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 9] = [
+    pub const ALL: [Mode; 10] = [
         Mode::Global,
         Mode::Board,
         Mode::List,
         Mode::Actions,
         Mode::Detail,
         Mode::Help,
+        Mode::Messages,
         Mode::Input,
         Mode::Form,
         Mode::Confirm,
@@ -47,9 +50,22 @@ impl Mode {
             Mode::Actions => "Corrective actions",
             Mode::Detail => "Incident detail",
             Mode::Help => "Help",
+            Mode::Messages => "Message log",
             Mode::Input => "Typing a filter or command",
             Mode::Form => "In a form",
             Mode::Confirm => "Confirming",
+        }
+    }
+
+    /// What an action does in this mode, for help: the same key can mean different things.
+    pub fn describe(self, action: crate::console::action::Action) -> &'static str {
+        use crate::console::action::Action;
+        match (self, action) {
+            (Mode::Input, Action::Cancel) => "Stop typing; a filter goes back to what it was",
+            (Mode::Form, Action::Cancel) => "Close the form; the draft is kept",
+            (Mode::Confirm, Action::Cancel) => "No",
+            (Mode::Messages, Action::Messages) => "Close the message log",
+            _ => action.description(),
         }
     }
 

@@ -86,6 +86,7 @@ pub async fn run_in_terminal(
     state.settings.me = setup.name.clone();
     state.settings.cadence = setup.cadence;
     state.settings.seconds = setup.seconds;
+    state.settings.tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     if let Some(p) = &drafts_path {
         state.writes.drafts = load_drafts(p);
         if !state.writes.drafts.is_empty() && !read_only {

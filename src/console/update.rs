@@ -2,7 +2,8 @@
 //! anything that needs the network comes back as an [`Effect`] for a task to run.
 use super::action::{Action, DetailPart, Msg};
 use super::keymap::{Key, KeyName, Mode};
-use super::state::{Conn, Detail, Input, InputKind, Loadable, State, Tab, View};
+use super::state::LOG_CAPACITY;
+use super::state::{Conn, Detail, Input, InputKind, Loadable, State, Sticky, Tab, View};
 use super::triage;
 use crate::client::{LiveEvent, LiveMsg};
 
@@ -10,6 +11,13 @@ pub use super::apply::apply_event;
 pub use super::msg::Effect;
 
 pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
+    let effects = route(state, msg);
+    // Messages are raised where the clock is not at hand; the log dates them here.
+    state.stamp_messages();
+    effects
+}
+
+fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Key(ev) => {
             let Some(key) = Key::from_event(&ev) else {
@@ -89,13 +97,17 @@ pub fn update(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             if matches!(state.ui.message, Some((super::state::Level::Error, _))) {
                 state.ui.message = None;
+                state.ui.sticky = None;
             }
             state.ui.clamp_board_col();
             vec![]
         }
         Msg::LoadFailed(error) => {
             state.sync.loading = false;
-            state.ui.error(format!("{LOAD_FAILED}: {error}"));
+            state.ui.sticky_error(
+                Sticky::LoadFailed,
+                format!("could not load incidents: {error}"),
+            );
             vec![]
         }
         Msg::DetailLoaded { id, part } => {
@@ -230,10 +242,13 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
         LiveMsg::Disconnected { error, retry_in } => {
             state.sync.resyncing = false;
             // Say why, not only that: a revoked token and a down server need different fixes.
-            state.ui.error(format!(
-                "{STREAM_LOST}: {error}; retrying in {}s",
-                retry_in.as_secs_f32().ceil()
-            ));
+            state.ui.sticky_error(
+                Sticky::StreamLost,
+                format!(
+                    "live updates lost: {error}; retrying in {}s",
+                    retry_in.as_secs_f32().ceil()
+                ),
+            );
             state.sync.conn = match &state.sync.conn {
                 Conn::Reconnecting { since, .. } => Conn::Reconnecting {
                     since: *since,
@@ -270,24 +285,14 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
     }
 }
 
-const STREAM_LOST: &str = "live updates lost";
-
-const LOAD_FAILED: &str = "could not load incidents";
-
-/// A key press dismisses passing messages; the state of the connection and of the last load
-/// stay until they change.
+/// A key press dismisses passing messages (the log keeps them); the state of the connection
+/// and of the last load stay until they change.
 fn dismiss_message(state: &mut State) {
-    let sticky = matches!(&state.ui.message, Some((_, m)) if m.starts_with(STREAM_LOST) || m.starts_with(LOAD_FAILED));
-    if state.ui.message.is_some() && !sticky {
-        state.ui.message = None;
-        state.ui.dirty = true;
-    }
+    state.ui.dismiss();
 }
 
 fn clear_stream_error(state: &mut State) {
-    if matches!(&state.ui.message, Some((_, m)) if m.starts_with(STREAM_LOST)) {
-        state.ui.message = None;
-    }
+    state.ui.clear_sticky(Sticky::StreamLost);
 }
 
 fn act(state: &mut State, action: Action) -> Vec<Effect> {
@@ -321,9 +326,15 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                     } else {
                         "handover brief"
                     };
-                    state
-                        .ui
-                        .info(format!("copied {id} {what} to the clipboard"));
+                    // OSC 52 has no answer: say what was done, not that it arrived.
+                    let how = if state.settings.tmux {
+                        "; tmux passes it on only with `set -g set-clipboard on` (or allow-passthrough)"
+                    } else {
+                        ""
+                    };
+                    state.ui.info(format!(
+                        "sent {id} {what} to the terminal's clipboard (OSC 52){how}"
+                    ));
                     vec![Effect::Clipboard(text)]
                 }
                 _ => {
@@ -336,6 +347,13 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             state.ui.help = !state.ui.help;
             state.ui.help_scroll = 0;
         }
+        Action::Messages => {
+            state.ui.messages = match state.ui.messages {
+                Some(_) => None,
+                None => Some(0),
+            };
+        }
+        Action::MostOverdue => most_overdue(state),
         Action::ViewBoard => show(state, View::Board),
         Action::ViewList => show(state, View::List),
         Action::ViewActions => show(state, View::Actions),
@@ -387,7 +405,9 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             }
         }
         Action::Back => {
-            if state.ui.help {
+            if state.ui.messages.is_some() {
+                state.ui.messages = None;
+            } else if state.ui.help {
                 state.ui.help = false;
             } else if state.ui.detail.is_some() {
                 state.ui.detail = None;
@@ -435,6 +455,36 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
     vec![]
 }
 
+/// Selects the incident whose customer update has been due longest, and says which.
+fn most_overdue(state: &mut State) {
+    let now = state.sync.now;
+    let Some((due, id)) = state
+        .data
+        .overdue(now)
+        .next()
+        .map(|(d, id)| (d, id.to_string()))
+    else {
+        state.ui.info("no customer update is overdue");
+        return;
+    };
+    state.ui.detail = None;
+    state.ui.help = false;
+    state.ui.messages = None;
+    let late = super::view::fmt::countdown_at(now, due, false).0;
+    if state.select_incident(&id) {
+        state.ui.info(format!("{id}: customer update {late}"));
+    } else {
+        let why = if state.ui.filter.is_empty() {
+            "is not on this view"
+        } else {
+            "is hidden by the filter (esc clears it)"
+        };
+        state
+            .ui
+            .error(format!("{id}: customer update {late}; it {why}"));
+    }
+}
+
 fn show(state: &mut State, view: View) {
     state.ui.view = view;
     if view == View::Actions {
@@ -442,6 +492,7 @@ fn show(state: &mut State, view: View) {
     }
     state.ui.detail = None;
     state.ui.help = false;
+    state.ui.messages = None;
 }
 
 fn type_char(state: &mut State, c: char) {
@@ -506,6 +557,11 @@ fn step(state: &mut State, mode: Mode, delta: isize) {
             }
         }
         Mode::Help => state.ui.help_scroll = clamp_add(state.ui.help_scroll, delta, 200),
+        Mode::Messages => {
+            // In lines of the wrapped log; the view clamps to what it has.
+            let at = state.ui.messages.unwrap_or(0);
+            state.ui.messages = Some(clamp_add(at, delta, 20 * LOG_CAPACITY));
+        }
         Mode::Global | Mode::Input | Mode::Form | Mode::Confirm => {}
     }
 }

@@ -530,3 +530,138 @@ fn the_actions_view_says_why_it_is_empty_when_the_backend_has_none() {
     assert!(text.contains(why), "{text}");
     assert!(!text.contains("No open corrective actions."), "{text}");
 }
+
+#[test]
+fn every_message_is_kept_in_the_log_bounded_and_dated_and_m_opens_it() {
+    let mut s = testdata::state();
+    s.ui.message = None;
+    let long = format!(
+        "refused: INC-105 → Post-incident follow-through: INC-105 is customer-impacting: {}",
+        "post a customer update first ".repeat(5)
+    );
+    s.ui.error(long.clone());
+    update(&mut s, Msg::Tick(clock() + Duration::minutes(1)));
+    // A key dismisses the footer's copy; the log keeps it, with time and incident.
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.ui.message, None);
+    let e = s.ui.log.newest_first().next().expect("logged");
+    assert_eq!(e.text, long);
+    assert_eq!(e.level, Level::Error);
+    assert_eq!(e.incident.as_deref(), Some("INC-105"));
+    assert_eq!(
+        e.at,
+        Some(clock() + Duration::minutes(1)),
+        "dated by the first update after it was raised"
+    );
+    // Bounded: the oldest go first.
+    for i in 0..crate::console::state::LOG_CAPACITY {
+        s.ui.info(format!("notice {i}"));
+    }
+    update(&mut s, Msg::Resize);
+    assert_eq!(s.ui.log.len(), crate::console::state::LOG_CAPACITY);
+    assert!(s.ui.log.newest_first().all(|e| e.text != long));
+    // `m` opens the log view and closes it again; esc closes it too.
+    key(&mut s, KeyCode::Char('m'));
+    assert_eq!(s.ui.messages, Some(0));
+    assert_eq!(s.ui.mode(), crate::console::keymap::Mode::Messages);
+    key(&mut s, KeyCode::Char('j'));
+    assert_eq!(s.ui.messages, Some(1));
+    key(&mut s, KeyCode::Char('m'));
+    assert_eq!(s.ui.messages, None);
+    key(&mut s, KeyCode::Char('m'));
+    key(&mut s, KeyCode::Esc);
+    assert_eq!(s.ui.messages, None);
+}
+
+#[test]
+fn a_lost_stream_stays_in_the_footer_until_it_is_back() {
+    let mut s = testdata::state();
+    update(
+        &mut s,
+        Msg::Live(LiveMsg::Disconnected {
+            error: "connection refused".into(),
+            retry_in: std::time::Duration::from_secs(4),
+        }),
+    );
+    key(&mut s, KeyCode::Char('j'));
+    assert!(
+        s.ui.message.is_some(),
+        "a key does not dismiss the connection's state"
+    );
+    // A passing notice replaces it; the stream coming back does not remove the notice.
+    s.ui.info("sorted by age");
+    update(&mut s, Msg::Live(LiveMsg::Alive));
+    assert_eq!(
+        s.ui.message.as_ref().map(|m| m.1.as_str()),
+        Some("sorted by age")
+    );
+    update(
+        &mut s,
+        Msg::Live(LiveMsg::Disconnected {
+            error: "connection refused".into(),
+            retry_in: std::time::Duration::from_secs(4),
+        }),
+    );
+    update(&mut s, Msg::Live(LiveMsg::Alive));
+    assert_eq!(s.ui.message, None, "cleared when the stream is back");
+}
+
+#[test]
+fn bang_selects_the_most_overdue_incident_wherever_it_is() {
+    let mut s = testdata::state();
+    // A second overdue incident, later than INC-105's: the older due date wins.
+    let mut inc = s.data.incidents["INC-108"].clone();
+    inc.customer_impact = true;
+    inc.next_update_due_at = Some(clock() - Duration::minutes(12));
+    inc.version += 1;
+    live(&mut s, LiveEvent::Incident(inc));
+    s.ui.view = View::Actions;
+    key(&mut s, KeyCode::Char('!'));
+    assert_eq!(s.ui.view, View::Board);
+    assert_eq!(s.selected_id(), Some("INC-108"));
+    assert!(
+        s.ui.message.as_ref().unwrap().1.contains("INC-108"),
+        "{:?}",
+        s.ui.message
+    );
+    // From the list too.
+    key(&mut s, KeyCode::Char('2'));
+    key(&mut s, KeyCode::Char('g'));
+    key(&mut s, KeyCode::Char('!'));
+    assert_eq!(s.selected_id(), Some("INC-108"));
+    // Hidden by a filter: it says so and the selection stays.
+    s.set_filter("sev:4");
+    let before = s.selected_id().map(str::to_string);
+    key(&mut s, KeyCode::Char('!'));
+    assert_eq!(s.selected_id().map(str::to_string), before);
+    assert!(s.ui.message.as_ref().unwrap().1.contains("filter"));
+}
+
+#[test]
+fn copying_says_what_was_sent_and_what_tmux_needs() {
+    let mut s = testdata::state();
+    let effects = key(&mut s, KeyCode::Char('y'));
+    assert!(matches!(effects.as_slice(), [Effect::Clipboard(_)]));
+    let said = s.ui.message.clone().unwrap().1;
+    assert!(said.contains("sent") && said.contains("OSC 52"), "{said}");
+    assert!(!said.contains("copied"), "OSC 52 has no answer: {said}");
+    assert!(!said.contains("tmux"), "{said}");
+    s.settings.tmux = true;
+    key(&mut s, KeyCode::Char('y'));
+    let said = s.ui.message.clone().unwrap().1;
+    assert!(said.contains("set-clipboard on"), "{said}");
+}
+
+#[test]
+fn help_says_what_esc_does_in_a_form() {
+    use crate::console::keymap::Mode;
+    let lines = crate::console::view::help_lines(&testdata::state());
+    let form = lines
+        .iter()
+        .skip_while(|(h, t)| !(*h && t == Mode::Form.title()))
+        .take_while(|(h, t)| !*h || t == Mode::Form.title())
+        .find(|(_, t)| t.trim_start().starts_with("esc"))
+        .map(|(_, t)| t.clone())
+        .expect("esc in the form's help");
+    assert!(form.contains("Close the form; the draft is kept"), "{form}");
+}

@@ -121,6 +121,14 @@ impl Data {
         self.due.range(..(now, String::new())).count()
     }
 
+    /// The incidents whose customer update is past due at `now`, most overdue first, with
+    /// when it was due.
+    pub fn overdue(&self, now: DateTime<Utc>) -> impl Iterator<Item = (DateTime<Utc>, &str)> {
+        self.due
+            .range(..(now, String::new()))
+            .map(|(d, id)| (*d, id.as_str()))
+    }
+
     /// Whether an update falls due in `(before, now)`: something on screen turns red.
     pub fn falls_due(&self, before: DateTime<Utc>, now: DateTime<Utc>) -> bool {
         before < now

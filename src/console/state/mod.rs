@@ -5,6 +5,7 @@
 //! The methods here are the ones that span parts: the indexes follow the UI's filter and
 //! sort, and the selections follow their incidents through index changes.
 mod data;
+mod log;
 mod settings;
 mod sync;
 mod ui;
@@ -12,9 +13,10 @@ mod writes;
 
 pub use super::detail::{Detail, Loadable, Tab};
 pub use data::{Data, Lens, SortBy, due, list_order};
+pub use log::{LOG_CAPACITY, Level, LogEntry, MessageLog};
 pub use settings::Settings;
 pub use sync::{Conn, STALE_AFTER_SECS, SyncStatus};
-pub use ui::{Input, InputKind, Level, Ui, View};
+pub use ui::{Input, InputKind, Sticky, Ui, View};
 pub use writes::{Pending, Writes};
 
 use super::filter::Filter;
@@ -60,6 +62,14 @@ impl State {
             || now.timestamp().div_euclid(60) != before.timestamp().div_euclid(60)
             || matches!(self.sync.conn, Conn::Reconnecting { .. })
             || self.data.falls_due(before, now)
+    }
+
+    /// Dates the messages raised since the last call and names their incidents.
+    pub fn stamp_messages(&mut self) {
+        let incidents = &self.data.incidents;
+        self.ui
+            .log
+            .stamp(self.sync.now, |w| incidents.contains_key(w));
     }
 
     /// Customer-impacting incidents whose next update is past due, now.
@@ -201,6 +211,32 @@ impl State {
         {
             let why = self.why_gone(&left);
             self.ui.info(format!("{left} {why}: nothing is selected"));
+        }
+    }
+
+    /// Selects `id` in the board or list (the actions view shows the board): false, and
+    /// nothing moves, when the incident is not in the view.
+    pub fn select_incident(&mut self, id: &str) -> bool {
+        if self.ui.view == View::Actions {
+            self.ui.view = View::Board;
+        }
+        let ui = &mut self.ui;
+        match ui.view {
+            View::List => ui.list_cursor.select(id, &self.data.list),
+            _ => {
+                let Some(phase) = self.data.incidents.get(id).map(|i| i.phase) else {
+                    return false;
+                };
+                let Some(col) = ui.visible_phases().iter().position(|p| *p == phase) else {
+                    return false;
+                };
+                if !ui.column_cursors[phase as usize].select(id, &self.data.columns[phase as usize])
+                {
+                    return false;
+                }
+                ui.board_col = col;
+                true
+            }
         }
     }
 

@@ -20,6 +20,8 @@ pub struct Settings {
     pub me: Option<String>,
     /// The token's role, once the server has said.
     pub role: Option<Role>,
+    /// Running inside tmux ($TMUX set): a copy reaches the terminal only if tmux passes it on.
+    pub tmux: bool,
 }
 
 impl Settings {
@@ -33,6 +35,7 @@ impl Settings {
             seconds: false,
             me: None,
             role: None,
+            tmux: false,
         }
     }
 

@@ -2,6 +2,7 @@
 //! filter and sort, the selections (by id), the open form or question, the footer message,
 //! and whether the screen needs drawing.
 use super::data::{Lens, SortBy};
+use super::log::{Level, MessageLog};
 use crate::console::detail::Detail;
 use crate::console::filter::Filter;
 use crate::console::forms::Overlay;
@@ -30,10 +31,12 @@ pub struct Input {
     pub before: String,
 }
 
+/// A footer message that a key press does not dismiss: it describes a state that lasts
+/// until it changes (the stream is down, the last load failed).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    Info,
-    Error,
+pub enum Sticky {
+    StreamLost,
+    LoadFailed,
 }
 
 pub struct Ui {
@@ -56,6 +59,12 @@ pub struct Ui {
     /// An open form or confirmation; it takes the keyboard.
     pub overlay: Option<Overlay>,
     pub message: Option<(Level, String)>,
+    /// What `message` reports, when it outlives a key press.
+    pub sticky: Option<Sticky>,
+    /// Every message shown, for the message log view.
+    pub log: MessageLog,
+    /// The message log view is open, scrolled this many lines.
+    pub messages: Option<usize>,
     /// Rows per page in the last frame's list, for page up/down.
     pub page: usize,
     /// Something visible changed since the last frame.
@@ -81,6 +90,9 @@ impl Default for Ui {
             actions_cursor: Cursor::default(),
             overlay: None,
             message: None,
+            sticky: None,
+            log: MessageLog::default(),
+            messages: None,
             page: 10,
             dirty: true,
             quit: false,
@@ -110,6 +122,8 @@ impl Ui {
             Mode::Input
         } else if self.help {
             Mode::Help
+        } else if self.messages.is_some() {
+            Mode::Messages
         } else if self.detail.is_some() {
             Mode::Detail
         } else {
@@ -142,12 +156,39 @@ impl Ui {
     }
 
     pub fn info(&mut self, text: impl Into<String>) {
-        self.message = Some((Level::Info, text.into()));
-        self.dirty = true;
+        self.show(Level::Info, text.into(), None);
     }
 
     pub fn error(&mut self, text: impl Into<String>) {
-        self.message = Some((Level::Error, text.into()));
+        self.show(Level::Error, text.into(), None);
+    }
+
+    /// An error that stays in the footer until `clear_sticky(what)`.
+    pub fn sticky_error(&mut self, what: Sticky, text: impl Into<String>) {
+        self.show(Level::Error, text.into(), Some(what));
+    }
+
+    fn show(&mut self, level: Level, text: String, sticky: Option<Sticky>) {
+        self.log.push(level, text.clone());
+        self.message = Some((level, text));
+        self.sticky = sticky;
         self.dirty = true;
+    }
+
+    /// Removes the footer message if it reports `what`.
+    pub fn clear_sticky(&mut self, what: Sticky) {
+        if self.sticky == Some(what) {
+            self.message = None;
+            self.sticky = None;
+            self.dirty = true;
+        }
+    }
+
+    /// Removes a passing message (a key press was the person's answer to it).
+    pub fn dismiss(&mut self) {
+        if self.message.is_some() && self.sticky.is_none() {
+            self.message = None;
+            self.dirty = true;
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! The board: one column per phase, cards sorted by severity then age. Only the cards that
 //! fit are drawn, so the cost of a frame does not grow with the number of incidents.
 use super::fmt::put;
-use super::fmt::{Urgency, age_at, countdown_at, width};
+use super::fmt::{Urgency, age_at, countdown_at, late_by, width};
 use crate::console::state::{State, due};
 use crate::domain::{Incident, Phase};
 use ratatui::buffer::Buffer;
@@ -77,8 +77,14 @@ fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buff
 
     let top = area.y + 2;
     let height = area.bottom().saturating_sub(top);
-    // The last card needs no gap after it.
-    let fits = ((height + 1) / CARD).max(1) as usize;
+    // The last card needs no gap after it, unless some are left out: then the gap row
+    // (or the row after it) holds the "↓ N more" marker, never a card's text.
+    let all_fit = ((height + 1) / CARD).max(1) as usize;
+    let fits = if index.len() > all_fit {
+        (height / CARD).max(1) as usize
+    } else {
+        all_fit
+    };
     // The row scrolls into view even when its incident left (nothing highlighted then).
     let selected = cursor.row;
     let highlighted = cursor.selected_row();
@@ -194,12 +200,18 @@ fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buf
             Urgency::Soon => t.due_soon,
             Urgency::Normal => t.base,
         };
-        // Longest form that fits beside a short name: the word OVERDUE always survives.
-        let forms = match urgency {
-            Urgency::Overdue => vec![text, "OVERDUE".to_string(), "LATE".to_string()],
-            _ => vec![format!("upd {text}"), text],
+        // Longest form that fits beside a short name. Overdue keeps its minutes (how late
+        // is the point) even if the name shrinks to a letter; the word OVERDUE survives.
+        let (forms, room) = match urgency {
+            Urgency::Overdue => {
+                let late = late_by(state.sync.now, d, state.settings.seconds);
+                (
+                    vec![text, format!("LATE {late}"), "OVERDUE".to_string()],
+                    w.saturating_sub(3),
+                )
+            }
+            _ => (vec![format!("upd {text}"), text], w.saturating_sub(6)),
         };
-        let room = w.saturating_sub(6);
         if let Some(text) = forms.iter().find(|f| width(f) as u16 <= room) {
             let tw = width(text) as u16;
             put(buf, x + w - tw, y + 3, text, tw, style.patch(sel));

@@ -1,7 +1,7 @@
 //! One incident: what is hit, who owns recovery, who leads, and tabs for its timeline,
 //! status updates, corrective actions and exceptions (fetched when the detail opens).
 use super::fmt::put;
-use super::fmt::{Urgency, age_at, countdown_at, fit, hms};
+use super::fmt::{Urgency, age_at, countdown_at, when, wrap};
 use crate::console::state::{Detail, Loadable, State, Tab, due};
 use crate::domain::{Deployment, Incident, RecoveryOwner};
 use ratatui::buffer::Buffer;
@@ -114,31 +114,41 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
     }
     y += 1;
     let body = Rect::new(x0, y, w, area.bottom().saturating_sub(y));
+    let now = state.sync.now;
     match d.tab {
-        Tab::Timeline => lines(state, &d.timeline, d.scroll, body, buf, |e| {
-            // A note says it best ("customer update UPD-7: …"); otherwise the change.
-            let what = match (&e.note, &e.field, &e.old, &e.new) {
-                (Some(n), ..) => n.clone(),
-                (None, Some(f), Some(o), Some(n)) => {
-                    format!("{}: {} → {}", f.replace('_', " "), when(o), when(n))
-                }
-                _ => e.kind.replace('_', " "),
+        Tab::Timeline => lines(state, &d.timeline, d.scroll, true, body, buf, |e| {
+            // A note says which record changed ("customer update UPD-7", "ACT-1: …"); a
+            // field change says from what to what. An action's change has both.
+            let change = match (&e.field, &e.old, &e.new) {
+                (Some(f), Some(o), Some(n)) => Some(format!(
+                    "{}: {} → {}",
+                    f.replace('_', " "),
+                    value(now, o),
+                    value(now, n)
+                )),
+                _ => None,
             };
-            let mut s = format!("{}  {:<12} {what}", hms(e.at), e.actor);
+            let what = match (&e.note, change) {
+                (Some(n), Some(c)) => format!("{n} — {c}"),
+                (Some(n), None) => n.clone(),
+                (None, Some(c)) => c,
+                (None, None) => e.kind.replace('_', " "),
+            };
+            let mut s = format!("{}  {:<12} {what}", when(now, e.at), e.actor);
             if let Some(r) = &e.reason {
                 s.push_str(&format!("  (reason: {r})"));
             }
             vec![s]
         }),
-        Tab::Updates => lines(state, &d.updates, d.scroll, body, buf, |u| {
+        Tab::Updates => lines(state, &d.updates, d.scroll, false, body, buf, |u| {
             let due = u
                 .next_update_due_at
-                .map(|t| format!(", next due {} UTC", hms(t)))
+                .map(|t| format!(", next due {} UTC", when(now, t)))
                 .unwrap_or_default();
             vec![
                 format!(
                     "{} UTC  {} update by {}{due}",
-                    hms(u.posted_at),
+                    when(now, u.posted_at),
                     u.audience,
                     u.author
                 ),
@@ -147,7 +157,7 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
                 format!("  Next:   {}", or_dash(&u.next_steps)),
             ]
         }),
-        Tab::Actions => lines(state, &d.actions, d.scroll, body, buf, |a| {
+        Tab::Actions => lines(state, &d.actions, d.scroll, false, body, buf, |a| {
             // The top row is the one enter (edit) and space (status) act on.
             let target = match &d.actions {
                 crate::console::state::Loadable::Ready(l) => {
@@ -174,7 +184,7 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
                 a.title
             )]
         }),
-        Tab::Exceptions => lines(state, &d.exceptions, d.scroll, body, buf, |e| {
+        Tab::Exceptions => lines(state, &d.exceptions, d.scroll, false, body, buf, |e| {
             vec![
                 format!("{}  {}", e.id, e.description),
                 format!(
@@ -188,10 +198,11 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// Timestamps in timeline values read as clock times; anything else as it is.
-fn when(v: &str) -> String {
+/// Timestamps in timeline values read as times (with the date when not today); anything
+/// else as it is.
+fn value(now: chrono::DateTime<chrono::Utc>, v: &str) -> String {
     match chrono::DateTime::parse_from_rfc3339(v) {
-        Ok(t) => format!("{} UTC", hms(t.with_timezone(&chrono::Utc))),
+        Ok(t) => format!("{} UTC", when(now, t.with_timezone(&chrono::Utc))),
         Err(_) => or_dash(v).to_string(),
     }
 }
@@ -230,11 +241,15 @@ fn count(d: &Detail, tab: Tab) -> String {
     }
 }
 
-/// Draws a loadable list, one or more lines per item, from item `scroll` on.
+/// Draws a loadable list, one or more lines per item, from item `scroll` on (counted from
+/// the newest when `newest_first`). Lines wrap, indented under their first; a last row
+/// says how many items are below the fold.
+#[allow(clippy::too_many_arguments)]
 fn lines<T>(
     state: &State,
     l: &Loadable<Vec<T>>,
     scroll: usize,
+    newest_first: bool,
     area: Rect,
     buf: &mut Buffer,
     render: impl Fn(&T) -> Vec<String>,
@@ -266,26 +281,60 @@ fn lines<T>(
         put(buf, area.x, area.y, "None.", area.width, t.dim);
         return;
     }
+    let order: Box<dyn Iterator<Item = &T>> = if newest_first {
+        Box::new(items.iter().rev())
+    } else {
+        Box::new(items.iter())
+    };
+    let width = area.width as usize;
     let mut y = area.y;
-    for (i, item) in items.iter().enumerate().skip(scroll) {
-        for (k, line) in render(item).iter().enumerate() {
-            if y >= area.bottom() {
-                return;
+    for (i, item) in order.enumerate().skip(scroll) {
+        // Each item's rows, wrapped; continuation rows indent under the text.
+        let mut rows = Vec::new();
+        for line in render(item) {
+            let indent = line.len() - line.trim_start().len();
+            rows.extend(wrap_hanging(&line, width, indent + 2));
+        }
+        // Leave the last row for the marker unless this item is the last.
+        let last = i + 1 == items.len();
+        let room = area.bottom().saturating_sub(y) as usize;
+        if rows.len() > room || (!last && rows.len() == room) {
+            let below = items.len() - i;
+            let mark = if newest_first {
+                format!("↓ {below} older below (j to scroll)")
+            } else {
+                format!("↓ {below} more below (j to scroll)")
+            };
+            if y < area.bottom() {
+                put(buf, area.x, area.bottom() - 1, &mark, area.width, t.dim);
             }
+            return;
+        }
+        for (k, row) in rows.iter().enumerate() {
             let style = if i == scroll && k == 0 && scroll > 0 {
                 t.title
             } else {
                 t.base
             };
-            put(
-                buf,
-                area.x,
-                y,
-                &fit(line, area.width as usize),
-                area.width,
-                style,
-            );
+            put(buf, area.x, y, row, area.width, style);
             y += 1;
         }
     }
+}
+
+/// `line` wrapped to `width`, its continuation rows indented by `pad`.
+fn wrap_hanging(line: &str, width: usize, pad: usize) -> Vec<String> {
+    let first = wrap(line, width);
+    if first.len() <= 1 {
+        return first;
+    }
+    // `wrap` keeps the text up to a break as it is, so the first row is a prefix.
+    let rest = line.get(first[0].len()..).unwrap_or_default().trim_start();
+    let mut out = vec![first[0].clone()];
+    out.extend(
+        wrap(rest, width.saturating_sub(pad).max(1))
+            .into_iter()
+            .map(|l| format!("{}{l}", " ".repeat(pad))),
+    );
+    out
 }

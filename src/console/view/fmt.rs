@@ -1,5 +1,6 @@
 //! Text helpers shared by the views: durations, clocks, truncation to a display width.
 use chrono::{DateTime, Utc};
+use unicode_width::UnicodeWidthChar;
 
 /// A phase's name for a narrow column: the policy's names are long.
 pub fn phase_plain(p: crate::domain::Phase) -> &'static str {
@@ -105,6 +106,16 @@ pub fn countdown_at(now: DateTime<Utc>, due: DateTime<Utc>, seconds: bool) -> (S
     }
 }
 
+/// How late an overdue update is (`3m`, `1h05m`, or `03:10` with `seconds`).
+pub fn late_by(now: DateTime<Utc>, due: DateTime<Utc>, seconds: bool) -> String {
+    let over = (now - due).num_seconds().max(0);
+    if seconds {
+        clock_span(over)
+    } else {
+        minutes_over(over)
+    }
+}
+
 /// The header clock: `14:05:09`, or `14:05` unless `seconds`.
 pub fn clock(t: DateTime<Utc>, seconds: bool) -> String {
     if seconds {
@@ -114,11 +125,56 @@ pub fn clock(t: DateTime<Utc>, seconds: bool) -> String {
     }
 }
 
+/// When something happened, for a list of entries: `06:32` today (by `now`'s date, UTC),
+/// `Nov 28 06:32` on another day, so a two-day timeline is not read as one.
+pub fn when(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
+    if t.date_naive() == now.date_naive() {
+        t.format("%H:%M").to_string()
+    } else {
+        t.format("%b %d %H:%M").to_string()
+    }
+}
+
 pub fn hms(t: DateTime<Utc>) -> String {
     t.format("%H:%M:%S").to_string()
 }
 
 pub use crate::sanitize::columns::{fit, truncate, width};
+
+/// `s` broken into lines of at most `max` columns: at spaces where it can, inside a word
+/// longer than a line where it must. Line breaks in `s` are kept.
+pub fn wrap(s: &str, max: usize) -> Vec<String> {
+    let max = max.max(1);
+    let mut out = Vec::new();
+    for para in s.split('\n') {
+        let mut line = String::new();
+        let mut w = 0;
+        for word in para.split(' ') {
+            let ww = width(word);
+            if w > 0 && w + 1 + ww <= max {
+                line.push(' ');
+                line.push_str(word);
+                w += 1 + ww;
+                continue;
+            }
+            if w > 0 {
+                out.push(std::mem::take(&mut line));
+                w = 0;
+            }
+            for c in word.chars() {
+                let cw = c.width().unwrap_or(0);
+                if w + cw > max {
+                    out.push(std::mem::take(&mut line));
+                    w = 0;
+                }
+                line.push(c);
+                w += cw;
+            }
+        }
+        out.push(line);
+    }
+    out
+}
 
 /// Writes `text` at (x, y), cut to `max` columns; returns the x after it.
 pub(crate) fn put(
@@ -180,6 +236,8 @@ mod tests {
         let t = chrono::TimeZone::with_ymd_and_hms(&Utc, 2026, 11, 29, 14, 5, 9).unwrap();
         assert_eq!(clock(t, false), "14:05");
         assert_eq!(clock(t, true), "14:05:09");
+        assert_eq!(when(t, t - Duration::hours(2)), "12:05");
+        assert_eq!(when(t, t - Duration::hours(15)), "Nov 28 23:05");
     }
 
     #[test]
@@ -187,5 +245,15 @@ mod tests {
         assert_eq!(truncate("Checkout errors", 9), "Checkout…");
         assert_eq!(truncate("東京東京", 5), "東京…");
         assert_eq!(fit("ab", 4), "ab  ");
+    }
+
+    #[test]
+    fn wrapping_keeps_every_character() {
+        assert_eq!(
+            wrap("refused: INC-27 is customer-impacting", 12),
+            ["refused:", "INC-27 is", "customer-imp", "acting"]
+        );
+        assert_eq!(wrap("a\nb c", 10), ["a", "b c"]);
+        assert_eq!(wrap("東京東京", 5), ["東京", "東京"]);
     }
 }

@@ -1,6 +1,6 @@
 //! The bottom row: what is being typed, the last message, or key hints generated from the
 //! keymap for the current mode.
-use super::fmt::put;
+use super::fmt::{put, width};
 use crate::console::action::Action;
 use crate::console::forms::{Subject, WriteId};
 use crate::console::keymap::Mode;
@@ -61,7 +61,29 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         } else {
             t.base
         };
-        let x = put(buf, x, y, text, area.width, style);
+        // The first line, cut to leave room for the key that shows the rest in the log.
+        let more = state
+            .settings
+            .keymap
+            .key_for(state.ui.mode(), Action::Messages)
+            .map(|k| format!("{k} more"));
+        let first = text.lines().next().unwrap_or_default();
+        let reserve = more.as_ref().map_or(0, |m| width(m) as u16 + 2);
+        let x = put(buf, x, y, first, area.width.saturating_sub(reserve), style);
+        let x = match &more {
+            Some(m) if x + 2 < right => {
+                let kx = put(buf, x + 2, y, m, right - x - 2, t.key);
+                // Only the key is bright: "more" reads as its label.
+                let key_w = m.chars().count() - " more".len();
+                for cx in (x + 2 + key_w as u16)..kx {
+                    if let Some(c) = buf.cell_mut((cx, y)) {
+                        c.set_style(t.dim);
+                    }
+                }
+                kx
+            }
+            _ => x,
+        };
         hints(state, x + 3, y, right, buf);
         return;
     }

@@ -1,7 +1,7 @@
 //! The two header rows: which backend, whether the data is live, open incidents per
 //! severity, overdue customer updates, and the clock.
 use super::fmt::put;
-use super::fmt::{clock, hms};
+use super::fmt::{clock, hms, late_by};
 use crate::console::state::{Conn, State};
 use crate::domain::Severity;
 use ratatui::buffer::Buffer;
@@ -109,29 +109,35 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         }
     }
 
-    // Row 2: counts.
+    // Row 2: counts. Before the first load nothing is known: a 0 would look calm.
     let y = y + 1;
+    let known = state.sync.loaded;
     let mut x = put(buf, area.x, y, " Open ", area.width, t.dim);
     for sev in Severity::ALL {
         let n = state.data.open_count(*sev);
         let style = if n > 0 { t.severity(*sev) } else { t.dim };
         x = put(buf, x, y, sev.as_str(), right - x, style);
+        let count = if known { n.to_string() } else { "–".into() };
         x = put(
             buf,
             x,
             y,
-            &format!(" {n}  "),
+            &format!(" {count}  "),
             right - x,
             if n > 0 { t.base } else { t.dim },
         );
     }
-    let overdue = state.overdue_updates();
     x = put(buf, x, y, "│ ", right - x, t.dim);
-    if overdue > 0 {
-        let s = format!(
-            " {overdue} customer update{} OVERDUE ",
-            if overdue == 1 { "" } else { "s" }
+    if !known {
+        x = put(
+            buf,
+            x,
+            y,
+            "customer updates: unknown (no data yet)",
+            right - x,
+            t.reconnecting,
         );
+    } else if let Some(s) = overdue_line(state) {
         x = put(buf, x, y, &s, right - x, t.overdue);
     } else {
         x = put(buf, x, y, "customer updates on time", right - x, t.dim);
@@ -149,6 +155,36 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         x = put(buf, x + 1, y, "│", right.saturating_sub(x + 1), t.dim);
         put(buf, x, y, &s, right.saturating_sub(x), t.reconnecting);
     }
+}
+
+/// ` INC-7 customer update OVERDUE 12m `, or ` 3 overdue: INC-7 12m, INC-9 5m, … `
+/// (most overdue first), with the key that jumps to the first.
+fn overdue_line(state: &State) -> Option<String> {
+    let now = state.sync.now;
+    let seconds = state.settings.seconds;
+    let mut late = state.data.overdue(now).peekable();
+    let (due, id) = late.next()?;
+    let key = state
+        .settings
+        .keymap
+        .key_for(state.ui.mode(), crate::console::action::Action::MostOverdue)
+        .map(|k| format!(" ({k} jumps)"))
+        .unwrap_or_default();
+    let first = format!("{id} {}", late_by(now, due, seconds));
+    if late.peek().is_none() {
+        return Some(format!(
+            " {id} customer update OVERDUE {}{key} ",
+            late_by(now, due, seconds)
+        ));
+    }
+    let rest: Vec<String> = late
+        .map(|(d, id)| format!("{id} {}", late_by(now, d, seconds)))
+        .collect();
+    Some(format!(
+        " {} overdue{key}: {first}, {} ",
+        rest.len() + 1,
+        rest.join(", ")
+    ))
 }
 
 #[cfg(test)]
@@ -205,7 +241,10 @@ mod tests {
         assert!(update(&mut s, Msg::Tick(due + Duration::milliseconds(1))).is_empty());
         assert!(s.ui.dirty, "falling due redraws at once");
         let after = screen(&mut s);
-        assert!(after.contains("1 customer update OVERDUE"), "{after}");
+        assert!(
+            after.contains("INC-900 customer update OVERDUE <1m"),
+            "{after}"
+        );
         assert!(after.contains("OVERDUE <1m"), "{after}");
         assert!(!after.contains("upd 0m"), "{after}");
         // Seconds resolution agrees too.
@@ -229,7 +268,10 @@ mod tests {
         );
         let text = screen(&mut s);
         assert!(text.contains("clock 15m slow"), "{text}");
-        assert!(text.contains("1 customer update OVERDUE"), "{text}");
+        assert!(
+            text.contains("INC-900 customer update OVERDUE 2m"),
+            "{text}"
+        );
         assert!(text.contains("OVERDUE 2m"), "{text}");
         assert!(text.contains("10:00 UTC"), "the server's time: {text}");
         // Within half a minute nothing is said; a fast clock says fast.

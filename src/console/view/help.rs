@@ -58,7 +58,7 @@ pub fn help_lines(state: &State) -> Vec<(bool, String)> {
             };
             out.push((
                 false,
-                format!("  {keys:<16} {}{unavailable}", action.description()),
+                format!("  {keys:<16} {}{unavailable}", mode.describe(action)),
             ));
         }
         if mode == Mode::Form {

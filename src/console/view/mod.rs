@@ -9,6 +9,7 @@ mod header;
 mod help;
 pub use help::help_lines;
 mod list;
+mod messages;
 mod overlay;
 
 use super::state::{State, View};
@@ -53,6 +54,9 @@ pub fn render_buffer(state: &State, area: Rect, buf: &mut Buffer) {
         }
     }
     footer::render(state, foot, buf);
+    if let Some(scroll) = state.ui.messages {
+        messages::render(state, scroll, body, buf);
+    }
     if state.ui.help {
         help::render(state, body, buf);
     }

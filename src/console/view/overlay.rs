@@ -200,9 +200,16 @@ pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
 
 pub fn render_confirm(state: &State, c: &Confirm, area: Rect, buf: &mut Buffer) {
     let t = &state.settings.theme;
-    let r = popup(area, c.lines.len() as u16 + 5);
+    // Warnings are wrapped, never cut: the reason for a refusal is usually at the end.
+    let text_w = popup(area, 0).width.saturating_sub(4) as usize;
+    let lines: Vec<String> = c
+        .lines
+        .iter()
+        .flat_map(|l| super::fmt::wrap(l, text_w))
+        .collect();
+    let r = popup(area, lines.len() as u16 + 5);
     let inner = frame(state, r, &c.title, buf);
-    for (y, line) in (inner.y..).zip(c.lines.iter()) {
+    for (y, line) in (inner.y..).zip(lines.iter()) {
         if y + 1 >= inner.bottom() {
             break;
         }

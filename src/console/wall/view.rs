@@ -106,8 +106,22 @@ pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>) -> (String, Urgency) {
     }
 }
 
+/// The time the wall's countdowns and ages are drawn at: the clock, or once the data is
+/// STALE, the moment it was last known to be current. A countdown that keeps running over
+/// data nobody confirms would claim updates are on time that may have been posted, or missed.
+fn counting_at(state: &State) -> DateTime<Utc> {
+    if state.sync.is_stale() {
+        state.sync.as_of.unwrap_or(state.sync.now)
+    } else {
+        state.sync.now
+    }
+}
+
 pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
     let t = &state.settings.theme;
+    let now = counting_at(state);
+    // Before the first load every count is unknown: a 0 would look calm.
+    let known = state.sync.loaded;
     if area.width < 40 || area.height < 12 {
         put(
             buf,
@@ -164,7 +178,18 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
             style.add_modifier(Modifier::BOLD),
         );
         let slot = Rect::new(x, inner.y + 1, slot_w.saturating_sub(1), band_h - 1);
-        bigtext::draw(buf, slot, x, inner.y + 1, n, scale, style);
+        if known {
+            bigtext::draw(buf, slot, x, inner.y + 1, n, scale, style);
+        } else {
+            put(
+                buf,
+                x,
+                inner.y + 1,
+                "? (no data)",
+                slot.width,
+                t.reconnecting,
+            );
+        }
     }
     let mut y = inner.y + band_h;
 
@@ -174,14 +199,14 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
         .data
         .incidents
         .values()
-        .filter(|i| due(i).is_some_and(|d| d < state.sync.now))
+        .filter(|i| due(i).is_some_and(|d| d < now))
         .collect();
     let most_overdue = overdue
         .iter()
         .min_by_key(|i| (due(i), i.id.clone()))
         .copied();
     if let Some(inc) = most_overdue {
-        let (late, _) = countdown(state.sync.now, due(inc).unwrap_or(state.sync.now));
+        let (late, _) = countdown(now, due(inc).unwrap_or(now));
         let more = if overdue.len() > 1 {
             format!("  (+{} more overdue)", overdue.len() - 1)
         } else {
@@ -195,7 +220,16 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
         );
         buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.overdue);
         put(buf, inner.x, y, &line, inner.width, t.overdue);
-    } else if state.sync.loaded && worst.is_none() {
+    } else if !known {
+        put(
+            buf,
+            inner.x + 1,
+            y,
+            "No data yet: customer updates unknown",
+            inner.width,
+            t.reconnecting,
+        );
+    } else if worst.is_none() {
         put(
             buf,
             inner.x + 1,
@@ -235,7 +269,7 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
                 TILE_H,
             );
             let stands_out = most_overdue.is_some_and(|m| m.id == inc.id);
-            tile(state, opts, inc, r, stands_out, buf);
+            tile(state, opts, now, inc, r, stands_out, buf);
         }
     }
     if list.is_empty() && state.sync.loaded {
@@ -248,16 +282,29 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
             t.dim,
         );
     }
-    let mut foot = format!(
-        " {} active SEV1/SEV2 │ {} open │ {} update{} overdue ",
-        list.len(),
-        Severity::ALL
-            .iter()
-            .map(|s| state.data.open_count(*s))
-            .sum::<usize>(),
-        overdue.len(),
-        if overdue.len() == 1 { "" } else { "s" }
-    );
+    let mut foot = if known {
+        format!(
+            " {} active SEV1/SEV2 │ {} open │ {} update{} overdue ",
+            list.len(),
+            Severity::ALL
+                .iter()
+                .map(|s| state.data.open_count(*s))
+                .sum::<usize>(),
+            overdue.len(),
+            if overdue.len() == 1 { "" } else { "s" }
+        )
+    } else {
+        " no data yet: counts unknown ".to_string()
+    };
+    if let Conn::Reconnecting { since, .. } = &state.sync.conn
+        && state.sync.is_stale()
+    {
+        foot = format!(
+            " STALE since {}: countdowns stopped at {} │{foot}",
+            fmt::hms(*since),
+            fmt::hms(now)
+        );
+    }
     if pages > 1 {
         foot.push_str(&format!("│ page {}/{} ", page + 1, pages));
     }
@@ -289,9 +336,11 @@ fn conn_label(state: &State) -> (String, Style) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn tile(
     state: &State,
     opts: &WallOptions,
+    now: DateTime<Utc>,
     inc: &Incident,
     r: Rect,
     stands_out: bool,
@@ -313,7 +362,7 @@ fn tile(
     let (x, mut y) = (inner.x + 1, inner.y);
     let w1 = w.saturating_sub(2);
     // Row 1: severity, id, phase; age on the right.
-    let age = format!("up {}", since(state.sync.now, inc.created_at));
+    let age = format!("up {}", since(now, inc.created_at));
     let mut cx = put(
         buf,
         x,
@@ -373,12 +422,12 @@ fn tile(
     // Row 4: customer updates.
     if inc.customer_impact && inc.phase < Phase::FollowThrough {
         let last = match inc.last_customer_update_at {
-            Some(at) => format!("upd {} ago", since(state.sync.now, at)),
+            Some(at) => format!("upd {} ago", since(now, at)),
             None => "no upd yet".into(),
         };
         let cx = put(buf, x, y, &last, w1, t.base);
         if let Some(d) = due(inc) {
-            let (text, urgency) = countdown(state.sync.now, d);
+            let (text, urgency) = countdown(now, d);
             let style = match urgency {
                 Urgency::Normal => t.base,
                 Urgency::Soon => t.due_soon,
