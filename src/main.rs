@@ -47,10 +47,13 @@ enum Command {
         /// closed; when all are busy, new ones get 503.
         #[arg(long, env = "SITREP_MAX_CONNECTIONS", value_parser = clap::value_parser!(u64).range(8..=1_000_000))]
         max_connections: Option<u64>,
-        /// Most event streams one token may hold open at once, and separately most requests
-        /// in progress; over either, 429 until one ends.
+        /// Most event streams one token may hold open at once; over it, 429 until one ends.
         #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u64).range(1..=100_000))]
         max_streams_per_token: u64,
+        /// Most requests one token may have in progress at once (at most half the
+        /// connection cap); over it, 429 until one ends.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        max_requests_per_token: u64,
         /// How Alertmanager's `severity` label maps to SEV levels (`*` for anything else).
         #[arg(
             long,
@@ -301,6 +304,7 @@ async fn run_command(
             write_timeout_secs,
             max_connections,
             max_streams_per_token,
+            max_requests_per_token,
             alert_severity,
         }) => {
             init_stderr_logging();
@@ -311,6 +315,7 @@ async fn run_command(
                 write_timeout: std::time::Duration::from_secs(write_timeout_secs),
                 max_connections: max_connections.map(|n| n as usize),
                 streams_per_token: max_streams_per_token as usize,
+                requests_per_token: max_requests_per_token as usize,
             };
             cfg.alert_severity = alert_severity;
             serve(cfg).await

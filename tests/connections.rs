@@ -436,7 +436,7 @@ async fn slow_body(s: &Server, token: &str, method: &str, path: &str) -> TcpStre
 /// so other tokens keep working.
 #[tokio::test]
 async fn one_token_cannot_hold_connections_with_slow_bodies() {
-    let s = serve(None, &["--max-streams-per-token", "3"]).await;
+    let s = serve(None, &["--max-requests-per-token", "3"]).await;
     // A viewer's write: 403 at once, without waiting for the body.
     let mut sock = slow_body(&s, &s.viewer, "PATCH", "/incidents/INC-1").await;
     let head = tokio::time::timeout(Duration::from_secs(2), answer_head(&mut sock))

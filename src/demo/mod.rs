@@ -11,28 +11,6 @@ use crate::domain::Role;
 use crate::server::{self, ServerConfig, store};
 use anyhow::{Context, Result};
 use std::collections::HashSet;
-use std::path::PathBuf;
-
-/// A temporary directory removed on drop (the demo database lives and dies with the demo).
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> Result<TempDir> {
-        let dir = std::env::temp_dir().join(format!(
-            "sitrep-demo-{}-{}",
-            std::process::id(),
-            chrono::Utc::now().timestamp_millis()
-        ));
-        std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-        Ok(TempDir(dir))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
 
 /// The console user's name in the demo (their token's name, so the actor of their changes).
 pub const USER: &str = "you";
@@ -42,15 +20,20 @@ pub struct Demo {
     pub server: server::RunningServer,
     pub console: ApiClient,
     simulator: tokio::task::JoinHandle<()>,
-    _dir: TempDir,
+    /// The demo database lives and dies with the demo: removed on drop.
+    _dir: tempfile::TempDir,
 }
 
 impl Demo {
     pub async fn start() -> Result<Demo> {
         install_crypto_provider();
-        let dir = TempDir::new()?;
+        // A unique directory: two demos in one process (tests) must not share a database.
+        let dir = tempfile::Builder::new()
+            .prefix("sitrep-demo-")
+            .tempdir()
+            .context("creating the demo's directory")?;
         let running = server::start(ServerConfig::sqlite(
-            dir.0.join("demo.db"),
+            dir.path().join("demo.db"),
             "127.0.0.1:0".parse()?,
         ))
         .await
@@ -68,7 +51,9 @@ impl Demo {
             async move { store.create_token(name, role).await.map(Token::new) }
         };
         let console = ApiClient::new(&base, token(USER, Role::Commander).await?)?;
-        let open_target = scenario.open_count();
+        // Room for a couple of new alerts, so a newcomer sees one arrive within seconds;
+        // after that, one only when an incident closes.
+        let open_target = scenario.open_count() + 2;
         let sim = Simulator {
             alerts: ApiClient::new(&base, token("alertmanager", Role::Responder).await?)?,
             lead: ApiClient::new(&base, token("Dana Reyes", Role::Commander).await?)?,

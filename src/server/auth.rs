@@ -114,7 +114,7 @@ impl FromRequestParts<AppState> for Auth {
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 format!(
-                    "this token ({}) is a viewer: it can read, not change anything",
+                    "changing anything needs the responder or commander role; this token ({}) is a viewer",
                     p.name
                 ),
             ));

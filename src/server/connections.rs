@@ -37,6 +37,10 @@ use tokio::sync::{Notify, Semaphore, watch};
 /// runtime's own (epoll, eventfd, signals), and up to `REFUSING_AT_ONCE` connections being
 /// refused.
 pub const RESERVED_FDS: u64 = 64;
+/// Requests in progress one token may have unless `serve --max-requests-per-token` says
+/// otherwise: a script's parallel burst fits; a client sending bodies slowly on every
+/// connection does not.
+pub const DEFAULT_REQUESTS_PER_TOKEN: usize = 64;
 /// The cap when the descriptor limit allows more.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
 /// The smallest cap accepted (below that, the descriptor limit is too low to run).
@@ -62,6 +66,17 @@ pub struct Limits {
     pub max_connections: Option<usize>,
     /// Event streams one token may hold open at once (see `events::gate`).
     pub streams_per_token: usize,
+    /// Requests one token may have in progress at once (see `auth`); at most half the
+    /// connection cap, so one token always leaves room for the others.
+    pub requests_per_token: usize,
+}
+
+impl Limits {
+    /// `requests_per_token`, held to half the connection cap this server will use.
+    pub fn requests_per_token(&self) -> usize {
+        let cap = connection_cap(self.max_connections, descriptor_limit());
+        self.requests_per_token.min(cap / 2).max(1)
+    }
 }
 
 impl Default for Limits {
@@ -71,6 +86,7 @@ impl Default for Limits {
             write_timeout: Duration::from_secs(15),
             max_connections: None,
             streams_per_token: super::events::DEFAULT_STREAMS_PER_TOKEN,
+            requests_per_token: DEFAULT_REQUESTS_PER_TOKEN,
         }
     }
 }

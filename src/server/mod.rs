@@ -165,7 +165,7 @@ pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<Running
         heartbeat: cfg.heartbeat,
         shutdown: shutdown.clone(),
         alert_severity: Arc::new(cfg.alert_severity.clone()),
-        in_flight: auth::InFlight::new(cfg.limits.streams_per_token),
+        in_flight: auth::InFlight::new(cfg.limits.requests_per_token()),
     });
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await

@@ -266,29 +266,6 @@ impl State {
         }
     }
 
-    /// Selects incident `id` in the current view (on the board, in its column); false when
-    /// it is not in the view (closed and hidden, filtered out).
-    pub fn select_incident(&mut self, id: &str) -> bool {
-        match self.ui.view {
-            View::Board => {
-                let Some(phase) = self.data.incidents.get(id).map(|i| i.phase) else {
-                    return false;
-                };
-                let Some(col) = self.ui.visible_phases().iter().position(|p| *p == phase) else {
-                    return false;
-                };
-                let column = &self.data.columns[phase as usize];
-                if !self.ui.column_cursors[phase as usize].select(id, column) {
-                    return false;
-                }
-                self.ui.board_col = col;
-                true
-            }
-            View::List => self.ui.list_cursor.select(id, &self.data.list),
-            View::Actions => false,
-        }
-    }
-
     /// The corrective action under the cursor in the actions view.
     pub fn selected_action(&self) -> Option<&CorrectiveAction> {
         let id = self.ui.actions_cursor.id.as_deref()?;

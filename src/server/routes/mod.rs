@@ -81,7 +81,7 @@ macro_rules! item_list {
                     unreadable: l.unreadable,
                     next_cursor: l
                         .more_after
-                        .map($crate::server::routes::paging::encode_cursor),
+                        .map(|n| $crate::server::routes::paging::encode_cursor_of($cursor, n)),
                 }
             }
         }

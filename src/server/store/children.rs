@@ -176,7 +176,15 @@ impl Store {
         let change = req.accept(at)?;
         incident_in_tx(&mut tx, incident_id).await?;
         let entry = record_entry(&mut tx, incident_id, actor, at, &change).await?;
-        emit(&mut tx, EventKind::TimelineAppended, incident_id, actor, at, &entry).await?;
+        emit(
+            &mut tx,
+            EventKind::TimelineAppended,
+            incident_id,
+            actor,
+            at,
+            &entry,
+        )
+        .await?;
         self.finish(tx, actor, idem, entry).await
     }
 
