@@ -45,6 +45,9 @@ async fn notes_land_on_the_timeline(t: TestServer) {
     let mut seen = vec![];
     while let Some(ev) = live.next(Duration::from_secs(5)).await {
         if ev.event == "timeline.appended" {
+            // Read as clients read it: a duplicated key (two `actor`s) made it unreadable.
+            let typed: Result<sitrep::domain::TimelineEntry, _> = serde_json::from_str(&ev.data);
+            assert!(typed.is_ok(), "{:?}: {}", typed.err(), ev.data);
             let mut data: Value = serde_json::from_str(&ev.data).unwrap();
             data.as_object_mut().unwrap().remove("actor");
             data["actor"] = entry["actor"].clone();

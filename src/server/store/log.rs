@@ -79,12 +79,17 @@ pub(super) async fn record_entry(
 }
 
 /// An event's record: the entity's fields, plus who made the change, so a console can say
-/// "changed by dana" when a colleague's change arrives while a form is open.
-#[derive(Serialize)]
-struct WithActor<'a, T: Serialize> {
-    #[serde(flatten)]
-    entity: &'a T,
-    actor: &'a str,
+/// "changed by dana" when a colleague's change arrives while a form is open. An entity that
+/// names its actor itself (a timeline entry) keeps its own: a second `actor` key would make
+/// the record unreadable to every client.
+fn with_actor(entity: &impl Serialize, actor: &str) -> Result<String, serde_json::Error> {
+    let mut v = serde_json::to_value(entity)?;
+    if let Some(fields) = v.as_object_mut() {
+        fields
+            .entry("actor")
+            .or_insert_with(|| serde_json::Value::String(actor.to_string()));
+    }
+    serde_json::to_string(&v)
 }
 
 pub(super) async fn emit(
@@ -99,7 +104,7 @@ pub(super) async fn emit(
         .bind(ts(at))
         .bind(kind.as_str())
         .bind(incident_id)
-        .bind(serde_json::to_string(&WithActor { entity, actor })?)
+        .bind(with_actor(entity, actor)?)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -248,5 +253,33 @@ mod tests {
         );
         assert_eq!(super::last_within(&sizes, 1 << 30), Some(9));
         assert_eq!(super::last_within(&[], 10), None);
+    }
+
+    #[test]
+    fn an_event_record_has_one_actor_whoever_names_it() {
+        #[derive(serde::Serialize)]
+        struct Entry {
+            id: u8,
+            actor: &'static str,
+        }
+        #[derive(serde::Serialize)]
+        struct Plain {
+            id: u8,
+        }
+        let v: serde_json::Value = serde_json::from_str(
+            &super::with_actor(
+                &Entry {
+                    id: 1,
+                    actor: "ana",
+                },
+                "ana",
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(v, serde_json::json!({"id": 1, "actor": "ana"}));
+        let v: serde_json::Value =
+            serde_json::from_str(&super::with_actor(&Plain { id: 2 }, "bo").unwrap()).unwrap();
+        assert_eq!(v, serde_json::json!({"id": 2, "actor": "bo"}));
     }
 }
