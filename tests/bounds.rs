@@ -230,7 +230,7 @@ async fn actions_are_paginated(t: TestServer) {
         let got = t.call(Method::GET, &format!("/actions?{bad}"), None).await;
         assert_error(&got, 422, "limit");
     }
-    for bad in ["n12", "a0.2020-13-45.3"] {
+    for bad in ["n12", "t5"] {
         let got = t
             .call(Method::GET, &format!("/actions?cursor={bad}"), None)
             .await;
@@ -311,7 +311,7 @@ async fn one_incidents_lists_are_paginated(t: TestServer) {
         assert_error(&got, 422, "limit");
     }
     // A cursor of another list's shape is refused, not read as a position.
-    for bad in ["a0.2026-01-01.1", "nzz", "7", "n4", "t1", "a01", "a+1"] {
+    for bad in ["a0.2026-01-01.1", "nzz", "7", "n4", "a01", "a+1"] {
         let got = t
             .call(Method::GET, &format!("{base}?cursor={bad}"), None)
             .await;

@@ -76,6 +76,19 @@ pub struct PageParams {
     cursor: Option<String>,
 }
 
+/// The letters of one incident's lists. One query schema serves them all, so a cursor of
+/// any of them is read as a position (the record numbers are shared by no two lists, so it
+/// only moves where the page starts); a cursor of another kind (`/incidents`, `/actions`)
+/// is refused.
+const INCIDENT_LISTS: &str = "uaxts";
+
+fn decode_incident_list_cursor(list: char, raw: &str) -> Result<i64, ApiError> {
+    match raw.chars().next() {
+        Some(c) if c != list && INCIDENT_LISTS.contains(c) => decode_cursor_of(c, raw),
+        _ => decode_cursor_of(list, raw),
+    }
+}
+
 impl PageParams {
     /// The slice asked for of the list whose cursors begin with `list`.
     pub fn slice(
@@ -88,7 +101,7 @@ impl PageParams {
             after: p
                 .cursor
                 .as_deref()
-                .map(|c| decode_cursor_of(list, c))
+                .map(|c| decode_incident_list_cursor(list, c))
                 .transpose()?
                 .unwrap_or(0),
         })
