@@ -24,20 +24,7 @@ pub(super) async fn record(
     changes: &[Change],
 ) -> Result<(), StoreError> {
     for c in changes {
-        sqlx::query(
-            "INSERT INTO timeline (incident_id, at, actor, kind, field, old, new, reason, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(incident_id)
-        .bind(ts(at))
-        .bind(actor)
-        .bind(&c.kind)
-        .bind(&c.field)
-        .bind(&c.old)
-        .bind(&c.new)
-        .bind(&c.reason)
-        .bind(&c.note)
-        .execute(&mut **tx)
-        .await?;
+        record_entry(tx, incident_id, actor, at, c).await?;
     }
     Ok(())
 }
