@@ -13,6 +13,10 @@ pub fn data_dir() -> Result<PathBuf> {
     let dir = dirs()?.data_dir().to_path_buf();
     crate::server::store::files::create_private_dir(&dir)
         .with_context(|| format!("creating {}", dir.display()))?;
+    // Made by an earlier sitrep under a lax umask: sitrep's own directory, so closed to
+    // others (the files in it are then unreachable whatever their own modes).
+    crate::server::store::files::tighten(&dir, 0o700)
+        .with_context(|| format!("making {} private", dir.display()))?;
     Ok(dir)
 }
 

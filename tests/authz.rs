@@ -89,17 +89,148 @@ async fn reopening_a_closed_incident_is_the_commanders_call(t: TestServer) {
         "{}",
         got.1
     );
-    // Editing the text of a closed incident stays open to responders.
-    let got = t
+}
+
+/// A closed incident is the record of what happened. A responder cannot change it (403
+/// naming the field), post to it or note on it (403 naming the phase); the commander can correct it. Nobody gives it an
+/// open corrective action (409): closing needed every action finished or excepted, and
+/// that stays true. Work on actions already open under an exception carries on.
+async fn a_closed_incident_is_the_commanders_record(t: TestServer) {
+    t.create_incident(json!({"title": "Expired certificate", "severity": "SEV3"}))
+        .await;
+    let (_, done) = t
+        .call(
+            Method::POST,
+            "/incidents/INC-1/actions",
+            Some(json!({"title": "Rotate certificates", "owner": "rex", "due_date": "2030-01-01"})),
+        )
+        .await;
+    let (_, live) = t
+        .call(
+            Method::POST,
+            "/incidents/INC-1/actions",
+            Some(json!({"title": "Alert on expiry", "owner": "rex", "due_date": "2030-01-01"})),
+        )
+        .await;
+    let (st, _) = t
         .call_as(
-            &t.responder,
+            &t.commander,
+            Method::PATCH,
+            &format!("/actions/{}", done["id"].as_str().unwrap()),
+            Some(json!({"status": "done"})),
+            Some(done["version"].as_i64().unwrap()),
+        )
+        .await;
+    assert_eq!(st, 200);
+    let (st, body) = t
+        .call(
+            Method::POST,
+            "/incidents/INC-1/exceptions",
+            Some(json!({"description": "alerting lands next quarter", "risk_accepted_by": "cora", "remediation_due": "2030-01-01T00:00:00Z"})),
+        )
+        .await;
+    assert_eq!(st, 201, "{body}");
+    let (st, body) = t.patch("INC-1", json!({"phase": "closed"})).await;
+    assert_eq!(st, 200, "{body}");
+    let version = body["version"].as_i64().unwrap();
+
+    let as_responder = |method: Method, path: String, body: serde_json::Value, v: Option<i64>| {
+        let t = &t;
+        async move { t.call_as(&t.responder, method, &path, Some(body), v).await }
+    };
+    let update = json!({"audience": "internal", "current_status": "still watching"});
+    for (field, got) in [
+        (
+            "summary",
+            as_responder(
+                Method::PATCH,
+                "/incidents/INC-1".into(),
+                json!({"summary": "root cause: expired certificate"}),
+                Some(version),
+            )
+            .await,
+        ),
+        (
+            "phase",
+            as_responder(
+                Method::POST,
+                "/incidents/INC-1/updates".into(),
+                update.clone(),
+                None,
+            )
+            .await,
+        ),
+        (
+            "phase",
+            as_responder(
+                Method::POST,
+                "/incidents/INC-1/notes".into(),
+                json!({"text": "cert renewed by hand"}),
+                None,
+            )
+            .await,
+        ),
+    ] {
+        assert_error(&got, 403, field);
+        let msg = got.1["error"]["message"].as_str().unwrap();
+        assert!(
+            msg.contains("INC-1") && msg.contains("commander"),
+            "{field}: {msg}"
+        );
+    }
+    let added = t
+        .call(
+            Method::POST,
+            "/incidents/INC-1/actions",
+            Some(json!({"title": "One more", "owner": "rex", "due_date": "2030-01-01"})),
+        )
+        .await;
+    assert_error(&added, 409, "incident");
+    assert_eq!(added.1["error"]["code"], "incident_closed");
+    let reopened = t
+        .call(
+            Method::PATCH,
+            &format!("/actions/{}", done["id"].as_str().unwrap()),
+            Some(json!({"status": "open"})),
+        )
+        .await;
+    assert_eq!(reopened.0, 428, "a PATCH without If-Match is refused first");
+    let reopened = t
+        .call_as(
+            &t.commander,
+            Method::PATCH,
+            &format!("/actions/{}", done["id"].as_str().unwrap()),
+            Some(json!({"status": "open"})),
+            Some(done["version"].as_i64().unwrap() + 1),
+        )
+        .await;
+    assert_error(&reopened, 409, "status");
+    // The excepted action is still worked on and finished by a responder.
+    let finished = as_responder(
+        Method::PATCH,
+        format!("/actions/{}", live["id"].as_str().unwrap()),
+        json!({"status": "done"}),
+        Some(live["version"].as_i64().unwrap()),
+    )
+    .await;
+    assert_eq!(finished.0, 200, "{}", finished.1);
+    // The commander corrects the record and may post to it.
+    let fixed = t
+        .call_as(
+            &t.commander,
             Method::PATCH,
             "/incidents/INC-1",
             Some(json!({"summary": "root cause: expired certificate"})),
-            Some(2),
+            Some(version),
         )
         .await;
-    assert_eq!(got.0, StatusCode::OK, "{}", got.1);
+    assert_eq!(fixed.0, 200, "{}", fixed.1);
+    let posted = t
+        .call(Method::POST, "/incidents/INC-1/updates", Some(update))
+        .await;
+    assert_eq!(posted.0, 201, "{}", posted.1);
+    let (_, actions) = t.call(Method::GET, "/incidents/INC-1/actions", None).await;
+    assert_eq!(actions["items"].as_array().unwrap().len(), 2, "{actions}");
 }
 
 /// The bypass that was found: as a responder, turn customer impact off, move the phase,
@@ -267,6 +398,7 @@ async fn a_revoked_tokens_name_can_be_reused(t: TestServer) {
 on_both_stores!(
     a_responder_racing_a_close_never_reopens_it,
     reopening_a_closed_incident_is_the_commanders_call,
+    a_closed_incident_is_the_commanders_record,
     the_customer_update_rule_cannot_be_skipped_by_field_order,
     the_bearer_scheme_is_case_insensitive,
     a_revoked_tokens_name_can_be_reused,

@@ -744,6 +744,90 @@ async fn after_a_restore_a_client_resuming_from_a_newer_id_gets_reset() {
     );
 }
 
+/// A plain copy of the file (not made by `sitrep backup`) put back by hand while no server
+/// runs, even after a kill -9: the next server sees the file is not the one the last server
+/// left (its stamp, or a log that ends before the last id seen), starts a new epoch, and a
+/// client holding an id from the lost stretch gets `reset` instead of other events.
+#[tokio::test]
+async fn a_plain_file_copy_put_back_by_hand_resets_clients() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("live.db");
+    let copy = home.path().join("copy.db");
+    let token = token_create(home.path(), &db, "ic");
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    for n in 0..2 {
+        post_incident(&server.base(), &token, &format!("before copy {n}"), None).await;
+    }
+    server.stop();
+    std::fs::copy(&db, &copy).unwrap();
+
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    let base = server.base();
+    let mut sub = common::SseReader::new(
+        http()
+            .get(format!("{base}/events"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap(),
+    );
+    for n in 0..3 {
+        post_incident(&base, &token, &format!("lost {n}"), None).await;
+    }
+    let mut held = 0;
+    for _ in 0..3 {
+        held = sub.next(Duration::from_secs(5)).await.unwrap().id.unwrap();
+    }
+    drop(sub);
+    // The newest id is recorded at most a second after it is published.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    server.kill9();
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    std::fs::copy(&copy, &db).unwrap();
+
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    let base = server.base();
+    assert_eq!(
+        all_incidents(&base, &token).await.len(),
+        2,
+        "the copy's incidents"
+    );
+    // New events that a log without the check would number like the lost ones.
+    for n in 0..4 {
+        post_incident(&base, &token, &format!("after copy {n}"), None).await;
+    }
+    let mut resumed = common::SseReader::new(
+        http()
+            .get(format!("{base}/events"))
+            .bearer_auth(&token)
+            .header("Last-Event-ID", held.to_string())
+            .send()
+            .await
+            .unwrap(),
+    );
+    let first = resumed.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(first.event, "reset", "{first:?}");
+
+    // An ordinary restart of the same file is not a replacement: no reset.
+    let newest = first.id.unwrap();
+    server.stop();
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    post_incident(&server.base(), &token, "after restart", None).await;
+    let mut resumed = common::SseReader::new(
+        http()
+            .get(format!("{}/events", server.base()))
+            .bearer_auth(&token)
+            .header("Last-Event-ID", newest.to_string())
+            .send()
+            .await
+            .unwrap(),
+    );
+    let next = resumed.next(Duration::from_secs(5)).await.unwrap();
+    assert_eq!(next.event, "incident.created", "{next:?}");
+}
+
 async fn a_new_epoch_resets_clients_holding_older_ids(t: common::TestServer) {
     for n in 0..3 {
         t.create_incident(json!({"title": format!("n{n}"), "severity": "SEV4"}))
@@ -815,6 +899,41 @@ async fn one_unreadable_row_is_left_out_and_named_not_a_500(t: common::TestServe
         assert_eq!(s, StatusCode::OK, "{path}: {v}");
         assert_eq!(v["unreadable"][0]["id"], "ACT-1", "{path}: {v}");
     }
+    // Asked for alone, the record is named with what to do, not a bare 500; a retry would
+    // meet the same row, so it is not a 5xx that clients retry.
+    let update = json!({"audience": "internal", "current_status": "x"});
+    for (method, path, body, version, id) in [
+        (Method::GET, "/incidents/INC-2", None, None, "INC-2"),
+        (
+            Method::PATCH,
+            "/incidents/INC-2",
+            Some(json!({"summary": "x"})),
+            Some(1),
+            "INC-2",
+        ),
+        (
+            Method::POST,
+            "/incidents/INC-2/updates",
+            Some(update),
+            None,
+            "INC-2",
+        ),
+        (Method::GET, "/actions/ACT-1", None, None, "ACT-1"),
+        (
+            Method::PATCH,
+            "/actions/ACT-1",
+            Some(json!({"status": "done"})),
+            Some(1),
+            "ACT-1",
+        ),
+    ] {
+        let token = t.commander.clone();
+        let got = t.call_as(&token, method.clone(), path, body, version).await;
+        assert_eq!(got.0, StatusCode::CONFLICT, "{method} {path}: {}", got.1);
+        assert_eq!(got.1["error"]["code"], "unreadable", "{}", got.1);
+        let msg = got.1["error"]["message"].as_str().unwrap();
+        assert!(msg.contains(id) && msg.contains("backup"), "{msg}");
+    }
     // The client flags it, as it does records it cannot read itself.
     let client = sitrep::client::ApiClient::new(
         &t.base.replace("/api/v1", ""),
@@ -828,10 +947,187 @@ async fn one_unreadable_row_is_left_out_and_named_not_a_500(t: common::TestServe
     assert_eq!(flagged[0].record, "INC-2");
 }
 
+/// Every `/health` runs a write probe under the write lock, and needs no token: a flood of
+/// them must not queue ahead of real writes. One probe runs at a time, and its outcome
+/// answers for a second.
+async fn a_flood_of_health_checks_runs_about_one_probe_a_second(t: common::TestServer) {
+    let store = t.server.as_ref().unwrap().store.clone();
+    let before = store.write_probes();
+    let started = Instant::now();
+    let checks = (0..200).map(|_| {
+        let req = t.req(Method::GET, "/health", None);
+        async move { req.send().await.unwrap().status() }
+    });
+    let answered = futures_util::future::join_all(checks).await;
+    assert!(
+        answered.iter().all(|s| *s == StatusCode::OK),
+        "{answered:?}"
+    );
+    let probes = store.write_probes() - before;
+    let allowed = started.elapsed().as_secs() + 2;
+    assert!(
+        probes <= allowed,
+        "{probes} probes for 200 checks in {:?}",
+        started.elapsed()
+    );
+    // A write still goes through at once, and /health still sees a failure of real writes.
+    t.create_incident(json!({"title": "after the flood", "severity": "SEV4"}))
+        .await;
+}
+
 on_both_stores!(
+    a_flood_of_health_checks_runs_about_one_probe_a_second,
     a_new_epoch_resets_clients_holding_older_ids,
     one_unreadable_row_is_left_out_and_named_not_a_500,
 );
+
+/// A file whose schema reads fine but one of whose tables is damaged: refused at start-up
+/// with what to do, instead of served as healthy and written into.
+#[tokio::test]
+async fn a_damaged_database_is_refused_at_start_naming_the_damage() {
+    use sqlx::{Connection, Executor};
+    use std::io::{Seek, SeekFrom, Write};
+    sqlx::any::install_default_drivers();
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("live.db");
+    let token = token_create(home.path(), &db, "ic");
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    for n in 0..20 {
+        post_incident(&server.base(), &token, &format!("incident {n}"), None).await;
+    }
+    server.stop();
+    let url = format!("sqlite://{}", db.display());
+    let mut conn = sqlx::AnyConnection::connect(&url).await.unwrap();
+    let page: i64 = sqlx::query_scalar("PRAGMA page_size")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    let root: i64 =
+        sqlx::query_scalar("SELECT rootpage FROM sqlite_master WHERE name = 'incidents'")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    let mut f = std::fs::OpenOptions::new().write(true).open(&db).unwrap();
+    f.seek(SeekFrom::Start(((root - 1) * page) as u64)).unwrap();
+    f.write_all(&vec![0xA5; page as usize]).unwrap();
+    f.sync_all().unwrap();
+    drop(f);
+    let started = Instant::now();
+    let mut child = command(
+        home.path(),
+        &[
+            "serve",
+            "--db",
+            db.to_str().unwrap(),
+            "--listen",
+            "127.0.0.1:0",
+        ],
+    )
+    .stderr(std::process::Stdio::piped())
+    .stdout(std::process::Stdio::null())
+    .spawn()
+    .unwrap();
+    while child.try_wait().unwrap().is_none() && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success(), "a damaged file was served");
+    let err = stderr(&out);
+    assert!(
+        err.contains("is damaged") && err.contains("sitrep restore"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+/// Files left by an earlier sitrep under umask 022 (directory 0755, database 0644) are made
+/// private when a server opens them, and SQLite's new -wal and -shm follow the database.
+#[tokio::test]
+async fn files_left_open_by_an_earlier_install_are_made_private() {
+    let home = tempfile::tempdir().unwrap();
+    let data = home.path().join("data/sitrep");
+    let db = data.join("sitrep.db");
+    let token = token_create(home.path(), &db, "ic");
+    let open =
+        |p: &Path, m: u32| std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+    open(&data, 0o755);
+    open(&db, 0o644);
+    std::fs::write(data.join("console.log"), "old\n").unwrap();
+    open(&data.join("console.log"), 0o644);
+    let server = Server::spawn(home.path(), None).up().await;
+    post_incident(&server.base(), &token, "private", None).await;
+    assert_eq!(mode(&data), 0o700, "data directory");
+    for f in ["sitrep.db", "sitrep.db-wal", "sitrep.db-shm"] {
+        assert_eq!(mode(&data.join(f)), 0o600, "{f}");
+    }
+}
+
+/// PostgreSQL: another program's session holds sitrep's write lock in an open transaction.
+/// Writes are refused with 503 in seconds instead of hanging, reads go on meanwhile (the
+/// blocked writes cannot take every connection), and writes resume when it lets go.
+#[tokio::test]
+async fn postgres_a_write_lock_held_elsewhere_gets_503_in_seconds_and_reads_go_on() {
+    use sqlx::{Connection, Executor};
+    let Some(t) = common::TestServer::on(common::Backend::Postgres).await else {
+        return;
+    };
+    let url = t
+        .server
+        .as_ref()
+        .unwrap()
+        .store
+        .postgres_url()
+        .unwrap()
+        .to_string();
+    t.create_incident(json!({"title": "before", "severity": "SEV3"}))
+        .await;
+    let mut other = sqlx::PgConnection::connect(&url).await.unwrap();
+    other.execute("BEGIN").await.unwrap();
+    other
+        .execute("SELECT pg_advisory_xact_lock(1366520421)")
+        .await
+        .unwrap();
+    let started = Instant::now();
+    let writes = (0..20).map(|n| {
+        t.call(
+            Method::POST,
+            "/incidents",
+            Some(json!({"title": format!("blocked {n}"), "severity": "SEV4"})),
+        )
+    });
+    let read = async {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let got = t.call(Method::GET, "/incidents", None).await;
+        (got, started.elapsed())
+    };
+    let (written, ((status, listed), read_at)) =
+        tokio::join!(futures_util::future::join_all(writes), read);
+    assert_eq!(status, StatusCode::OK, "{listed}");
+    assert!(
+        read_at < Duration::from_secs(3),
+        "the read waited {read_at:?}"
+    );
+    for (s, v) in &written {
+        assert_eq!(*s, StatusCode::SERVICE_UNAVAILABLE, "{v}");
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(14),
+        "{:?}",
+        started.elapsed()
+    );
+    other.execute("ROLLBACK").await.unwrap();
+    t.create_incident(json!({"title": "after", "severity": "SEV4"}))
+        .await;
+}
 
 #[test]
 fn a_file_that_is_not_a_database_is_refused_at_once_with_what_to_do() {

@@ -75,6 +75,17 @@ pub fn start(state: &mut State, write: WriteId) -> Vec<Effect> {
             }
         },
     };
+    // A closed incident is the commander's record: said at once, in the server's words.
+    if let (Some(inc), Some(role)) = (&inc, state.settings.role)
+        && let Err(e) = inc.authorize_addition(
+            state.settings.me.as_deref().unwrap_or("you"),
+            role,
+            &spec.description().to_lowercase(),
+        )
+    {
+        state.ui.error(e.message);
+        return vec![];
+    }
     // What the write is pinned to: as it is on screen now.
     let (target, seen) = match (&inc, &action) {
         (Some(i), _) => (Target::Incident(i), Some(Seen::Incident(i.clone()))),

@@ -908,6 +908,26 @@ fn a_responder_is_told_at_once_which_keys_need_a_commander() {
     );
 }
 
+#[test]
+fn a_closed_incident_is_the_commanders_record_and_the_console_says_so_at_once() {
+    let mut s = at("INC-111");
+    s.settings.role = Some(Role::Responder);
+    s.settings.me = Some("rui".into());
+    for k in ['u', 'e', 'N', 'c'] {
+        assert!(ch(&mut s, k).is_empty(), "{k}: nothing is sent");
+        assert!(s.ui.overlay.is_none(), "{k}: no form to fill in first");
+        let m = message(&s);
+        assert!(
+            m.contains("INC-111 is closed") && m.contains("commander"),
+            "{k}: {m}"
+        );
+    }
+    // The commander may still correct the record.
+    s.settings.role = Some(Role::Commander);
+    ch(&mut s, 'u');
+    assert_eq!(form(&s).kind, named("post_update"));
+}
+
 fn named(name: &str) -> WriteId {
     WriteId::named(name).unwrap()
 }

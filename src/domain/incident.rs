@@ -209,6 +209,11 @@ impl IncidentPatch {
         if least.0 == Role::Commander {
             return least;
         }
+        // A closed incident is the record of what happened: correcting it (or reopening
+        // it) is the commander's call.
+        if current.phase == Phase::Closed {
+            return (Role::Commander, least.1);
+        }
         // Reopening a closed incident is the commander's call.
         if let Some(to) = self.phase
             && to != current.phase
@@ -297,6 +302,44 @@ fn valid_role_key(key: &str) -> Result<(), DomainError> {
 }
 
 impl Incident {
+    /// Refuses (403) `what` (a status update, a note) on a closed incident unless `role` is
+    /// the commander's: a closed incident is the record of what happened, and adding to it
+    /// is a correction only a commander makes (or they reopen it first).
+    pub fn authorize_addition(
+        &self,
+        actor: &str,
+        role: Role,
+        what: &str,
+    ) -> Result<(), DomainError> {
+        if self.phase != Phase::Closed || role >= Role::Commander {
+            return Ok(());
+        }
+        Err(DomainError::forbidden(
+            "phase",
+            format!(
+                "{} is closed: {what} needs the commander role (a commander can also reopen it); this token ({actor}) is a {role}",
+                self.id
+            ),
+        ))
+    }
+
+    /// Refuses (409) giving a closed incident an open corrective action, by anyone:
+    /// closing requires every action finished, cancelled or covered by an exception, and
+    /// that must stay true after the close. Reopen the incident first.
+    pub fn refuse_open_action_if_closed(&self, field: &str, what: &str) -> Result<(), DomainError> {
+        if self.phase != Phase::Closed {
+            return Ok(());
+        }
+        Err(DomainError::conflict(
+            "incident_closed",
+            field,
+            format!(
+                "{} is closed: reopen it before {what} (closing needs every corrective action finished, cancelled or covered by an exception)",
+                self.id
+            ),
+        ))
+    }
+
     /// Builds a new incident in Detection from a validated request. `id` and `version` are
     /// assigned by the store.
     pub fn create(

@@ -131,6 +131,12 @@ impl From<StoreError> for ApiError {
                 "busy",
                 "the server is busy; retry shortly",
             ),
+            // Not a transient fault: a retry meets the same row. The request may be fine;
+            // the record it names is not, so this is said of it.
+            StoreError::Unreadable { .. } => {
+                tracing::error!(error = %e, "unreadable record");
+                ApiError::new(StatusCode::CONFLICT, "unreadable", e.to_string()).field("id")
+            }
             StoreError::Db(_) | StoreError::Corrupt(_) => {
                 tracing::error!(error = %e, "storage failure");
                 ApiError::new(

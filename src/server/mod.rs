@@ -75,7 +75,9 @@ pub struct RunningServer {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// A SQLite server's claim on its file, released when the server is dropped.
-    lock: Option<store::lock::ServerLock>,
+    lock: Option<Arc<std::sync::Mutex<store::lock::ServerLock>>>,
+    /// The newest event id published.
+    newest: watch::Receiver<i64>,
 }
 
 impl RunningServer {
@@ -83,6 +85,9 @@ impl RunningServer {
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        if let Some(lock) = &self.lock {
+            record_newest(lock, *self.newest.borrow());
+        }
         self.store.close().await;
     }
 
@@ -132,20 +137,74 @@ async fn log_request(req: Request, next: Next) -> Response {
 /// Opens the store, binds the address and serves in a background task. A SQLite file is
 /// served by one server at a time (see `store::lock`).
 pub async fn start(cfg: ServerConfig) -> Result<RunningServer> {
-    let lock = match &cfg.database {
+    let mut lock = match &cfg.database {
         Database::Sqlite(path) => Some(store::lock::ServerLock::acquire(path)?),
         Database::Postgres(_) => None,
     };
     let store = Store::open(&cfg.database)
         .await
         .with_context(|| format!("opening the database {}", cfg.database.describe()))?;
+    // Before anyone can subscribe: a file put back by hand starts a new epoch here.
+    if let Some(lock) = &mut lock {
+        match store.continue_or_start_epoch(lock.previous()).await {
+            Ok(run) => {
+                if let Err(e) = lock.record(run) {
+                    tracing::warn!(error = %e, path = %lock.path().display(), "cannot record this run beside the database");
+                }
+            }
+            // A full disk still serves reads; this run is then just not stamped.
+            Err(e) => tracing::warn!(error = %e, "cannot stamp this run into the database"),
+        }
+    }
     let mut running = start_with_store(store, cfg).await?;
     if let Some(mut lock) = lock {
         lock.announce(running.addr)
             .with_context(|| format!("writing {}", lock.path().display()))?;
+        let lock = Arc::new(std::sync::Mutex::new(lock));
+        spawn_recording(
+            lock.clone(),
+            running.newest.clone(),
+            running.stop.subscribe(),
+        );
         running.lock = Some(lock);
     }
     Ok(running)
+}
+
+/// Keeps the newest event id beside a SQLite file, at most once a second and at shutdown,
+/// so the next server can tell the file was put back from an older copy. After kill -9 the
+/// record can lag by that second: a copy taken within it is not detected.
+fn spawn_recording(
+    lock: Arc<std::sync::Mutex<store::lock::ServerLock>>,
+    mut newest: watch::Receiver<i64>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                changed = newest.changed() => if changed.is_err() { return },
+                _ = shutdown.changed() => return,
+            }
+            let id = *newest.borrow_and_update();
+            record_newest(&lock, id);
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    });
+}
+
+fn record_newest(lock: &std::sync::Mutex<store::lock::ServerLock>, id: i64) {
+    let mut lock = lock.lock().unwrap_or_else(|p| p.into_inner());
+    let mut run = lock.current().clone();
+    if run.events.is_some_and(|seen| seen >= id) {
+        return;
+    }
+    run.events = Some(id);
+    if let Err(e) = lock.record(run) {
+        tracing::warn!(error = %e, "cannot record the newest event id beside the database");
+    }
 }
 
 pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<RunningServer> {
@@ -158,6 +217,7 @@ pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<Running
     .await
     .map_err(|e| anyhow::anyhow!(e.message))?;
     spawn_pruning(store.clone(), cfg.event_retention, shutdown.clone());
+    let newest = hub.watch();
     let app = router(|openapi| AppState {
         store: store.clone(),
         hub,
@@ -183,6 +243,7 @@ pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<Running
         stop,
         task,
         lock: None,
+        newest,
     })
 }
 

@@ -55,7 +55,7 @@ pub async fn post_update(
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
         .store
-        .post_update(&who.name, &id, &body.value, idem.as_ref())
+        .post_update(who, &id, &body.value, idem.as_ref())
         .await?;
     Ok(created(out, |_| None))
 }
@@ -80,7 +80,7 @@ pub async fn add_note(
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
         .store
-        .add_note(&who.name, &id, &body.value, idem.as_ref())
+        .add_note(who, &id, &body.value, idem.as_ref())
         .await?;
     Ok(created(out, |_| None))
 }

@@ -2,10 +2,12 @@
 //! incident.
 use super::incidents::{incident_in_tx, save_incident};
 use super::log::{emit, record, record_entry};
-use super::{Created, Idempotency, Listed, Slice, Store, StoreError, Tx, next_num, now, ts};
+use super::{
+    Created, Idempotency, Listed, Principal, Slice, Store, StoreError, Tx, next_num, now, ts,
+};
 use crate::domain::{
-    ActionPatch, ActionStatus, Cadence, Change, CorrectiveAction, NewAction, NewException, NewNote,
-    NewStatusUpdate, RiskException, StatusUpdate, TimelineEntry,
+    ActionPatch, ActionStatus, Cadence, Change, CorrectiveAction, Incident, NewAction,
+    NewException, NewNote, NewStatusUpdate, RiskException, StatusUpdate, TimelineEntry,
 };
 use crate::protocol::EventKind;
 use chrono::{DateTime, Utc};
@@ -144,18 +146,23 @@ impl Store {
         Ok(parse_page("status update", rows, parse_json))
     }
 
+    /// Posts a status update by `who`; on a closed incident only a commander may, decided
+    /// on the row under the write lock (a close can land between a read and this write).
     pub async fn post_update(
         &self,
-        actor: &str,
+        who: &Principal,
         incident_id: &str,
         req: &NewStatusUpdate,
         idem: Option<&Idempotency>,
     ) -> Result<Created<StatusUpdate>, StoreError> {
+        let actor = who.name.as_str();
         let mut tx = self.begin().await?;
         if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
             return Ok(r);
         }
-        let update = insert_update(&mut tx, actor, incident_id, req, &self.cadence, now()).await?;
+        let inc = incident_in_tx(&mut tx, incident_id).await?;
+        inc.authorize_addition(actor, who.role, "posting a status update")?;
+        let update = insert_update(&mut tx, actor, inc, req, &self.cadence, now()).await?;
         self.finish(tx, actor, idem, update).await
     }
 
@@ -163,18 +170,21 @@ impl Store {
     /// so every console with the incident open shows it.
     pub async fn add_note(
         &self,
-        actor: &str,
+        who: &Principal,
         incident_id: &str,
         req: &NewNote,
         idem: Option<&Idempotency>,
     ) -> Result<Created<TimelineEntry>, StoreError> {
+        let actor = who.name.as_str();
         let mut tx = self.begin().await?;
         if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
             return Ok(r);
         }
         let at = now();
         let change = req.accept(at)?;
-        incident_in_tx(&mut tx, incident_id).await?;
+        incident_in_tx(&mut tx, incident_id)
+            .await?
+            .authorize_addition(actor, who.role, "adding a note")?;
         let entry = record_entry(&mut tx, incident_id, actor, at, &change).await?;
         emit(
             &mut tx,
@@ -274,7 +284,7 @@ impl Store {
             .fetch_optional(&self.reader)
             .await?;
         match data {
-            Some(d) => parse_action(&d),
+            Some(d) => parse_action(&d).map_err(|e| e.of_record("action", id)),
             None => Err(StoreError::NotFound {
                 what: "action",
                 id: id.into(),
@@ -315,7 +325,7 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?;
         let current = match data {
-            Some(d) => parse_action(&d)?,
+            Some(d) => parse_action(&d).map_err(|e| e.of_record("action", id))?,
             None => {
                 return Err(StoreError::NotFound {
                     what: "action",
@@ -329,6 +339,11 @@ impl Store {
                 version: current.version,
                 current: serde_json::to_value(&current)?,
             });
+        }
+        if patch.status.is_some_and(ActionStatus::is_open) && !current.status.is_open() {
+            incident_in_tx(&mut tx, &current.incident_id)
+                .await?
+                .refuse_open_action_if_closed("status", &format!("reopening {}", current.id))?;
         }
         let (next, changes) = current.apply(patch, at)?;
         if !changes.is_empty() {
@@ -388,7 +403,9 @@ pub(super) async fn new_action(
     req: &NewAction,
     at: DateTime<Utc>,
 ) -> Result<CorrectiveAction, StoreError> {
-    incident_in_tx(tx, incident_id).await?;
+    incident_in_tx(tx, incident_id)
+        .await?
+        .refuse_open_action_if_closed("incident", "adding a corrective action")?;
     let mut action = CorrectiveAction::create(req, incident_id, at)?;
     let num = next_num(tx, "actions").await?;
     action.id = format!("ACT-{num}");
@@ -459,12 +476,12 @@ pub(super) async fn new_exception(
 pub(super) async fn insert_update(
     tx: &mut Tx,
     actor: &str,
-    incident_id: &str,
+    inc: Incident,
     req: &NewStatusUpdate,
     cadence: &Cadence,
     at: DateTime<Utc>,
 ) -> Result<StatusUpdate, StoreError> {
-    let inc = incident_in_tx(tx, incident_id).await?;
+    let incident_id = inc.id.as_str();
     let (mut update, next) = req.accept(&inc, actor, at, cadence)?;
     let num = next_num(tx, "status_updates").await?;
     update.id = format!("UPD-{num}");

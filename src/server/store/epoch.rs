@@ -4,6 +4,7 @@
 //! So each epoch starts its ids at a base above every id of earlier epochs (derived from the
 //! clock: a thousand ids per millisecond since the epoch began would be needed to catch up),
 //! and a client holding an id below the base gets `reset` and re-lists.
+use super::lock::LastRun;
 use super::{Backend, Store, StoreError};
 use sqlx::{AnyConnection, Connection};
 
@@ -42,6 +43,61 @@ impl Store {
             tracing::info!(base, "database restored from a backup: new event-log epoch");
         }
         Ok(())
+    }
+
+    /// Compares this database with what the last server on the file recorded (`last`). A
+    /// file put back by hand from an older copy carries another instance stamp, or a log
+    /// that ends before the last id that server saw: its ids would name other events than
+    /// the ones consoles hold, so a new epoch starts and they re-list. Then stamps this
+    /// run, and returns what this server records for the next one.
+    pub async fn continue_or_start_epoch(&self, last: &LastRun) -> Result<LastRun, StoreError> {
+        let stamp: Option<String> =
+            sqlx::query_scalar("SELECT value FROM meta WHERE key = 'instance'")
+                .fetch_optional(&self.writer)
+                .await?;
+        let newest = self.newest_event_id().await?;
+        let other_instance = last.instance.is_some() && stamp != last.instance;
+        let log_behind = last.events.is_some_and(|seen| seen > newest);
+        if other_instance || log_behind {
+            let base = self.start_new_epoch().await?;
+            tracing::warn!(
+                base,
+                other_instance,
+                log_behind,
+                "the database file was replaced since the last server on it ran: new event-log epoch, consoles re-list"
+            );
+        }
+        let instance = format!("{:016x}", rand::random::<u64>());
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('instance', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(&instance)
+        .execute(&self.writer)
+        .await?;
+        Ok(LastRun {
+            instance: Some(instance),
+            events: Some(self.newest_event_id().await?),
+        })
+    }
+
+    /// The highest event id ever handed out: SQLite's sequence survives pruning, where
+    /// `MAX(seq)` of a pruned log would fall back.
+    async fn newest_event_id(&self) -> Result<i64, StoreError> {
+        let newest: Option<i64> = match self.backend {
+            Backend::Sqlite => {
+                sqlx::query_scalar(
+                    "SELECT CAST(seq AS BIGINT) FROM sqlite_sequence WHERE name = 'events'",
+                )
+                .fetch_optional(&self.writer)
+                .await?
+            }
+            Backend::Postgres => {
+                sqlx::query_scalar("SELECT MAX(seq) FROM events")
+                    .fetch_one(&self.writer)
+                    .await?
+            }
+        };
+        Ok(newest.unwrap_or(0))
     }
 
     /// Starts a new epoch now and returns its first event id. For PostgreSQL, run after

@@ -71,7 +71,11 @@ fn postgres_code(code: &str) -> Option<Unavailable> {
     match code {
         "53100" => Some(Unavailable::DiskFull),
         "25006" => Some(Unavailable::ReadOnly),
-        "55P03" => Some(Unavailable::Locked),
+        // lock_not_available (lock_timeout), and a transaction ended for idling with the
+        // write lock held (idle_in_transaction_session_timeout).
+        "55P03" | "25P03" => Some(Unavailable::Locked),
+        // A database not accepting connections (ALTER DATABASE … ALLOW_CONNECTIONS false).
+        "55000" => Some(Unavailable::Unreachable),
         "58030" => Some(Unavailable::IoError),
         c if c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") => {
             Some(Unavailable::Unreachable)
@@ -85,7 +89,16 @@ fn postgres_code(code: &str) -> Option<Unavailable> {
 #[derive(Debug, Default)]
 pub struct WriteHealth {
     last_failure: Mutex<Option<(Instant, Unavailable)>>,
+    /// The latest probe's outcome. One probe at a time, and at most one a second: every
+    /// probe takes the write lock, so unauthenticated `/health` calls must not be able to
+    /// queue writes behind a flood of probes.
+    pub(super) probe: tokio::sync::Mutex<Option<(Instant, Result<(), Unavailable>)>>,
+    /// Probes run so far.
+    pub(super) probes: std::sync::atomic::AtomicU64,
 }
+
+/// How long a probe's outcome answers `/health`.
+pub(super) const PROBE_EVERY: Duration = Duration::from_secs(1);
 
 /// How long a failed write keeps `/health` unhealthy when no write has succeeded since.
 const REMEMBER: Duration = Duration::from_secs(15);
@@ -97,6 +110,13 @@ impl WriteHealth {
 
     pub fn succeeded(&self) {
         *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) = None;
+        // A real write got through: a probe's failure from before it no longer answers.
+        // (A probe running now will tell anew.)
+        if let Ok(mut probe) = self.probe.try_lock()
+            && matches!(*probe, Some((_, Err(_))))
+        {
+            *probe = None;
+        }
     }
 
     pub fn recent_failure(&self) -> Option<Unavailable> {

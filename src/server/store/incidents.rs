@@ -29,7 +29,7 @@ async fn load_for_update(tx: &mut Tx, id: &str) -> Result<Incident, StoreError> 
         .fetch_optional(&mut **tx)
         .await?;
     match data {
-        Some(d) => parse_incident(&d),
+        Some(d) => parse_incident(&d).map_err(|e| e.of_record("incident", id)),
         None => Err(StoreError::NotFound {
             what: "incident",
             id: id.to_string(),
@@ -163,7 +163,7 @@ impl Store {
             .fetch_optional(&self.reader)
             .await?;
         match data {
-            Some(d) => parse_incident(&d),
+            Some(d) => parse_incident(&d).map_err(|e| e.of_record("incident", id)),
             None => Err(StoreError::NotFound {
                 what: "incident",
                 id: id.to_string(),

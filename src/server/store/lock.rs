@@ -21,6 +21,21 @@ pub struct ServerLock {
     path: PathBuf,
     /// The database file, locked by inode (absent until the file exists).
     _db: Option<File>,
+    /// What the previous server on this file recorded, read before it is overwritten.
+    previous: LastRun,
+    /// What this server records, kept across rewrites.
+    run: LastRun,
+    addr: Option<SocketAddr>,
+}
+
+/// What a server records beside the file about the database it served: the instance stamp
+/// it wrote into the database, and the newest event id it saw committed. A database file
+/// put back from an older copy while no server ran disagrees with one or the other, and its
+/// event ids would name other events than the ones consoles hold (see `epoch`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LastRun {
+    pub instance: Option<String>,
+    pub events: Option<i64>,
 }
 
 /// Who holds a database's lock, as written in the lock file.
@@ -101,9 +116,36 @@ impl ServerLock {
     pub fn acquire(db: &Path) -> Result<ServerLock, LockError> {
         let mut lock = Self::try_lock(db)?;
         let path = lock.path.display().to_string();
-        lock.write(None)
+        let mut text = String::new();
+        let _ = lock.file.read_to_string(&mut text);
+        lock.previous = parse_run(&text);
+        // Kept until this server records its own, so a server that stops before it does
+        // leaves the last record standing.
+        lock.run = lock.previous.clone();
+        lock.write()
             .map_err(|source| LockError::Io { path, source })?;
         Ok(lock)
+    }
+
+    /// What the previous server on this file recorded (empty for a file never served, or
+    /// served by a sitrep that did not record it).
+    pub fn previous(&self) -> &LastRun {
+        &self.previous
+    }
+
+    /// What this server has recorded so far.
+    pub fn current(&self) -> &LastRun {
+        &self.run
+    }
+
+    /// Records this server's instance stamp and newest event id.
+    pub fn record(&mut self, run: LastRun) -> std::io::Result<()> {
+        if run == self.run {
+            return Ok(());
+        }
+        self.run = run;
+        self.write()?;
+        self.file.sync_data()
     }
 
     fn try_lock(db: &Path) -> Result<ServerLock, LockError> {
@@ -159,17 +201,27 @@ impl ServerLock {
             file,
             path,
             _db: db_file,
+            previous: LastRun::default(),
+            run: LastRun::default(),
+            addr: None,
         })
     }
 
     /// Records the address this server listens on, for local commands to reach it.
     pub fn announce(&mut self, addr: SocketAddr) -> std::io::Result<()> {
-        self.write(Some(addr))
+        self.addr = Some(addr);
+        self.write()
     }
 
-    fn write(&mut self, addr: Option<SocketAddr>) -> std::io::Result<()> {
+    fn write(&mut self) -> std::io::Result<()> {
         let mut text = format!("pid={}\n", std::process::id());
-        if let Some(mut a) = addr {
+        if let Some(instance) = &self.run.instance {
+            text.push_str(&format!("instance={instance}\n"));
+        }
+        if let Some(events) = self.run.events {
+            text.push_str(&format!("events={events}\n"));
+        }
+        if let Some(mut a) = self.addr {
             if a.ip().is_unspecified() {
                 a.set_ip(match a {
                     SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
@@ -196,6 +248,18 @@ pub fn holder(db: &Path) -> Option<Holder> {
         Err(LockError::Held { holder, .. }) => Some(holder),
         Err(LockError::Io { .. }) => None,
     }
+}
+
+fn parse_run(text: &str) -> LastRun {
+    let mut run = LastRun::default();
+    for line in text.lines() {
+        match line.split_once('=') {
+            Some(("instance", v)) if !v.trim().is_empty() => run.instance = Some(v.trim().into()),
+            Some(("events", v)) => run.events = v.trim().parse().ok(),
+            _ => {}
+        }
+    }
+    run
 }
 
 fn parse(text: &str) -> Holder {
@@ -234,6 +298,29 @@ mod tests {
         drop(first);
         assert!(holder(&db).is_none(), "released on drop");
         ServerLock::acquire(&db).unwrap();
+    }
+
+    #[test]
+    fn what_a_server_recorded_is_read_back_by_the_next_and_kept_until_it_records_its_own() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("s.db");
+        let mut first = ServerLock::acquire(&db).unwrap();
+        assert_eq!(first.previous(), &LastRun::default());
+        let run = LastRun {
+            instance: Some("a1b2".into()),
+            events: Some(42),
+        };
+        first.record(run.clone()).unwrap();
+        first.announce("127.0.0.1:7878".parse().unwrap()).unwrap();
+        drop(first);
+        let second = ServerLock::acquire(&db).unwrap();
+        assert_eq!(second.previous(), &run, "the address rewrite kept it");
+        drop(second);
+        assert_eq!(
+            ServerLock::acquire(&db).unwrap().previous(),
+            &run,
+            "a server that recorded nothing leaves the last record"
+        );
     }
 
     #[test]

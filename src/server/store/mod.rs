@@ -40,7 +40,7 @@ use sqlx::Executor;
 use sqlx::any::AnyPoolOptions;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Notify;
 
 type Tx = tx::WriteTx;
@@ -71,6 +71,30 @@ pub enum StoreError {
     Db(sqlx::Error),
     #[error("stored data could not be read: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// One stored record this server cannot read (damaged, or edited by hand), named: lists
+    /// leave it out and name it; asked for alone, it is refused with what to do.
+    #[error(
+        "{what} {id} is stored in a form this server cannot read ({reason}); lists leave it out. Restore it from a backup, or correct its row"
+    )]
+    Unreadable {
+        what: &'static str,
+        id: String,
+        reason: String,
+    },
+}
+
+impl StoreError {
+    /// A parse failure of the stored record `what` `id`, named.
+    pub(super) fn of_record(self, what: &'static str, id: &str) -> StoreError {
+        match self {
+            StoreError::Corrupt(e) => StoreError::Unreadable {
+                what,
+                id: id.to_string(),
+                reason: e.to_string(),
+            },
+            other => other,
+        }
+    }
 }
 
 impl From<sqlx::Error> for StoreError {
@@ -292,16 +316,34 @@ impl Store {
         sqlx::any::install_default_drivers();
         // A short acquire timeout: an unreachable database is reported in seconds, and a
         // saturated pool answers 503 (with Retry-After) rather than hanging the client.
-        let pool = AnyPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+        // Writers and readers have pools of their own, so writes waiting for the write lock
+        // cannot take every connection from reads. A write waits at most 3 s for a lock (a
+        // session of another program, a replica stopped mid-transaction) and then answers
+        // 503 busy; a transaction left idle (its process frozen) is ended by the server after
+        // 5 s, so its write lock cannot stall every replica.
+        let options = || {
+            AnyPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(5))
+                .after_connect(|conn, _| {
+                    Box::pin(async move {
+                        conn.execute("SET lock_timeout = '3s'").await?;
+                        conn.execute("SET idle_in_transaction_session_timeout = '5s'")
+                            .await?;
+                        Ok(())
+                    })
+                })
+        };
+        let writer = options()
             .connect(url)
-            .await?;
+            .await
+            .map_err(|e| unreachable_postgres(url, e))?;
+        let reader = options().connect(url).await?;
         let store = Store {
             backend: Backend::Postgres,
             pg_url: Some(url.into()),
-            writer: pool.clone(),
-            reader: pool,
+            writer,
+            reader,
             cadence: Cadence::default(),
             committed: Arc::new(Notify::new()),
             health: Arc::default(),
@@ -341,8 +383,21 @@ impl Store {
         if applied == Some(known) {
             return Ok(());
         }
-        // Replicas starting together: the write lock makes one migrate while others wait.
-        let mut tx = self.begin().await?;
+        if applied.is_none() && self.backend == Backend::Postgres {
+            let tables: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema()",
+            )
+            .fetch_one(&self.writer)
+            .await?;
+            if tables > 0 {
+                return Err(StoreError::Refused(format!(
+                    "this PostgreSQL database has {tables} tables but not sitrep's: give sitrep a database (or schema) of its own; nothing was changed"
+                )));
+            }
+        }
+        // Replicas starting together: the write lock makes one migrate while others wait
+        // (longer than a request's lock wait: a migration can take a while).
+        let mut tx = self.begin_patiently().await?;
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
         )
@@ -350,7 +405,7 @@ impl Store {
         .await?;
         tx.commit().await?;
         for (version, sql) in migrations {
-            let mut tx = self.begin().await?;
+            let mut tx = self.begin_patiently().await?;
             let applied: Option<i64> =
                 sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
                     .bind(version)
@@ -367,6 +422,19 @@ impl Store {
             tx.commit().await?;
         }
         Ok(())
+    }
+
+    /// A write transaction for start-up work, waiting up to two minutes for the write lock.
+    async fn begin_patiently(&self) -> Result<Tx, StoreError> {
+        let deadline = Instant::now() + Duration::from_secs(120);
+        loop {
+            match self.begin().await {
+                Err(StoreError::Unavailable(Unavailable::Locked)) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                other => return other,
+            }
+        }
     }
 
     /// The newest schema version applied, None for a database without the table yet.
@@ -430,17 +498,26 @@ impl Store {
     /// Whether a write can be stored now: a small write committed and its outcome, or the
     /// reason of a real write that failed moments ago with none succeeding since.
     pub async fn write_status(&self) -> Result<(), StoreError> {
-        let probe = async {
-            let mut tx = self.begin().await?;
-            sqlx::query(
-                "INSERT INTO meta (key, value) VALUES ('write_probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )
-            .bind(ts(now()))
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await
+        let mut last = self.health.probe.lock().await;
+        let probed = match *last {
+            Some((at, outcome)) if at.elapsed() < fault::PROBE_EVERY => {
+                outcome.map_err(StoreError::Unavailable)
+            }
+            _ => {
+                let outcome = match self.probe().await {
+                    Ok(()) => Ok(()),
+                    Err(e) => Err(self.failed(e).await),
+                };
+                *last = match &outcome {
+                    Ok(()) => Some((Instant::now(), Ok(()))),
+                    Err(StoreError::Unavailable(why)) => Some((Instant::now(), Err(*why))),
+                    Err(_) => None,
+                };
+                outcome
+            }
         };
-        match probe.await {
+        drop(last);
+        match probed {
             Ok(()) => match self.health.recent_failure() {
                 Some(why) => {
                     // Room again after a full disk: fold the WAL in now, before new writes
@@ -454,8 +531,32 @@ impl Store {
                 }
                 None => Ok(()),
             },
-            Err(e) => Err(self.failed(e).await),
+            Err(e) => Err(e),
         }
+    }
+
+    /// How many write probes `/health` has run: at most about one a second however many
+    /// ask.
+    pub fn write_probes(&self) -> u64 {
+        self.health
+            .probes
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A small write committed.
+    async fn probe(&self) -> Result<(), StoreError> {
+        self.health
+            .probes
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO meta (key, value) VALUES ('write_probe', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(ts(now()))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// With an idempotency key seen before: the stored answer when the request is the same,
@@ -612,4 +713,21 @@ impl Store {
 async fn next_num(tx: &mut Tx, table: &str) -> Result<i64, StoreError> {
     let sql = format!("SELECT COALESCE(MAX(num), 0) + 1 FROM {table}");
     Ok(sqlx::query_scalar(&sql).fetch_one(&mut **tx).await?)
+}
+
+/// A PostgreSQL server that cannot be reached at start-up, said with where it was looked
+/// for (host and port, never the URL: it can hold a password) and what to check.
+fn unreachable_postgres(url: &str, e: sqlx::Error) -> StoreError {
+    let timed_out = matches!(e, sqlx::Error::PoolTimedOut);
+    let Ok(opts) = url.parse::<sqlx::postgres::PgConnectOptions>() else {
+        return e.into();
+    };
+    let place = format!("{}:{}", opts.get_host(), opts.get_port());
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => StoreError::Refused(format!(
+            "cannot reach PostgreSQL at {place}{}: check that it runs there and accepts connections from this host",
+            if timed_out { " within 5 s" } else { "" }
+        )),
+        other => other.into(),
+    }
 }

@@ -77,8 +77,8 @@ impl Store {
                     incident,
                     req,
                 } => {
-                    let id = id_of(&ids, *incident)?;
-                    insert_update(&mut tx, actor, &id, req, cadence, *at).await?;
+                    let inc = incident_in_tx(&mut tx, &id_of(&ids, *incident)?).await?;
+                    insert_update(&mut tx, actor, inc, req, cadence, *at).await?;
                 }
                 SeedOp::Action {
                     at,

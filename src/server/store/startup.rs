@@ -13,8 +13,7 @@ pub async fn check_sqlite(url: &str, path: &Path, known: i64) -> Result<Option<i
     let check = async {
         let mut conn = AnyConnection::connect(url).await?;
         let result = read_schema(&mut conn).await;
-        let _ = conn.close().await;
-        result
+        Ok::<_, sqlx::Error>((conn, result))
     };
     // A lock held by another process is waited for by the busy timeout; nothing here
     // should take longer than that.
@@ -25,10 +24,28 @@ pub async fn check_sqlite(url: &str, path: &Path, known: i64) -> Result<Option<i
                 "{shown} did not answer within 5 s (is another process holding it locked?)"
             ))
         })?;
-    let (tables, version) = match outcome {
+    let (mut conn, found) = match outcome {
+        Ok(opened) => opened,
+        Err(e) => return Err(unreadable(path, &e)),
+    };
+    // A damaged page can sit anywhere: reading the schema touches only the first. SQLite's
+    // quick check reads every page (about a second per few hundred MB), so a damaged file
+    // is refused before it is served as healthy and written into. Outside the timeout above:
+    // its cost grows with the file, not with anyone's lock.
+    let damage = match &found {
+        Ok((_, Some(_))) => quick_check(&mut conn).await,
+        _ => Ok(None),
+    };
+    let _ = conn.close().await;
+    let (tables, version) = match found {
         Ok(found) => found,
         Err(e) => return Err(unreadable(path, &e)),
     };
+    match damage {
+        Ok(None) => {}
+        Ok(Some(first)) => return Err(damaged(path, &first)),
+        Err(e) => return Err(unreadable(path, &e)),
+    }
     match version {
         Some(v) if v > known => Err(StoreError::Refused(format!(
             "{shown}: {}",
@@ -61,6 +78,23 @@ async fn read_schema(conn: &mut AnyConnection) -> Result<(i64, Option<i64>), sql
         .fetch_one(&mut *conn)
         .await?;
     Ok((tables, v))
+}
+
+/// The first problem SQLite's quick check finds, or None when the file is sound.
+async fn quick_check(conn: &mut AnyConnection) -> Result<Option<String>, sqlx::Error> {
+    let verdict: String = sqlx::query_scalar("PRAGMA quick_check(1)")
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok((verdict != "ok").then_some(verdict))
+}
+
+fn damaged(path: &Path, first: &str) -> StoreError {
+    let shown = path.display();
+    // The check's words can quote names stored in the file.
+    let first = crate::sanitize::clean_line(first);
+    StoreError::Refused(format!(
+        "{shown} is damaged (SQLite's check found: {first}): restore a backup with `sitrep restore BACKUP --db {shown}`, or move the file away to start an empty database"
+    ))
 }
 
 fn unreadable(path: &Path, e: &sqlx::Error) -> StoreError {
