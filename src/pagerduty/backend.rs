@@ -218,7 +218,7 @@ impl PdBackend {
     }
 
     /// PagerDuty writes act as a PagerDuty user: without one, say how to name it.
-    fn from_user(&self) -> Result<(), ApiError> {
+    fn needs_from_user(&self) -> Result<(), ApiError> {
         if self.pd.from().is_none() {
             return Err(ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -236,7 +236,7 @@ impl PdBackend {
         if_match: i64,
         patch: &IncidentPatch,
     ) -> Result<Incident, ApiError> {
-        self.from_user()?;
+        self.needs_from_user()?;
         let plan = map::plan_patch(patch, &self.priorities())
             .map_err(|r| ApiError::invalid(&r.field, r.message))?;
         // PagerDuty has no versions; the gateway checks against what it last saw, so a change
@@ -276,7 +276,7 @@ impl PdBackend {
         id: &str,
         req: &NewStatusUpdate,
     ) -> Result<StatusUpdate, ApiError> {
-        self.from_user()?;
+        self.needs_from_user()?;
         // The API's own checks (three statements for a customer update, 1 to 1440 minutes).
         req.validate()?;
         let clean = crate::sanitize::clean_text;
