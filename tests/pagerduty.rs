@@ -1072,3 +1072,41 @@ async fn every_route_pagerduty_lacks_says_unsupported() {
     assert!(fake.writes().is_empty());
     gw.shutdown().await;
 }
+
+/// The server's limits hold on the gateway's loopback port too: one token cannot hold more
+/// event streams than its cap (another local process that learned the token, or a looping
+/// client, cannot take every connection), and the refusal is the server's 429.
+#[tokio::test]
+async fn the_gateway_caps_a_tokens_event_streams_like_sitrep_serve() {
+    let fake = account().await;
+    let (gw, _api) = gateway(&fake).await;
+    let http = reqwest::Client::new();
+    let open = || {
+        http.get(format!("{}/api/v1/events", gw.base()))
+            .bearer_auth(gw.token().expose())
+            .send()
+    };
+    let mut held = Vec::new();
+    for _ in 0..sitrep::server::events::DEFAULT_STREAMS_PER_TOKEN {
+        let r = open().await.unwrap();
+        assert_eq!(r.status(), 200);
+        held.push(r);
+    }
+    let refused = open().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_streams", "{body}");
+    // A closed stream frees its place.
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = open().await.unwrap();
+        if r.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the place was never freed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    gw.shutdown().await;
+}
