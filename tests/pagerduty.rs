@@ -709,3 +709,404 @@ async fn read_only_shows_everything_and_changes_nothing() {
     assert!(fake.writes().is_empty());
     gw.shutdown().await;
 }
+
+const JSON_CT: (&str, &str) = ("Content-Type", "application/json");
+
+/// One refusal, sent to two servers.
+struct Case {
+    what: &'static str,
+    method: reqwest::Method,
+    /// `{id}` is the incident's id on each server.
+    path: &'static str,
+    token: bool,
+    /// `{v}` is the incident's current version on each server.
+    headers: &'static [(&'static str, &'static str)],
+    body: Option<&'static str>,
+    /// What both must answer: status, error code, field.
+    want: (u16, &'static str, Option<&'static str>),
+}
+
+async fn refusal(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    id: &str,
+    version: i64,
+    c: &Case,
+) -> (u16, Value, bool) {
+    let mut r = http.request(
+        c.method.clone(),
+        format!("{base}{}", c.path.replace("{id}", id)),
+    );
+    if c.token {
+        r = r.bearer_auth(token);
+    }
+    for (k, v) in c.headers {
+        r = r.header(*k, v.replace("{v}", &version.to_string()));
+    }
+    if let Some(b) = c.body {
+        r = r.body(b);
+    }
+    let resp = r.send().await.unwrap();
+    let status = resp.status().as_u16();
+    let bearer = resp.headers().get("www-authenticate").is_some();
+    (status, resp.json().await.unwrap_or(Value::Null), bearer)
+}
+
+/// The gateway is sitrep's own server over another backend: every refusal has the same
+/// status, code and field as from `sitrep serve` (the checks are the server's, not a copy).
+#[tokio::test]
+async fn the_gateway_refuses_bad_requests_exactly_as_sitrep_serve_does() {
+    use reqwest::Method as M;
+    let fake = account().await;
+    let (gw, api) = gateway(&fake).await;
+    let pd_version = api.incident("PT4KHLK").await.unwrap().version;
+    let dir = tempfile::tempdir().unwrap();
+    let serve = sitrep::server::start(sitrep::server::ServerConfig::sqlite(
+        dir.path().join("t.db"),
+        "127.0.0.1:0".parse().unwrap(),
+    ))
+    .await
+    .unwrap();
+    let own_token = serve
+        .store
+        .create_token("cora", sitrep::domain::Role::Commander)
+        .await
+        .unwrap();
+    let http = reqwest::Client::new();
+    let own_base = format!("http://{}/api/v1", serve.addr);
+    let own: Value = http
+        .post(format!("{own_base}/incidents"))
+        .bearer_auth(&own_token)
+        .json(&json!({"title": "Checkout returns 502", "severity": "SEV1"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let own_id = own["id"].as_str().unwrap().to_string();
+    let own_version = own["version"].as_i64().unwrap();
+    let cases = [
+        Case {
+            what: "no token",
+            method: M::GET,
+            path: "/incidents",
+            token: false,
+            headers: &[],
+            body: None,
+            want: (401, "unauthorized", Some("Authorization")),
+        },
+        Case {
+            what: "a change without If-Match",
+            method: M::PATCH,
+            path: "/incidents/{id}",
+            token: true,
+            headers: &[JSON_CT],
+            body: Some(r#"{"phase":"triage"}"#),
+            want: (428, "precondition_required", Some("If-Match")),
+        },
+        Case {
+            what: "an If-Match that is not a version",
+            method: M::PATCH,
+            path: "/incidents/{id}",
+            token: true,
+            headers: &[JSON_CT, ("If-Match", "\"abc\"")],
+            body: Some(r#"{"phase":"triage"}"#),
+            want: (400, "invalid_header", Some("If-Match")),
+        },
+        Case {
+            what: "a stale If-Match",
+            method: M::PATCH,
+            path: "/incidents/{id}",
+            token: true,
+            headers: &[JSON_CT, ("If-Match", "\"999\"")],
+            body: Some(r#"{"phase":"triage"}"#),
+            want: (412, "version_mismatch", Some("If-Match")),
+        },
+        Case {
+            what: "malformed JSON",
+            method: M::PATCH,
+            path: "/incidents/{id}",
+            token: true,
+            headers: &[JSON_CT, ("If-Match", "\"{v}\"")],
+            body: Some(r#"{"phase": "#),
+            want: (400, "malformed_json", None),
+        },
+        Case {
+            what: "a body that is not JSON",
+            method: M::PATCH,
+            path: "/incidents/{id}",
+            token: true,
+            headers: &[("Content-Type", "text/plain"), ("If-Match", "\"{v}\"")],
+            body: Some("triage"),
+            want: (415, "unsupported_media_type", Some("Content-Type")),
+        },
+        Case {
+            what: "an unknown field",
+            method: M::PATCH,
+            path: "/incidents/{id}",
+            token: true,
+            headers: &[JSON_CT, ("If-Match", "\"{v}\"")],
+            body: Some(r#"{"colour":"red"}"#),
+            want: (422, "invalid_field", Some("colour")),
+        },
+        Case {
+            what: "a severity change without a reason",
+            method: M::PATCH,
+            path: "/incidents/{id}",
+            token: true,
+            headers: &[JSON_CT, ("If-Match", "\"{v}\"")],
+            body: Some(r#"{"severity":"SEV2"}"#),
+            want: (422, "invalid_field", Some("reason")),
+        },
+        Case {
+            what: "an Idempotency-Key with a space",
+            method: M::POST,
+            path: "/incidents/{id}/updates",
+            token: true,
+            headers: &[JSON_CT, ("Idempotency-Key", "a b")],
+            body: Some(
+                r#"{"audience":"internal","impact_scope":"EU","current_status":"x","next_steps":"y"}"#,
+            ),
+            want: (400, "invalid_header", Some("Idempotency-Key")),
+        },
+        Case {
+            what: "a customer update missing its next steps",
+            method: M::POST,
+            path: "/incidents/{id}/updates",
+            token: true,
+            headers: &[JSON_CT],
+            body: Some(
+                r#"{"audience":"customer","impact_scope":"EU","current_status":"x","next_steps":" ","next_update_in_minutes":30}"#,
+            ),
+            want: (422, "invalid_field", Some("next_steps")),
+        },
+        Case {
+            what: "a limit out of range",
+            method: M::GET,
+            path: "/incidents?limit=0",
+            token: true,
+            headers: &[],
+            body: None,
+            want: (422, "invalid_field", Some("limit")),
+        },
+        Case {
+            what: "a cursor of another list",
+            method: M::GET,
+            path: "/incidents?cursor=a0.2026-01-01.1",
+            token: true,
+            headers: &[],
+            body: None,
+            want: (422, "invalid_field", Some("cursor")),
+        },
+        Case {
+            what: "no such endpoint",
+            method: M::GET,
+            path: "/nothing-here",
+            token: true,
+            headers: &[],
+            body: None,
+            want: (404, "not_found", None),
+        },
+    ];
+    for c in &cases {
+        let (s1, b1, auth1) = refusal(&http, &own_base, &own_token, &own_id, own_version, c).await;
+        let (s2, b2, auth2) = refusal(
+            &http,
+            &format!("{}/api/v1", gw.base()),
+            gw.token().expose(),
+            "PT4KHLK",
+            pd_version,
+            c,
+        )
+        .await;
+        let shape = |s: u16, b: &Value| {
+            (
+                s,
+                b["error"]["code"].as_str().unwrap_or("").to_string(),
+                b["error"]["field"].as_str().map(str::to_string),
+            )
+        };
+        let want = (c.want.0, c.want.1.to_string(), c.want.2.map(str::to_string));
+        assert_eq!(shape(s1, &b1), want, "sitrep serve, {}: {b1}", c.what);
+        assert_eq!(shape(s2, &b2), want, "the gateway, {}: {b2}", c.what);
+        assert!(
+            b2["error"]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty()),
+            "{}: {b2}",
+            c.what
+        );
+        assert_eq!(auth1, auth2, "{}: WWW-Authenticate", c.what);
+        if s2 == 412 {
+            assert_eq!(b2["current"]["version"], pd_version, "{b2}");
+        }
+    }
+    assert!(
+        fake.writes().is_empty(),
+        "a refused request reached PagerDuty"
+    );
+    serve.shutdown().await;
+    gw.shutdown().await;
+}
+
+/// The server's idempotency serves the gateway too: a change retried with its key lands
+/// once and the retry gets the first answer; the key reused for another change is refused.
+#[tokio::test]
+async fn a_retried_change_lands_once_and_a_reused_key_is_refused() {
+    let fake = account().await;
+    let (gw, api) = gateway(&fake).await;
+    let inc = api.incident("PT4KHLK").await.unwrap();
+    let send = |body: Value| {
+        reqwest::Client::new()
+            .patch(format!("{}/api/v1/incidents/PT4KHLK", gw.base()))
+            .bearer_auth(gw.token().expose())
+            .header("If-Match", format!("\"{}\"", inc.version))
+            .header("Idempotency-Key", "take-command-1")
+            .json(&body)
+            .send()
+    };
+    let first = send(json!({"commander": "ana@example.com"})).await.unwrap();
+    assert_eq!(first.status(), 200);
+    let etag = first.headers()["etag"].clone();
+    let first: Value = first.json().await.unwrap();
+    // The answer was lost; the outbox sends the same change again, on the old version.
+    let again = send(json!({"commander": "ana@example.com"})).await.unwrap();
+    assert_eq!(again.status(), 200);
+    assert_eq!(again.headers()["idempotent-replayed"], "true");
+    assert_eq!(again.headers()["etag"], etag);
+    assert_eq!(again.json::<Value>().await.unwrap(), first);
+    let puts = fake
+        .writes()
+        .into_iter()
+        .filter(|r| r.method == "PUT")
+        .count();
+    assert_eq!(puts, 1, "the retry reached PagerDuty again");
+    // The same key for another change.
+    let reused = send(json!({"phase": "closed"})).await.unwrap();
+    assert_eq!(reused.status(), 422);
+    let body: Value = reused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "idempotency_key_reused", "{body}");
+    assert_eq!(body["error"]["field"], "Idempotency-Key");
+    assert_eq!(fake.writes().len(), 1);
+    gw.shutdown().await;
+}
+
+/// What PagerDuty has no place for answers 501 `unsupported` naming it, on every route the
+/// API has, never a 404 or a 500; the API's own document and health are served too.
+#[tokio::test]
+async fn every_route_pagerduty_lacks_says_unsupported() {
+    let fake = account().await;
+    let (gw, _api) = gateway(&fake).await;
+    let http = reqwest::Client::new();
+    let base = format!("{}/api/v1", gw.base());
+    let cases = [
+        (
+            "POST",
+            "/incidents",
+            json!({"title": "x", "severity": "SEV2"}),
+            "declaring incidents",
+        ),
+        (
+            "POST",
+            "/incidents/PT4KHLK/notes",
+            json!({"text": "x"}),
+            "timeline notes",
+        ),
+        (
+            "GET",
+            "/incidents/PT4KHLK/signals",
+            Value::Null,
+            "monitoring signals",
+        ),
+        (
+            "GET",
+            "/incidents/PT4KHLK/exceptions",
+            Value::Null,
+            "exceptions",
+        ),
+        ("GET", "/actions/ACT-1", Value::Null, "corrective actions"),
+        (
+            "POST",
+            "/ingest/alertmanager",
+            json!({"version": "4", "groupKey": "{}:{alertname=\"HighErrorRate\"}", "truncatedAlerts": 0, "status": "firing", "receiver": "sitrep",
+                "groupLabels": {"alertname": "HighErrorRate"}, "commonLabels": {"alertname": "HighErrorRate"}, "commonAnnotations": {}, "externalURL": "http://alertmanager:9093",
+                "alerts": [{"status": "firing", "labels": {"alertname": "HighErrorRate", "severity": "critical"}, "annotations": {"summary": "errors"},
+                    "startsAt": "2026-11-29T05:00:00.000Z", "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "http://prometheus:9090/graph", "fingerprint": "f1"}]}),
+            "alert ingestion",
+        ),
+    ];
+    for (method, path, body, what) in cases {
+        let mut r = http
+            .request(method.parse().unwrap(), format!("{base}{path}"))
+            .bearer_auth(gw.token().expose());
+        if !body.is_null() {
+            r = r.json(&body);
+        }
+        let resp = r.send().await.unwrap();
+        let status = resp.status();
+        let b: Value = resp.json().await.unwrap();
+        assert_eq!(status, 501, "{method} {path}: {b}");
+        assert_eq!(b["error"]["code"], "unsupported", "{method} {path}");
+        assert!(
+            b["error"]["message"].as_str().unwrap().contains(what),
+            "{method} {path}: {b}"
+        );
+    }
+    let doc = http
+        .get(format!("{base}/openapi.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(doc.status(), 200);
+    let health: Value = http
+        .get(format!("{base}/health"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(health["status"], "ok");
+    assert!(fake.writes().is_empty());
+    gw.shutdown().await;
+}
+
+/// The server's limits hold on the gateway's loopback port too: one token cannot hold more
+/// event streams than its cap (another local process that learned the token, or a looping
+/// client, cannot take every connection), and the refusal is the server's 429.
+#[tokio::test]
+async fn the_gateway_caps_a_tokens_event_streams_like_sitrep_serve() {
+    let fake = account().await;
+    let (gw, _api) = gateway(&fake).await;
+    let http = reqwest::Client::new();
+    let open = || {
+        http.get(format!("{}/api/v1/events", gw.base()))
+            .bearer_auth(gw.token().expose())
+            .send()
+    };
+    let mut held = Vec::new();
+    for _ in 0..sitrep::server::events::DEFAULT_STREAMS_PER_TOKEN {
+        let r = open().await.unwrap();
+        assert_eq!(r.status(), 200);
+        held.push(r);
+    }
+    let refused = open().await.unwrap();
+    assert_eq!(refused.status(), 429);
+    assert!(refused.headers().contains_key("retry-after"));
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "too_many_streams", "{body}");
+    // A closed stream frees its place.
+    drop(held.pop());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = open().await.unwrap();
+        if r.status() == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the place was never freed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    gw.shutdown().await;
+}

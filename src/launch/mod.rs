@@ -158,7 +158,7 @@ async fn run_pagerduty(
         ..Setup::from_config(config)?
     };
     let mut label = "pagerduty".to_string();
-    if gateway.shared.truncated() {
+    if gateway.backend.truncated() {
         label.push_str(" (first 10000)");
     }
     let result = async {

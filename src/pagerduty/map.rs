@@ -573,32 +573,6 @@ fn refuse(field: &str, message: impl Into<String>) -> Refusal {
     }
 }
 
-/// Reads a PATCH body as the API's own request type, with the API's own checks
-/// (`IncidentPatch::validate`: a severity change needs a reason, text lengths, an empty
-/// patch), then plans it for PagerDuty. One definition of the request for the console, the
-/// server and this gateway.
-pub fn plan_body(body: &serde_json::Value, priorities: &Priorities) -> Result<PdPut, Refusal> {
-    if !body.is_object() {
-        return Err(refuse("body", "the body must be a JSON object"));
-    }
-    let patch: IncidentPatch = serde_path_to_error::deserialize(body.clone()).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().to_string();
-        // serde names an unknown field only in its message: "unknown field `x`".
-        let field = if path == "." {
-            message.split('`').nth(1).unwrap_or("body").to_string()
-        } else {
-            path
-        };
-        refuse(&field, format!("{field}: {message}"))
-    })?;
-    patch.validate().map_err(|e| Refusal {
-        field: e.field.unwrap_or_else(|| "body".into()),
-        message: e.message,
-    })?;
-    plan_patch(&patch, priorities)
-}
-
 /// Translates a checked patch. Phases: triage → acknowledged; follow-through or closed →
 /// resolved; the rest have no PagerDuty state. Taking command acknowledges (as the `From`
 /// user). Severity sets the priority in the account's order.
@@ -711,6 +685,30 @@ pub fn plan_patch(patch: &IncidentPatch, priorities: &Priorities) -> Result<PdPu
 mod patch_tests {
     use super::*;
     use serde_json::json;
+
+    /// What the API does with a PATCH body before the backend sees it (the body read as
+    /// `IncidentPatch`, then `IncidentPatch::validate`), then the plan.
+    fn plan_body(body: &serde_json::Value, priorities: &Priorities) -> Result<PdPut, Refusal> {
+        if !body.is_object() {
+            return Err(refuse("body", "the body must be a JSON object"));
+        }
+        let patch: IncidentPatch = serde_path_to_error::deserialize(body.clone()).map_err(|e| {
+            let path = e.path().to_string();
+            let message = e.inner().to_string();
+            // serde names an unknown field only in its message: "unknown field `x`".
+            let field = if path == "." {
+                message.split('`').nth(1).unwrap_or("body").to_string()
+            } else {
+                path
+            };
+            refuse(&field, format!("{field}: {message}"))
+        })?;
+        patch.validate().map_err(|e| Refusal {
+            field: e.field.unwrap_or_else(|| "body".into()),
+            message: e.message,
+        })?;
+        plan_patch(&patch, priorities)
+    }
 
     fn prios() -> Priorities {
         Priorities(

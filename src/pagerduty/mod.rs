@@ -1,16 +1,18 @@
 //! `sitrep --backend pagerduty`: PagerDuty incidents on sitrep's board.
 //!
-//! An in-process [`gateway`] serves the part of sitrep's `/api/v1` that the console uses on
-//! loopback, translating to PagerDuty's REST API v2 ([`api`]) through a pure mapping
-//! ([`map`]); a [`poll`]er turns PagerDuty's incident list into sitrep's live events. The
-//! console, its outbox, its event subscriber and its keys are the same as with sitrep's own
-//! server.
+//! PagerDuty is an incident backend of sitrep's API ([`backend`]), translating to
+//! PagerDuty's REST API v2 ([`api`]) through a pure mapping ([`map`]); a [`poll`]er turns
+//! PagerDuty's incident list into sitrep's live events. The [`gateway`] serves it on
+//! loopback with sitrep's own server, so the console, its outbox, its event subscriber and
+//! its keys are the same as with `sitrep serve`.
 pub mod api;
+pub mod backend;
 pub mod gateway;
 pub mod map;
 pub mod poll;
 
 pub use api::{PdClient, PdError};
+pub use backend::PdBackend;
 pub use gateway::{Gateway, GatewayOptions};
 
 use crate::client::Token;

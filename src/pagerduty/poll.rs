@@ -1,7 +1,7 @@
 //! The poller: lists PagerDuty's incidents on an interval, maps them, and turns what changed
-//! into sitrep events (`incident.created`, `incident.updated`) for the gateway's stream.
+//! into sitrep events (`incident.created`, `incident.updated`) for the backend's event log.
 use super::api::{PdClient, PdError};
-use super::gateway::Shared;
+use super::backend::PdBackend;
 use super::map::Priorities;
 use chrono::Utc;
 use std::sync::Arc;
@@ -36,7 +36,10 @@ pub async fn load_priorities(pd: &PdClient) -> Result<Priorities, PdError> {
 }
 
 /// One poll: open incidents (all dates) and the last day's resolved ones.
-pub async fn poll_once(shared: &Shared, refresh_priorities: bool) -> Result<PollReport, PdError> {
+pub async fn poll_once(
+    shared: &PdBackend,
+    refresh_priorities: bool,
+) -> Result<PollReport, PdError> {
     let pd = shared.pd();
     if refresh_priorities || !shared.has_priorities() {
         let p = load_priorities(pd).await?;
@@ -71,9 +74,9 @@ pub async fn poll_once(shared: &Shared, refresh_priorities: bool) -> Result<Poll
 
 /// Polls every `interval` until the gateway shuts down. A failed poll marks the gateway
 /// down (its event streams end, so consoles show they are reconnecting) until one succeeds.
-pub fn spawn(shared: Arc<Shared>, interval: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(shared: Arc<PdBackend>, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut shutdown = shared.shutdown_rx();
+        let mut shutdown = shared.stopping();
         let mut n: u32 = 0;
         loop {
             // A pause imposed by a 429 delays the next poll rather than failing it.

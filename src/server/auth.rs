@@ -103,7 +103,7 @@ impl FromRequestParts<AppState> for Auth {
             .ok()
             .and_then(bearer_token)
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
-        let Some(p) = state.store.authenticate(token).await? else {
+        let Some(p) = state.backend.authenticate(token).await? else {
             return Err(unauthorized("unknown, revoked or expired token"));
         };
         // Every write needs at least the responder role: refused before its body is read,

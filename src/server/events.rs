@@ -75,10 +75,10 @@ fn resume_point(last_id: Option<i64>, bounds: Option<(i64, i64)>, floor: i64) ->
 /// One page of the log after `cursor`, read before the token is re-checked, so no event
 /// committed after a revocation is sent; None when the token is no longer live.
 async fn read_page(
-    store: &super::store::Store,
+    store: &dyn super::backend::IncidentBackend,
     cursor: i64,
     token_hash: &str,
-) -> Result<Option<Vec<EventRecord>>, super::store::StoreError> {
+) -> Result<Option<Vec<EventRecord>>, ApiError> {
     let page = store
         .events_page(cursor, hub::PAGE_ROWS, hub::PAGE_BYTES)
         .await?;
@@ -110,6 +110,11 @@ pub async fn events(
     ApiError,
 > {
     let Query(p) = params.map_err(super::routes::incidents::query_rejection)?;
+    // A source that is down (PagerDuty unreachable) refuses new streams until it is back.
+    let mut outages = st.backend.outages();
+    if let Some(down) = outages.as_ref().and_then(|o| o.borrow().clone()) {
+        return Err(down.into());
+    }
     // Both are checked, so a bad value is reported even when the other one is fine; the
     // header (what browsers and reconnecting clients send) wins.
     let from_query = p
@@ -139,7 +144,7 @@ pub async fn events(
     })?;
     let mut newest = st.hub.watch();
     let live = st
-        .store
+        .backend
         .live_token_hashes(std::slice::from_ref(&auth.0.token_hash))
         .await?;
     if !live.contains(&auth.0.token_hash) {
@@ -152,9 +157,9 @@ pub async fn events(
     }
     // Ids below the epoch's base were handed out before the database was restored from a
     // backup: they may name other events now (see store::epoch).
-    let floor = st.store.event_base().await? - 1;
-    let (mut cursor, reset) = resume_point(last_id, st.store.event_bounds().await?, floor);
-    let store = st.store.clone();
+    let floor = st.backend.event_base().await? - 1;
+    let (mut cursor, reset) = resume_point(last_id, st.backend.event_bounds().await?, floor);
+    let store = st.backend.clone();
     let hub = st.hub.clone();
     let token_hash = auth.0.token_hash;
     let mut shutdown = st.shutdown.clone();
@@ -164,7 +169,7 @@ pub async fn events(
             yield Ok(Event::default().id(cursor.to_string()).event(crate::protocol::EventKind::Reset.as_str()).data("{\"reason\":\"the event log no longer holds that id; re-list\"}"));
         }
         loop {
-            if pass.is_revoked() {
+            if pass.is_revoked() || outages.as_ref().is_some_and(|o| o.borrow().is_some()) {
                 break;
             }
             match hub.next_after(cursor) {
@@ -174,7 +179,7 @@ pub async fn events(
                 }
                 Next::Behind => {
                     // Catch up from the durable log, one page bounded by bytes at a time.
-                    let page = match read_page(&store, cursor, &token_hash).await {
+                    let page = match read_page(store.as_ref(), cursor, &token_hash).await {
                         Ok(Some(p)) => p,
                         Ok(None) => break,
                         Err(e) => {
@@ -189,6 +194,7 @@ pub async fn events(
                             r = newest.changed() => if r.is_err() { break },
                             _ = pass.revoked() => break,
                             _ = shutdown.changed() => break,
+                            _ = super::backend::outage(&mut outages) => break,
                         }
                         continue;
                     }
@@ -203,6 +209,7 @@ pub async fn events(
                         r = newest.changed() => if r.is_err() { break },
                         _ = pass.revoked() => break,
                         _ = shutdown.changed() => break,
+                        _ = super::backend::outage(&mut outages) => break,
                     }
                 }
             }

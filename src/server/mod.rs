@@ -1,9 +1,13 @@
-//! The incident API (`sitrep serve`): axum routes over a store, with a live event stream.
+//! The incident API: axum routes over an incident backend (`backend`), with a live event
+//! stream. `sitrep serve` and the embedded console serve the SQL store; `--backend
+//! pagerduty` serves PagerDuty through the same router.
 pub mod auth;
+pub mod backend;
 pub mod connections;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod idempotency;
 pub mod openapi;
 pub mod routes;
 pub mod store;
@@ -14,6 +18,7 @@ use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::Response;
+pub use backend::IncidentBackend;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -54,11 +59,34 @@ impl ServerConfig {
             limits: Default::default(),
         }
     }
+
+    /// The HTTP side of this configuration.
+    pub fn http(&self) -> HttpConfig {
+        HttpConfig {
+            listen: self.listen,
+            heartbeat: self.heartbeat,
+            alert_severity: self.alert_severity.clone(),
+            limits: self.limits.clone(),
+        }
+    }
+}
+
+/// How the API is served, whatever the backend.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub listen: SocketAddr,
+    /// How often an idle event stream sends a heartbeat comment.
+    pub heartbeat: Duration,
+    /// Alertmanager `severity` label → SEV level.
+    pub alert_severity: crate::domain::SeverityMap,
+    /// Timeouts and the connection cap (see `connections`).
+    pub limits: connections::Limits,
 }
 
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Store,
+    /// Where incidents live: every route reads and writes through it.
+    pub backend: Arc<dyn IncidentBackend>,
     pub hub: events::Hub,
     pub openapi: Arc<str>,
     pub heartbeat: Duration,
@@ -68,27 +96,63 @@ pub struct AppState {
     pub in_flight: auth::InFlight,
 }
 
-/// A server running in this process (for `sitrep serve`, the embedded console and tests).
-pub struct RunningServer {
+/// The API serving one backend in this process.
+pub struct Serving {
     pub addr: SocketAddr,
-    pub store: Store,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    /// A SQLite server's claim on its file, released when the server is dropped.
-    lock: Option<Arc<std::sync::Mutex<store::lock::ServerLock>>>,
     /// The newest event id published.
     newest: watch::Receiver<i64>,
 }
 
-impl RunningServer {
-    /// Stops accepting, ends event streams, waits for in-flight requests, closes the store.
+impl Serving {
+    /// Starts the backend's event pump, binds the address and serves in a background task.
+    pub async fn start(backend: Arc<dyn IncidentBackend>, cfg: HttpConfig) -> Result<Serving> {
+        let (stop, shutdown) = watch::channel(false);
+        let hub = events::Hub::start(
+            backend.clone(),
+            cfg.limits.streams_per_token,
+            shutdown.clone(),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!(e.message))?;
+        let newest = hub.watch();
+        let app = router(|openapi| AppState {
+            backend,
+            hub,
+            openapi,
+            heartbeat: cfg.heartbeat,
+            shutdown: shutdown.clone(),
+            alert_severity: Arc::new(cfg.alert_severity.clone()),
+            in_flight: auth::InFlight::new(cfg.limits.requests_per_token()),
+        });
+        let listener = tokio::net::TcpListener::bind(cfg.listen)
+            .await
+            .with_context(|| format!("listening on {}", cfg.listen))?;
+        let addr = listener.local_addr()?;
+        let task = tokio::spawn(connections::serve(
+            listener,
+            app,
+            cfg.limits.clone(),
+            shutdown,
+        ));
+        Ok(Serving {
+            addr,
+            stop,
+            task,
+            newest,
+        })
+    }
+
+    /// Fires when the server is told to stop.
+    pub fn stopping(&self) -> watch::Receiver<bool> {
+        self.stop.subscribe()
+    }
+
+    /// Stops accepting, ends event streams, waits for in-flight requests.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
-        if let Some(lock) = &self.lock {
-            record_newest(lock, *self.newest.borrow());
-        }
-        self.store.close().await;
     }
 
     /// Waits until the server stops by itself (it only does on an I/O error).
@@ -97,6 +161,33 @@ impl RunningServer {
             .await
             .context("server task failed")?
             .context("server failed")
+    }
+}
+
+/// A server of the SQL store running in this process (for `sitrep serve`, the embedded
+/// console and tests).
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub store: Store,
+    http: Serving,
+    /// A SQLite server's claim on its file, released when the server is dropped.
+    lock: Option<Arc<std::sync::Mutex<store::lock::ServerLock>>>,
+}
+
+impl RunningServer {
+    /// Stops accepting, ends event streams, waits for in-flight requests, closes the store.
+    pub async fn shutdown(self) {
+        let newest = *self.http.newest.borrow();
+        self.http.shutdown().await;
+        if let Some(lock) = &self.lock {
+            record_newest(lock, newest);
+        }
+        self.store.close().await;
+    }
+
+    /// Waits until the server stops by itself (it only does on an I/O error).
+    pub async fn wait(&mut self) -> Result<()> {
+        self.http.wait().await
     }
 }
 
@@ -163,8 +254,8 @@ pub async fn start(cfg: ServerConfig) -> Result<RunningServer> {
         let lock = Arc::new(std::sync::Mutex::new(lock));
         spawn_recording(
             lock.clone(),
-            running.newest.clone(),
-            running.stop.subscribe(),
+            running.http.newest.clone(),
+            running.http.stopping(),
         );
         running.lock = Some(lock);
     }
@@ -208,42 +299,13 @@ fn record_newest(lock: &std::sync::Mutex<store::lock::ServerLock>, id: i64) {
 }
 
 pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<RunningServer> {
-    let (stop, shutdown) = watch::channel(false);
-    let hub = events::Hub::start(
-        store.clone(),
-        cfg.limits.streams_per_token,
-        shutdown.clone(),
-    )
-    .await
-    .map_err(|e| anyhow::anyhow!(e.message))?;
-    spawn_pruning(store.clone(), cfg.event_retention, shutdown.clone());
-    let newest = hub.watch();
-    let app = router(|openapi| AppState {
-        store: store.clone(),
-        hub,
-        openapi,
-        heartbeat: cfg.heartbeat,
-        shutdown: shutdown.clone(),
-        alert_severity: Arc::new(cfg.alert_severity.clone()),
-        in_flight: auth::InFlight::new(cfg.limits.requests_per_token()),
-    });
-    let listener = tokio::net::TcpListener::bind(cfg.listen)
-        .await
-        .with_context(|| format!("listening on {}", cfg.listen))?;
-    let addr = listener.local_addr()?;
-    let task = tokio::spawn(connections::serve(
-        listener,
-        app,
-        cfg.limits.clone(),
-        shutdown.clone(),
-    ));
+    let http = Serving::start(Arc::new(store.clone()), cfg.http()).await?;
+    spawn_pruning(store.clone(), cfg.event_retention, http.stopping());
     Ok(RunningServer {
-        addr,
+        addr: http.addr,
         store,
-        stop,
-        task,
+        http,
         lock: None,
-        newest,
     })
 }
 

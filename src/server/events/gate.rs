@@ -11,7 +11,8 @@
 //! connection the server has. Over the cap a new stream is refused (429, Retry-After)
 //! rather than an old one ended, so two clients sharing a token cannot knock each other
 //! off in turn.
-use crate::server::store::{Store, StoreError};
+use crate::server::backend::IncidentBackend;
+use crate::server::error::ApiError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -110,7 +111,7 @@ impl Gate {
     }
 
     /// Re-checks every token with an open stream; flags the revoked ones.
-    pub async fn sweep(&self, store: &Store) -> Result<(), StoreError> {
+    pub async fn sweep(&self, store: &dyn IncidentBackend) -> Result<(), ApiError> {
         let hashes: Vec<String> = self.lock().keys().cloned().collect();
         if hashes.is_empty() {
             return Ok(());
@@ -125,7 +126,11 @@ impl Gate {
         Ok(())
     }
 
-    pub fn spawn_sweeps(&self, store: Store, mut shutdown: watch::Receiver<bool>) {
+    pub fn spawn_sweeps(
+        &self,
+        store: Arc<dyn IncidentBackend>,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
         let gate = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(SWEEP_EVERY);
@@ -135,7 +140,7 @@ impl Gate {
                     _ = tick.tick() => {}
                     _ = shutdown.changed() => return,
                 }
-                if let Err(e) = gate.sweep(&store).await {
+                if let Err(e) = gate.sweep(store.as_ref()).await {
                     tracing::warn!(error = %e, "could not re-check the tokens of open event streams");
                 }
             }

@@ -5,8 +5,9 @@
 //! holds at most `RECENT_BYTES`, and a subscriber that falls behind it reads the log
 //! itself, one bounded page at a time.
 use super::gate::Gate;
+use crate::server::backend::IncidentBackend;
 use crate::server::error::ApiError;
-use crate::server::store::{EventRecord, Store};
+use crate::server::store::EventRecord;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -63,7 +64,7 @@ pub struct Hub {
 impl Hub {
     /// Starts the pump that publishes newly committed events until `shutdown` fires.
     pub async fn start(
-        store: Store,
+        store: Arc<dyn IncidentBackend>,
         streams_per_token: usize,
         mut shutdown: watch::Receiver<bool>,
     ) -> Result<Hub, ApiError> {
@@ -78,10 +79,7 @@ impl Hub {
             gate: Gate::new(streams_per_token),
         };
         hub.gate.spawn_sweeps(store.clone(), shutdown.clone());
-        let signal: Arc<Notify> = store.commit_signal();
-        if let Some(url) = store.postgres_url() {
-            spawn_pg_listener(url.to_string(), signal.clone(), shutdown.clone());
-        }
+        let signal: Arc<Notify> = store.watch_commits(shutdown.clone());
         let pump = hub.clone();
         tokio::spawn(async move {
             loop {
@@ -95,9 +93,9 @@ impl Hub {
                         // Revocations committed before these events end their streams
                         // before the events are published.
                         if !page.is_empty() {
-                            pump.gate.sweep(&store).await?;
+                            pump.gate.sweep(store.as_ref()).await?;
                         }
-                        Ok::<_, crate::server::store::StoreError>(page)
+                        Ok::<_, ApiError>(page)
                     };
                     match read.await {
                         Ok(page) if page.is_empty() => break,
@@ -147,50 +145,6 @@ impl Hub {
             None => Next::UpToDate,
         }
     }
-}
-
-/// Wakes the pump whenever any replica commits (PostgreSQL NOTIFY). After the listener
-/// reconnects, notifications sent meanwhile are lost, so it wakes the pump anyway: the pump
-/// reads the log, which is the source of truth.
-fn spawn_pg_listener(url: String, signal: Arc<Notify>, mut shutdown: watch::Receiver<bool>) {
-    tokio::spawn(async move {
-        let mut backoff = Duration::from_millis(100);
-        loop {
-            let listener = async {
-                let mut l = sqlx::postgres::PgListener::connect(&url).await?;
-                l.listen(crate::server::store::EVENTS_CHANNEL).await?;
-                Ok::<_, sqlx::Error>(l)
-            };
-            let mut listener = tokio::select! {
-                l = listener => match l {
-                    Ok(l) => l,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "cannot listen for other replicas' changes; retrying");
-                        tokio::time::sleep(backoff).await;
-                        backoff = (backoff * 2).min(Duration::from_secs(5));
-                        continue;
-                    }
-                },
-                _ = shutdown.changed() => return,
-            };
-            backoff = Duration::from_millis(100);
-            signal.notify_one();
-            loop {
-                tokio::select! {
-                    msg = listener.try_recv() => match msg {
-                        Ok(Some(_)) => signal.notify_one(),
-                        // The connection dropped; the next call reconnects. Catch up meanwhile.
-                        Ok(None) => signal.notify_one(),
-                        Err(e) => {
-                            tracing::warn!(error = %e, "lost the replica listener; reconnecting");
-                            break;
-                        }
-                    },
-                    _ = shutdown.changed() => return,
-                }
-            }
-        }
-    });
 }
 
 #[cfg(test)]

@@ -32,7 +32,7 @@ pub async fn list_updates(
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Result<Json<UpdateList>, ApiError> {
     let page = PageParams::slice('u', params)?;
-    Ok(Json(UpdateList::from(st.store.updates(&id, page).await?)))
+    Ok(Json(UpdateList::from(st.backend.updates(&id, page).await?)))
 }
 
 /// Post a status update. A customer update must state impact scope, current status and
@@ -54,7 +54,7 @@ pub async fn post_update(
     let who = auth.require(Role::Responder, "posting a status update")?;
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
-        .store
+        .backend
         .post_update(who, &id, &body.value, idem.as_ref())
         .await?;
     Ok(created(out, |_| None))
@@ -79,7 +79,7 @@ pub async fn add_note(
     let who = auth.require(Role::Responder, "adding a note")?;
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
-        .store
+        .backend
         .add_note(who, &id, &body.value, idem.as_ref())
         .await?;
     Ok(created(out, |_| None))
@@ -97,7 +97,7 @@ pub async fn list_incident_actions(
 ) -> Result<Json<ActionList>, ApiError> {
     let page = PageParams::slice('a', params)?;
     Ok(Json(ActionList::from(
-        st.store.incident_actions(&id, page).await?,
+        st.backend.incident_actions(&id, page).await?,
     )))
 }
 
@@ -119,7 +119,7 @@ pub async fn create_action(
     let who = auth.require(Role::Responder, "adding a corrective action")?;
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
-        .store
+        .backend
         .create_action(&who.name, &id, &body.value, idem.as_ref())
         .await?;
     Ok(created(out, |a| Some(a.version)))
@@ -221,7 +221,7 @@ pub async fn list_actions(
         limit: parse_limit(p.limit.as_deref())?,
         after: p.cursor.as_deref().map(decode_action_cursor).transpose()?,
     };
-    let (listed, last) = st.store.actions(&q).await?;
+    let (listed, last) = st.backend.actions(&q).await?;
     Ok(Json(ActionPage {
         items: listed.items,
         unreadable: listed.unreadable,
@@ -238,7 +238,7 @@ pub async fn get_action(
     _auth: Auth,
     Path(action_id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let a = st.store.action(&action_id).await?;
+    let a = st.backend.action(&action_id).await?;
     Ok(versioned(StatusCode::OK, a.version, &a))
 }
 
@@ -264,7 +264,7 @@ pub async fn patch_action(
     body.value.validate()?;
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
-        .store
+        .backend
         .patch_action(&who.name, &action_id, version, &body.value, idem.as_ref())
         .await?;
     Ok(answer(StatusCode::OK, out, |a| Some(a.version)))
@@ -282,7 +282,7 @@ pub async fn list_exceptions(
 ) -> Result<Json<ExceptionList>, ApiError> {
     let page = PageParams::slice('x', params)?;
     Ok(Json(ExceptionList::from(
-        st.store.exceptions(&id, page).await?,
+        st.backend.exceptions(&id, page).await?,
     )))
 }
 
@@ -304,7 +304,7 @@ pub async fn create_exception(
     let who = auth.require(Role::Commander, "recording an exception")?;
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
-        .store
+        .backend
         .create_exception(&who.name, &id, &body.value, idem.as_ref())
         .await?;
     Ok(created(out, |_| None))

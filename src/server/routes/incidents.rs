@@ -93,7 +93,7 @@ pub async fn list_incidents(
         limit,
         before: p.cursor.as_deref().map(decode_cursor).transpose()?,
     };
-    let (listed, last) = st.store.list_incidents(&q).await?;
+    let (listed, last) = st.backend.list_incidents(&q).await?;
     Ok(Json(IncidentPage {
         items: listed.items,
         unreadable: listed.unreadable,
@@ -118,7 +118,7 @@ pub async fn create_incident(
     let who = auth.require(Role::Responder, "declaring an incident")?;
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
-        .store
+        .backend
         .create_incident(&who.name, &body.value, idem.as_ref())
         .await?;
     Ok(created(out, |i| Some(i.version)))
@@ -134,7 +134,7 @@ pub async fn get_incident(
     _auth: Auth,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let inc = st.store.incident(&id).await?;
+    let inc = st.backend.incident(&id).await?;
     Ok(versioned(StatusCode::OK, inc.version, &inc))
 }
 
@@ -168,7 +168,7 @@ pub async fn patch_incident(
     patch.validate()?;
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
-        .store
+        .backend
         .patch_incident(who, &id, version, patch, idem.as_ref())
         .await?;
     Ok(answer(StatusCode::OK, out, |i| Some(i.version)))
@@ -188,6 +188,6 @@ pub async fn timeline(
 ) -> Result<Json<TimelineList>, ApiError> {
     let page = PageParams::slice('t', params)?;
     Ok(Json(TimelineList::from(
-        st.store.timeline(&id, page).await?,
+        st.backend.timeline(&id, page).await?,
     )))
 }

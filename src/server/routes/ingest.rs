@@ -33,7 +33,7 @@ pub async fn alertmanager(
     let signal = body.value.to_signal(&st.alert_severity)?;
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
-        .store
+        .backend
         .ingest_signal(&who.name, &signal, idem.as_ref())
         .await?;
     Ok(answer(StatusCode::OK, out, |_| None))
@@ -54,5 +54,5 @@ pub async fn signals(
     >,
 ) -> Result<Json<SignalList>, ApiError> {
     let page = super::paging::PageParams::slice('s', params)?;
-    Ok(Json(SignalList::from(st.store.signals(&id, page).await?)))
+    Ok(Json(SignalList::from(st.backend.signals(&id, page).await?)))
 }

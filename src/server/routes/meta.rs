@@ -24,32 +24,21 @@ pub struct Health {
     (status = 503, body = Health, description = "The server answers but cannot store writes",
         headers(("Retry-After" = u64, description = "Seconds before checking again")))))]
 pub async fn health(State(st): State<AppState>) -> axum::response::Response {
-    match st.store.write_status().await {
+    match st.backend.write_status().await {
         Ok(()) => Json(Health {
             status: "ok",
             writes: "ok".into(),
         })
         .into_response(),
-        Err(e) => {
-            let (reason, retry) = match &e {
-                crate::server::store::StoreError::Unavailable(why) => {
-                    (why.reason(), why.retry_after())
-                }
-                _ => {
-                    tracing::error!(error = %e, "write probe failed");
-                    ("database error", 5)
-                }
-            };
-            (
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                [(header::RETRY_AFTER, retry.to_string())],
-                Json(Health {
-                    status: "degraded",
-                    writes: format!("unavailable: {reason}"),
-                }),
-            )
-                .into_response()
-        }
+        Err(down) => (
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            [(header::RETRY_AFTER, down.retry_after.to_string())],
+            Json(Health {
+                status: "degraded",
+                writes: format!("unavailable: {}", down.reason),
+            }),
+        )
+            .into_response(),
     }
 }
 

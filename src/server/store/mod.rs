@@ -7,6 +7,7 @@
 //! transaction-scoped advisory lock, which also serializes writes from several replicas, and
 //! announces each commit with NOTIFY so every replica's event pump wakes.
 
+mod backend;
 mod children;
 mod epoch;
 pub mod fault;
