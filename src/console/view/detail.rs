@@ -1,7 +1,7 @@
 //! One incident: what is hit, who owns recovery, who leads, and tabs for its timeline,
 //! status updates, corrective actions and exceptions (fetched when the detail opens).
 use super::fmt::put;
-use super::fmt::{Urgency, age_at, countdown_at, when, width, wrap};
+use super::fmt::{Urgency, age_at, countdown_at, when, width, wrap_hanging};
 use crate::console::action::Action;
 use crate::console::keymap::Mode;
 use crate::console::state::{Detail, Loadable, State, Tab, due};
@@ -204,6 +204,14 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
         }),
         Tab::Links => {
             let links = d.links();
+            if matches!(&links, Loadable::Ready(l) if l.is_empty()) {
+                let why = "No links: no Alertmanager signal with a runbook, dashboard or \
+                           source URL is attached to this incident.";
+                for (y, row) in (body.y..body.bottom()).zip(super::fmt::wrap(why, w as usize)) {
+                    put(buf, body.x, y, &row, body.width, t.dim);
+                }
+                return;
+            }
             let body = match (
                 &links,
                 state.settings.keymap.key_for(Mode::Detail, Action::Copy),
@@ -356,7 +364,8 @@ fn lines<T>(
         // Each item's rows, wrapped; continuation rows indent under the text.
         let mut rows = Vec::new();
         for line in render(item) {
-            rows.extend(wrap_hanging(&line, width));
+            let indent = line.len() - line.trim_start().len();
+            rows.extend(wrap_hanging(&line, width, indent + 2));
         }
         // Leave the last row for the marker unless this item is the last.
         let last = i + 1 == items.len();
@@ -383,28 +392,4 @@ fn lines<T>(
             y += 1;
         }
     }
-}
-
-/// `line` wrapped to `width`: its first row keeps the line's own indentation, and its
-/// continuation rows are indented two more, so they read as part of the row above (never
-/// as a new item, nor with a stray space of their own).
-fn wrap_hanging(line: &str, width: usize) -> Vec<String> {
-    let text = line.trim_start();
-    let indent = line.len() - text.len();
-    let first = wrap(text, width.saturating_sub(indent).max(1));
-    let Some(head) = first.first() else {
-        return vec![];
-    };
-    let mut out = vec![format!("{}{}", &line[..indent], head.trim_end())];
-    if first.len() > 1 {
-        // `wrap` keeps the text up to a break as it is, so the first row is a prefix.
-        let rest = text.get(head.len()..).unwrap_or_default().trim_start();
-        let pad = indent + 2;
-        out.extend(
-            wrap(rest, width.saturating_sub(pad).max(1))
-                .into_iter()
-                .map(|l| format!("{}{}", " ".repeat(pad), l.trim_end())),
-        );
-    }
-    out
 }
