@@ -5,6 +5,7 @@ use sitrep::domain::Role;
 use sitrep::server::{self, ServerConfig};
 use std::time::{Duration, Instant};
 
+mod common;
 mod pty;
 use pty::spawn;
 
@@ -198,4 +199,117 @@ fn the_embedded_default_keeps_one_private_token_and_sigterm_restores_the_termina
         home.join("data/sitrep/console.log").exists(),
         "logs go to a file"
     );
+}
+
+/// An Alertmanager notification as Alertmanager posts it: one alert, firing.
+fn alertmanager(fingerprint: &str, annotations: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "version": "4",
+        "groupKey": "{}:{alertname=\"CheckoutErrors\"}",
+        "status": "firing",
+        "receiver": "sitrep",
+        "groupLabels": {"alertname": "CheckoutErrors"},
+        "commonLabels": {"alertname": "CheckoutErrors", "severity": "critical"},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager.internal:9093",
+        "alerts": [{
+            "status": "firing",
+            "labels": {"alertname": "CheckoutErrors", "severity": "critical"},
+            "annotations": annotations,
+            "startsAt": "2026-11-29T05:00:00Z",
+            "endsAt": "0001-01-01T00:00:00Z",
+            "generatorURL": "http://prometheus.internal:9090/graph?g0.expr=checkout",
+            "fingerprint": fingerprint
+        }]
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_runbook_from_alertmanager_is_shown_in_the_detail_and_copied_with_y() {
+    use common::bin::{cli_token, free_port, spawn_serve, wait_healthy};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("serve.db");
+    let db = db.to_str().unwrap();
+    let token = cli_token(None, db, "commander", "ana");
+    let port = free_port();
+    let mut server = spawn_serve(db, port, &[], std::process::Stdio::null());
+    wait_healthy(port).await;
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let send = |body: serde_json::Value| {
+        let req = http
+            .post(format!("{base}/api/v1/ingest/alertmanager"))
+            .bearer_auth(&token)
+            .json(&body);
+        async move {
+            let resp = req.send().await.unwrap();
+            assert!(resp.status().is_success(), "{}", resp.text().await.unwrap());
+        }
+    };
+    send(alertmanager(
+        "f1",
+        serde_json::json!({
+            "summary": "Checkout 5xx above 5%",
+            "runbook_url": "https://runbooks.example.com/checkout-5xx",
+        }),
+    ))
+    .await;
+
+    let token_file = dir.path().join("token");
+    Token::new(token.clone())
+        .write_private(&token_file)
+        .unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    // 80x24, outside tmux whatever runs the tests: the OSC 52 sequence is the plain one.
+    let mut c = pty::spawn_sized(
+        &home,
+        env!("CARGO_BIN_EXE_sitrep"),
+        &["--api", &base, "--token-file", token_file.to_str().unwrap()],
+        &[("TMUX", "")],
+        (24, 80),
+    );
+    c.screen.wait_for("LIVE", Duration::from_secs(20));
+    c.screen.wait_for("INC-1", Duration::from_secs(10));
+    // The only incident is selected: open it, and go one tab left of the timeline.
+    c.keys("\r");
+    c.screen.wait_for("Links (3)", Duration::from_secs(10));
+    c.keys("h");
+    c.screen.wait_for("› runbook", Duration::from_secs(5));
+    let screen = c.screen.contents();
+    assert!(
+        screen.contains("https://runbooks.example.com/checkout-5xx"),
+        "{screen}"
+    );
+    assert!(screen.contains("(CheckoutErrors)"), "{screen}");
+
+    // A second alert of the group fires with a dashboard: the open detail shows it live.
+    send(alertmanager(
+        "f2",
+        serde_json::json!({
+            "runbook_url": "https://runbooks.example.com/checkout-5xx",
+            "dashboard_url": "https://grafana.example.com/d/checkout",
+        }),
+    ))
+    .await;
+    c.screen.wait_for(
+        "https://grafana.example.com/d/checkout",
+        Duration::from_secs(10),
+    );
+    c.screen.wait_for("Links (4)", Duration::from_secs(5));
+
+    // y copies the marked link (the runbook) through OSC 52, and says it was sent.
+    c.keys("y");
+    c.screen
+        .wait_for("sent runbook link", Duration::from_secs(5));
+    let osc = sitrep::console::clipboard::osc52("https://runbooks.example.com/checkout-5xx", false);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while !c.raw_text().contains(&osc) {
+        assert!(Instant::now() < deadline, "no OSC 52 with the runbook link");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    c.keys("q");
+    assert!(c.wait_exit(Duration::from_secs(10)).success());
+    let _ = server.kill();
+    let _ = server.wait();
 }

@@ -154,6 +154,7 @@ fn detail_state(tab: Tab) -> State {
         DetailPart::Updates(updates),
         DetailPart::Actions(actions),
         DetailPart::Exceptions(exceptions),
+        DetailPart::Signals(testdata::signals()),
     ] {
         update(
             &mut s,
@@ -192,6 +193,7 @@ snap!(list, with_view(View::List));
 snap!(actions_view, with_view(View::Actions));
 snap!(detail_timeline, detail_state(Tab::Timeline));
 snap!(detail_updates, detail_state(Tab::Updates));
+snap!(detail_links, detail_state(Tab::Links));
 /// A refusal longer than any footer: the footer shows its start and the key to read it all.
 fn long_refusal() -> State {
     let mut s = testdata::state();
@@ -246,6 +248,19 @@ snap!(detail_two_day_timeline, {
         reason: None,
         note: note.map(str::to_string),
     };
+    // A scribe's note written now about something that happened at 09:41.
+    let note = TimelineEntry {
+        field: Some("happened_at".into()),
+        old: None,
+        new: Some("2026-11-29T09:41:00Z".into()),
+        ..e(
+            5,
+            2,
+            "note",
+            None,
+            Some("Card network confirmed the declines stopped"),
+        )
+    };
     let timeline = vec![
         e(
             1,
@@ -278,6 +293,7 @@ snap!(detail_two_day_timeline, {
                  across card payments in every region; next update within 30 minutes",
             ),
         ),
+        note,
     ];
     update(
         &mut s,

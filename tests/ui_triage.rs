@@ -82,6 +82,30 @@ fn a_required_field_is_named_in_the_form() {
 }
 
 #[test]
+fn a_long_form_error_is_wrapped_not_cut() {
+    let mut s = state();
+    press(&mut s, "xKeep the old gateway");
+    let Some(sitrep::console::forms::Overlay::Form(f)) = s.ui.overlay.as_mut() else {
+        panic!("no form open")
+    };
+    let error = "refused: remediation_due must be within 90 days of today and after the \
+                 incident started; ask the CTO to accept the risk for longer and record why";
+    f.error = Some(error.into());
+    let text = screen(&s);
+    // The form's rows, read inside its border: the whole error is there, in order.
+    let inside: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split('│').nth(1))
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(inside.join(" ").contains(error), "{text}");
+    assert!(!text.contains('…'), "{text}");
+    // The hints stay on their own row below it.
+    assert!(text.contains("ctrl-s send"), "{text}");
+}
+
+#[test]
 fn edit_action_at_80x24() {
     let mut s = state();
     press(&mut s, "3\n");

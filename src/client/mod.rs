@@ -8,6 +8,7 @@ mod clock;
 mod live;
 pub mod outbox;
 mod retry;
+mod signals;
 mod sse;
 mod token;
 mod write;
@@ -16,6 +17,7 @@ pub use clock::ServerClock;
 pub(crate) use live::error_chain;
 pub use live::{DEFAULT_HEARTBEAT, HEARTBEAT_HEADER, LiveEvent, LiveMsg, silence_limit, subscribe};
 pub use retry::{MAX_RETRY_AFTER, parse_retry_after};
+pub use signals::{Link, MAX_URL, SignalRecord, links, web_url};
 pub use sse::{SseEvent, SseItem, SseParser};
 pub use token::Token;
 pub use write::{Method, WhoAmI, Write, WriteError, new_key};
@@ -571,6 +573,11 @@ impl ApiClient {
     pub async fn timeline(&self, id: &str) -> Result<Vec<TimelineEntry>> {
         self.items(&format!("/incidents/{}/timeline", enc(id)))
             .await
+    }
+
+    /// The monitoring signals attached to an incident, oldest first (every page).
+    pub async fn signals(&self, id: &str) -> Result<Vec<SignalRecord>> {
+        self.items(&format!("/incidents/{}/signals", enc(id))).await
     }
 
     /// Open and in-progress corrective actions across all incidents, overdue first,

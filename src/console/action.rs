@@ -130,7 +130,9 @@ impl Action {
             Action::Help => "Show or hide this help",
             Action::Messages => "Show or hide the message log (every refusal and notice)",
             Action::MostOverdue => "Select the incident whose customer update is most overdue",
-            Action::Copy => "Copy the incident's id and title/summary (OSC 52)",
+            Action::Copy => {
+                "Copy the incident's id and title/summary, or on the Links tab the marked link (OSC 52)"
+            }
             Action::CopyBrief => "Copy a handover brief of the incident (OSC 52)",
             Action::Quit => "Quit sitrep",
             Action::NextField => "Next field",
@@ -156,6 +158,7 @@ pub enum DetailPart {
     Actions(Vec<CorrectiveAction>),
     Exceptions(Vec<RiskException>),
     Timeline(Vec<TimelineEntry>),
+    Signals(Vec<crate::client::SignalRecord>),
 }
 
 /// Everything `update` reacts to. Messages are moved one at a time through a channel, so a

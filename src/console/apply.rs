@@ -5,8 +5,12 @@ use super::state::{Detail, Loadable, State};
 use crate::client::LiveEvent;
 use crate::domain::CorrectiveAction;
 
-/// Applies one live change to local state: no re-fetch, except the open detail's timeline.
+/// Applies one live change to local state: no re-fetch, except the open detail's timeline
+/// (and its signals, when the entry notes a new one).
 pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
+    // The server notes every signal it stores on the timeline (kinds `signal`,
+    // `signal_resolved`); signals have no event of their own.
+    let new_signal = matches!(&event, LiveEvent::Timeline(t) if t.kind.starts_with("signal"));
     let incident_id = match &event {
         LiveEvent::Incident(i) => i.id.clone(),
         LiveEvent::UpdatePosted(u) => u.incident_id.clone(),
@@ -56,6 +60,12 @@ pub fn apply_event(state: &mut State, event: LiveEvent) -> Vec<Effect> {
             .as_ref()
             .is_some_and(|d| d.id == incident_id)
     {
+        if new_signal {
+            return vec![
+                Effect::FetchTimeline(incident_id.clone()),
+                Effect::FetchSignals(incident_id),
+            ];
+        }
         return vec![Effect::FetchTimeline(incident_id)];
     }
     vec![]

@@ -1,5 +1,6 @@
 //! The incident detail pane's data: its tabs and what each has loaded. Its own module so
 //! messages (`action::Msg`) can name a tab without depending on the whole `State`.
+use crate::client::{Link, SignalRecord};
 use crate::domain::{CorrectiveAction, RiskException, StatusUpdate, TimelineEntry};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -18,10 +19,18 @@ pub enum Tab {
     Updates,
     Actions,
     Exceptions,
+    /// The links on the incident's monitoring signals (runbooks, dashboards, sources).
+    Links,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 4] = [Tab::Timeline, Tab::Updates, Tab::Actions, Tab::Exceptions];
+    pub const ALL: [Tab; 5] = [
+        Tab::Timeline,
+        Tab::Updates,
+        Tab::Actions,
+        Tab::Exceptions,
+        Tab::Links,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -29,6 +38,16 @@ impl Tab {
             Tab::Updates => "Status updates",
             Tab::Actions => "Corrective actions",
             Tab::Exceptions => "Exceptions",
+            Tab::Links => "Links",
+        }
+    }
+
+    /// The title where the full ones do not all fit (80 columns).
+    pub fn short_title(self) -> &'static str {
+        match self {
+            Tab::Updates => "Updates",
+            Tab::Actions => "Actions",
+            t => t.title(),
         }
     }
 }
@@ -41,6 +60,8 @@ pub struct Detail {
     pub actions: Loadable<Vec<CorrectiveAction>>,
     pub exceptions: Loadable<Vec<RiskException>>,
     pub timeline: Loadable<Vec<TimelineEntry>>,
+    /// The incident's monitoring signals, oldest first; the Links tab shows their links.
+    pub signals: Loadable<Vec<SignalRecord>>,
     /// First row shown in the tab's list.
     pub scroll: usize,
 }
@@ -54,7 +75,28 @@ impl Detail {
             actions: Loadable::Loading,
             exceptions: Loadable::Loading,
             timeline: Loadable::Loading,
+            signals: Loadable::Loading,
             scroll: 0,
+        }
+    }
+
+    /// The links on the signals, most useful first (see [`crate::client::links`]).
+    pub fn links(&self) -> Loadable<Vec<Link>> {
+        match &self.signals {
+            Loadable::Ready(v) => Loadable::Ready(crate::client::links(v)),
+            Loadable::Loading => Loadable::Loading,
+            Loadable::Failed(e) => Loadable::Failed(e.clone()),
+            Loadable::Unavailable(e) => Loadable::Unavailable(e.clone()),
+        }
+    }
+
+    /// The link the Links tab marks (its top row), which `y` copies.
+    pub fn marked_link(&self) -> Option<Link> {
+        match self.links() {
+            Loadable::Ready(mut v) if self.tab == Tab::Links && self.scroll < v.len() => {
+                Some(v.swap_remove(self.scroll))
+            }
+            _ => None,
         }
     }
 }

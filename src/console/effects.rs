@@ -93,6 +93,7 @@ impl EffectRunner {
                 }
             }
             Effect::FetchTimeline(id) => self.fetch(id, Tab::Timeline),
+            Effect::FetchSignals(id) => self.fetch(id, Tab::Links),
             Effect::Write(w) => {
                 let _ = self.outbox.send(OutboxCmd::Send(w));
             }
@@ -130,6 +131,7 @@ impl EffectRunner {
                 Tab::Updates => client.updates(&id).await.map(DetailPart::Updates),
                 Tab::Actions => client.incident_actions(&id).await.map(DetailPart::Actions),
                 Tab::Exceptions => client.exceptions(&id).await.map(DetailPart::Exceptions),
+                Tab::Links => client.signals(&id).await.map(DetailPart::Signals),
             };
             let msg = match part {
                 Ok(part) => {

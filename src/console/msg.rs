@@ -7,10 +7,12 @@
 pub enum Effect {
     /// List every incident and open action (first connection, `reset`, lost history).
     LoadAll,
-    /// Fetch an incident's updates, actions, exceptions and timeline.
+    /// Fetch an incident's updates, actions, exceptions, timeline and signals.
     FetchDetail(String),
     /// Re-fetch only the timeline (it has no events of its own).
     FetchTimeline(String),
+    /// Re-fetch only the signals (a new one was noted on the timeline).
+    FetchSignals(String),
     /// Hand a write to the outbox (which saves it, sends it, and reports back).
     Write(crate::client::Write),
     /// The server may be back: try the outbox's waiting writes now.

@@ -304,3 +304,54 @@ pub fn many(n: usize) -> Vec<Incident> {
 pub fn day(offset: i64) -> NaiveDate {
     clock().date_naive() + Duration::days(offset)
 }
+
+/// Two Alertmanager notifications on one incident, as `GET /incidents/{id}/signals` lists
+/// them (sanitized like the client does): a runbook, a dashboard, a source graph and the
+/// Alertmanager, with the second notification repeating the runbook.
+pub fn signals() -> Vec<crate::client::SignalRecord> {
+    use crate::sanitize::Sanitize;
+    let record = |minutes_ago: i64, fingerprint: &str, annotations: serde_json::Value| {
+        let mut r: crate::client::SignalRecord = serde_json::from_value(serde_json::json!({
+            "received_at": clock() - Duration::minutes(minutes_ago),
+            "signal": {
+                "group_key": "{}:{alertname=\"PaymentsErrorRate\"}",
+                "status": "firing",
+                "alert_names": ["PaymentsErrorRate"],
+                "firing": [fingerprint],
+                "severity": "SEV1",
+                "title": "PaymentsErrorRate: Payments API error rate 30%",
+                "summary": "Payments API error rate 30%",
+                "external_url": "http://alertmanager.internal:9093",
+                "alerts": [{
+                    "status": "firing",
+                    "labels": {"alertname": "PaymentsErrorRate", "severity": "critical"},
+                    "annotations": annotations,
+                    "startsAt": clock() - Duration::minutes(minutes_ago + 1),
+                    "generatorURL": "http://prometheus.internal:9090/graph?g0.expr=payments_errors",
+                    "fingerprint": fingerprint
+                }]
+            }
+        }))
+        .expect("a signal record");
+        r.sanitize();
+        r
+    };
+    vec![
+        record(
+            41,
+            "a1",
+            serde_json::json!({
+                "summary": "Payments API error rate 30%",
+                "runbook_url": "https://runbooks.example.com/payments/error-rate",
+            }),
+        ),
+        record(
+            20,
+            "b2",
+            serde_json::json!({
+                "runbook_url": "https://runbooks.example.com/payments/error-rate",
+                "dashboard": "https://grafana.example.com/d/payments?orgId=1&from=now-6h",
+            }),
+        ),
+    ]
+}

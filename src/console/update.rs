@@ -117,6 +117,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
                     DetailPart::Actions(v) => d.actions = Loadable::Ready(v),
                     DetailPart::Exceptions(v) => d.exceptions = Loadable::Ready(v),
                     DetailPart::Timeline(v) => d.timeline = Loadable::Ready(v),
+                    DetailPart::Signals(v) => d.signals = Loadable::Ready(v),
                 }
                 state.ui.dirty = true;
             }
@@ -129,6 +130,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
                     Tab::Actions => d.actions = Loadable::Unavailable(message),
                     Tab::Exceptions => d.exceptions = Loadable::Unavailable(message),
                     Tab::Timeline => d.timeline = Loadable::Unavailable(message),
+                    Tab::Links => d.signals = Loadable::Unavailable(message),
                 }
                 state.ui.dirty = true;
             }
@@ -146,6 +148,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
                     Tab::Actions => d.actions = Loadable::Failed(error),
                     Tab::Exceptions => d.exceptions = Loadable::Failed(error),
                     Tab::Timeline => d.timeline = Loadable::Failed(error),
+                    Tab::Links => d.signals = Loadable::Failed(error),
                 }
                 state.ui.dirty = true;
             }
@@ -295,6 +298,20 @@ fn clear_stream_error(state: &mut State) {
     state.ui.clear_sticky(Sticky::StreamLost);
 }
 
+/// Sends `text` to the clipboard and says so: that it was sent, not that it arrived (OSC 52
+/// has no answer), and under tmux what tmux needs to pass it on.
+fn copied(state: &mut State, what: &str, text: String) -> Vec<Effect> {
+    let how = if state.settings.tmux {
+        "; tmux passes it on only with `set -g set-clipboard on` (or allow-passthrough)"
+    } else {
+        ""
+    };
+    state.ui.info(format!(
+        "sent {what} to the terminal's clipboard (OSC 52){how}"
+    ));
+    vec![Effect::Clipboard(text)]
+}
+
 fn act(state: &mut State, action: Action) -> Vec<Effect> {
     state.ui.dirty = true;
     let mode = state.ui.mode();
@@ -306,8 +323,15 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Quit => state.ui.quit = true,
-        // issue 5: copy the selected (or open) incident.
+        // The open detail's marked link on its Links tab, else the selected (or open)
+        // incident.
         Action::Copy | Action::CopyBrief => {
+            if action == Action::Copy
+                && let Some(link) = state.ui.detail.as_ref().and_then(|d| d.marked_link())
+            {
+                let what = format!("{} link {}", link.label, link.url);
+                return copied(state, &what, link.url);
+            }
             let id = match &state.ui.detail {
                 Some(d) => Some(d.id.clone()),
                 None => state.selected_id().map(str::to_string),
@@ -326,16 +350,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                     } else {
                         "handover brief"
                     };
-                    // OSC 52 has no answer: say what was done, not that it arrived.
-                    let how = if state.settings.tmux {
-                        "; tmux passes it on only with `set -g set-clipboard on` (or allow-passthrough)"
-                    } else {
-                        ""
-                    };
-                    state.ui.info(format!(
-                        "sent {id} {what} to the terminal's clipboard (OSC 52){how}"
-                    ));
-                    vec![Effect::Clipboard(text)]
+                    copied(state, &format!("{id} {what}"), text)
                 }
                 _ => {
                     state.ui.info("nothing selected to copy");
@@ -578,6 +593,7 @@ pub fn tab_len(d: &Detail) -> usize {
         Tab::Updates => len(&d.updates),
         Tab::Actions => len(&d.actions),
         Tab::Exceptions => len(&d.exceptions),
+        Tab::Links => len(&d.links()),
     }
 }
 

@@ -665,3 +665,126 @@ fn help_says_what_esc_does_in_a_form() {
         .expect("esc in the form's help");
     assert!(form.contains("Close the form; the draft is kept"), "{form}");
 }
+
+/// A timeline entry for `id`, as a live event brings it.
+fn entry(id: &str, kind: &str) -> crate::domain::TimelineEntry {
+    crate::domain::TimelineEntry {
+        seq: 99,
+        incident_id: id.into(),
+        at: clock(),
+        actor: "alertmanager".into(),
+        kind: kind.into(),
+        field: None,
+        old: None,
+        new: None,
+        reason: None,
+        note: Some("Alertmanager firing (2 alerts): PaymentsErrorRate".into()),
+    }
+}
+
+#[test]
+fn the_links_tab_lists_signal_links_and_y_copies_the_marked_one() {
+    let mut s = testdata::state();
+    let id = s.selected_id().unwrap().to_string();
+    assert_eq!(
+        key(&mut s, KeyCode::Enter),
+        vec![Effect::FetchDetail(id.clone())]
+    );
+    update(
+        &mut s,
+        Msg::DetailLoaded {
+            id: id.clone(),
+            part: DetailPart::Signals(testdata::signals()),
+        },
+    );
+    // The Links tab is one step left of the timeline.
+    key(&mut s, KeyCode::Char('h'));
+    assert_eq!(s.ui.detail.as_ref().unwrap().tab, Tab::Links);
+    let copy = |s: &mut State| {
+        let fx = key(s, KeyCode::Char('y'));
+        let [Effect::Clipboard(text)] = fx.as_slice() else {
+            panic!("{fx:?}")
+        };
+        (text.clone(), s.ui.message.clone().unwrap().1)
+    };
+    // Runbook first; the repeated runbook of the second signal is not listed twice.
+    let (text, said) = copy(&mut s);
+    assert_eq!(text, "https://runbooks.example.com/payments/error-rate");
+    assert!(
+        said.starts_with("sent runbook link https://runbooks.example.com/"),
+        "{said}"
+    );
+    assert!(!said.contains("tmux"), "{said}");
+    key(&mut s, KeyCode::Char('j'));
+    let (text, _) = copy(&mut s);
+    assert_eq!(
+        text,
+        "https://grafana.example.com/d/payments?orgId=1&from=now-6h"
+    );
+    key(&mut s, KeyCode::Char('j'));
+    let (text, said) = copy(&mut s);
+    assert_eq!(
+        text,
+        "http://prometheus.internal:9090/graph?g0.expr=payments_errors"
+    );
+    assert!(said.starts_with("sent source link "), "{said}");
+    // The last link stays marked however far one scrolls.
+    key(&mut s, KeyCode::Char('j'));
+    key(&mut s, KeyCode::Char('j'));
+    let (text, _) = copy(&mut s);
+    assert_eq!(text, "http://alertmanager.internal:9093/");
+    assert_eq!(tab_len(s.ui.detail.as_ref().unwrap()), 4);
+    // Under tmux the message says what tmux needs, not that the link arrived.
+    s.settings.tmux = true;
+    let (_, said) = copy(&mut s);
+    assert!(said.contains("set-clipboard on"), "{said}");
+    // On any other tab, y copies the incident as before.
+    key(&mut s, KeyCode::Char('l'));
+    assert_eq!(s.ui.detail.as_ref().unwrap().tab, Tab::Timeline);
+    let (text, _) = copy(&mut s);
+    assert!(text.starts_with(&format!("{id} ")), "{text}");
+
+    // A signal noted live re-reads the signals with the timeline; other entries only the
+    // timeline; another incident's nothing.
+    assert_eq!(
+        live(&mut s, LiveEvent::Timeline(entry(&id, "signal"))),
+        vec![
+            Effect::FetchTimeline(id.clone()),
+            Effect::FetchSignals(id.clone())
+        ]
+    );
+    assert_eq!(
+        live(&mut s, LiveEvent::Timeline(entry(&id, "signal_resolved"))).len(),
+        2
+    );
+    assert_eq!(
+        live(&mut s, LiveEvent::Timeline(entry(&id, "note"))),
+        vec![Effect::FetchTimeline(id.clone())]
+    );
+    assert!(live(&mut s, LiveEvent::Timeline(entry("INC-999", "signal"))).is_empty());
+}
+
+#[test]
+fn a_backend_without_signals_says_so_and_y_still_copies_the_incident() {
+    let mut s = testdata::state();
+    let id = s.selected_id().unwrap().to_string();
+    key(&mut s, KeyCode::Enter);
+    update(
+        &mut s,
+        Msg::DetailUnavailable {
+            id: id.clone(),
+            tab: Tab::Links,
+            message: "monitoring signals (see the incident's alerts in PagerDuty)".into(),
+        },
+    );
+    key(&mut s, KeyCode::Char('h'));
+    let d = s.ui.detail.as_ref().unwrap();
+    assert_eq!(d.tab, Tab::Links);
+    assert!(matches!(d.signals, Loadable::Unavailable(_)));
+    assert_eq!(tab_len(d), 0);
+    let fx = key(&mut s, KeyCode::Char('y'));
+    let [Effect::Clipboard(text)] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
+    assert!(text.starts_with(&format!("{id} ")), "{text}");
+}

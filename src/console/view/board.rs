@@ -56,10 +56,15 @@ fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buff
     for y in area.y..area.bottom() {
         buf.set_stringn(sep_x, y, "│", 1, t.dim);
     }
-    let count = format!(" {}", index.len());
+    // Before the first load nothing is known: an empty column would read as calm.
+    let count = if state.sync.loaded {
+        format!(" {}", index.len())
+    } else {
+        " –".to_string()
+    };
     let long = phase.title();
     // The full name if it fits with its count, then the plain name, then a short one.
-    let fits = |s: &str| width(s) + count.len() <= inner_w as usize;
+    let fits = |s: &str| width(s) + width(&count) <= inner_w as usize;
     let plain = super::fmt::phase_plain(phase);
     let title = [long, plain, short_title(phase)]
         .into_iter()

@@ -1,7 +1,9 @@
 //! One incident: what is hit, who owns recovery, who leads, and tabs for its timeline,
 //! status updates, corrective actions and exceptions (fetched when the detail opens).
 use super::fmt::put;
-use super::fmt::{Urgency, age_at, countdown_at, when, wrap};
+use super::fmt::{Urgency, age_at, countdown_at, when, width, wrap_hanging};
+use crate::console::action::Action;
+use crate::console::keymap::Mode;
 use crate::console::state::{Detail, Loadable, State, Tab, due};
 use crate::domain::{Deployment, Incident, RecoveryOwner};
 use ratatui::buffer::Buffer;
@@ -105,12 +107,21 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
     field(&mut y, "Summary", or_dash(summary), t.base);
     y += 1;
 
-    // Tabs.
+    // Tabs: their full titles when all fit, else the short ones (80 columns).
+    let labels = |title: fn(Tab) -> &'static str| -> Vec<String> {
+        Tab::ALL
+            .iter()
+            .map(|tab| format!(" {} ({}) ", title(*tab), count(d, *tab)))
+            .collect()
+    };
+    let mut tabs = labels(Tab::title);
+    if tabs.iter().map(|l| width(l) + 1).sum::<usize>() > w as usize {
+        tabs = labels(Tab::short_title);
+    }
     let mut x = x0;
-    for tab in Tab::ALL {
-        let label = format!(" {} ({}) ", tab.title(), count(d, tab));
-        let style = if tab == d.tab { t.selected } else { t.dim };
-        x = put(buf, x, y, &label, (x0 + w).saturating_sub(x), style) + 1;
+    for (tab, label) in Tab::ALL.iter().zip(&tabs) {
+        let style = if *tab == d.tab { t.selected } else { t.dim };
+        x = put(buf, x, y, label, (x0 + w).saturating_sub(x), style) + 1;
     }
     y += 1;
     let body = Rect::new(x0, y, w, area.bottom().saturating_sub(y));
@@ -126,6 +137,13 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
                     value(now, o),
                     value(now, n)
                 )),
+                // A scribe's note about something earlier: when it happened.
+                (Some(f), None, Some(n)) if f == "happened_at" => {
+                    Some(format!("happened at {}", value(now, n)))
+                }
+                (Some(f), None, Some(n)) => {
+                    Some(format!("{}: {}", f.replace('_', " "), value(now, n)))
+                }
                 _ => None,
             };
             let what = match (&e.note, change) {
@@ -184,6 +202,59 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
                 a.title
             )]
         }),
+        Tab::Links => {
+            let links = d.links();
+            if matches!(&links, Loadable::Ready(l) if l.is_empty()) {
+                let why = "No links: no Alertmanager signal with a runbook, dashboard or \
+                           source URL is attached to this incident.";
+                for (y, row) in (body.y..body.bottom()).zip(super::fmt::wrap(why, w as usize)) {
+                    put(buf, body.x, y, &row, body.width, t.dim);
+                }
+                return;
+            }
+            let body = match (
+                &links,
+                state.settings.keymap.key_for(Mode::Detail, Action::Copy),
+            ) {
+                (Loadable::Ready(l), Some(key)) if !l.is_empty() && body.height > 2 => {
+                    let down = state
+                        .settings
+                        .keymap
+                        .key_for(Mode::Detail, Action::MoveDown)
+                        .map(|k| format!(", {k} the next"))
+                        .unwrap_or_default();
+                    put(
+                        buf,
+                        body.x,
+                        body.y,
+                        &format!(
+                            "{key} copies the marked link{down}; from the incident's monitoring signals"
+                        ),
+                        body.width,
+                        t.dim,
+                    );
+                    Rect {
+                        y: body.y + 1,
+                        height: body.height - 1,
+                        ..body
+                    }
+                }
+                _ => body,
+            };
+            lines(state, &links, d.scroll, false, body, buf, |l| {
+                let marked = match &links {
+                    Loadable::Ready(v) => v.get(d.scroll).is_some_and(|x| x.url == l.url),
+                    _ => false,
+                };
+                let mark = if marked { "› " } else { "  " };
+                let from = if l.alert.is_empty() {
+                    String::new()
+                } else {
+                    format!("  ({})", l.alert)
+                };
+                vec![format!("{mark}{}{from}", l.label), format!("    {}", l.url)]
+            })
+        }
         Tab::Exceptions => lines(state, &d.exceptions, d.scroll, false, body, buf, |e| {
             vec![
                 format!("{}  {}", e.id, e.description),
@@ -238,6 +309,7 @@ fn count(d: &Detail, tab: Tab) -> String {
         Tab::Updates => n(&d.updates),
         Tab::Actions => n(&d.actions),
         Tab::Exceptions => n(&d.exceptions),
+        Tab::Links => n(&d.links()),
     }
 }
 
@@ -320,21 +392,4 @@ fn lines<T>(
             y += 1;
         }
     }
-}
-
-/// `line` wrapped to `width`, its continuation rows indented by `pad`.
-fn wrap_hanging(line: &str, width: usize, pad: usize) -> Vec<String> {
-    let first = wrap(line, width);
-    if first.len() <= 1 {
-        return first;
-    }
-    // `wrap` keeps the text up to a break as it is, so the first row is a prefix.
-    let rest = line.get(first[0].len()..).unwrap_or_default().trim_start();
-    let mut out = vec![first[0].clone()];
-    out.extend(
-        wrap(rest, width.saturating_sub(pad).max(1))
-            .into_iter()
-            .map(|l| format!("{}{l}", " ".repeat(pad))),
-    );
-    out
 }

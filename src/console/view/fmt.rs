@@ -176,6 +176,30 @@ pub fn wrap(s: &str, max: usize) -> Vec<String> {
     out
 }
 
+/// `line` wrapped to `width`: its first row keeps the line's own indentation, and its
+/// continuation rows are indented by `pad` columns, so they read as part of the row above
+/// (never as a new item, nor with a stray space of their own).
+pub fn wrap_hanging(line: &str, width: usize, pad: usize) -> Vec<String> {
+    let text = line.trim_start();
+    let indent = line.len() - text.len();
+    let first = wrap(text, width.saturating_sub(indent).max(1));
+    let Some(head) = first.first() else {
+        return vec![];
+    };
+    let mut out = vec![format!("{}{}", &line[..indent], head.trim_end())];
+    if first.len() > 1 {
+        // `wrap` keeps the text up to a break as it is, so the first row is a prefix.
+        let rest = text.get(head.len()..).unwrap_or_default().trim_start();
+        let pad = pad.min(width.saturating_sub(1));
+        out.extend(
+            wrap(rest, width.saturating_sub(pad).max(1))
+                .into_iter()
+                .map(|l| format!("{}{}", " ".repeat(pad), l.trim_end())),
+        );
+    }
+    out
+}
+
 /// Writes `text` at (x, y), cut to `max` columns; returns the x after it.
 pub(crate) fn put(
     buf: &mut ratatui::buffer::Buffer,
@@ -255,5 +279,16 @@ mod tests {
         );
         assert_eq!(wrap("a\nb c", 10), ["a", "b c"]);
         assert_eq!(wrap("東京東京", 5), ["東京", "東京"]);
+    }
+
+    #[test]
+    fn hanging_rows_keep_the_indent_and_never_start_with_the_break_space() {
+        assert_eq!(
+            wrap_hanging("  Status: rollback started everywhere", 20, 4),
+            ["  Status: rollback", "    started", "    everywhere"]
+        );
+        assert_eq!(wrap_hanging("  short", 20, 4), ["  short"]);
+        // A row that breaks exactly at the width: the space goes, it does not lead.
+        assert_eq!(wrap_hanging("abcd efgh", 4, 0), ["abcd", "efgh"]);
     }
 }

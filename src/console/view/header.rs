@@ -137,7 +137,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             right - x,
             t.reconnecting,
         );
-    } else if let Some(s) = overdue_line(state) {
+    } else if let Some(s) = overdue_line(state, right.saturating_sub(x) as usize) {
         x = put(buf, x, y, &s, right - x, t.overdue);
     } else {
         x = put(buf, x, y, "customer updates on time", right - x, t.dim);
@@ -157,9 +157,11 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     }
 }
 
-/// ` INC-7 customer update OVERDUE 12m `, or ` 3 overdue: INC-7 12m, INC-9 5m, … `
-/// (most overdue first), with the key that jumps to the first.
-fn overdue_line(state: &State) -> Option<String> {
+/// ` INC-7 customer update OVERDUE 12m (! jumps) `, or ` 3 overdue (! jumps): INC-7 12m,
+/// INC-9 5m, … ` (most overdue first): the key that jumps to the first is said before the
+/// list, and where `room` columns are too few the words get shorter rather than the key or
+/// the minutes being cut.
+fn overdue_line(state: &State, room: usize) -> Option<String> {
     let now = state.sync.now;
     let seconds = state.settings.seconds;
     let mut late = state.data.overdue(now).peekable();
@@ -167,24 +169,41 @@ fn overdue_line(state: &State) -> Option<String> {
     let key = state
         .settings
         .keymap
-        .key_for(state.ui.mode(), crate::console::action::Action::MostOverdue)
-        .map(|k| format!(" ({k} jumps)"))
-        .unwrap_or_default();
+        .key_for(state.ui.mode(), crate::console::action::Action::MostOverdue);
     let first = format!("{id} {}", late_by(now, due, seconds));
-    if late.peek().is_none() {
-        return Some(format!(
-            " {id} customer update OVERDUE {}{key} ",
-            late_by(now, due, seconds)
-        ));
-    }
-    let rest: Vec<String> = late
-        .map(|(d, id)| format!("{id} {}", late_by(now, d, seconds)))
-        .collect();
-    Some(format!(
-        " {} overdue{key}: {first}, {} ",
-        rest.len() + 1,
-        rest.join(", ")
-    ))
+    let candidates: Vec<String> = if late.peek().is_none() {
+        let by = late_by(now, due, seconds);
+        let words = ["customer update OVERDUE", "update OVERDUE", "OVERDUE"];
+        let hints = match key {
+            Some(k) => vec![format!(" ({k} jumps)"), format!(" ({k})")],
+            None => vec![String::new()],
+        };
+        let by = &by;
+        hints
+            .iter()
+            .flat_map(|h| words.iter().map(move |w| format!(" {id} {w} {by}{h} ")))
+            .collect()
+    } else {
+        let rest: Vec<String> = late
+            .map(|(d, id)| format!("{id} {}", late_by(now, d, seconds)))
+            .collect();
+        let n = rest.len() + 1;
+        let list = format!("{first}, {}", rest.join(", "));
+        match key {
+            Some(k) => vec![
+                format!(" {n} overdue ({k} jumps): {list} "),
+                format!(" {n} overdue ({k}): {list} "),
+            ],
+            None => vec![format!(" {n} overdue: {list} ")],
+        }
+    };
+    // The first that fits; a list of several is cut at its end, which `put` marks.
+    let fits = |s: &String| super::fmt::width(s.trim_end()) <= room;
+    candidates
+        .iter()
+        .find(|s| fits(s))
+        .or(candidates.last())
+        .cloned()
 }
 
 #[cfg(test)]
@@ -226,6 +245,30 @@ mod tests {
                     + "\n"
             })
             .collect()
+    }
+
+    #[test]
+    fn at_80_columns_the_overdue_line_keeps_its_minutes_and_its_key() {
+        let mut s = owing(clock() - Duration::minutes(3));
+        update(&mut s, Msg::Tick(clock()));
+        let row = |s: &mut crate::console::State| {
+            let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+            t.draw(|f| crate::console::view::render(s, f)).unwrap();
+            let buf = t.backend().buffer();
+            (0..80).map(|x| buf[(x, 1)].symbol()).collect::<String>()
+        };
+        let one = row(&mut s);
+        assert!(one.contains("INC-900 update OVERDUE 3m (! jumps)"), "{one}");
+        assert!(!one.contains('…'), "{one}");
+        let mut other = testdata::incident("INC-901", Severity::Sev2, Phase::Triage);
+        other.customer_impact = true;
+        other.next_update_due_at = Some(clock() - Duration::minutes(1));
+        s.upsert(other);
+        let two = row(&mut s);
+        assert!(
+            two.contains("2 overdue (!): INC-900 3m, INC-901 1m"),
+            "{two}"
+        );
     }
 
     #[test]

@@ -6,6 +6,9 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::widgets::{Block, Borders, Clear, Widget};
 
+/// Where a binding's description starts: two spaces, the keys padded to 16, a space.
+const DESCRIPTION_AT: usize = 19;
+
 /// The help text as (is_heading, text) lines.
 pub fn help_lines(state: &State) -> Vec<(bool, String)> {
     let mut out = Vec::new();
@@ -90,7 +93,15 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         w.saturating_sub(4),
         h.saturating_sub(2),
     );
-    let lines = help_lines(state);
+    // A description longer than the row wraps under itself, past the keys column.
+    let lines: Vec<(bool, String)> = help_lines(state)
+        .into_iter()
+        .flat_map(|(heading, text)| {
+            super::fmt::wrap_hanging(&text, inner.width as usize, DESCRIPTION_AT)
+                .into_iter()
+                .map(move |row| (heading, row))
+        })
+        .collect();
     let max_scroll = lines.len().saturating_sub(inner.height as usize);
     let scroll = state.ui.help_scroll.min(max_scroll);
     for (i, (heading, text)) in lines

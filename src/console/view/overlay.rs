@@ -1,7 +1,7 @@
 //! Forms and confirmations, drawn over the screen. Key hints come from the keymap.
-use super::fmt::put;
+use super::fmt::{put, width as width_of};
 use crate::console::action::Action;
-use crate::console::forms::text::{Editor, wrapped_rows};
+use crate::console::forms::text::{Editor, cursor_row, layout, wrapped_rows};
 use crate::console::forms::{Confirm, Field, Form};
 use crate::console::keymap::Mode;
 use crate::console::state::State;
@@ -89,8 +89,13 @@ fn field_rows(f: &Form, width: u16, budget: u16) -> Vec<u16> {
     rows
 }
 
-/// A text field drawn by its editor: the cursor where it is, a multi-line field wrapped.
+/// A text field: a one-line field drawn by its editor (which scrolls it sideways to the
+/// cursor); a multi-line field wrapped by [`layout`], the rows a form was sized for, with
+/// the editor's cursor on them.
 fn render_text(state: &State, field: &Field, focused: bool, area: Rect, buf: &mut Buffer) {
+    if field.multiline {
+        return render_wrapped(state, field, focused, area, buf);
+    }
     let t = &state.settings.theme;
     let mut editor = match &field.editor {
         Some(e) if e.text() == field.value => e.area().clone(),
@@ -112,6 +117,62 @@ fn render_text(state: &State, field: &Field, focused: bool, area: Rect, buf: &mu
     (&editor).render(area, buf);
 }
 
+/// A multi-line field wrapped word by word; the focused one scrolls to keep its cursor in
+/// view. (The editor's own wrapping starts a continuation row with the break space.)
+fn render_wrapped(state: &State, field: &Field, focused: bool, area: Rect, buf: &mut Buffer) {
+    let t = &state.settings.theme;
+    let style = if focused { t.base } else { t.dim.patch(t.base) };
+    let cursor_style = style.add_modifier(Modifier::REVERSED);
+    buf.set_style(area, style);
+    if area.width == 0 || area.height == 0 {
+        return;
+    }
+    if field.value.is_empty() {
+        put(buf, area.x, area.y, &field.hint, area.width, t.dim);
+        if focused && let Some(c) = buf.cell_mut((area.x, area.y)) {
+            c.set_style(cursor_style);
+        }
+        return;
+    }
+    let width = area.width as usize;
+    let rows = layout(&field.value, width);
+    let lines: Vec<Vec<char>> = field
+        .value
+        .split('\n')
+        .map(|l| l.chars().collect())
+        .collect();
+    let cursor = match &field.editor {
+        Some(e) if e.text() == field.value => e.cursor(),
+        _ => (lines.len() - 1, lines.last().map_or(0, Vec::len)),
+    };
+    let (crow, ccol) = cursor_row(&rows, cursor, width);
+    let height = area.height as usize;
+    let top = if focused {
+        (crow + 1).saturating_sub(height)
+    } else {
+        0
+    };
+    for (k, r) in rows.iter().enumerate().skip(top).take(height) {
+        let y = area.y + (k - top) as u16;
+        let row = &lines[r.line][r.start..r.end];
+        put(
+            buf,
+            area.x,
+            y,
+            &row.iter().collect::<String>(),
+            area.width,
+            style,
+        );
+        if focused && k == crow {
+            let before: String = row[..ccol.min(row.len())].iter().collect();
+            let cx = area.x + (width_of(&before) as u16).min(area.width - 1);
+            if let Some(c) = buf.cell_mut((cx, y)) {
+                c.set_style(cursor_style);
+            }
+        }
+    }
+}
+
 pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
     let t = &state.settings.theme;
     let label_w = f
@@ -121,11 +182,19 @@ pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
         .max()
         .unwrap_or(10)
         .min(24) as u16;
-    // Borders, the context line and a blank, a blank and the error line, the key hints.
-    const CHROME: u16 = 7;
+    // The error is wrapped, never cut: what to fix is often at its end.
+    let text_w = popup(area, 1).width.saturating_sub(4) as usize;
+    let error: Vec<String> = f
+        .error
+        .as_deref()
+        .map(|e| super::fmt::wrap(e, text_w))
+        .unwrap_or_default();
+    // Borders, the context line and a blank, a blank and the error lines (one kept even
+    // when there is none, so the form does not jump), the key hints.
+    let chrome: u16 = 6 + (error.len().max(1) as u16);
     let value_w = popup(area, 1).width.saturating_sub(4 + label_w);
-    let rows = field_rows(f, value_w, area.height.saturating_sub(CHROME));
-    let r = popup(area, rows.iter().sum::<u16>() + CHROME);
+    let rows = field_rows(f, value_w, area.height.saturating_sub(chrome));
+    let r = popup(area, rows.iter().sum::<u16>() + chrome);
     let inner = frame(state, r, &f.title(), buf);
     let right = inner.right();
     let mut y = inner.y;
@@ -175,12 +244,10 @@ pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
         y += h;
     }
     y += 1;
-    if let Some(err) = &f.error
-        && y < inner.bottom()
-    {
-        put(buf, inner.x, y, err, inner.width, t.error);
-    }
     let hy = inner.bottom().saturating_sub(1);
+    for (y, line) in (y..hy).zip(&error) {
+        put(buf, inner.x, y, line, inner.width, t.error);
+    }
     hint_line(
         state,
         Mode::Form,

@@ -1,9 +1,10 @@
 //! Monitoring signals: a firing group opens an incident or attaches to the open one it
 //! opened before; a resolved notification is noted on the timeline and closes nothing.
 use super::incidents::insert_incident;
-use super::log::record;
+use super::log::{emit, record_entry};
 use super::{Created, Idempotency, Listed, Slice, Store, StoreError, Tx, next_num, now, ts};
 use crate::domain::{AlertStatus, Change, Signal};
+use crate::protocol::EventKind;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -49,14 +50,7 @@ impl Store {
                 let inc =
                     insert_incident(&mut tx, actor, &signal.new_incident(), &self.cadence, now())
                         .await?;
-                record(
-                    &mut tx,
-                    &inc.id,
-                    actor,
-                    at,
-                    &[Change::note("signal", signal.describe())],
-                )
-                .await?;
+                note_signal(&mut tx, &inc.id, actor, at, "signal", signal).await?;
                 insert_signal(&mut tx, signal, Some(&inc.id)).await?;
                 IngestOutcome {
                     incident_id: Some(inc.id),
@@ -82,14 +76,7 @@ impl Store {
                         AlertStatus::Firing => "signal",
                         AlertStatus::Resolved => "signal_resolved",
                     };
-                    record(
-                        &mut tx,
-                        &id,
-                        actor,
-                        at,
-                        &[Change::note(kind, signal.describe())],
-                    )
-                    .await?;
+                    note_signal(&mut tx, &id, actor, at, kind, signal).await?;
                     insert_signal(&mut tx, signal, Some(&id)).await?;
                 }
                 IngestOutcome {
@@ -133,6 +120,35 @@ impl Store {
         }
         Ok(listed)
     }
+}
+
+/// Notes a stored signal on the incident's timeline and tells every console: the
+/// `timeline.appended` event is how an open detail learns a signal (and its links) arrived.
+async fn note_signal(
+    tx: &mut Tx,
+    incident_id: &str,
+    actor: &str,
+    at: chrono::DateTime<chrono::Utc>,
+    kind: &str,
+    signal: &Signal,
+) -> Result<(), StoreError> {
+    let entry = record_entry(
+        tx,
+        incident_id,
+        actor,
+        at,
+        &Change::note(kind, signal.describe()),
+    )
+    .await?;
+    emit(
+        tx,
+        EventKind::TimelineAppended,
+        incident_id,
+        actor,
+        at,
+        &entry,
+    )
+    .await
 }
 
 async fn insert_signal(
