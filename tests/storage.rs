@@ -2,7 +2,7 @@
 //! process's lock answer 503 and recover by themselves; one server per SQLite file; local
 //! commands through the running server; an event-log epoch across restores; unreadable
 //! rows; refusals at start-up; private files. Mostly against the real binary.
-mod common;
+use crate::common;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -950,7 +950,7 @@ fn console_log_and_local_token_are_private() {
     let _ = console.child.kill();
 }
 
-mod pty;
+use crate::common::pty;
 
 fn pty_console(home: &Path) -> pty::Console {
     pty::spawn(home, &[])
