@@ -397,15 +397,7 @@ fn auth(sh: &Shared, headers: &HeaderMap) -> GwResult<()> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .unwrap_or("");
-    let want = sh.token.expose().as_bytes();
-    let ok = given.len() == want.len()
-        && given
-            .as_bytes()
-            .iter()
-            .zip(want)
-            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-            == 0;
-    if ok {
+    if sh.token.matches(given) {
         Ok(())
     } else {
         Err(GwError::new(
