@@ -306,7 +306,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
     }
     match action {
         Action::Quit => state.ui.quit = true,
-        // issue 5: copy the selected (or open) incident.
+        // The open incident when there is one, else the selected one: what the person sees.
         Action::Copy | Action::CopyBrief => {
             let id = match &state.ui.detail {
                 Some(d) => Some(d.id.clone()),
