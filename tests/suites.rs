@@ -130,7 +130,11 @@ fn a_file_or_snapshot_outside_every_suite_is_caught() {
     for f in ["one.rs", "two_file.rs", "stray.rs", "extra/main.rs"] {
         std::fs::write(root.join("tests").join(f), "").unwrap();
     }
-    for s in ["suite_a__one__x.snap", "one__y.snap", "suite_a__two__z.snap"] {
+    for s in [
+        "suite_a__one__x.snap",
+        "one__y.snap",
+        "suite_a__two__z.snap",
+    ] {
         std::fs::write(root.join("tests/snapshots").join(s), "").unwrap();
     }
     let (files, snaps) = orphans(root);

@@ -7,13 +7,13 @@ use chrono::Duration;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
+use sitrep::console::State;
 use sitrep::console::display::ColorDepth;
 use sitrep::console::keymap::Keymap;
 use sitrep::console::state::Conn;
 use sitrep::console::testdata::{self, clock};
 use sitrep::console::theme::Theme;
 use sitrep::console::wall::{self, WallOptions};
-use sitrep::console::State;
 
 fn wall_buf(state: &State, opts: &WallOptions, w: u16, h: u16) -> Buffer {
     let mut buf = Buffer::empty(Rect::new(0, 0, w, h));

@@ -85,7 +85,10 @@ mod tests {
         assert!(files.len() <= KEPT_LOG_FILES, "{files:?}");
         let today = format!("console.{}.log", chrono::Utc::now().format("%Y-%m-%d"));
         assert!(files.contains(&today), "{files:?}");
-        assert!(!files.contains(&"console.2020-01-01.log".to_string()), "{files:?}");
+        assert!(
+            !files.contains(&"console.2020-01-01.log".to_string()),
+            "{files:?}"
+        );
         let link = std::fs::read_link(dir.path().join(LATEST)).unwrap();
         assert_eq!(link.file_name().unwrap().to_string_lossy(), today);
         let text = std::fs::read_to_string(dir.path().join(LATEST)).unwrap();
