@@ -67,7 +67,8 @@ mod tests {
         names
     }
 
-    /// Two weeks of old days: the oldest go, at most
+    /// Two weeks of old days (the appender drops the oldest by creation time; these were
+    /// all made in the same instant, so which ones go is not checked here): at most
     /// a week of files stays, `console.log` links to today's file and what is written
     /// lands there.
     #[test]
@@ -85,10 +86,6 @@ mod tests {
         assert!(files.len() <= KEPT_LOG_FILES, "{files:?}");
         let today = format!("console.{}.log", chrono::Utc::now().format("%Y-%m-%d"));
         assert!(files.contains(&today), "{files:?}");
-        assert!(
-            !files.contains(&"console.2020-01-01.log".to_string()),
-            "{files:?}"
-        );
         let link = std::fs::read_link(dir.path().join(LATEST)).unwrap();
         assert_eq!(link.file_name().unwrap().to_string_lossy(), today);
         let text = std::fs::read_to_string(dir.path().join(LATEST)).unwrap();
