@@ -440,9 +440,14 @@ async fn token(cmd: TokenCommand) -> Result<()> {
             let now = chrono::Utc::now();
             for t in tokens {
                 let state = t.state(now);
+                // Padded by terminal columns (a name in a wide script takes two a
+                // character), never cut: the name is what `token revoke` is given back.
                 println!(
-                    "{:<24} {:<10} created {}  {}",
-                    t.name, t.role, t.created_at, state
+                    "{} {} created {}  {}",
+                    sitrep::sanitize::columns::pad(&t.name, 24),
+                    sitrep::sanitize::columns::pad(&t.role.to_string(), 10),
+                    t.created_at,
+                    state
                 );
             }
         }

@@ -256,22 +256,7 @@ pub async fn execute(client: &ApiClient, script: Script) -> Result<String> {
             if json {
                 return Ok(format!("{}\n", serde_json::to_string_pretty(&items)?));
             }
-            let mut out = format!(
-                "{:<8} {:<8} {:<16} {:<11} {:<12} {}\n",
-                "ID", "INCIDENT", "OWNER", "DUE", "STATUS", "TITLE"
-            );
-            for a in &items {
-                let status = if a.overdue {
-                    "OVERDUE".to_string()
-                } else {
-                    a.status.to_string()
-                };
-                out.push_str(&format!(
-                    "{:<8} {:<8} {:<16} {:<11} {:<12} {}\n",
-                    a.id, a.incident_id, a.owner, a.due_date, status, a.title
-                ));
-            }
-            Ok(out)
+            Ok(actions_table(&items))
         }
         Script::Report { id, format } => {
             let inc = client.incident(&id).await?;
@@ -290,6 +275,39 @@ pub async fn execute(client: &ApiClient, script: Script) -> Result<String> {
             })
         }
     }
+}
+
+fn actions_table(items: &[CorrectiveAction]) -> String {
+    use crate::sanitize::columns::pad;
+    // Padded by terminal columns, like the incident table; an owner is never cut, since it
+    // is what `--owner` is given back.
+    let row = |id: &str, inc: &str, owner: &str, due: &str, status: &str, title: &str| {
+        format!(
+            "{} {} {} {} {} {title}\n",
+            pad(id, 8),
+            pad(inc, 8),
+            pad(owner, 16),
+            pad(due, 11),
+            pad(status, 12)
+        )
+    };
+    let mut out = row("ID", "INCIDENT", "OWNER", "DUE", "STATUS", "TITLE");
+    for a in items {
+        let status = if a.overdue {
+            "OVERDUE".to_string()
+        } else {
+            a.status.to_string()
+        };
+        out.push_str(&row(
+            &a.id,
+            &a.incident_id,
+            &a.owner,
+            &a.due_date.to_string(),
+            &status,
+            &a.title,
+        ));
+    }
+    out
 }
 
 fn incident_table(items: &[Incident], now: DateTime<Utc>) -> String {
@@ -364,5 +382,36 @@ mod tests {
         assert_eq!(title_col(lines[2], "Search slow"), at, "{table}");
         assert_eq!(title_col(lines[3], "Long name"), at, "{table}");
         assert!(lines[3].contains("Maximiliana Oberh…"), "{table}");
+    }
+
+    /// The corrective-actions table lines up the same way, and a long owner is printed
+    /// whole (it is what `--owner` takes back).
+    #[test]
+    fn the_actions_table_aligns_wide_owners_by_columns() {
+        use crate::domain::{ActionStatus, Priority};
+        let action = |id: &str, owner: &str, title: &str| CorrectiveAction {
+            id: id.into(),
+            incident_id: "INC-1".into(),
+            title: title.into(),
+            owner: owner.into(),
+            due_date: chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(),
+            status: ActionStatus::Open,
+            priority: Priority::Medium,
+            overdue: false,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+            version: 1,
+        };
+        let table = actions_table(&[
+            action("ACT-1", "李小龙", "Add a canary"),
+            action("ACT-2", "ana", "Page the DBA"),
+        ]);
+        let title_col = |line: &str, title: &str| width(&line[..line.find(title).unwrap()]);
+        let lines: Vec<&str> = table.lines().collect();
+        let at = title_col(lines[0], "TITLE");
+        assert_eq!(title_col(lines[1], "Add a canary"), at, "{table}");
+        assert_eq!(title_col(lines[2], "Page the DBA"), at, "{table}");
+        let long = actions_table(&[action("ACT-3", "Maximiliana Oberhauser-Lindqvist", "x")]);
+        assert!(long.contains("Maximiliana Oberhauser-Lindqvist "), "{long}");
     }
 }

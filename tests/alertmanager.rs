@@ -1,5 +1,5 @@
 //! Alertmanager's webhook (payload version 4), sent the way Alertmanager sends it.
-mod common;
+use crate::common;
 
 use common::{TestServer, assert_error, json_of};
 use reqwest::{Method, StatusCode};

@@ -1,5 +1,5 @@
 //! The incident API over real HTTP against a real SQLite database.
-mod common;
+use crate::common;
 
 use chrono::{Duration as CDuration, Utc};
 use common::{TestServer, assert_error, json_of};

@@ -1,7 +1,7 @@
 //! Authorization that depends on the incident's state is decided on the row being changed,
 //! inside the write transaction; the customer-update rule holds in any order of changes;
 //! and the edges of authentication (scheme case, token names after revocation).
-mod common;
+use crate::common;
 
 use common::{TestServer, assert_error, json_of};
 use reqwest::{Method, StatusCode};

@@ -1,7 +1,7 @@
 //! Input the API used to take that it should not have: titles nothing can see, dates that
 //! do not sort, unbounded role maps, empty alert groups; and `GET /actions` and one
 //! incident's lists, which sent every record in one answer.
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::{TestServer, assert_error};

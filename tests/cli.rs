@@ -1,6 +1,6 @@
 //! The real binary: token commands, and durability of answered writes through kill -9.
+use crate::common;
 use serde_json::{Value, json};
-mod common;
 
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};

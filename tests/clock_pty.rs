@@ -7,8 +7,8 @@ use sitrep::server::store::{Created, Store};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
-mod pty;
+use crate::common;
+use crate::common::pty;
 use pty::spawn_program;
 
 use common::bin::{BIN, free_port};

@@ -1,6 +1,6 @@
 //! Connections that send nothing useful, clients that stop reading, and the real
 //! `sitrep serve` under a low descriptor limit: the API stays up and memory stays bounded.
-mod common;
+use crate::common;
 
 use common::bin::{cli_token, free_port};
 use serde_json::json;

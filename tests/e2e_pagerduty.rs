@@ -1,8 +1,8 @@
 //! End to end: `sitrep --backend pagerduty` in a pseudo-terminal against a local fake of
 //! PagerDuty's REST API: the fake's incidents on the board, the take-command key reaching
 //! PagerDuty as an acknowledgement, and the panes PagerDuty cannot serve saying so.
-mod pagerduty_fake;
-mod pty;
+use crate::common::pty;
+use crate::pagerduty_fake;
 
 use chrono::{Duration as CDuration, Utc};
 use pagerduty_fake::{ANA, Fake, TOKEN, incident};

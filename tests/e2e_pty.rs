@@ -5,8 +5,8 @@ use sitrep::domain::Role;
 use sitrep::server::{self, ServerConfig};
 use std::time::{Duration, Instant};
 
-mod common;
-mod pty;
+use crate::common;
+use crate::common::pty;
 use pty::spawn;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -120,14 +120,15 @@ fn a_token_file_others_can_read_is_refused_before_the_ui_starts() {
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, "abc\n").unwrap();
     std::fs::set_permissions(&token_file, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
-        .args(["--api", "http://127.0.0.1:9", "--token-file"])
-        .arg(&token_file)
-        .env("HOME", dir.path())
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env("XDG_CONFIG_HOME", dir.path().join("config"))
-        .output()
-        .unwrap();
+    let out = crate::common::bin::run(
+        Some(dir.path()),
+        &[
+            "--api",
+            "http://127.0.0.1:9",
+            "--token-file",
+            token_file.to_str().unwrap(),
+        ],
+    );
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -140,14 +141,7 @@ fn a_token_file_others_can_read_is_refused_before_the_ui_starts() {
 #[test]
 fn a_remote_server_without_a_token_is_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
-        .args(["--api", "http://127.0.0.1:9"])
-        .env("HOME", dir.path())
-        .env("XDG_DATA_HOME", dir.path().join("data"))
-        .env("XDG_CONFIG_HOME", dir.path().join("config"))
-        .env_remove("SITREP_TOKEN")
-        .output()
-        .unwrap();
+    let out = crate::common::bin::run(Some(dir.path()), &["--api", "http://127.0.0.1:9"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -1,6 +1,6 @@
 //! End to end: a whole triage from the keyboard of the real binary in a pseudo-terminal,
 //! checked through the API; and the outbox holding a status update while the server is down.
-mod pty;
+use crate::common::pty;
 
 use pty::spawn;
 use sitrep::client::{ApiClient, Token, install_crypto_provider};

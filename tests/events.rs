@@ -1,5 +1,5 @@
 //! The live event stream: live delivery, resumption with Last-Event-ID, reset, heartbeats.
-mod common;
+use crate::common;
 
 use common::{SseReader, TestServer};
 use reqwest::Method;

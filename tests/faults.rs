@@ -1,7 +1,7 @@
 //! Faults between the console and the server: the server killed and restarted, an answer
 //! lost on the way back, a busy server. What the console shows must stay true (G1), and a
 //! write must land exactly once (G2).
-mod common;
+use crate::common;
 
 use common::bin::{cli_token, free_port, wait_healthy};
 use ratatui::Terminal;

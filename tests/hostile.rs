@@ -7,22 +7,20 @@
 //! builds its state from them, and every view is drawn through a crossterm backend into a
 //! byte buffer: the bytes a terminal would receive hold nothing but the renderer's own CSI
 //! sequences and inert text.
+use crate::common::screen::{frame_bytes, press};
 use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use chrono::Duration;
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
-use ratatui::layout::Rect;
 use sitrep::client::{ApiClient, LiveEvent, LiveMsg, Token, Unreadable, subscribe};
 use sitrep::console::action::{DetailPart, Msg};
 use sitrep::console::keymap::Keymap;
 use sitrep::console::state::{Detail, Tab, View};
 use sitrep::console::testdata::{self, clock};
 use sitrep::console::theme::Theme;
-use sitrep::console::wall::{self, WallOptions};
+use sitrep::console::wall::WallOptions;
 use sitrep::console::{State, update, view};
 use sitrep::domain::{
     Audience, CorrectiveAction, Incident, Phase, RiskException, Severity, StatusUpdate,
@@ -311,65 +309,6 @@ fn hostile_state(f: &Fetched) -> State {
         update(&mut s, Msg::Live(m.clone()));
     }
     s
-}
-
-fn press(s: &mut State, keys: &str) {
-    for c in keys.chars() {
-        let ev = match c {
-            '\t' => KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
-            '\n' => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
-            '\u{1b}' => KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
-            c => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
-        };
-        update(s, Msg::Key(ev));
-    }
-}
-
-/// Collects what the backend writes.
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Sink {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The bytes a terminal receives for one full frame of the console, or of the wall.
-fn frame_bytes(state: &State, w: u16, h: u16, wall_opts: Option<&WallOptions>) -> Vec<u8> {
-    let sink = Sink::default();
-    let backend = CrosstermBackend::new(sitrep::console::display::Out::new(
-        sink.clone(),
-        state.settings.theme.depth,
-    ));
-    let mut t = Terminal::with_options(
-        backend,
-        ratatui::TerminalOptions {
-            viewport: ratatui::Viewport::Fixed(Rect::new(0, 0, w, h)),
-        },
-    )
-    .unwrap();
-    t.draw(|f| {
-        let area = f.area();
-        match wall_opts {
-            Some(o) => wall::render(state, o, area, f.buffer_mut()),
-            None => {
-                view::render(state, f);
-                sitrep::console::display::finish(
-                    f.buffer_mut(),
-                    state.settings.theme.ascii,
-                    state.settings.theme.depth,
-                );
-            }
-        }
-    })
-    .unwrap();
-    drop(t);
-    sink.0.lock().unwrap().clone()
 }
 
 /// The terminal-safety assertions on one frame's bytes. Returns the frame as text (escape

@@ -2,7 +2,7 @@
 //! (status, body, ETag) and change nothing more; the same key with another body is refused.
 //! And the user-visible case: a PATCH whose answer is lost on the way back is retried by
 //! the outbox and lands once, as the user's own success, not as a conflict with itself.
-mod common;
+use crate::common;
 
 use common::{TestServer, assert_error};
 use reqwest::{Method, StatusCode};

@@ -1,7 +1,7 @@
 //! Scribe notes: `POST /incidents/{id}/notes` appends a `note` entry to the timeline (with
 //! the time it happened, if given), is a responder's, names the field it refuses, honours
 //! the Idempotency-Key, and reaches live subscribers as `timeline.appended`.
-mod common;
+use crate::common;
 
 use common::{SseReader, TestServer, assert_error};
 use reqwest::{Method, StatusCode};

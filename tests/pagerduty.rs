@@ -1,6 +1,6 @@
 //! `--backend pagerduty` through the real gateway and the console's own client
 //! (`sitrep::client::ApiClient`), against a local fake of PagerDuty's REST API v2.
-mod pagerduty_fake;
+use crate::pagerduty_fake;
 
 use chrono::{Duration as CDuration, Utc};
 use pagerduty_fake::{ACCEPT, ANA, Fake, TOKEN, incident};
@@ -653,12 +653,11 @@ async fn the_binary_refuses_to_start_without_a_usable_token() {
     let fake = account().await;
     let home = tempfile::tempdir().unwrap();
     let run = |env: Option<&'static str>| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"));
-        cmd.args(["--backend", "pagerduty", "--pagerduty-url", &fake.url()])
-            .env("HOME", home.path())
-            .env("XDG_DATA_HOME", home.path().join("data"))
-            .env("XDG_CONFIG_HOME", home.path().join("config"))
-            .env_remove("PAGERDUTY_TOKEN")
+        let mut cmd = crate::common::bin::command(
+            Some(home.path()),
+            &["--backend", "pagerduty", "--pagerduty-url", &fake.url()],
+        );
+        cmd.env_remove("PAGERDUTY_TOKEN")
             .env_remove("PAGERDUTY_API_URL")
             .env_remove("PAGERDUTY_FROM");
         if let Some(t) = env {

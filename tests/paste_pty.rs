@@ -4,7 +4,7 @@
 //! and the drafts file is written a few times, not once per character.
 use std::time::{Duration, Instant};
 
-mod pty;
+use crate::common::pty;
 use pty::{Console, spawn_env};
 
 const PASTE: usize = 100 * 1024;

@@ -1,5 +1,5 @@
 //! Several `sitrep serve` replicas on one PostgreSQL database.
-mod common;
+use crate::common;
 
 use common::{SseReader, TestServer, pg};
 use reqwest::{Method, StatusCode};

@@ -1,5 +1,5 @@
 //! Who may do what: every endpoint against no token, each role, and a revoked token.
-mod common;
+use crate::common;
 
 use chrono::{Duration, Utc};
 use common::{TestServer, json_of};

@@ -2,7 +2,7 @@
 //! process's lock answer 503 and recover by themselves; one server per SQLite file; local
 //! commands through the running server; an event-log epoch across restores; unreadable
 //! rows; refusals at start-up; private files. Mostly against the real binary.
-mod common;
+use crate::common;
 
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -1240,13 +1240,22 @@ fn console_log_and_local_token_are_private() {
     for f in ["console.log", "local-token", "sitrep.db"] {
         assert_eq!(mode(&data.join(f)), 0o600, "{f}");
     }
+    // console.log is the link to the day's file (rolled daily, a week kept), and the file
+    // the appender opened itself is private too.
+    let today = std::fs::read_link(data.join("console.log")).expect("console.log is a link");
+    let name = today.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        name.starts_with("console.20") && name.ends_with(".log"),
+        "{name}"
+    );
+    assert_eq!(mode(&data.join(&name)), 0o600, "{name}");
     // While the console's embedded server runs, a local command goes through it.
     let out = sitrep_in(home.path(), &["incidents", "list"]);
     assert!(out.status.success(), "{}", stderr(&out));
     let _ = console.child.kill();
 }
 
-mod pty;
+use crate::common::pty;
 
 fn pty_console(home: &Path) -> pty::Console {
     pty::spawn(home, &[])

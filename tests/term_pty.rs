@@ -3,7 +3,7 @@
 //! must leave the terminal restored (or, when it is gone, end the process quickly).
 use std::time::{Duration, Instant};
 
-mod pty;
+use crate::common::pty;
 use pty::{Console, spawn_env, spawn_program};
 
 const LEAVE_ALT: &str = "\x1b[?1049l";
@@ -92,7 +92,7 @@ fn after_a_panic_the_terminal_is_back_in_cooked_mode() {
         &[
             "-c",
             "\"$0\" --mouse; echo STTY-BEGIN; stty -a; echo STTY-END",
-            env!("CARGO_BIN_EXE_sitrep"),
+            crate::common::bin::BIN,
         ],
         &[("SITREP_TEST_PANIC", "ui")],
     );
@@ -205,7 +205,7 @@ fn a_hung_up_terminal_ends_the_console_under_a_shell_that_keeps_sighup() {
         &[
             "-c",
             "trap '' HUP; \"$0\" \"$@\"; echo done",
-            env!("CARGO_BIN_EXE_sitrep"),
+            crate::common::bin::BIN,
         ],
         &[],
     );

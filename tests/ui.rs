@@ -1,6 +1,7 @@
 //! Whole-screen snapshots of the console on a fixed scenario and a fixed clock, at the
 //! smallest supported size (80x24) and a comfortable one (120x40), plus checks on the cells
 //! where colour carries meaning.
+use crate::common::screen::{draw, text};
 use chrono::Duration;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -11,25 +12,8 @@ use sitrep::console::action::{Action, DetailPart, Msg};
 use sitrep::console::state::{Detail, Tab, View};
 use sitrep::console::testdata::{self, clock};
 use sitrep::console::theme::Theme;
-use sitrep::console::{RunOptions, State, run, update, view};
+use sitrep::console::{RunOptions, State, run, update};
 use sitrep::domain::{Audience, Phase, RiskException, Severity, StatusUpdate, TimelineEntry};
-
-fn draw(state: &State, w: u16, h: u16) -> Terminal<TestBackend> {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view::render(state, f)).unwrap();
-    t
-}
-
-fn text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
 
 /// Finds the first cell where `needle` starts on screen.
 fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {

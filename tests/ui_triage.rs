@@ -1,41 +1,16 @@
 //! Snapshots of every triage form and confirmation at the smallest supported size (80x24),
 //! reached by the keys a commander presses.
+use crate::common::screen::{press, screen_at};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use sitrep::client::LiveEvent;
 use sitrep::client::outbox::OutboxReport;
 use sitrep::client::{Method, Write, WriteError};
 use sitrep::console::action::Msg;
 use sitrep::console::testdata;
-use sitrep::console::{State, update, view};
+use sitrep::console::{State, update};
 
 fn screen(state: &State) -> String {
-    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    t.draw(|f| view::render(state, f)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
-
-fn press(s: &mut State, keys: &str) -> Vec<sitrep::console::Effect> {
-    let mut effects = vec![];
-    for c in keys.chars() {
-        let ev = match c {
-            '\t' => KeyEvent::new(KeyCode::Tab, KeyModifiers::NONE),
-            '\n' => KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE),
-            '\u{13}' => KeyEvent::new(KeyCode::Char('s'), KeyModifiers::CONTROL),
-            c => KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
-        };
-        effects.extend(update(s, Msg::Key(ev)));
-    }
-    effects
+    screen_at(state, 80, 24)
 }
 
 /// The board with INC-103 (SEV2, Triage, customer-impacting) selected, as "cora".
@@ -215,20 +190,6 @@ fn the_footer_shows_effective_write_keys_and_hides_them_when_read_only() {
     let footer = text.lines().last().unwrap();
     assert!(!footer.contains("take command"), "{footer}");
     assert!(text.lines().next().unwrap().contains("READ-ONLY"));
-}
-
-fn screen_at(state: &State, w: u16, h: u16) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).unwrap();
-    t.draw(|f| view::render(state, f)).unwrap();
-    let buf = t.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
 }
 
 /// A customer update typed over several lines, long enough to wrap: every word of it is on

@@ -1,8 +1,8 @@
 //! A prepared customer update pasted into the console, end to end: the real binary in a
 //! pseudo-terminal against a real `sitrep serve`, a three-line current status pasted with
 //! bracketed paste, Ctrl+S, and the update as the API stores it keeps its three lines.
-mod common;
-mod pty;
+use crate::common;
+use crate::common::pty;
 
 use common::bin::{cli_token, free_port, spawn_serve, wait_healthy};
 use serde_json::{Value, json};

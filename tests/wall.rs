@@ -2,31 +2,18 @@
 //! scenario and clock; the frame's colour, page rotation and the burn-in shift; and the
 //! jump-host outputs checked on the bytes a terminal would receive: no colour under
 //! NO_COLOR, no box drawing with --ascii, no customer names with --redact.
+use crate::common::screen::{frame_bytes, text};
 use chrono::Duration;
-use ratatui::Terminal;
-use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Color;
+use sitrep::console::State;
 use sitrep::console::display::ColorDepth;
 use sitrep::console::keymap::Keymap;
 use sitrep::console::state::Conn;
 use sitrep::console::testdata::{self, clock};
 use sitrep::console::theme::Theme;
 use sitrep::console::wall::{self, WallOptions};
-use sitrep::console::{State, view};
-use std::sync::{Arc, Mutex};
-
-fn text(buf: &Buffer) -> String {
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
-}
 
 fn wall_buf(state: &State, opts: &WallOptions, w: u16, h: u16) -> Buffer {
     let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
@@ -34,51 +21,9 @@ fn wall_buf(state: &State, opts: &WallOptions, w: u16, h: u16) -> Buffer {
     buf
 }
 
-/// Collects what the backend writes.
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Sink {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// The bytes a terminal receives for one full frame of the wall (or the console).
 fn bytes(state: &State, w: u16, h: u16, wall_opts: Option<&WallOptions>) -> String {
-    let sink = Sink::default();
-    let backend = CrosstermBackend::new(sitrep::console::display::Out::new(
-        sink.clone(),
-        state.settings.theme.depth,
-    ));
-    let mut t = Terminal::with_options(
-        backend,
-        ratatui::TerminalOptions {
-            viewport: ratatui::Viewport::Fixed(Rect::new(0, 0, w, h)),
-        },
-    )
-    .unwrap();
-    t.draw(|f| {
-        let area = f.area();
-        match wall_opts {
-            Some(o) => wall::render(state, o, area, f.buffer_mut()),
-            None => {
-                view::render(state, f);
-                sitrep::console::display::finish(
-                    f.buffer_mut(),
-                    state.settings.theme.ascii,
-                    state.settings.theme.depth,
-                );
-            }
-        }
-    })
-    .unwrap();
-    drop(t);
-    String::from_utf8(sink.0.lock().unwrap().clone()).unwrap()
+    String::from_utf8(frame_bytes(state, w, h, wall_opts)).unwrap()
 }
 
 fn state_with(theme: Theme) -> State {

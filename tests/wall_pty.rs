@@ -6,13 +6,13 @@ use sitrep::domain::Role;
 use sitrep::server::{self, ServerConfig};
 use std::time::Duration;
 
-mod pty;
+use crate::common::pty;
 
 const WAIT: Duration = Duration::from_secs(20);
 
 /// The wall in a 160x48 terminal, the size of a war-room screen in the snapshots.
 fn spawn_wall(home: &std::path::Path, args: &[&str]) -> pty::Console {
-    pty::spawn_sized(home, env!("CARGO_BIN_EXE_sitrep"), args, &[], (48, 160))
+    pty::spawn_sized(home, crate::common::bin::BIN, args, &[], (48, 160))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,13 +5,31 @@ use std::fmt;
 use std::path::Path;
 
 /// A bearer token. `Debug` and `Display` are redacted so a token cannot reach a log line or
-/// an error message by accident; only [`Token::expose`] hands out the secret.
-#[derive(Clone, PartialEq, Eq)]
+/// an error message by accident; only [`Token::expose`] hands out the secret. Comparing two
+/// tokens takes the same time wherever they differ (see [`Token::matches`]).
+#[derive(Clone)]
 pub struct Token(String);
+
+impl PartialEq for Token {
+    fn eq(&self, other: &Token) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+impl Eq for Token {}
 
 impl Token {
     pub fn new(secret: impl Into<String>) -> Self {
         Token(secret.into().trim().to_string())
+    }
+
+    /// Whether `given` (say, from a request's `Authorization` header) is this token, in
+    /// constant time: how long the compare takes says nothing about how many leading bytes
+    /// were right, so a caller cannot guess the secret byte by byte. Only the length, which
+    /// is not secret, can end it early.
+    pub fn matches(&self, given: &str) -> bool {
+        use subtle::ConstantTimeEq;
+        self.0.as_bytes().ct_eq(given.as_bytes()).into()
     }
 
     /// The secret, for the `Authorization` header only.
@@ -112,6 +130,24 @@ impl fmt::Display for Token {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only the whole token matches: not a prefix, not a longer string, not one byte off.
+    #[test]
+    fn a_token_matches_itself_only() {
+        let t = Token::new("sitrep_0123456789abcdef");
+        assert!(t.matches("sitrep_0123456789abcdef"));
+        for wrong in [
+            "",
+            "sitrep_0123456789abcde",
+            "sitrep_0123456789abcdeg",
+            "sitrep_0123456789abcdef0",
+            "Sitrep_0123456789abcdef",
+        ] {
+            assert!(!t.matches(wrong), "{wrong}");
+        }
+        assert_eq!(t, Token::new(" sitrep_0123456789abcdef\n"));
+        assert_ne!(t, Token::new("sitrep_0123456789abcdeg"));
+    }
 
     #[test]
     fn debug_and_display_never_show_the_secret() {

@@ -40,8 +40,10 @@ pub enum Action {
     Messages,
     /// Select the incident whose customer update is the most overdue.
     MostOverdue,
-    // issue 5: copy the selected incident through OSC 52
+    /// Copy the selected incident to the clipboard of the terminal the person sits at, even
+    /// over SSH: OSC 52 travels with the output, where no local clipboard tool can reach.
     Copy,
+    /// The same, as a handover brief.
     CopyBrief,
     Quit,
     // In a form or a confirmation.

@@ -5,6 +5,7 @@
 use super::state::{Loadable, State, due};
 use super::view::fmt;
 use crate::domain::Audience;
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use std::fmt::Write as _;
 
 /// "INC-105 Payments API error rate 30%" plus the summary when there is one.
@@ -117,7 +118,7 @@ pub fn brief(state: &State, id: &str) -> Option<String> {
 /// wrapped in tmux's passthrough (tmux needs `set -g allow-passthrough on`, or
 /// `set-clipboard on` for the plain form).
 pub fn osc52(text: &str, tmux: bool) -> String {
-    let seq = format!("\x1b]52;c;{}\x07", base64(text.as_bytes()));
+    let seq = format!("\x1b]52;c;{}\x07", BASE64_STANDARD.encode(text));
     if tmux {
         format!("\x1bPtmux;{}\x1b\\", seq.replace('\x1b', "\x1b\x1b"))
     } else {
@@ -134,48 +135,34 @@ pub fn copy(text: &str) -> std::io::Result<()> {
     out.flush()
 }
 
-fn base64(bytes: &[u8]) -> String {
-    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for k in 0..4 {
-            if k <= c.len() {
-                out.push(A[((n >> (18 - 6 * k)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::console::testdata;
 
     #[test]
-    fn base64_matches_rfc_4648_vectors() {
-        for (i, o) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(base64(i.as_bytes()), o);
-        }
-    }
-
-    #[test]
     fn osc52_is_wrapped_for_tmux() {
         assert_eq!(osc52("hi", false), "\x1b]52;c;aGk=\x07");
         assert_eq!(osc52("hi", true), "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\");
+    }
+
+    /// The terminal decodes the payload back to the exact text, multi-byte characters and
+    /// newlines included, and the payload itself is plain base64 (nothing a terminal acts on).
+    #[test]
+    fn the_osc52_payload_is_the_text_in_standard_base64() {
+        let text = "INC-7 Café 決済 — ☕\nsecond line";
+        let seq = osc52(text, false);
+        let payload = seq
+            .strip_prefix("\x1b]52;c;")
+            .and_then(|s| s.strip_suffix('\x07'))
+            .unwrap();
+        assert!(
+            payload
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=".contains(&b)),
+            "{payload}"
+        );
+        assert_eq!(BASE64_STANDARD.decode(payload).unwrap(), text.as_bytes());
     }
 
     #[test]

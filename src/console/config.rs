@@ -25,7 +25,8 @@ pub struct Config {
     /// Minutes between customer updates per severity, for the update form's default.
     #[serde(default)]
     pub cadence: CadenceConfig,
-    /// `theme = "dark" | "light" | "high-contrast"` (issue 5); `--theme` overrides it.
+    /// `theme = "dark" | "light" | "high-contrast"` (high contrast for projectors and
+    /// low-vision readers); `--theme` overrides it.
     #[serde(default)]
     pub theme: Option<String>,
     /// `clock = "minutes"` (default) or `"seconds"`: the resolution of the header clock,

@@ -32,7 +32,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::mpsc::UnboundedSender;
 
-/// The terminal; `display::Out` rewrites colour codes for 16-colour terminals (issue 5).
+/// The terminal; `display::Out` rewrites colour codes for 16-colour terminals, where an RGB
+/// or 256-colour code would show as the wrong colour or as garbage.
 pub type Term = Terminal<CrosstermBackend<super::display::Out<Stdout>>>;
 
 static MOUSE: AtomicBool = AtomicBool::new(false);

@@ -23,7 +23,8 @@ pub struct Theme {
     pub error: Style,
     pub key: Style,
     sev: [Style; 4],
-    /// Jump-host output (issue 5): ASCII glyphs only, and the terminal's colour depth.
+    /// Jump-host output: ASCII glyphs for terminals and fonts without box drawing, and the
+    /// terminal's colour depth (an old jump host may only have 16 colours).
     /// Applied to each finished frame by `display::finish`.
     pub ascii: bool,
     pub depth: ColorDepth,

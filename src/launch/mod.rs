@@ -5,9 +5,11 @@
 //! scripts and the demo do not import the console's start-up.
 mod args;
 mod connect;
+mod logging;
 
 pub use args::{ConnectArgs, ConsoleArgs, LookArgs};
 pub use connect::connect;
+pub use logging::init_file_logging;
 
 use crate::client::{ApiClient, install_crypto_provider};
 use crate::console::config::Config;
@@ -19,26 +21,6 @@ use anyhow::{Context, Result, bail};
 use connect::{Target, local_target, refuse_bad_token, resolve};
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// Logs go to `console.log` in the data directory: the terminal belongs to the UI.
-pub fn init_file_logging() -> Result<PathBuf> {
-    let path = paths::data_dir()?.join("console.log");
-    use std::os::unix::fs::OpenOptionsExt;
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(&path)
-        .with_context(|| format!("opening log file {}", path.display()))?;
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SITREP_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_ansi(false)
-        .with_writer(std::sync::Mutex::new(file))
-        .try_init();
-    Ok(path)
-}
 
 fn keymap(config: &Config) -> Result<Keymap> {
     let mut km = Keymap::default_keymap();

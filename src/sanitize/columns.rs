@@ -29,6 +29,14 @@ pub fn truncate(s: &str, max: usize) -> String {
     out
 }
 
+/// `s` padded with spaces to at least `w` columns, never cut: for a column whose values a
+/// person types back (a token's name for `token revoke`, an owner for `--owner`).
+pub fn pad(s: &str, w: usize) -> String {
+    let mut t = s.to_string();
+    t.extend(std::iter::repeat_n(' ', w.saturating_sub(width(s))));
+    t
+}
+
 /// `s` padded with spaces (or truncated) to exactly `w` columns.
 pub fn fit(s: &str, w: usize) -> String {
     let mut t = truncate(s, w);
@@ -48,5 +56,8 @@ mod tests {
         assert_eq!(fit("李小龙", 5), "李小…");
         assert_eq!(width(&fit("李小龙", 5)), 5);
         assert_eq!(fit("ana", 5), "ana  ");
+        assert_eq!(pad("李小龙", 8), "李小龙  ");
+        assert_eq!(pad("李小龙", 4), "李小龙");
+        assert_eq!(pad("ana", 5), "ana  ");
     }
 }

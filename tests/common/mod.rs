@@ -3,6 +3,8 @@
 
 pub mod bin;
 pub mod pg;
+pub mod pty;
+pub mod screen;
 
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};
 use serde_json::{Value, json};
@@ -24,14 +26,14 @@ macro_rules! on_both_stores {
         mod sqlite {
             $(#[tokio::test]
             async fn $name() {
-                let t = super::common::TestServer::on(super::common::Backend::Sqlite).await.unwrap();
+                let t = $crate::common::TestServer::on($crate::common::Backend::Sqlite).await.unwrap();
                 super::$name(t).await
             })*
         }
         mod postgres {
             $(#[tokio::test]
             async fn $name() {
-                if let Some(t) = super::common::TestServer::on(super::common::Backend::Postgres).await {
+                if let Some(t) = $crate::common::TestServer::on($crate::common::Backend::Postgres).await {
                     super::$name(t).await
                 }
             })*

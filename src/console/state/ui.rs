@@ -149,8 +149,10 @@ impl Ui {
         self.board_col = self.board_col.min(self.visible_phases().len() - 1);
     }
 
-    /// Whether anything on screen counts seconds (the clock, countdowns), so the 1 Hz
-    /// tick is worth running.
+    /// Whether the 1 Hz tick should run: until the console quits, on every screen, since
+    /// every screen shows the header clock and the ages and countdowns move with it. The
+    /// run loop alone stops it otherwise (clock turned off, terminal too small to draw),
+    /// and a tick redraws only when the text it shows changed (minute resolution by default).
     pub fn needs_tick(&self) -> bool {
         !self.quit
     }

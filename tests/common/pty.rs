@@ -45,7 +45,7 @@ pub fn spawn(home: &std::path::Path, args: &[&str]) -> Console {
 
 /// `spawn` with extra environment variables.
 pub fn spawn_env(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Console {
-    spawn_program(home, env!("CARGO_BIN_EXE_sitrep"), args, env)
+    spawn_program(home, super::bin::BIN, args, env)
 }
 
 /// Any program in the pseudo-terminal, with sitrep's test environment (e.g. the binary
