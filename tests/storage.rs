@@ -15,6 +15,15 @@ use std::time::{Duration, Instant};
 use common::bin::{free_port, stderr};
 
 /// The binary with a private home, so the default database and local token live there.
+/// `/events` of the server at `base` (as `token`), resuming after `last` when given.
+async fn stream_events(base: &str, token: &str, last: Option<&str>) -> common::SseReader {
+    let mut req = http().get(format!("{base}/events")).bearer_auth(token);
+    if let Some(id) = last {
+        req = req.header("Last-Event-ID", id);
+    }
+    common::SseReader::new(req.send().await.unwrap())
+}
+
 fn sitrep_in(home: &Path, args: &[&str]) -> Output {
     common::bin::run(Some(home), args)
 }
@@ -544,14 +553,7 @@ async fn local_commands_go_through_the_running_server_and_never_make_a_token_sil
     let (s, _, inc) = post_incident(&base, &api_token, "Checkout down", None).await;
     assert_eq!(s, StatusCode::CREATED);
     let id = inc["id"].as_str().unwrap().to_string();
-    let mut events = common::SseReader::new(
-        http()
-            .get(format!("{base}/events"))
-            .bearer_auth(&api_token)
-            .send()
-            .await
-            .unwrap(),
-    );
+    let mut events = stream_events(&base, &api_token, None).await;
     let tokens_before = sitrep_in(home.path(), &["token", "list"]).stdout;
 
     let post = sitrep_in(
@@ -626,14 +628,7 @@ async fn after_a_restore_a_client_resuming_from_a_newer_id_gets_reset() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let mut sub = common::SseReader::new(
-        http()
-            .get(format!("{base}/events"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-    );
+    let mut sub = stream_events(&base, &token, None).await;
     for n in 0..2 {
         post_incident(&base, &token, &format!("after backup {n}"), None).await;
     }
@@ -681,28 +676,12 @@ async fn after_a_restore_a_client_resuming_from_a_newer_id_gets_reset() {
     for n in 0..4 {
         post_incident(&base, &token, &format!("after restore {n}"), None).await;
     }
-    let mut resumed = common::SseReader::new(
-        http()
-            .get(format!("{base}/events"))
-            .bearer_auth(&token)
-            .header("Last-Event-ID", held.to_string())
-            .send()
-            .await
-            .unwrap(),
-    );
+    let mut resumed = stream_events(&base, &token, Some(&held.to_string())).await;
     let reset = resumed.next(Duration::from_secs(5)).await.unwrap();
     assert_eq!(reset.event, "reset", "{reset:?}");
     // Resuming from the reset's id continues without another reset.
     post_incident(&base, &token, "after the reset", None).await;
-    let mut again = common::SseReader::new(
-        http()
-            .get(format!("{base}/events"))
-            .bearer_auth(&token)
-            .header("Last-Event-ID", reset.id.unwrap().to_string())
-            .send()
-            .await
-            .unwrap(),
-    );
+    let mut again = stream_events(&base, &token, Some(&reset.id.unwrap().to_string())).await;
     let next = again.next(Duration::from_secs(5)).await.unwrap();
     assert_eq!(next.event, "incident.created");
     assert!(next.id.unwrap() > held);
@@ -729,15 +708,7 @@ async fn after_a_restore_a_client_resuming_from_a_newer_id_gets_reset() {
     for n in 0..6 {
         post_incident(&server.base(), &token, &format!("hand copy {n}"), None).await;
     }
-    let mut resumed = common::SseReader::new(
-        http()
-            .get(format!("{}/events", server.base()))
-            .bearer_auth(&token)
-            .header("Last-Event-ID", "4")
-            .send()
-            .await
-            .unwrap(),
-    );
+    let mut resumed = stream_events(&server.base(), &token, Some("4")).await;
     assert_eq!(
         resumed.next(Duration::from_secs(5)).await.unwrap().event,
         "reset"
@@ -763,14 +734,7 @@ async fn a_plain_file_copy_put_back_by_hand_resets_clients() {
 
     let server = Server::spawn(home.path(), Some(&db)).up().await;
     let base = server.base();
-    let mut sub = common::SseReader::new(
-        http()
-            .get(format!("{base}/events"))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap(),
-    );
+    let mut sub = stream_events(&base, &token, None).await;
     for n in 0..3 {
         post_incident(&base, &token, &format!("lost {n}"), None).await;
     }
@@ -798,15 +762,7 @@ async fn a_plain_file_copy_put_back_by_hand_resets_clients() {
     for n in 0..4 {
         post_incident(&base, &token, &format!("after copy {n}"), None).await;
     }
-    let mut resumed = common::SseReader::new(
-        http()
-            .get(format!("{base}/events"))
-            .bearer_auth(&token)
-            .header("Last-Event-ID", held.to_string())
-            .send()
-            .await
-            .unwrap(),
-    );
+    let mut resumed = stream_events(&base, &token, Some(&held.to_string())).await;
     let first = resumed.next(Duration::from_secs(5)).await.unwrap();
     assert_eq!(first.event, "reset", "{first:?}");
 
@@ -815,15 +771,7 @@ async fn a_plain_file_copy_put_back_by_hand_resets_clients() {
     server.stop();
     let server = Server::spawn(home.path(), Some(&db)).up().await;
     post_incident(&server.base(), &token, "after restart", None).await;
-    let mut resumed = common::SseReader::new(
-        http()
-            .get(format!("{}/events", server.base()))
-            .bearer_auth(&token)
-            .header("Last-Event-ID", newest.to_string())
-            .send()
-            .await
-            .unwrap(),
-    );
+    let mut resumed = stream_events(&server.base(), &token, Some(&newest.to_string())).await;
     let next = resumed.next(Duration::from_secs(5)).await.unwrap();
     assert_eq!(next.event, "incident.created", "{next:?}");
 }
