@@ -6,6 +6,17 @@
 /// seconds; a client that hears nothing for twice that long reconnects.
 pub const HEARTBEAT_HEADER: &str = "sitrep-heartbeat";
 
+/// The header naming a server run: a server sends it on an event stream, and a client
+/// resuming with `Last-Event-ID` sends back the one it last received, so a database put
+/// back from an older copy is recognised and the client re-lists instead of resuming.
+pub const RUN_HEADER: &str = "sitrep-run";
+
+/// What a run name looks like (a server makes 16 hexadecimal digits); anything else in the
+/// header is ignored by a client and unknown to a server.
+pub fn is_run_name(s: &str) -> bool {
+    (1..=32).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The `event:` of a live change on `GET /events`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum EventKind {

@@ -776,6 +776,84 @@ async fn a_plain_file_copy_put_back_by_hand_resets_clients() {
     assert_eq!(next.event, "incident.created", "{next:?}");
 }
 
+/// `/events` resuming after `last`, which the client saw on a stream of server run `run`.
+async fn stream_from_run(base: &str, token: &str, last: i64, run: &str) -> common::SseReader {
+    let req = http()
+        .get(format!("{base}/events"))
+        .bearer_auth(token)
+        .header("Last-Event-ID", last.to_string())
+        .header("Sitrep-Run", run);
+    common::SseReader::new(req.send().await.unwrap())
+}
+
+/// The sidecar beside the file cannot vouch for it when it travels with the file (a data
+/// directory restored with `cp -a`) or is deleted: then the server cannot tell the file
+/// was put back. The client can: it names the run its last id came from, and a database
+/// that never saw that run (or knows a later run at that id) answers `reset`.
+#[tokio::test]
+async fn a_copy_put_back_with_its_sidecar_or_without_one_resets_clients_of_later_runs() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("live.db");
+    let token = token_create(home.path(), &db, "ic");
+    let lock = PathBuf::from(format!("{}.lock", db.display()));
+    let saved = home.path().join("saved");
+    std::fs::create_dir(&saved).unwrap();
+    for sidecar in ["copied along", "deleted"] {
+        let server = Server::spawn(home.path(), Some(&db)).up().await;
+        post_incident(&server.base(), &token, "before copy", None).await;
+        server.stop();
+        std::fs::copy(&db, saved.join("db")).unwrap();
+        std::fs::copy(&lock, saved.join("lock")).unwrap();
+
+        let server = Server::spawn(home.path(), Some(&db)).up().await;
+        let base = server.base();
+        let mut sub = stream_events(&base, &token, None).await;
+        let run = sub.header("sitrep-run").expect("the stream names its run");
+        post_incident(&base, &token, "lost", None).await;
+        let held = sub.next(Duration::from_secs(5)).await.unwrap().id.unwrap();
+        drop(sub);
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        server.kill9();
+        for suffix in ["-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        std::fs::copy(saved.join("db"), &db).unwrap();
+        match sidecar {
+            "copied along" => std::fs::copy(saved.join("lock"), &lock).map(drop).unwrap(),
+            _ => std::fs::remove_file(&lock).unwrap(),
+        }
+
+        let server = Server::spawn(home.path(), Some(&db)).up().await;
+        let base = server.base();
+        // Enough new events that the held id names one of them.
+        for n in 0..3 {
+            post_incident(&base, &token, &format!("after copy {n}"), None).await;
+        }
+        let mut resumed = stream_from_run(&base, &token, held, &run).await;
+        let first = resumed.next(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(first.event, "reset", "sidecar {sidecar}: {first:?}");
+        let current = resumed.header("sitrep-run").unwrap();
+        assert_ne!(current, run);
+
+        // An ordinary restart is not a replacement: the previous run's ids still resume.
+        let newest = first.id.unwrap();
+        server.stop();
+        let server = Server::spawn(home.path(), Some(&db)).up().await;
+        post_incident(&server.base(), &token, "after restart", None).await;
+        let mut resumed = stream_from_run(&server.base(), &token, newest, &current).await;
+        let next = resumed.next(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(
+            next.event, "incident.created",
+            "sidecar {sidecar}: {next:?}"
+        );
+        // A run name that is not one (or unknown) cannot vouch for an id either.
+        let mut forged = stream_from_run(&server.base(), &token, newest, "zz<script>").await;
+        let first = forged.next(Duration::from_secs(5)).await.unwrap();
+        assert_eq!(first.event, "reset", "{first:?}");
+        server.stop();
+    }
+}
+
 async fn a_new_epoch_resets_clients_holding_older_ids(t: common::TestServer) {
     for n in 0..3 {
         t.create_incident(json!({"title": format!("n{n}"), "severity": "SEV4"}))
@@ -923,8 +1001,37 @@ async fn a_flood_of_health_checks_runs_about_one_probe_a_second(t: common::TestS
         .await;
 }
 
+/// A run vouches for ids on both stores only when the database knows it; on SQLite (one
+/// server at a time) also only for ids handed out before the next run began.
+async fn a_run_vouches_only_for_ids_this_database_knows_it_handed_out(t: common::TestServer) {
+    let store = &t.server.as_ref().unwrap().store;
+    let postgres = store.backend() == sitrep::server::store::Backend::Postgres;
+    store.record_run("00000000000000aa").await.unwrap();
+    t.create_incident(json!({"title": "a", "severity": "SEV4"}))
+        .await;
+    let id = store.event_bounds().await.unwrap().unwrap().1;
+    assert!(store.run_covers("00000000000000aa", id).await.unwrap());
+    assert!(
+        !store.run_covers("00000000000000bb", id).await.unwrap(),
+        "an unknown run"
+    );
+    assert!(!store.run_covers("not a run", id).await.unwrap());
+    store.record_run("00000000000000cc").await.unwrap();
+    t.create_incident(json!({"title": "b", "severity": "SEV4"}))
+        .await;
+    let later = store.event_bounds().await.unwrap().unwrap().1;
+    assert!(store.run_covers("00000000000000aa", id).await.unwrap());
+    assert!(store.run_covers("00000000000000cc", later).await.unwrap());
+    // Replicas run side by side on PostgreSQL; on SQLite this id is the later run's.
+    assert_eq!(
+        store.run_covers("00000000000000aa", later).await.unwrap(),
+        postgres
+    );
+}
+
 on_both_stores!(
     a_flood_of_health_checks_runs_about_one_probe_a_second,
+    a_run_vouches_only_for_ids_this_database_knows_it_handed_out,
     a_new_epoch_resets_clients_holding_older_ids,
     one_unreadable_row_is_left_out_and_named_not_a_500,
 );

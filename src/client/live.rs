@@ -22,7 +22,7 @@ use std::time::Duration;
 
 /// The heartbeat of a server that does not say (`sitrep serve --heartbeat-secs` default).
 pub const DEFAULT_HEARTBEAT: Duration = Duration::from_secs(10);
-pub use crate::protocol::HEARTBEAT_HEADER;
+pub use crate::protocol::{HEARTBEAT_HEADER, RUN_HEADER};
 /// Before the server has said anything with `retry:`.
 const BACKOFF_FIRST: Duration = Duration::from_millis(500);
 /// The largest backoff window, and the longest backoff wait (window plus jitter).
@@ -74,6 +74,8 @@ pub enum LiveMsg {
 /// What one connection leaves for the next.
 struct Session {
     last_id: Option<String>,
+    /// The server run `last_id` came from (`Sitrep-Run`), sent back with it.
+    run: Option<String>,
     failures: u32,
     /// The server's `retry:`, the base of the backoff.
     retry: Option<Duration>,
@@ -110,6 +112,7 @@ where
 {
     let mut session = Session {
         last_id: None,
+        run: None,
         failures: 0,
         retry: None,
         silence: silence_limit(DEFAULT_HEARTBEAT),
@@ -189,6 +192,9 @@ where
         .header(reqwest::header::ACCEPT, "text/event-stream");
     if let Some(id) = session.last_id.as_deref() {
         req = req.header("Last-Event-ID", id);
+        if let Some(run) = session.run.as_deref() {
+            req = req.header(RUN_HEADER, run);
+        }
     }
     let sent = chrono::Utc::now();
     let resp = tokio::time::timeout(session.silence, req.send())
@@ -232,6 +238,13 @@ where
     }
     session.failures = 0;
     session.silence = silence_from(&resp);
+    // Every id this stream sends was handed out by this run or an earlier one.
+    session.run = resp
+        .headers()
+        .get(RUN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|r| crate::protocol::is_run_name(r))
+        .map(str::to_string);
     if !send(LiveMsg::SilenceLimit(session.silence))
         || !send(LiveMsg::Connected {
             resync: session.last_id.is_none(),

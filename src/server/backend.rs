@@ -219,6 +219,16 @@ pub trait IncidentBackend: Send + Sync + 'static {
     async fn event_base(&self) -> Result<i64, ApiError> {
         Ok(1)
     }
+    /// The run this server names on event streams (`Sitrep-Run`), so a client can say which
+    /// run its last event id came from; None: this backend's ids are not tied to runs.
+    fn run(&self) -> Option<Arc<str>> {
+        None
+    }
+    /// Whether an id a client saw from `run` names the same event here; false when the log
+    /// was put back from an older copy since (see `store::runs`).
+    async fn run_covers(&self, _run: &str, _id: i64) -> Result<bool, ApiError> {
+        Ok(true)
+    }
     /// A source that can go away announces it here (see [`Outage`]); None: it cannot.
     fn outages(&self) -> Option<watch::Receiver<Option<Outage>>> {
         None

@@ -30,7 +30,7 @@ use std::convert::Infallible;
 use std::time::Duration;
 use utoipa::IntoParams;
 
-pub use crate::protocol::HEARTBEAT_HEADER;
+pub use crate::protocol::{HEARTBEAT_HEADER, RUN_HEADER};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -90,11 +90,13 @@ async fn read_page(
 /// event log; reconnect with `Last-Event-ID` to receive everything missed, in order. An id
 /// the log no longer keeps yields `event: reset`: re-list, then continue from its id.
 #[utoipa::path(get, path = "/api/v1/events", tag = "events", params(EventParams,
-        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id", pattern = "^[0-9]{1,18}$")),
+        ("Last-Event-ID" = Option<String>, Header, description = "Resume after this event id", pattern = "^[0-9]{1,18}$"),
+        ("Sitrep-Run" = Option<String>, Header, description = "The `Sitrep-Run` of the stream that event id came from; when this database does not know that run as the one that handed out the id (it was put back from an older copy), the stream starts with `reset`")),
     security(("bearer" = [])),
     responses(
         (status = 200, description = "text/event-stream of `incident.created`, `incident.updated`, `update.posted`, `action.created`, `action.updated`, `exception.created` and `reset` events. An idle stream carries a `heartbeat` comment every `Sitrep-Heartbeat` seconds; a client that hears nothing for twice that long should reconnect.", content_type = "text/event-stream",
-            headers(("Sitrep-Heartbeat" = u64, description = "Seconds between heartbeats on an idle stream"))),
+            headers(("Sitrep-Heartbeat" = u64, description = "Seconds between heartbeats on an idle stream"),
+                ("Sitrep-Run" = String, description = "This server run; send it back with Last-Event-ID when resuming"))),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
         (status = 429, description = "The token already holds its limit of open streams (`serve --max-streams-per-token`, 32 by default); retry after Retry-After seconds", body = ErrorBody)))]
 pub async fn events(
@@ -104,7 +106,7 @@ pub async fn events(
     params: Result<Query<EventParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<
     (
-        [(axum::http::HeaderName, String); 1],
+        axum::http::HeaderMap,
         Sse<impl Stream<Item = Result<Event, Infallible>>>,
     ),
     ApiError,
@@ -158,7 +160,19 @@ pub async fn events(
     // Ids below the epoch's base were handed out before the database was restored from a
     // backup: they may name other events now (see store::epoch).
     let floor = st.backend.event_base().await? - 1;
-    let (mut cursor, reset) = resume_point(last_id, st.backend.event_bounds().await?, floor);
+    let bounds = st.backend.event_bounds().await?;
+    let (mut cursor, reset) = match (last_id, headers.get(RUN_HEADER)) {
+        // An id from a run this database does not know as its source: re-list.
+        (Some(id), Some(run))
+            if !st
+                .backend
+                .run_covers(run.to_str().unwrap_or(""), id)
+                .await? =>
+        {
+            (bounds.map_or(0, |(_, max)| max).max(floor), true)
+        }
+        _ => resume_point(last_id, bounds, floor),
+    };
     let store = st.backend.clone();
     let hub = st.hub.clone();
     let token_hash = auth.0.token_hash;
@@ -216,12 +230,17 @@ pub async fn events(
         }
     };
     // Clients size their silence limit from this (twice the heartbeat).
-    let heartbeat = [(
-        axum::http::HeaderName::from_static(HEARTBEAT_HEADER),
-        st.heartbeat.as_secs().max(1).to_string(),
-    )];
+    let mut head = axum::http::HeaderMap::new();
+    head.insert(HEARTBEAT_HEADER, st.heartbeat.as_secs().max(1).into());
+    if let Some(v) = st
+        .backend
+        .run()
+        .and_then(|r| axum::http::HeaderValue::from_str(&r).ok())
+    {
+        head.insert(RUN_HEADER, v);
+    }
     Ok((
-        heartbeat,
+        head,
         Sse::new(stream).keep_alive(KeepAlive::new().interval(st.heartbeat).text("heartbeat")),
     ))
 }

@@ -246,6 +246,8 @@ pub async fn start(cfg: ServerConfig) -> Result<RunningServer> {
             // A full disk still serves reads; this run is then just not stamped.
             Err(e) => tracing::warn!(error = %e, "cannot stamp this run into the database"),
         }
+    } else if let Err(e) = store.begin_run().await {
+        tracing::warn!(error = %e, "cannot record this replica's run in the database");
     }
     let mut running = start_with_store(store, cfg).await?;
     if let Some(mut lock) = lock {
@@ -264,7 +266,8 @@ pub async fn start(cfg: ServerConfig) -> Result<RunningServer> {
 
 /// Keeps the newest event id beside a SQLite file, at most once a second and at shutdown,
 /// so the next server can tell the file was put back from an older copy. After kill -9 the
-/// record can lag by that second: a copy taken within it is not detected.
+/// record can lag by that second; a client naming its run (`store::runs`) is still told to
+/// re-list.
 fn spawn_recording(
     lock: Arc<std::sync::Mutex<store::lock::ServerLock>>,
     mut newest: watch::Receiver<i64>,

@@ -246,6 +246,12 @@ impl SseReader {
         }
     }
 
+    /// A header of the stream's response.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let v = self.resp.headers().get(name)?;
+        v.to_str().ok().map(str::to_string)
+    }
+
     /// The next event with an `event:` name (skips heartbeats and the retry hint); None on
     /// timeout.
     pub async fn next(&mut self, wait: Duration) -> Option<Sse> {

@@ -177,6 +177,14 @@ impl IncidentBackend for Store {
         Ok(Store::event_base(self).await?)
     }
 
+    fn run(&self) -> Option<Arc<str>> {
+        Store::run(self)
+    }
+
+    async fn run_covers(&self, run: &str, id: i64) -> Result<bool, ApiError> {
+        Ok(Store::run_covers(self, run, id).await?)
+    }
+
     async fn write_status(&self) -> Result<(), WritesDown> {
         Store::write_status(self).await.map_err(|e| match e {
             StoreError::Unavailable(why) => WritesDown {

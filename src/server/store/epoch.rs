@@ -67,13 +67,14 @@ impl Store {
                 "the database file was replaced since the last server on it ran: new event-log epoch, consoles re-list"
             );
         }
-        let instance = format!("{:016x}", rand::random::<u64>());
+        let instance = super::runs::new_run();
         sqlx::query(
             "INSERT INTO meta (key, value) VALUES ('instance', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
         )
         .bind(&instance)
         .execute(&self.writer)
         .await?;
+        self.record_run(&instance).await?;
         Ok(LastRun {
             instance: Some(instance),
             events: Some(self.newest_event_id().await?),
@@ -82,7 +83,7 @@ impl Store {
 
     /// The highest event id ever handed out: SQLite's sequence survives pruning, where
     /// `MAX(seq)` of a pruned log would fall back.
-    async fn newest_event_id(&self) -> Result<i64, StoreError> {
+    pub(super) async fn newest_event_id(&self) -> Result<i64, StoreError> {
         let newest: Option<i64> = match self.backend {
             Backend::Sqlite => {
                 sqlx::query_scalar(

@@ -15,6 +15,7 @@ pub mod files;
 pub mod lock;
 pub mod restore;
 mod rows;
+mod runs;
 mod startup;
 mod tx;
 pub use children::{ActionKey, ActionQuery};
@@ -193,6 +194,8 @@ pub struct Store {
     committed: Arc<Notify>,
     /// The latest write failure that means "cannot store now", for `/health`.
     health: Arc<fault::WriteHealth>,
+    /// This process's run, once recorded (see `runs`).
+    run: Arc<std::sync::OnceLock<Arc<str>>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -306,6 +309,7 @@ impl Store {
             cadence: Cadence::default(),
             committed: Arc::new(Notify::new()),
             health: Arc::default(),
+            run: Arc::default(),
         };
         store.migrate(SQLITE_MIGRATIONS).await?;
         store.start_epoch_if_restored().await?;
@@ -348,6 +352,7 @@ impl Store {
             cadence: Cadence::default(),
             committed: Arc::new(Notify::new()),
             health: Arc::default(),
+            run: Arc::default(),
         };
         store.migrate(POSTGRES_MIGRATIONS).await?;
         store.start_epoch_if_restored().await?;
