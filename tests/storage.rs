@@ -1036,6 +1036,52 @@ on_both_stores!(
     one_unreadable_row_is_left_out_and_named_not_a_500,
 );
 
+/// Damage that appears while the server runs (here: the write-ahead log's pages garbled
+/// under it) is a 503 that says so, never a bare 500, and `/health` reports it even when
+/// only reads found it (the writer's cached pages still let writes through).
+#[tokio::test]
+async fn damage_found_while_serving_is_named_and_reported_by_health() {
+    use std::io::{Seek, SeekFrom, Write};
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("live.db");
+    let token = token_create(home.path(), &db, "ic");
+    let server = Server::spawn(home.path(), Some(&db)).up().await;
+    let base = server.base();
+    for n in 0..30 {
+        post_incident(&base, &token, &format!("incident {n}"), None).await;
+    }
+    // Every page written since start is a WAL frame (a 24-byte header, then the page);
+    // garble the pages, keep the headers.
+    let wal = format!("{}-wal", db.display());
+    let size = std::fs::metadata(&wal).unwrap().len();
+    let mut f = std::fs::OpenOptions::new().write(true).open(&wal).unwrap();
+    let mut off = 32;
+    while off + 24 + 4096 <= size {
+        f.seek(SeekFrom::Start(off + 24)).unwrap();
+        f.write_all(&[0xA5; 4096]).unwrap();
+        off += 24 + 4096;
+    }
+    drop(f);
+    let resp = http()
+        .get(format!("{base}/incidents"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "storage_unavailable", "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("database damaged"), "{message}");
+    let health = http().get(format!("{base}/health")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let health: Value = health.json().await.unwrap();
+    assert!(
+        health["writes"].as_str().unwrap().contains("damaged"),
+        "{health}"
+    );
+}
+
 /// A file whose schema reads fine but one of whose tables is damaged: refused at start-up
 /// with what to do, instead of served as healthy and written into.
 #[tokio::test]

@@ -1,5 +1,5 @@
 //! Every refusal the API gives: a status and `{"error":{"code","message","field"}}`.
-use super::store::StoreError;
+use super::store::{StoreError, Unavailable};
 use crate::domain::ErrorKind;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -125,11 +125,17 @@ impl From<StoreError> for ApiError {
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
                     "storage_unavailable",
-                    format!(
-                        "the change was not stored: {}; retry in {} s",
-                        why.reason(),
-                        why.retry_after()
-                    ),
+                    match why {
+                        // A read can hit damage too, and waiting does not mend it.
+                        Unavailable::Damaged => {
+                            format!("nothing was read or stored: {}", why.reason())
+                        }
+                        _ => format!(
+                            "the change was not stored: {}; retry in {} s",
+                            why.reason(),
+                            why.retry_after()
+                        ),
+                    },
                 )
                 .retry_after(why.retry_after())
             }

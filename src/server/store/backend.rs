@@ -3,7 +3,7 @@
 //! incident as it is (`patch_incident`) stays inside the write's transaction.
 use super::{
     ActionKey, ActionQuery, Created, EventRecord, Idempotency, IncidentQuery, IngestOutcome,
-    Listed, Principal, SignalRecord, Slice, Store, StoreError,
+    Listed, Principal, SignalRecord, Slice, Store, StoreError, Unavailable,
 };
 use crate::domain::{
     ActionPatch, CorrectiveAction, Incident, IncidentPatch, NewAction, NewException, NewIncident,
@@ -16,25 +16,36 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
+impl Store {
+    /// Every answer the API gets from this store passes here, so damage found by a read is
+    /// reported by `/health` too, not only damage found by a write.
+    fn seen<T>(&self, r: Result<T, StoreError>) -> Result<T, ApiError> {
+        if let Err(StoreError::Unavailable(why @ Unavailable::Damaged)) = &r {
+            self.health.failed(*why);
+        }
+        Ok(r?)
+    }
+}
+
 #[async_trait::async_trait]
 impl IncidentBackend for Store {
     async fn authenticate(&self, token: &str) -> Result<Option<Principal>, ApiError> {
-        Ok(Store::authenticate(self, token).await?)
+        self.seen(Store::authenticate(self, token).await)
     }
 
     async fn live_token_hashes(&self, hashes: &[String]) -> Result<HashSet<String>, ApiError> {
-        Ok(Store::live_token_hashes(self, hashes).await?)
+        self.seen(Store::live_token_hashes(self, hashes).await)
     }
 
     async fn list_incidents(
         &self,
         q: &IncidentQuery,
     ) -> Result<(Listed<Incident>, Option<i64>), ApiError> {
-        Ok(Store::list_incidents(self, q).await?)
+        self.seen(Store::list_incidents(self, q).await)
     }
 
     async fn incident(&self, id: &str) -> Result<Incident, ApiError> {
-        Ok(Store::incident(self, id).await?)
+        self.seen(Store::incident(self, id).await)
     }
 
     async fn patch_incident(
@@ -45,7 +56,7 @@ impl IncidentBackend for Store {
         patch: &IncidentPatch,
         idem: Option<&Idempotency>,
     ) -> Result<Created<Incident>, ApiError> {
-        Ok(Store::patch_incident(self, who, id, if_match, patch, idem).await?)
+        self.seen(Store::patch_incident(self, who, id, if_match, patch, idem).await)
     }
 
     async fn create_incident(
@@ -54,11 +65,11 @@ impl IncidentBackend for Store {
         req: &NewIncident,
         idem: Option<&Idempotency>,
     ) -> Result<Created<Incident>, ApiError> {
-        Ok(Store::create_incident(self, actor, req, idem).await?)
+        self.seen(Store::create_incident(self, actor, req, idem).await)
     }
 
     async fn timeline(&self, id: &str, page: Slice) -> Result<Listed<TimelineEntry>, ApiError> {
-        Ok(Store::timeline(self, id, page).await?)
+        self.seen(Store::timeline(self, id, page).await)
     }
 
     async fn add_note(
@@ -68,11 +79,11 @@ impl IncidentBackend for Store {
         req: &NewNote,
         idem: Option<&Idempotency>,
     ) -> Result<Created<TimelineEntry>, ApiError> {
-        Ok(Store::add_note(self, who, id, req, idem).await?)
+        self.seen(Store::add_note(self, who, id, req, idem).await)
     }
 
     async fn updates(&self, id: &str, page: Slice) -> Result<Listed<StatusUpdate>, ApiError> {
-        Ok(Store::updates(self, id, page).await?)
+        self.seen(Store::updates(self, id, page).await)
     }
 
     async fn post_update(
@@ -82,7 +93,7 @@ impl IncidentBackend for Store {
         req: &NewStatusUpdate,
         idem: Option<&Idempotency>,
     ) -> Result<Created<StatusUpdate>, ApiError> {
-        Ok(Store::post_update(self, who, id, req, idem).await?)
+        self.seen(Store::post_update(self, who, id, req, idem).await)
     }
 
     async fn incident_actions(
@@ -90,18 +101,18 @@ impl IncidentBackend for Store {
         id: &str,
         page: Slice,
     ) -> Result<Listed<CorrectiveAction>, ApiError> {
-        Ok(Store::incident_actions(self, id, page).await?)
+        self.seen(Store::incident_actions(self, id, page).await)
     }
 
     async fn actions(
         &self,
         q: &ActionQuery,
     ) -> Result<(Listed<CorrectiveAction>, Option<ActionKey>), ApiError> {
-        Ok(Store::actions(self, q).await?)
+        self.seen(Store::actions(self, q).await)
     }
 
     async fn action(&self, id: &str) -> Result<CorrectiveAction, ApiError> {
-        Ok(Store::action(self, id).await?)
+        self.seen(Store::action(self, id).await)
     }
 
     async fn create_action(
@@ -111,7 +122,7 @@ impl IncidentBackend for Store {
         req: &NewAction,
         idem: Option<&Idempotency>,
     ) -> Result<Created<CorrectiveAction>, ApiError> {
-        Ok(Store::create_action(self, actor, id, req, idem).await?)
+        self.seen(Store::create_action(self, actor, id, req, idem).await)
     }
 
     async fn patch_action(
@@ -122,11 +133,11 @@ impl IncidentBackend for Store {
         patch: &ActionPatch,
         idem: Option<&Idempotency>,
     ) -> Result<Created<CorrectiveAction>, ApiError> {
-        Ok(Store::patch_action(self, actor, id, if_match, patch, idem).await?)
+        self.seen(Store::patch_action(self, actor, id, if_match, patch, idem).await)
     }
 
     async fn exceptions(&self, id: &str, page: Slice) -> Result<Listed<RiskException>, ApiError> {
-        Ok(Store::exceptions(self, id, page).await?)
+        self.seen(Store::exceptions(self, id, page).await)
     }
 
     async fn create_exception(
@@ -136,7 +147,7 @@ impl IncidentBackend for Store {
         req: &NewException,
         idem: Option<&Idempotency>,
     ) -> Result<Created<RiskException>, ApiError> {
-        Ok(Store::create_exception(self, actor, id, req, idem).await?)
+        self.seen(Store::create_exception(self, actor, id, req, idem).await)
     }
 
     async fn ingest_signal(
@@ -145,11 +156,11 @@ impl IncidentBackend for Store {
         signal: &Signal,
         idem: Option<&Idempotency>,
     ) -> Result<Created<IngestOutcome>, ApiError> {
-        Ok(Store::ingest_signal(self, actor, signal, idem).await?)
+        self.seen(Store::ingest_signal(self, actor, signal, idem).await)
     }
 
     async fn signals(&self, id: &str, page: Slice) -> Result<Listed<SignalRecord>, ApiError> {
-        Ok(Store::signals(self, id, page).await?)
+        self.seen(Store::signals(self, id, page).await)
     }
 
     fn watch_commits(&self, shutdown: watch::Receiver<bool>) -> Arc<Notify> {
@@ -166,15 +177,15 @@ impl IncidentBackend for Store {
         max_rows: i64,
         max_bytes: usize,
     ) -> Result<Vec<EventRecord>, ApiError> {
-        Ok(Store::events_page(self, after, max_rows, max_bytes).await?)
+        self.seen(Store::events_page(self, after, max_rows, max_bytes).await)
     }
 
     async fn event_bounds(&self) -> Result<Option<(i64, i64)>, ApiError> {
-        Ok(Store::event_bounds(self).await?)
+        self.seen(Store::event_bounds(self).await)
     }
 
     async fn event_base(&self) -> Result<i64, ApiError> {
-        Ok(Store::event_base(self).await?)
+        self.seen(Store::event_base(self).await)
     }
 
     fn run(&self) -> Option<Arc<str>> {
@@ -182,7 +193,7 @@ impl IncidentBackend for Store {
     }
 
     async fn run_covers(&self, run: &str, id: i64) -> Result<bool, ApiError> {
-        Ok(Store::run_covers(self, run, id).await?)
+        self.seen(Store::run_covers(self, run, id).await)
     }
 
     async fn write_status(&self) -> Result<(), WritesDown> {

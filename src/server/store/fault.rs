@@ -14,6 +14,10 @@ pub enum Unavailable {
     Locked,
     IoError,
     Unreachable,
+    /// The file (or a PostgreSQL relation) is corrupt: nothing a retry fixes, but an answer
+    /// that says so, and `/health` reporting it until the database is restored, rather
+    /// than a bare 500 beside a healthy `/health`.
+    Damaged,
 }
 
 impl Unavailable {
@@ -25,6 +29,9 @@ impl Unavailable {
             Unavailable::Locked => "database locked by another process",
             Unavailable::IoError => "database I/O error",
             Unavailable::Unreachable => "database unreachable",
+            Unavailable::Damaged => {
+                "database damaged: restore it from a backup (sitrep restore) or repair it"
+            }
         }
     }
 
@@ -33,6 +40,7 @@ impl Unavailable {
         match self {
             Unavailable::Locked | Unavailable::Unreachable => 2,
             Unavailable::DiskFull | Unavailable::ReadOnly | Unavailable::IoError => 10,
+            Unavailable::Damaged => 60,
         }
     }
 
@@ -62,6 +70,7 @@ fn sqlite_code(extended: i32) -> Option<Unavailable> {
         8 => Some(Unavailable::ReadOnly),           // SQLITE_READONLY
         5 | 6 => Some(Unavailable::Locked),         // SQLITE_BUSY, SQLITE_LOCKED
         10 | 14 | 15 => Some(Unavailable::IoError), // SQLITE_IOERR, _CANTOPEN, _PROTOCOL
+        11 | 26 => Some(Unavailable::Damaged),      // SQLITE_CORRUPT, SQLITE_NOTADB
         _ => None,
     }
 }
@@ -77,6 +86,8 @@ fn postgres_code(code: &str) -> Option<Unavailable> {
         // A database not accepting connections (ALTER DATABASE … ALLOW_CONNECTIONS false).
         "55000" => Some(Unavailable::Unreachable),
         "58030" => Some(Unavailable::IoError),
+        // data_corrupted, index_corrupted
+        "XX001" | "XX002" => Some(Unavailable::Damaged),
         c if c.starts_with("08") || c.starts_with("57P") || c.starts_with("53") => {
             Some(Unavailable::Unreachable)
         }
@@ -89,6 +100,10 @@ fn postgres_code(code: &str) -> Option<Unavailable> {
 #[derive(Debug, Default)]
 pub struct WriteHealth {
     last_failure: Mutex<Option<(Instant, Unavailable)>>,
+    /// A write found the database damaged: reported until the server restarts (when the
+    /// start-up check refuses the file), since later writes that happen to miss the
+    /// damaged pages do not repair it.
+    damaged: std::sync::atomic::AtomicBool,
     /// The latest probe's outcome. One probe at a time, and at most one a second: every
     /// probe takes the write lock, so unauthenticated `/health` calls must not be able to
     /// queue writes behind a flood of probes.
@@ -105,6 +120,10 @@ const REMEMBER: Duration = Duration::from_secs(15);
 
 impl WriteHealth {
     pub fn failed(&self, why: Unavailable) {
+        if why == Unavailable::Damaged {
+            self.damaged
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         *self.last_failure.lock().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), why));
     }
 
@@ -120,6 +139,9 @@ impl WriteHealth {
     }
 
     pub fn recent_failure(&self) -> Option<Unavailable> {
+        if self.damaged.load(std::sync::atomic::Ordering::Relaxed) {
+            return Some(Unavailable::Damaged);
+        }
         let last = *self.last_failure.lock().unwrap_or_else(|e| e.into_inner());
         last.filter(|(at, _)| at.elapsed() < REMEMBER)
             .map(|(_, why)| why)
@@ -141,7 +163,21 @@ mod tests {
             None,
             "a unique violation is not an outage"
         );
+        assert_eq!(sqlite_code(11 | (1 << 8)), Some(Unavailable::Damaged)); // CORRUPT_VTAB
+        assert_eq!(sqlite_code(26), Some(Unavailable::Damaged));
+        assert_eq!(postgres_code("XX001"), Some(Unavailable::Damaged));
         assert_eq!(postgres_code("53100"), Some(Unavailable::DiskFull));
         assert_eq!(postgres_code("23505"), None);
+    }
+
+    #[test]
+    fn damage_stays_reported_after_writes_that_miss_it() {
+        let h = WriteHealth::default();
+        h.failed(Unavailable::Locked);
+        h.succeeded();
+        assert_eq!(h.recent_failure(), None, "a lock passes");
+        h.failed(Unavailable::Damaged);
+        h.succeeded();
+        assert_eq!(h.recent_failure(), Some(Unavailable::Damaged));
     }
 }
