@@ -214,6 +214,42 @@ async fn a_closed_incident_is_the_commanders_record(t: TestServer) {
     )
     .await;
     assert_eq!(finished.0, 200, "{}", finished.1);
+    // A finished action is part of the record: a responder renaming or cancelling it is
+    // refused, whatever field it names; the commander may correct it.
+    let done_path = format!("/actions/{}", done["id"].as_str().unwrap());
+    let done_version = done["version"].as_i64().unwrap() + 1;
+    for change in [
+        json!({"title": "Rotated nothing"}),
+        json!({"status": "cancelled"}),
+        json!({"owner": "mallory"}),
+    ] {
+        let got = as_responder(
+            Method::PATCH,
+            done_path.clone(),
+            change.clone(),
+            Some(done_version),
+        )
+        .await;
+        assert_error(&got, 403, "phase");
+        assert!(
+            got.1["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("commander"),
+            "{change}: {}",
+            got.1
+        );
+    }
+    let renamed = t
+        .call_as(
+            &t.commander,
+            Method::PATCH,
+            &done_path,
+            Some(json!({"title": "Rotate certificates (all regions)"})),
+            Some(done_version),
+        )
+        .await;
+    assert_eq!(renamed.0, 200, "{}", renamed.1);
     // The commander corrects the record and may post to it.
     let fixed = t
         .call_as(

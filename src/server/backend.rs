@@ -160,7 +160,7 @@ pub trait IncidentBackend: Send + Sync + 'static {
     }
     async fn patch_action(
         &self,
-        _actor: &str,
+        _who: &Principal,
         _id: &str,
         _if_match: i64,
         _patch: &ActionPatch,

@@ -127,13 +127,13 @@ impl IncidentBackend for Store {
 
     async fn patch_action(
         &self,
-        actor: &str,
+        who: &Principal,
         id: &str,
         if_match: i64,
         patch: &ActionPatch,
         idem: Option<&Idempotency>,
     ) -> Result<Created<CorrectiveAction>, ApiError> {
-        self.seen(Store::patch_action(self, actor, id, if_match, patch, idem).await)
+        self.seen(Store::patch_action(self, who, id, if_match, patch, idem).await)
     }
 
     async fn exceptions(&self, id: &str, page: Slice) -> Result<Listed<RiskException>, ApiError> {

@@ -309,12 +309,13 @@ impl Store {
 
     pub async fn patch_action(
         &self,
-        actor: &str,
+        who: &Principal,
         id: &str,
         if_match: i64,
         patch: &ActionPatch,
         idem: Option<&Idempotency>,
     ) -> Result<Created<CorrectiveAction>, StoreError> {
+        let actor = who.name.as_str();
         let mut tx = self.begin().await?;
         if let Some(r) = Self::replayed(&mut tx, actor, idem).await? {
             return Ok(r);
@@ -340,10 +341,14 @@ impl Store {
                 current: serde_json::to_value(&current)?,
             });
         }
-        if patch.status.is_some_and(ActionStatus::is_open) && !current.status.is_open() {
-            incident_in_tx(&mut tx, &current.incident_id)
-                .await?
-                .refuse_open_action_if_closed("status", &format!("reopening {}", current.id))?;
+        if !current.status.is_open() {
+            let inc = incident_in_tx(&mut tx, &current.incident_id).await?;
+            if patch.status.is_some_and(ActionStatus::is_open) {
+                inc.refuse_open_action_if_closed("status", &format!("reopening {}", current.id))?;
+            }
+            // A finished or cancelled action of a closed incident is part of its record;
+            // open ones (left under an exception) are still worked on by responders.
+            inc.authorize_addition(actor, who.role, &format!("changing {}", current.id))?;
         }
         let (next, changes) = current.apply(patch, at)?;
         if !changes.is_empty() {
