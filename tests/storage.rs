@@ -1164,10 +1164,17 @@ async fn files_left_open_by_an_earlier_install_are_made_private() {
     open(&db, 0o644);
     std::fs::write(data.join("console.log"), "old\n").unwrap();
     open(&data.join("console.log"), 0o644);
+    std::fs::write(data.join("sitrep.db.lock"), "pid=1\n").unwrap();
+    open(&data.join("sitrep.db.lock"), 0o644);
     let server = Server::spawn(home.path(), None).up().await;
     post_incident(&server.base(), &token, "private", None).await;
     assert_eq!(mode(&data), 0o700, "data directory");
-    for f in ["sitrep.db", "sitrep.db-wal", "sitrep.db-shm"] {
+    for f in [
+        "sitrep.db",
+        "sitrep.db-wal",
+        "sitrep.db-shm",
+        "sitrep.db.lock",
+    ] {
         assert_eq!(mode(&data.join(f)), 0o600, "{f}");
     }
 }

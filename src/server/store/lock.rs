@@ -165,6 +165,9 @@ impl ServerLock {
             .mode(0o600)
             .open(&path)
             .map_err(io)?;
+        // A sidecar left by an earlier sitrep under a lax umask names the server's pid and
+        // address and the database's stamp: private like the database.
+        super::files::tighten(&path, 0o600).map_err(io)?;
         if !flock(&file).map_err(io)? {
             let mut text = String::new();
             let _ = file.read_to_string(&mut text);
