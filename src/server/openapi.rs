@@ -92,3 +92,30 @@ pub fn render(doc: utoipa::openapi::OpenApi) -> String {
     }
     serde_json::to_string_pretty(&v).expect("the OpenAPI document serializes")
 }
+
+#[cfg(test)]
+mod tests {
+    /// Every route that reads one stored record can answer 409 `unreadable` naming it (a
+    /// row no longer readable), so the document lists it there: a client generated from the
+    /// document, and schemathesis, expect it.
+    #[test]
+    fn routes_reading_one_record_document_409() {
+        let doc: serde_json::Value = serde_json::from_str(&super::document()).unwrap();
+        for (path, method) in [
+            ("/api/v1/incidents/{id}", "get"),
+            ("/api/v1/incidents/{id}", "patch"),
+            ("/api/v1/incidents/{id}/updates", "post"),
+            ("/api/v1/incidents/{id}/notes", "post"),
+            ("/api/v1/incidents/{id}/actions", "post"),
+            ("/api/v1/incidents/{id}/exceptions", "post"),
+            ("/api/v1/actions/{action_id}", "get"),
+            ("/api/v1/actions/{action_id}", "patch"),
+        ] {
+            let responses = &doc["paths"][path][method]["responses"];
+            assert!(
+                responses.get("409").is_some(),
+                "{method} {path}: {responses}"
+            );
+        }
+    }
+}

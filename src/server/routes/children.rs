@@ -43,7 +43,7 @@ pub async fn list_updates(
     responses(
         (status = 201, body = StatusUpdate),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody, description = "The stored record cannot be read (`unreadable`, naming it); nothing was changed")))]
 pub async fn post_update(
     State(st): State<AppState>,
     auth: Auth,
@@ -68,7 +68,7 @@ pub async fn post_update(
     responses(
         (status = 201, body = TimelineEntry),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody, description = "The stored record cannot be read (`unreadable`, naming it); nothing was changed")))]
 pub async fn add_note(
     State(st): State<AppState>,
     auth: Auth,
@@ -108,7 +108,7 @@ pub async fn list_incident_actions(
     responses(
         (status = 201, body = CorrectiveAction),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody, description = "The stored record cannot be read (`unreadable`, naming it); nothing was changed")))]
 pub async fn create_action(
     State(st): State<AppState>,
     auth: Auth,
@@ -232,7 +232,8 @@ pub async fn list_actions(
 /// One corrective action, with its version as the ETag.
 #[utoipa::path(get, path = "/api/v1/actions/{action_id}", tag = "actions",
     security(("bearer" = [])), params(("action_id" = String, Path, description = "e.g. ACT-7")),
-    responses((status = 200, body = CorrectiveAction), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = CorrectiveAction), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "The stored record cannot be read (`unreadable`, naming it)")))]
 pub async fn get_action(
     State(st): State<AppState>,
     _auth: Auth,
@@ -251,7 +252,8 @@ pub async fn get_action(
         (status = 200, body = CorrectiveAction),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 413, body = ErrorBody),
-        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 428, body = ErrorBody)))]
+        (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 428, body = ErrorBody),
+        (status = 409, body = ErrorBody, description = "Reopening an action of a closed incident (`incident_closed`), or the stored record cannot be read (`unreadable`); nothing was changed")))]
 pub async fn patch_action(
     State(st): State<AppState>,
     auth: Auth,
@@ -293,7 +295,7 @@ pub async fn list_exceptions(
     responses(
         (status = 201, body = RiskException),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody), (status = 422, body = ErrorBody), (status = 409, body = ErrorBody, description = "The stored record cannot be read (`unreadable`, naming it); nothing was changed")))]
 pub async fn create_exception(
     State(st): State<AppState>,
     auth: Auth,

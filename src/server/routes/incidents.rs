@@ -128,7 +128,7 @@ pub async fn create_incident(
 #[utoipa::path(get, path = "/api/v1/incidents/{id}", tag = "incidents",
     security(("bearer" = [])),
     params(("id" = String, Path, description = "e.g. INC-42")),
-    responses((status = 200, body = Incident), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Incident), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody, description = "The stored record cannot be read (`unreadable`, naming it); nothing was changed")))]
 pub async fn get_incident(
     State(st): State<AppState>,
     _auth: Auth,
