@@ -1237,6 +1237,51 @@ async fn postgres_a_write_lock_held_elsewhere_gets_503_in_seconds_and_reads_go_o
         .await;
 }
 
+/// PostgreSQL: another program locks one of sitrep's tables outright (ACCESS EXCLUSIVE,
+/// as a migration or a VACUUM FULL does). The health probe writes elsewhere and would get
+/// through, but `/health` must say what writes see: 503 while they are refused, `ok` again
+/// once one is stored.
+#[tokio::test]
+async fn postgres_health_reports_a_table_locked_elsewhere_while_writes_are_refused() {
+    use sqlx::{Connection, Executor};
+    let Some(t) = common::TestServer::on(common::Backend::Postgres).await else {
+        return;
+    };
+    let url = t
+        .server
+        .as_ref()
+        .unwrap()
+        .store
+        .postgres_url()
+        .unwrap()
+        .to_string();
+    let mut other = sqlx::PgConnection::connect(&url).await.unwrap();
+    other.execute("BEGIN").await.unwrap();
+    other
+        .execute("LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE")
+        .await
+        .unwrap();
+    let (status, body) = t
+        .call(
+            Method::POST,
+            "/incidents",
+            Some(json!({"title": "blocked", "severity": "SEV4"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    let (status, health) = t.call(Method::GET, "/health", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
+    assert!(
+        health["writes"].as_str().unwrap().contains("locked"),
+        "{health}"
+    );
+    other.execute("ROLLBACK").await.unwrap();
+    t.create_incident(json!({"title": "after", "severity": "SEV4"}))
+        .await;
+    let (status, health) = t.call(Method::GET, "/health", None).await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+}
+
 #[test]
 fn a_file_that_is_not_a_database_is_refused_at_once_with_what_to_do() {
     let home = tempfile::tempdir().unwrap();

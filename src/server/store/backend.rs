@@ -3,7 +3,7 @@
 //! incident as it is (`patch_incident`) stays inside the write's transaction.
 use super::{
     ActionKey, ActionQuery, Created, EventRecord, Idempotency, IncidentQuery, IngestOutcome,
-    Listed, Principal, SignalRecord, Slice, Store, StoreError, Unavailable,
+    Listed, Principal, SignalRecord, Slice, Store, StoreError,
 };
 use crate::domain::{
     ActionPatch, CorrectiveAction, Incident, IncidentPatch, NewAction, NewException, NewIncident,
@@ -17,10 +17,11 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 impl Store {
-    /// Every answer the API gets from this store passes here, so damage found by a read is
-    /// reported by `/health` too, not only damage found by a write.
+    /// Every answer the API gets from this store passes here, so `/health` reports what
+    /// requests meet wherever in a transaction they meet it: damage found by a read, a table
+    /// locked by another program that the health probe's own small write never touches.
     fn seen<T>(&self, r: Result<T, StoreError>) -> Result<T, ApiError> {
-        if let Err(StoreError::Unavailable(why @ Unavailable::Damaged)) = &r {
+        if let Err(StoreError::Unavailable(why)) = &r {
             self.health.failed(*why);
         }
         Ok(r?)
