@@ -147,7 +147,8 @@ impl PublicIncident {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Snapshot {
     pub built_at: DateTime<Utc>,
-    /// Open customer-impacting incidents with at least one customer update, newest first.
+    /// Open customer-impacting incidents with at least one customer update, the worst
+    /// impact first, then the newest.
     pub open: Vec<PublicIncident>,
     /// Resolved in the last 90 days, most recently resolved first.
     pub resolved: Vec<PublicIncident>,
@@ -227,7 +228,12 @@ pub async fn collect(
             resolved.push(p);
         }
     }
-    open.sort_by_key(|i| std::cmp::Reverse(i.started_at()));
+    open.sort_by_key(|i| {
+        (
+            std::cmp::Reverse(i.impact),
+            std::cmp::Reverse(i.started_at()),
+        )
+    });
     resolved.sort_by_key(|i| std::cmp::Reverse(i.resolved_at));
     Ok(Snapshot {
         built_at: now,
