@@ -8,6 +8,7 @@ use common::hostile_text::{evil, evil_body};
 use reqwest::header::{self, HeaderMap};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
+use sitrep::server::Database;
 use sitrep::server::status_page::{CSP, StatusPageConfig};
 use std::time::{Duration, Instant};
 
@@ -169,7 +170,22 @@ async fn incident_full_of_internal_data(t: &TestServer) -> Vec<(&'static str, St
 
 #[tokio::test]
 async fn page_feed_and_json_show_the_customer_update_and_nothing_internal() {
-    let t = with_page().await;
+    nothing_internal(with_page().await).await
+}
+
+/// The same on PostgreSQL (when the harness can start one; CI requires it).
+#[tokio::test]
+async fn nothing_internal_on_postgres_either() {
+    if let Some(url) = common::pg::fresh_database().await {
+        let page = Some(StatusPageConfig::default());
+        nothing_internal(
+            TestServer::start_db(Database::Postgres(url), |c| c.status_page = page).await,
+        )
+        .await
+    }
+}
+
+async fn nothing_internal(t: TestServer) {
     let internal = incident_full_of_internal_data(&t).await;
     for path in FORMATS.iter().chain(&["/status/api/v2/status.json"]) {
         let body = ok(&t, path).await;
