@@ -92,6 +92,8 @@ async fn chromium_renders_the_page_with_no_console_errors_or_blocked_resources()
             &page_listen,
             "--status-title",
             "Acme Cloud status",
+            "--status-url",
+            "https://status.acme.example/",
         ],
         Stdio::null(),
     );
@@ -143,6 +145,15 @@ async fn chromium_renders_the_page_with_no_console_errors_or_blocked_resources()
         .unwrap();
     assert!(r.status().is_success(), "{}", r.text().await.unwrap());
     let url = format!("http://{page_listen}/status");
+    let summary: serde_json::Value = http
+        .get(format!("{url}/api/v2/summary.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["page"]["url"], "https://status.acme.example/status");
 
     let profile = tempfile::tempdir().unwrap();
     let seen = load(&browser, profile.path(), &url, &["--dump-dom"]).await;

@@ -490,6 +490,7 @@ async fn the_page_can_have_a_listener_of_its_own_and_is_off_by_default() {
         c.status_page = Some(StatusPageConfig {
             listen: Some("127.0.0.1:0".parse().unwrap()),
             title: "Acme <status>".into(),
+            public_url: Some("https://status.example.com".into()),
         })
     })
     .await;
@@ -516,4 +517,36 @@ async fn the_page_can_have_a_listener_of_its_own_and_is_off_by_default() {
         .await
         .unwrap();
     assert_eq!(api.status(), StatusCode::NOT_FOUND);
+    // With the public address known, the feed and the JSON link absolutely.
+    t.create_incident(json!({"title": "t", "severity": "SEV2", "customer_impact": true}))
+        .await;
+    t.customer_update("INC-1").await;
+    let get_apart = |path: &str| t.http.get(format!("http://{apart}{path}")).send();
+    let summary: Value = get_apart("/status/api/v2/summary.json")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(summary["page"]["url"], "https://status.example.com/status");
+    assert_eq!(summary["page"]["name"], "Acme <status>");
+    let short = summary["incidents"][0]["shortlink"].as_str().unwrap();
+    assert!(
+        short.starts_with("https://status.example.com/status#incident-"),
+        "{short}"
+    );
+    let feed: atom_syndication::Feed = get_apart("/status/feed.atom")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(feed.entries[0].links[0].href, short);
+    assert!(
+        feed.links
+            .iter()
+            .any(|l| l.rel == "self" && l.href == "https://status.example.com/status/feed.atom")
+    );
 }

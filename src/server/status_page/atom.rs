@@ -1,13 +1,13 @@
 //! `/status/feed.atom`: one entry per customer update, newest first.
 use super::public::{PublicIncident, PublicUpdate, Snapshot};
-use super::{FEED_PATH, PAGE_PATH};
+use super::{FEED_PATH, PAGE_PATH, Page};
 use atom_syndication::{Content, Entry, Feed, FixedDateTime, Link, Person, Text};
 use chrono::{DateTime, Utc};
 
 /// Entries in the feed at most (the newest).
 const MAX_ENTRIES: usize = 50;
 
-pub fn render(title: &str, page_id: &str, snap: &Snapshot) -> String {
+pub fn render(page: &Page, snap: &Snapshot) -> String {
     let mut entries: Vec<(&PublicIncident, &PublicUpdate)> = snap
         .open
         .iter()
@@ -17,24 +17,27 @@ pub fn render(title: &str, page_id: &str, snap: &Snapshot) -> String {
     entries.sort_by_key(|(_, u)| std::cmp::Reverse(u.posted_at));
     entries.truncate(MAX_ENTRIES);
     let feed = Feed {
-        title: Text::plain(title),
-        id: format!("urn:sitrep:status:{page_id}"),
+        title: Text::plain(&page.title),
+        id: format!("urn:sitrep:status:{}", page.id),
         updated: fixed(snap.updated_at()),
         authors: vec![Person {
-            name: title.to_string(),
+            name: page.title.clone(),
             ..Default::default()
         }],
         links: vec![
-            link(PAGE_PATH, "alternate", "text/html"),
-            link(FEED_PATH, "self", "application/atom+xml"),
+            link(&page.link(PAGE_PATH), "alternate", "text/html"),
+            link(&page.link(FEED_PATH), "self", "application/atom+xml"),
         ],
-        entries: entries.into_iter().map(|(i, u)| entry(i, u)).collect(),
+        entries: entries
+            .into_iter()
+            .map(|(i, u)| entry(page, i, u))
+            .collect(),
         ..Default::default()
     };
     feed.to_string()
 }
 
-fn entry(inc: &PublicIncident, u: &PublicUpdate) -> Entry {
+fn entry(page: &Page, inc: &PublicIncident, u: &PublicUpdate) -> Entry {
     let mut body = format!(
         "Impact: {}\nCurrent status: {}\nNext steps: {}",
         u.impact_scope, u.current_status, u.next_steps
@@ -51,7 +54,7 @@ fn entry(inc: &PublicIncident, u: &PublicUpdate) -> Entry {
         updated: fixed(u.posted_at),
         published: Some(fixed(u.posted_at)),
         links: vec![link(
-            &format!("{PAGE_PATH}#incident-{}", inc.key),
+            &page.link(&format!("{PAGE_PATH}#incident-{}", inc.key)),
             "alternate",
             "text/html",
         )],

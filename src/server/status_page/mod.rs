@@ -57,6 +57,10 @@ pub struct StatusPageConfig {
     pub listen: Option<SocketAddr>,
     /// The page's name (heading, feed title, `page.name` in the JSON).
     pub title: String,
+    /// Where the public reaches the server, e.g. `https://status.example.com` (no trailing
+    /// slash): makes the feed's and the JSON's links absolute. None: they are relative to
+    /// whatever address the reader used.
+    pub public_url: Option<String>,
 }
 
 impl Default for StatusPageConfig {
@@ -64,6 +68,7 @@ impl Default for StatusPageConfig {
         Self {
             listen: None,
             title: "Service status".into(),
+            public_url: None,
         }
     }
 }
@@ -81,6 +86,22 @@ pub struct StatusPageArgs {
     /// The status page's title.
     #[arg(long, env = "SITREP_STATUS_TITLE", default_value = "Service status")]
     pub status_title: String,
+    /// The address the public reaches the page at (e.g. https://status.example.com), for
+    /// absolute links in the Atom feed and the JSON.
+    #[arg(long, env = "SITREP_STATUS_URL", value_parser = public_url)]
+    pub status_url: Option<String>,
+}
+
+/// An http(s) origin, optionally with a path prefix, kept without its trailing slash.
+fn public_url(raw: &str) -> Result<String, String> {
+    let url = reqwest::Url::parse(raw).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err("must be an http:// or https:// address".into());
+    }
+    if url.query().is_some() || url.fragment().is_some() || !url.username().is_empty() {
+        return Err("must have no query, fragment or user name".into());
+    }
+    Ok(url.as_str().trim_end_matches('/').to_string())
 }
 
 impl StatusPageArgs {
@@ -88,6 +109,7 @@ impl StatusPageArgs {
         self.status_page.then_some(StatusPageConfig {
             listen: self.status_listen,
             title: self.status_title,
+            public_url: self.status_url,
         })
     }
 }
@@ -96,8 +118,7 @@ impl StatusPageArgs {
 struct PageState {
     backend: Arc<dyn IncidentBackend>,
     newest: watch::Receiver<i64>,
-    title: Arc<str>,
-    page_id: Arc<str>,
+    page: Arc<Page>,
     cache: Arc<Mutex<Option<Cached>>>,
 }
 
@@ -156,8 +177,11 @@ pub fn router(
     let state = PageState {
         backend,
         newest,
-        page_id: page_id(&cfg.title).into(),
-        title: cfg.title.as_str().into(),
+        page: Arc::new(Page {
+            id: page_id(&cfg.title),
+            title: cfg.title.clone(),
+            base: cfg.public_url.clone().unwrap_or_default(),
+        }),
         cache: Arc::new(Mutex::new(None)),
     };
     let mut r = Router::new()
@@ -200,6 +224,22 @@ pub async fn serve_apart(
     Ok(addr)
 }
 
+/// The page's identity, as the feed and the JSON name and link it.
+pub(crate) struct Page {
+    pub title: String,
+    /// Stable across restarts (a hash of the title).
+    pub id: String,
+    /// The public origin (see [`StatusPageConfig::public_url`]), or empty.
+    pub base: String,
+}
+
+impl Page {
+    /// A link to one of the page's paths, absolute when the public address is known.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+}
+
 /// A stable id for the page in the feed and the JSON.
 fn page_id(title: &str) -> String {
     hex::encode(&Sha256::digest(format!("sitrep-status-page\0{title}"))[..8])
@@ -210,7 +250,7 @@ async fn page(State(s): State<PageState>, req: HeaderMap) -> Response {
         Ok(snap) => cached(
             &req,
             "text/html; charset=utf-8",
-            html::render(&s.title, &snap),
+            html::render(&s.page.title, &snap),
         ),
         Err(r) => r,
     }
@@ -221,7 +261,7 @@ async fn feed(State(s): State<PageState>, req: HeaderMap) -> Response {
         Ok(snap) => cached(
             &req,
             "application/atom+xml; charset=utf-8",
-            atom::render(&s.title, &s.page_id, &snap),
+            atom::render(&s.page, &snap),
         ),
         Err(r) => r,
     }
@@ -242,15 +282,11 @@ async fn incidents(State(s): State<PageState>, req: HeaderMap) -> Response {
 async fn json(
     s: &PageState,
     req: &HeaderMap,
-    shape: fn(&str, &str, &Snapshot) -> serde_json::Value,
+    shape: fn(&Page, &Snapshot) -> serde_json::Value,
 ) -> Response {
     match s.snapshot().await {
         Ok(snap) => {
-            let mut resp = cached(
-                req,
-                "application/json",
-                shape(&s.title, &s.page_id, &snap).to_string(),
-            );
+            let mut resp = cached(req, "application/json", shape(&s.page, &snap).to_string());
             // Status widgets on other sites read these from the browser.
             resp.headers_mut().insert(
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
@@ -324,6 +360,27 @@ async fn headers(req: Request, next: Next) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_public_url_is_an_http_origin_without_a_trailing_slash() {
+        assert_eq!(
+            public_url("https://status.example.com/").unwrap(),
+            "https://status.example.com"
+        );
+        assert_eq!(
+            public_url("http://h:8080/acme").unwrap(),
+            "http://h:8080/acme"
+        );
+        for bad in [
+            "status.example.com",
+            "ftp://h",
+            "https://h/?q=1",
+            "https://u@h",
+            "javascript:alert(1)",
+        ] {
+            assert!(public_url(bad).is_err(), "{bad}");
+        }
+    }
 
     #[test]
     fn if_none_match_takes_lists_weak_tags_and_star() {

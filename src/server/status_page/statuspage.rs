@@ -1,47 +1,47 @@
 //! `/status/api/v2/*.json` in the shape of Atlassian Statuspage's public API (`page`,
 //! `status`, `components`, `incidents` with `incident_updates`), so existing status widgets
 //! and scrapers can read sitrep's page. sitrep has no components: the lists are empty.
-use super::PAGE_PATH;
 use super::public::{PublicIncident, PublicUpdate, Snapshot};
+use super::{PAGE_PATH, Page};
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 /// Incidents in `incidents.json` at most (Statuspage lists the newest 50).
 const MAX_INCIDENTS: usize = 50;
 
-pub fn summary(title: &str, page_id: &str, snap: &Snapshot) -> Value {
+pub fn summary(p: &Page, snap: &Snapshot) -> Value {
     json!({
-        "page": page(title, page_id, snap),
+        "page": page(p, snap),
         "status": status(snap),
         "components": [],
-        "incidents": snap.open.iter().map(|i| incident(page_id, i)).collect::<Vec<_>>(),
+        "incidents": snap.open.iter().map(|i| incident(p, i)).collect::<Vec<_>>(),
         "scheduled_maintenances": [],
     })
 }
 
-pub fn status_only(title: &str, page_id: &str, snap: &Snapshot) -> Value {
+pub fn status_only(p: &Page, snap: &Snapshot) -> Value {
     json!({
-        "page": page(title, page_id, snap),
+        "page": page(p, snap),
         "status": status(snap),
     })
 }
 
-pub fn incidents(title: &str, page_id: &str, snap: &Snapshot) -> Value {
+pub fn incidents(p: &Page, snap: &Snapshot) -> Value {
     let list: Vec<Value> = snap
         .open
         .iter()
         .chain(&snap.resolved)
         .take(MAX_INCIDENTS)
-        .map(|i| incident(page_id, i))
+        .map(|i| incident(p, i))
         .collect();
-    json!({ "page": page(title, page_id, snap), "incidents": list })
+    json!({ "page": page(p, snap), "incidents": list })
 }
 
-fn page(title: &str, page_id: &str, snap: &Snapshot) -> Value {
+fn page(p: &Page, snap: &Snapshot) -> Value {
     json!({
-        "id": page_id,
-        "name": title,
-        "url": PAGE_PATH,
+        "id": p.id,
+        "name": p.title,
+        "url": p.link(PAGE_PATH),
         "time_zone": "Etc/UTC",
         "updated_at": ts(snap.updated_at()),
     })
@@ -52,7 +52,7 @@ fn status(snap: &Snapshot) -> Value {
     json!({ "indicator": i.as_str(), "description": i.description() })
 }
 
-fn incident(page_id: &str, inc: &PublicIncident) -> Value {
+fn incident(p: &Page, inc: &PublicIncident) -> Value {
     json!({
         "id": inc.key,
         "name": inc.name(),
@@ -63,8 +63,8 @@ fn incident(page_id: &str, inc: &PublicIncident) -> Value {
         "updated_at": ts(inc.updated_at()),
         "monitoring_at": Value::Null,
         "resolved_at": inc.resolved_at.map(ts),
-        "shortlink": format!("{PAGE_PATH}#incident-{}", inc.key),
-        "page_id": page_id,
+        "shortlink": p.link(&format!("{PAGE_PATH}#incident-{}", inc.key)),
+        "page_id": p.id,
         "incident_updates": inc.updates.iter().map(|u| update(inc, u)).collect::<Vec<_>>(),
         "components": [],
     })
