@@ -116,7 +116,8 @@ pub struct Serving {
 
 impl Serving {
     /// Starts the backend's event pump, binds the address and serves in a background task.
-    pub async fn start(backend: Arc<dyn IncidentBackend>, cfg: HttpConfig) -> Result<Serving> {
+    pub async fn start(backend: Arc<dyn IncidentBackend>, mut cfg: HttpConfig) -> Result<Serving> {
+        let page_limits = status_page::share_connections(&mut cfg);
         let (stop, shutdown) = watch::channel(false);
         let hub = events::Hub::start(
             backend.clone(),
@@ -145,7 +146,7 @@ impl Serving {
             None => (app, None),
             Some((None, page)) => (app.merge(page), None),
             Some((Some(at), page)) => {
-                let addr = status_page::serve_apart(at, page, &cfg.limits, &shutdown).await?;
+                let addr = status_page::serve_apart(at, page, page_limits, &shutdown).await?;
                 (app, Some(addr))
             }
         };

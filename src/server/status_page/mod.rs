@@ -13,6 +13,7 @@ pub mod public;
 mod statuspage;
 
 use super::backend::IncidentBackend;
+use super::connections::{Limits, connection_cap, descriptor_limit};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -201,12 +202,26 @@ pub fn router(
         .with_state(state)
 }
 
-/// Binds the page's own listener and serves it until `shutdown`, under the API's
-/// connection limits.
+/// With a listener of its own, the page gets a quarter of the server's connection budget
+/// and the API keeps the rest: the two together stay within the descriptor limit, and a
+/// crowd on the public page cannot take the connections commanders need. Returns the
+/// page's limits (the API's own in `cfg` are lowered to match).
+pub fn share_connections(cfg: &mut super::HttpConfig) -> Limits {
+    let separate = cfg.status_page.as_ref().is_some_and(|p| p.listen.is_some());
+    let mut page = cfg.limits.clone();
+    if separate {
+        let cap = connection_cap(cfg.limits.max_connections, descriptor_limit());
+        page.max_connections = Some(cap / 4);
+        cfg.limits.max_connections = Some(cap - cap / 4);
+    }
+    page
+}
+
+/// Binds the page's own listener and serves it until `shutdown`.
 pub async fn serve_apart(
     at: SocketAddr,
     page: Router,
-    limits: &super::connections::Limits,
+    limits: Limits,
     shutdown: &watch::Receiver<bool>,
 ) -> anyhow::Result<SocketAddr> {
     use anyhow::Context;
@@ -215,7 +230,7 @@ pub async fn serve_apart(
         .with_context(|| format!("listening on {at} for the status page"))?;
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "status page on http://{addr}{PAGE_PATH}");
-    let (limits, shutdown) = (limits.clone(), shutdown.clone());
+    let shutdown = shutdown.clone();
     tokio::spawn(async move {
         if let Err(e) = super::connections::serve(listener, page, limits, shutdown).await {
             tracing::error!(error = %e, "the status page's listener failed");
@@ -380,6 +395,23 @@ mod tests {
         ] {
             assert!(public_url(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn a_separate_listener_takes_a_quarter_of_the_connection_budget() {
+        let mut cfg = crate::server::ServerConfig::sqlite("x.db", "127.0.0.1:0".parse().unwrap());
+        cfg.limits.max_connections = Some(400);
+        cfg.status_page = Some(StatusPageConfig::default());
+        let mut http = cfg.http();
+        assert_eq!(share_connections(&mut http).max_connections, Some(400));
+        assert_eq!(http.limits.max_connections, Some(400));
+        cfg.status_page = Some(StatusPageConfig {
+            listen: Some("127.0.0.1:0".parse().unwrap()),
+            ..Default::default()
+        });
+        let mut http = cfg.http();
+        assert_eq!(share_connections(&mut http).max_connections, Some(100));
+        assert_eq!(http.limits.max_connections, Some(300));
     }
 
     #[test]
