@@ -27,6 +27,8 @@ enum Command {
     Serve {
         #[command(flatten)]
         db: DbArg,
+        #[command(flatten)]
+        status: sitrep::server::status_page::StatusPageArgs,
         /// Address to listen on.
         #[arg(long, env = "SITREP_LISTEN", default_value = "127.0.0.1:7878")]
         listen: SocketAddr,
@@ -298,6 +300,7 @@ async fn run_command(
     match command {
         Some(Command::Serve {
             db,
+            status,
             listen,
             heartbeat_secs,
             idle_timeout_secs,
@@ -318,6 +321,7 @@ async fn run_command(
                 requests_per_token: max_requests_per_token as usize,
             };
             cfg.alert_severity = alert_severity;
+            cfg.status_page = status.config();
             serve(cfg).await
         }
         Some(Command::Token { command }) => token(command).await,

@@ -15,4 +15,5 @@ mod idempotency;
 mod notes;
 mod replicas;
 mod roles;
+mod status_page;
 mod suites;

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod openapi;
 pub mod routes;
+pub mod status_page;
 pub mod store;
 
 use anyhow::{Context, Result};
@@ -42,6 +43,8 @@ pub struct ServerConfig {
     pub alert_severity: crate::domain::SeverityMap,
     /// Timeouts and the connection cap (see `connections`).
     pub limits: connections::Limits,
+    /// The public status page, when enabled.
+    pub status_page: Option<status_page::StatusPageConfig>,
 }
 
 impl ServerConfig {
@@ -57,6 +60,7 @@ impl ServerConfig {
             event_retention: chrono::Duration::days(7),
             alert_severity: Default::default(),
             limits: Default::default(),
+            status_page: None,
         }
     }
 
@@ -67,6 +71,7 @@ impl ServerConfig {
             heartbeat: self.heartbeat,
             alert_severity: self.alert_severity.clone(),
             limits: self.limits.clone(),
+            status_page: self.status_page.clone(),
         }
     }
 }
@@ -81,6 +86,8 @@ pub struct HttpConfig {
     pub alert_severity: crate::domain::SeverityMap,
     /// Timeouts and the connection cap (see `connections`).
     pub limits: connections::Limits,
+    /// The public status page, when enabled.
+    pub status_page: Option<status_page::StatusPageConfig>,
 }
 
 #[derive(Clone)]
@@ -99,6 +106,8 @@ pub struct AppState {
 /// The API serving one backend in this process.
 pub struct Serving {
     pub addr: SocketAddr,
+    /// Where the status page listens when it has a listener of its own.
+    pub status_addr: Option<SocketAddr>,
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The newest event id published.
@@ -107,7 +116,8 @@ pub struct Serving {
 
 impl Serving {
     /// Starts the backend's event pump, binds the address and serves in a background task.
-    pub async fn start(backend: Arc<dyn IncidentBackend>, cfg: HttpConfig) -> Result<Serving> {
+    pub async fn start(backend: Arc<dyn IncidentBackend>, mut cfg: HttpConfig) -> Result<Serving> {
+        let page_limits = status_page::share_connections(&mut cfg);
         let (stop, shutdown) = watch::channel(false);
         let hub = events::Hub::start(
             backend.clone(),
@@ -117,6 +127,12 @@ impl Serving {
         .await
         .map_err(|e| anyhow::anyhow!(e.message))?;
         let newest = hub.watch();
+        let page = cfg.status_page.as_ref().map(|p| {
+            (
+                p.listen,
+                status_page::router(backend.clone(), newest.clone(), p),
+            )
+        });
         let app = router(|openapi| AppState {
             backend,
             hub,
@@ -126,6 +142,14 @@ impl Serving {
             alert_severity: Arc::new(cfg.alert_severity.clone()),
             in_flight: auth::InFlight::new(cfg.limits.requests_per_token()),
         });
+        let (app, status_addr) = match page {
+            None => (app, None),
+            Some((None, page)) => (app.merge(page), None),
+            Some((Some(at), page)) => {
+                let addr = status_page::serve_apart(at, page, page_limits, &shutdown).await?;
+                (app, Some(addr))
+            }
+        };
         let listener = tokio::net::TcpListener::bind(cfg.listen)
             .await
             .with_context(|| format!("listening on {}", cfg.listen))?;
@@ -138,6 +162,7 @@ impl Serving {
         ));
         Ok(Serving {
             addr,
+            status_addr,
             stop,
             task,
             newest,
@@ -175,6 +200,11 @@ pub struct RunningServer {
 }
 
 impl RunningServer {
+    /// Where the status page listens when it has a listener of its own.
+    pub fn status_addr(&self) -> Option<SocketAddr> {
+        self.http.status_addr
+    }
+
     /// Stops accepting, ends event streams, waits for in-flight requests, closes the store.
     pub async fn shutdown(self) {
         let newest = *self.http.newest.borrow();
@@ -206,7 +236,7 @@ pub fn router(state_parts: impl FnOnce(Arc<str>) -> AppState) -> Router {
 
 /// Logs each request's method, path, status and duration. Never headers or bodies: they
 /// carry tokens and customer text.
-async fn log_request(req: Request, next: Next) -> Response {
+pub(crate) async fn log_request(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     // The path is the client's text: sanitized, so a log line cannot act on the terminal
     // that shows it.

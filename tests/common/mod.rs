@@ -2,6 +2,7 @@
 #![allow(dead_code)]
 
 pub mod bin;
+pub mod hostile_text;
 pub mod pg;
 pub mod pty;
 pub mod screen;
