@@ -1,6 +1,8 @@
 //! The quarterly review and the evidence an auditor asks for: one set of figures
 //! ([`figures`]) computed from incidents' timelines, drawn by the console's review view and
 //! written by `sitrep evidence`.
+pub mod cli;
+pub mod evidence;
 pub mod figures;
 pub mod targets;
 
