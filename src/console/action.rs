@@ -29,6 +29,7 @@ pub enum Action {
     ViewBoard,
     ViewList,
     ViewActions,
+    ViewReview,
     ToggleClosed,
     Filter,
     Command,
@@ -81,6 +82,7 @@ impl Action {
             Action::ViewBoard => "board",
             Action::ViewList => "list",
             Action::ViewActions => "actions",
+            Action::ViewReview => "review",
             Action::ToggleClosed => "closed",
             Action::Filter => "filter",
             Action::Command => "command",
@@ -123,9 +125,12 @@ impl Action {
             Action::ViewBoard => "Board: incidents by phase",
             Action::ViewList => "List: a sortable table",
             Action::ViewActions => "Corrective actions across incidents",
+            Action::ViewReview => {
+                "Review: charts of the last 90 days (:review 30d for another period)"
+            }
             Action::ToggleClosed => "Show or hide closed incidents",
             Action::Filter => "Filter: text, sev:1, phase:triage, owner:NAME",
-            Action::Command => "Command: :board :list :actions :closed :quit",
+            Action::Command => "Command: :board :list :actions :review 90d :closed :quit",
             Action::Submit => "Apply the filter or command",
             Action::Cancel => "Cancel",
             Action::DeleteChar => "Delete the last character",
@@ -201,6 +206,11 @@ pub enum Msg {
         id: String,
         tab: super::detail::Tab,
         message: String,
+    },
+    /// The review's figures for the last `days` days, or why they could not be loaded.
+    ReviewLoaded {
+        days: u32,
+        figures: Result<crate::review::PeriodFigures, String>,
     },
     /// The backend has no corrective actions: why, for the actions view.
     ActionsUnavailable(String),

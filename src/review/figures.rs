@@ -602,3 +602,14 @@ pub fn period(
         open_exceptions,
     }
 }
+
+/// The figures of the last `days` days as of `now`: what the console's review shows for
+/// `:review Nd`, the same as `sitrep evidence` for that period.
+pub fn last_days(
+    records: &[Record],
+    days: u32,
+    targets: &Targets,
+    now: DateTime<Utc>,
+) -> PeriodFigures {
+    period(records, Period::last_days(days, now), targets, now)
+}

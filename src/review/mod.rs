@@ -4,6 +4,7 @@
 pub mod cli;
 pub mod evidence;
 pub mod figures;
+pub mod sample;
 pub mod targets;
 
 pub use figures::{Period, PeriodFigures, Record};
