@@ -125,12 +125,10 @@ impl Action {
             Action::ViewBoard => "Board: incidents by phase",
             Action::ViewList => "List: a sortable table",
             Action::ViewActions => "Corrective actions across incidents",
-            Action::ViewReview => {
-                "Review: charts of the last 90 days (:review 30d for another period)"
-            }
+            Action::ViewReview => "Review: charts of a period (:review 30d)",
             Action::ToggleClosed => "Show or hide closed incidents",
             Action::Filter => "Filter: text, sev:1, phase:triage, owner:NAME",
-            Action::Command => "Command: :board :list :actions :review 90d :closed :quit",
+            Action::Command => "Command: :board :list :actions :closed :quit",
             Action::Submit => "Apply the filter or command",
             Action::Cancel => "Cancel",
             Action::DeleteChar => "Delete the last character",
