@@ -46,12 +46,20 @@ pub async fn records(client: &ApiClient, period: Period) -> Result<Vec<Record>> 
         out.push(Record {
             timeline: client.timeline(&id).await?,
             updates: client.updates(&id).await?,
-            actions: client.incident_actions(&id).await?,
-            exceptions: client.exceptions(&id).await?,
+            actions: none_if_unsupported(client.incident_actions(&id).await)?,
+            exceptions: none_if_unsupported(client.exceptions(&id).await)?,
             incident,
         });
     }
     Ok(out)
+}
+
+/// A backend without corrective actions or exceptions (PagerDuty) has none to count.
+fn none_if_unsupported<T>(r: Result<Vec<T>>) -> Result<Vec<T>> {
+    match r {
+        Err(e) if crate::client::ApiError::unsupported(&e).is_some() => Ok(Vec::new()),
+        other => other,
+    }
 }
 
 pub async fn run(client: &ApiClient, args: EvidenceArgs) -> Result<String> {
