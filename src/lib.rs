@@ -8,6 +8,7 @@ pub mod pagerduty;
 pub mod paths;
 pub mod protocol;
 pub mod report;
+pub mod review;
 pub mod sanitize;
 pub mod script;
 pub mod server;

@@ -136,6 +136,14 @@ enum Command {
         #[command(flatten)]
         connect: ConnectArgs,
     },
+    /// The evidence for a period: per incident severity, impact, recovery owner, phase
+    /// times, first customer update and cadence, actions and exceptions; totals against targets.
+    Evidence {
+        #[command(flatten)]
+        args: sitrep::review::cli::EvidenceArgs,
+        #[command(flatten)]
+        connect: ConnectArgs,
+    },
     /// Copy a SQLite database to PATH while the server runs (for PostgreSQL use pg_dump).
     Backup {
         /// Where to write the copy; must not exist yet.
@@ -284,6 +292,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
             format,
             connect,
         }) => (Script::Report { id, format }, connect),
+        Some(Command::Evidence { args, connect }) => (Script::Evidence(args), connect),
         other => {
             run_command(other, cli.connect, cli.console).await?;
             return Ok(std::process::ExitCode::SUCCESS);
@@ -364,7 +373,8 @@ async fn run_command(
             | Command::Incident { .. }
             | Command::Update { .. }
             | Command::Actions { .. }
-            | Command::Report { .. },
+            | Command::Report { .. }
+            | Command::Evidence { .. },
         ) => unreachable!("scripting verbs are dispatched by run()"),
     }
 }

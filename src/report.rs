@@ -78,7 +78,7 @@ pub fn build(
     }
 }
 
-fn span(secs: Option<i64>) -> String {
+pub(crate) fn span(secs: Option<i64>) -> String {
     let Some(s) = secs else {
         return "not reached".into();
     };
@@ -102,7 +102,7 @@ fn when(t: DateTime<Utc>) -> String {
 }
 
 /// Table cells cannot hold a pipe or a line break.
-fn cell(s: &str) -> String {
+pub(crate) fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 

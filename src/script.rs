@@ -91,6 +91,7 @@ pub enum Script {
     Update(UpdateCmd),
     Actions(ActionsCmd),
     Report { id: String, format: ReportFormat },
+    Evidence(crate::review::cli::EvidenceArgs),
 }
 
 fn parse_list<T: std::str::FromStr<Err = String>>(
@@ -106,6 +107,9 @@ fn parse_list<T: std::str::FromStr<Err = String>>(
 
 /// A usage mistake found before any connection is made (exit code 2).
 pub fn usage_error(script: &Script) -> Option<String> {
+    if let Script::Evidence(args) = script {
+        return args.usage_error();
+    }
     if let Script::Incidents(IncidentsCmd::List {
         phase, severity, ..
     }) = script
@@ -258,6 +262,7 @@ pub async fn execute(client: &ApiClient, script: Script) -> Result<String> {
             }
             Ok(actions_table(&items))
         }
+        Script::Evidence(args) => crate::review::cli::run(client, args).await,
         Script::Report { id, format } => {
             let inc = client.incident(&id).await?;
             let r = report::build(

@@ -13,6 +13,7 @@ mod hostile;
 mod paste_pty;
 mod term_pty;
 mod ui;
+mod ui_review;
 mod ui_triage;
 mod update_paste_pty;
 mod wall;

@@ -6,6 +6,7 @@
 mod common;
 
 mod cli;
+mod evidence;
 mod faults;
 mod live;
 mod storage;

@@ -29,6 +29,7 @@ pub enum Action {
     ViewBoard,
     ViewList,
     ViewActions,
+    ViewReview,
     ToggleClosed,
     Filter,
     Command,
@@ -81,6 +82,7 @@ impl Action {
             Action::ViewBoard => "board",
             Action::ViewList => "list",
             Action::ViewActions => "actions",
+            Action::ViewReview => "review",
             Action::ToggleClosed => "closed",
             Action::Filter => "filter",
             Action::Command => "command",
@@ -123,6 +125,7 @@ impl Action {
             Action::ViewBoard => "Board: incidents by phase",
             Action::ViewList => "List: a sortable table",
             Action::ViewActions => "Corrective actions across incidents",
+            Action::ViewReview => "Review: charts of a period (:review 30d)",
             Action::ToggleClosed => "Show or hide closed incidents",
             Action::Filter => "Filter: text, sev:1, phase:triage, owner:NAME",
             Action::Command => "Command: :board :list :actions :closed :quit",
@@ -201,6 +204,11 @@ pub enum Msg {
         id: String,
         tab: super::detail::Tab,
         message: String,
+    },
+    /// The review's figures for the last `days` days, or why they could not be loaded.
+    ReviewLoaded {
+        days: u32,
+        figures: Result<crate::review::PeriodFigures, String>,
     },
     /// The backend has no corrective actions: why, for the actions view.
     ActionsUnavailable(String),

@@ -92,6 +92,20 @@ impl EffectRunner {
                     self.fetch(id.clone(), tab);
                 }
             }
+            Effect::LoadReview { days } => {
+                tokio::spawn(async move {
+                    let now = client.clock().now();
+                    let period = crate::review::Period::last_days(days, now);
+                    let targets = crate::review::Targets::default();
+                    let figures = crate::review::cli::records(&client, period)
+                        .await
+                        .map(|records| {
+                            crate::review::figures::last_days(&records, days, &targets, now)
+                        })
+                        .map_err(|e| error_text(&e));
+                    let _ = tx.send(Msg::ReviewLoaded { days, figures });
+                });
+            }
             Effect::FetchTimeline(id) => self.fetch(id, Tab::Timeline),
             Effect::FetchSignals(id) => self.fetch(id, Tab::Links),
             Effect::Write(w) => {

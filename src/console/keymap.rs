@@ -16,6 +16,8 @@ pub enum Mode {
     Board,
     List,
     Actions,
+    /// The review view's charts.
+    Review,
     Detail,
     Help,
     /// The message log.
@@ -29,11 +31,12 @@ pub enum Mode {
 }
 
 impl Mode {
-    pub const ALL: [Mode; 10] = [
+    pub const ALL: [Mode; 11] = [
         Mode::Global,
         Mode::Board,
         Mode::List,
         Mode::Actions,
+        Mode::Review,
         Mode::Detail,
         Mode::Help,
         Mode::Messages,
@@ -48,6 +51,7 @@ impl Mode {
             Mode::Board => "Board",
             Mode::List => "List",
             Mode::Actions => "Corrective actions",
+            Mode::Review => "Review",
             Mode::Detail => "Incident detail",
             Mode::Help => "Help",
             Mode::Messages => "Message log",

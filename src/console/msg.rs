@@ -7,6 +7,9 @@
 pub enum Effect {
     /// List every incident and open action (first connection, `reset`, lost history).
     LoadAll,
+    /// Fetch every incident declared in the last `days` days with its timeline, updates,
+    /// actions and exceptions, and compute the review's figures (the review view only).
+    LoadReview { days: u32 },
     /// Fetch an incident's updates, actions, exceptions, timeline and signals.
     FetchDetail(String),
     /// Re-fetch only the timeline (it has no events of its own).

@@ -63,7 +63,13 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
             dismiss_message(state);
             super::paste::paste(state, &text)
         }
-        Msg::Live(live) => on_live(state, live),
+        Msg::Live(live) => {
+            let review = review_changed(state, &live);
+            let mut effects = on_live(state, live);
+            effects.extend(review);
+            effects
+        }
+        Msg::ReviewLoaded { days, figures } => on_review_loaded(state, days, figures),
         Msg::Outbox(report) => triage::on_outbox(state, report),
         Msg::WhoAmI(who) => triage::on_whoami(state, who),
         Msg::Unreadable { scope, records } => {
@@ -372,6 +378,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
         Action::ViewBoard => show(state, View::Board),
         Action::ViewList => show(state, View::List),
         Action::ViewActions => show(state, View::Actions),
+        Action::ViewReview => return show_review(state, None),
         Action::ToggleClosed => {
             state.ui.show_closed = !state.ui.show_closed;
             state.rebuild();
@@ -426,6 +433,8 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 state.ui.help = false;
             } else if state.ui.detail.is_some() {
                 state.ui.detail = None;
+            } else if state.ui.view == View::Review {
+                show(state, View::Board);
             } else if !state.ui.filter.is_empty() {
                 state.set_filter("");
             }
@@ -500,6 +509,65 @@ fn most_overdue(state: &mut State) {
     }
 }
 
+/// Opens the review (for `days`, or the period shown last) and loads its figures.
+fn show_review(state: &mut State, days: Option<u32>) -> Vec<Effect> {
+    show(state, View::Review);
+    let r = &mut state.ui.review;
+    if let Some(d) = days
+        && d != r.days
+    {
+        r.days = d;
+        r.figures = None;
+    }
+    load_review(state)
+}
+
+fn load_review(state: &mut State) -> Vec<Effect> {
+    let r = &mut state.ui.review;
+    if r.loading {
+        r.stale = true;
+        return vec![];
+    }
+    r.loading = true;
+    r.stale = false;
+    state.ui.dirty = true;
+    vec![Effect::LoadReview { days: r.days }]
+}
+
+/// An incident or its records changed while the review is shown: its figures may have too.
+/// A hidden review loads nothing; it loads afresh when it is next shown.
+fn review_changed(state: &mut State, live: &LiveMsg) -> Vec<Effect> {
+    let shown = state.ui.view == View::Review && state.ui.detail.is_none();
+    if shown && matches!(live, LiveMsg::Event { .. }) {
+        load_review(state)
+    } else {
+        vec![]
+    }
+}
+
+fn on_review_loaded(
+    state: &mut State,
+    days: u32,
+    figures: Result<crate::review::PeriodFigures, String>,
+) -> Vec<Effect> {
+    let r = &mut state.ui.review;
+    r.loading = false;
+    if days == r.days {
+        match figures {
+            Ok(f) => {
+                r.figures = Some(std::sync::Arc::new(f));
+                r.error = None;
+            }
+            Err(e) => r.error = Some(e),
+        }
+        state.ui.dirty = true;
+    }
+    if (r.stale || days != r.days) && state.ui.view == View::Review {
+        return load_review(state);
+    }
+    vec![]
+}
+
 fn show(state: &mut State, view: View) {
     state.ui.view = view;
     if view == View::Actions {
@@ -527,11 +595,18 @@ fn command(state: &mut State, cmd: &str) -> Vec<Effect> {
         "board" | "b" | "1" => show(state, View::Board),
         "list" | "l" | "2" => show(state, View::List),
         "actions" | "a" | "3" => show(state, View::Actions),
+        "review" | "r" | "4" => return show_review(state, None),
+        c if c.starts_with("review ") => {
+            match super::state::review::parse_days(&c["review ".len()..]) {
+                Ok(days) => return show_review(state, Some(days)),
+                Err(e) => state.ui.error(e),
+            }
+        }
         "closed" => return act(state, Action::ToggleClosed),
         "help" | "h" => state.ui.help = true,
         "quit" | "q" | "q!" => state.ui.quit = true,
         other => state.ui.error(format!(
-            "unknown command :{other} (try :board, :list, :actions, :closed, :quit)"
+            "unknown command :{other} (try :board, :list, :actions, :review 90d, :closed, :quit)"
         )),
     }
     vec![]
@@ -577,7 +652,7 @@ fn step(state: &mut State, mode: Mode, delta: isize) {
             let at = state.ui.messages.unwrap_or(0);
             state.ui.messages = Some(clamp_add(at, delta, 20 * LOG_CAPACITY));
         }
-        Mode::Global | Mode::Input | Mode::Form | Mode::Confirm => {}
+        Mode::Global | Mode::Review | Mode::Input | Mode::Form | Mode::Confirm => {}
     }
 }
 

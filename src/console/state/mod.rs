@@ -6,6 +6,7 @@
 //! sort, and the selections follow their incidents through index changes.
 mod data;
 mod log;
+pub mod review;
 mod settings;
 mod sync;
 mod ui;
@@ -263,6 +264,7 @@ impl State {
                 .into_iter()
                 .find(|a| self.ui.actions_cursor.id.as_deref() == Some(a.id.as_str()))
                 .map(|a| a.incident_id.as_str()),
+            View::Review => None,
         }
     }
 

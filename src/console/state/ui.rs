@@ -15,6 +15,8 @@ pub enum View {
     Board,
     List,
     Actions,
+    /// Charts of a period for a review meeting.
+    Review,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +58,7 @@ pub struct Ui {
     pub list_cursor: Cursor,
     /// The selected corrective action (by id) in the actions view.
     pub actions_cursor: Cursor,
+    pub review: super::review::Review,
     /// An open form or confirmation; it takes the keyboard.
     pub overlay: Option<Overlay>,
     pub message: Option<(Level, String)>,
@@ -88,6 +91,7 @@ impl Default for Ui {
             column_cursors: Default::default(),
             list_cursor: Cursor::default(),
             actions_cursor: Cursor::default(),
+            review: Default::default(),
             overlay: None,
             message: None,
             sticky: None,
@@ -131,6 +135,7 @@ impl Ui {
                 View::Board => Mode::Board,
                 View::List => Mode::List,
                 View::Actions => Mode::Actions,
+                View::Review => Mode::Review,
             }
         }
     }

@@ -22,6 +22,7 @@ pub fn help_lines(state: &State) -> Vec<(bool, String)> {
                     crate::console::state::View::Board => Mode::Board,
                     crate::console::state::View::List => Mode::List,
                     crate::console::state::View::Actions => Mode::Actions,
+                    crate::console::state::View::Review => Mode::Review,
                 }
             }
         }

@@ -11,6 +11,7 @@ pub use help::help_lines;
 mod list;
 mod messages;
 mod overlay;
+pub mod review;
 
 use super::state::{State, View};
 use ratatui::Frame;
@@ -51,6 +52,7 @@ pub fn render_buffer(state: &State, area: Rect, buf: &mut Buffer) {
             View::Board => board::render(state, body, buf),
             View::List => list::render(state, body, buf),
             View::Actions => actions::render(state, body, buf),
+            View::Review => review::render(state, body, buf),
         }
     }
     footer::render(state, foot, buf);

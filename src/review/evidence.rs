@@ -1,0 +1,345 @@
+//! The evidence an auditor asks for about one period, in three formats drawn from one
+//! [`PeriodFigures`]: markdown for people, JSON and CSV for machines. Every number in them
+//! is a field of the figures, so the three agree by construction.
+use super::figures::{ActionTiming, IncidentFigures, Mean, PeriodFigures};
+use crate::domain::Phase;
+use crate::report::{cell, span};
+use serde::Serialize;
+use std::fmt::Write;
+
+/// What `sitrep evidence` writes.
+#[derive(Debug, Serialize)]
+pub struct Evidence {
+    #[serde(flatten)]
+    pub figures: PeriodFigures,
+    // The administration audit trail (token, role, webhook and configuration changes in the
+    // period) belongs here as its own field, with a section in each format below.
+}
+
+const PHASES: [Phase; 5] = [
+    Phase::Detection,
+    Phase::Triage,
+    Phase::Containment,
+    Phase::Communication,
+    Phase::FollowThrough,
+];
+
+fn cadence(f: &IncidentFigures) -> String {
+    match f.cadence_ok() {
+        None => "—".into(),
+        Some(ok) => format!(
+            "{} ({} kept, {} missed)",
+            if ok { "kept" } else { "missed" },
+            f.cadence_kept,
+            f.cadence_missed
+        ),
+    }
+}
+
+fn mean_cell(m: &Mean) -> String {
+    match m.mean_secs {
+        None => "—".into(),
+        Some(s) => format!(
+            "{} (n={}, {} within {})",
+            span(Some(s)),
+            m.count,
+            m.within_target,
+            m.target_secs.map_or("no target".into(), |t| span(Some(t)))
+        ),
+    }
+}
+
+pub fn markdown(e: &Evidence) -> String {
+    let f = &e.figures;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# Incident evidence {} to {}\n\nGenerated {} from the incident timelines. Times are from declaration unless stated.\n",
+        f.period.from,
+        f.period.to,
+        f.generated_at.format("%Y-%m-%d %H:%M UTC")
+    );
+
+    let _ = writeln!(out, "## Incidents\n");
+    if f.incidents.is_empty() {
+        let _ = writeln!(out, "None declared in the period.");
+    } else {
+        let _ = writeln!(
+            out,
+            "| id | severity | customer impact | deployment (recovery) | detection | triage | containment | communication | follow-through | to acknowledge | to recovery | first customer update | cadence |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        );
+        for i in &f.incidents {
+            let phases: Vec<String> = PHASES.iter().map(|p| span(i.phase_times.get(*p))).collect();
+            let first = match i.to_first_update_secs {
+                Some(s) => format!(
+                    "{} ({})",
+                    span(Some(s)),
+                    if i.first_update_on_time == Some(true) {
+                        "on time"
+                    } else {
+                        "late"
+                    }
+                ),
+                None if i.first_update_on_time == Some(false) => "none (late)".into(),
+                None => "—".into(),
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} ({}) | {} | {} | {} | {} | {} |",
+                cell(&i.id),
+                i.severity,
+                if i.customer_impact { "yes" } else { "no" },
+                i.deployment,
+                i.recovery_owner,
+                phases.join(" | "),
+                span(i.to_acknowledge_secs),
+                span(i.to_recovery_secs),
+                first,
+                cadence(i),
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n## Corrective actions\n");
+    let actions: Vec<_> = f
+        .incidents
+        .iter()
+        .flat_map(|i| i.actions.iter().map(move |a| (i, a)))
+        .collect();
+    if actions.is_empty() {
+        let _ = writeln!(out, "None.");
+    } else {
+        let _ = writeln!(
+            out,
+            "| incident | id | action | owner | due | finished | status |\n|---|---|---|---|---|---|---|"
+        );
+        for (i, a) in actions {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} |",
+                cell(&i.id),
+                cell(&a.id),
+                cell(&a.title),
+                cell(&a.owner),
+                a.due_date,
+                a.finished_at
+                    .map_or("—".into(), |t| t.format("%Y-%m-%d %H:%M").to_string()),
+                a.timing.as_str().replace('_', " ")
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n## Exceptions\n");
+    let exceptions: Vec<_> = f
+        .incidents
+        .iter()
+        .flat_map(|i| i.exceptions.iter().map(move |x| (i, x)))
+        .collect();
+    if exceptions.is_empty() {
+        let _ = writeln!(out, "None.");
+    } else {
+        let _ = writeln!(
+            out,
+            "| incident | id | exception | risk accepted by | remediation due | remediation |\n|---|---|---|---|---|---|"
+        );
+        for (i, x) in exceptions {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} |",
+                cell(&i.id),
+                cell(&x.id),
+                cell(&x.description),
+                cell(&x.risk_accepted_by),
+                x.remediation_due.format("%Y-%m-%d %H:%M UTC"),
+                x.remediation.as_str()
+            );
+        }
+    }
+
+    let _ = writeln!(out, "\n## Per severity against targets\n");
+    let _ = writeln!(
+        out,
+        "| severity | incidents | MTTA | MTTR | first customer update |\n|---|---|---|---|---|"
+    );
+    for s in &f.by_severity {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            s.severity,
+            s.incidents,
+            mean_cell(&s.acknowledge),
+            mean_cell(&s.recovery),
+            mean_cell(&s.first_update)
+        );
+    }
+
+    let t = &f.totals;
+    let _ = writeln!(
+        out,
+        "\n## Totals\n\n| figure | value | target |\n|---|---|---|"
+    );
+    let rows = [
+        ("incidents", t.incidents.to_string(), "—"),
+        ("customer-impacting", t.customer_impacting.to_string(), "—"),
+        (
+            "first customer update on time",
+            format!(
+                "{} of {}",
+                t.first_update_on_time,
+                t.first_update_on_time + t.first_update_late
+            ),
+            "all",
+        ),
+        (
+            "customer-update deadlines kept",
+            format!(
+                "{} of {}",
+                t.cadence_kept,
+                t.cadence_kept + t.cadence_missed
+            ),
+            "all",
+        ),
+        (
+            "incidents with every update on cadence",
+            format!(
+                "{} of {}",
+                t.incidents_cadence_kept,
+                t.incidents_cadence_kept + t.incidents_cadence_missed
+            ),
+            "all",
+        ),
+        (
+            "corrective actions closed on time",
+            format!(
+                "{} of {}",
+                t.actions_on_time,
+                t.actions_on_time + t.actions_late
+            ),
+            "all",
+        ),
+        (
+            "corrective actions overdue",
+            t.actions_overdue.to_string(),
+            "0",
+        ),
+        (
+            "corrective actions open, not yet due",
+            t.actions_open.to_string(),
+            "—",
+        ),
+        (
+            "corrective actions cancelled",
+            t.actions_cancelled.to_string(),
+            "—",
+        ),
+        (
+            "exceptions remediated by their date",
+            format!(
+                "{} of {}",
+                t.exceptions_met,
+                t.exceptions_met + t.exceptions_missed
+            ),
+            "all",
+        ),
+        ("exceptions pending", t.exceptions_pending.to_string(), "—"),
+    ];
+    for (k, v, target) in rows {
+        let _ = writeln!(out, "| {k} | {v} | {target} |");
+    }
+    // The administration audit trail's section goes after the totals.
+    out
+}
+
+pub fn json(e: &Evidence) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(e).map(|s| s + "\n")
+}
+
+/// One figure a row (`record,id,incident,figure,value`), so a spreadsheet can pivot it and
+/// every value is the JSON one. Durations are whole seconds; absent values are empty.
+pub fn csv(e: &Evidence) -> Result<String, csv::Error> {
+    let f = &e.figures;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["record", "id", "incident", "figure", "value"])?;
+    let opt = |v: Option<i64>| v.map_or(String::new(), |v| v.to_string());
+    let flag = |b: Option<bool>| b.map_or(String::new(), |b| b.to_string());
+    for i in &f.incidents {
+        let mut row = |figure: &str, value: String| {
+            w.write_record(["incident", &i.id, &i.id, figure, &value])
+        };
+        row("title", i.title.clone())?;
+        row("severity", i.severity.to_string())?;
+        row("declared_at", i.declared_at.to_rfc3339())?;
+        row("customer_impact", i.customer_impact.to_string())?;
+        row("deployment", i.deployment.to_string())?;
+        row("recovery_owner", i.recovery_owner.to_string())?;
+        for p in PHASES {
+            row(&format!("{p}_secs"), opt(i.phase_times.get(p)))?;
+        }
+        row("to_acknowledge_secs", opt(i.to_acknowledge_secs))?;
+        row("to_recovery_secs", opt(i.to_recovery_secs))?;
+        row("to_first_update_secs", opt(i.to_first_update_secs))?;
+        row("first_update_on_time", flag(i.first_update_on_time))?;
+        row("cadence_kept", i.cadence_kept.to_string())?;
+        row("cadence_missed", i.cadence_missed.to_string())?;
+        row("cadence_ok", flag(i.cadence_ok()))?;
+        for a in &i.actions {
+            let mut row = |figure: &str, value: String| {
+                w.write_record(["action", &a.id, &i.id, figure, &value])
+            };
+            row("title", a.title.clone())?;
+            row("owner", a.owner.clone())?;
+            row("due_date", a.due_date.to_string())?;
+            row(
+                "finished_at",
+                a.finished_at.map_or(String::new(), |t| t.to_rfc3339()),
+            )?;
+            row("timing", a.timing.as_str().into())?;
+        }
+        for x in &i.exceptions {
+            let mut row = |figure: &str, value: String| {
+                w.write_record(["exception", &x.id, &i.id, figure, &value])
+            };
+            row("description", x.description.clone())?;
+            row("risk_accepted_by", x.risk_accepted_by.clone())?;
+            row("remediation_due", x.remediation_due.to_rfc3339())?;
+            row("remediation", x.remediation.as_str().into())?;
+        }
+    }
+    for s in &f.by_severity {
+        let sev = s.severity.to_string();
+        let mut row =
+            |figure: &str, value: String| w.write_record(["severity", &sev, "", figure, &value]);
+        row("incidents", s.incidents.to_string())?;
+        for (name, m) in [
+            ("acknowledge", &s.acknowledge),
+            ("recovery", &s.recovery),
+            ("first_update", &s.first_update),
+        ] {
+            row(&format!("{name}_count"), m.count.to_string())?;
+            row(&format!("{name}_mean_secs"), opt(m.mean_secs))?;
+            row(&format!("{name}_target_secs"), opt(m.target_secs))?;
+            row(
+                &format!("{name}_within_target"),
+                m.within_target.to_string(),
+            )?;
+        }
+    }
+    let totals =
+        serde_json::to_value(&f.totals).map_err(|e| csv::Error::from(std::io::Error::other(e)))?;
+    for (k, v) in totals.as_object().into_iter().flatten() {
+        w.write_record(["total", "", "", k, &v.to_string()])?;
+    }
+    let bytes = w.into_inner().map_err(|e| e.into_error())?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// Counts of actions by timing, in the order the review draws them.
+pub fn action_counts(f: &PeriodFigures) -> [(ActionTiming, u32); 4] {
+    let t = &f.totals;
+    [
+        (ActionTiming::OnTime, t.actions_on_time),
+        (ActionTiming::Late, t.actions_late),
+        (ActionTiming::Overdue, t.actions_overdue),
+        (ActionTiming::Open, t.actions_open),
+    ]
+}
