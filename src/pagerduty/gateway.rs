@@ -52,9 +52,17 @@ impl Gateway {
                     backend.pd().base()
                 );
             }
+            // Any other refusal that asking again cannot change: say what PagerDuty said
+            // rather than start a console that would only ever show it.
+            Err(e) if e.is_permanent() => {
+                anyhow::bail!(
+                    "PagerDuty at {} refused sitrep's request: {e}",
+                    backend.pd().base()
+                );
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "PagerDuty not reachable at start");
-                backend.set_health(Some(e.to_string()));
+                backend.set_health(Some(&e));
             }
         }
         let http = Serving::start(
