@@ -47,6 +47,7 @@ pub(crate) fn fast() -> GatewayOptions {
         poll: Duration::from_millis(300),
         read_only: false,
         heartbeat: Duration::from_secs(1),
+        webhook: None,
     }
 }
 

@@ -10,3 +10,4 @@ mod alertmanager;
 mod e2e_pagerduty;
 mod pagerduty;
 mod pagerduty_faults;
+mod pagerduty_webhook;
