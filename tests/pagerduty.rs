@@ -170,7 +170,7 @@ async fn write(api: &ApiClient, w: &Write) -> Result<Option<LiveEvent>, WriteErr
     api.write(w).await
 }
 
-fn patch(id: &str, version: i64, body: Value) -> Write {
+pub(crate) fn patch(id: &str, version: i64, body: Value) -> Write {
     Write::new(Method::Patch, format!("/incidents/{id}"), body, "test")
         .if_match(version)
         .incident(id)
@@ -337,7 +337,7 @@ async fn phases_pagerduty_lacks_are_refused_naming_the_field() {
     gw.shutdown().await;
 }
 
-fn update(id: &str, audience: &str) -> Write {
+pub(crate) fn update(id: &str, audience: &str) -> Write {
     Write::new(
         Method::Post,
         format!("/incidents/{id}/updates"),

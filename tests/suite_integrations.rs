@@ -10,4 +10,5 @@ mod alertmanager;
 mod e2e_pagerduty;
 mod pagerduty;
 mod pagerduty_faults;
+mod pagerduty_prism;
 mod pagerduty_webhook;
