@@ -38,22 +38,23 @@ fn capture_logs() {
     });
 }
 
-fn pd(fake: &Fake) -> PdClient {
+pub(crate) fn pd(fake: &Fake) -> PdClient {
     PdClient::new(&fake.url(), Token::new(TOKEN), Some(ANA.2.into())).unwrap()
 }
 
-fn fast() -> GatewayOptions {
+pub(crate) fn fast() -> GatewayOptions {
     GatewayOptions {
         poll: Duration::from_millis(300),
         read_only: false,
         heartbeat: Duration::from_secs(1),
+        webhook: None,
     }
 }
 
 /// A fake account: a P1 triggered incident, an acknowledged high-urgency one without a
 /// priority, a low-urgency triggered one, one resolved an hour ago, and one resolved
 /// (created) three days ago that the board should not list.
-async fn account() -> Fake {
+pub(crate) async fn account() -> Fake {
     capture_logs();
     let fake = Fake::start().await;
     let t = Utc::now() - CDuration::minutes(30);
@@ -102,7 +103,7 @@ async fn account() -> Fake {
     fake
 }
 
-async fn gateway(fake: &Fake) -> (Gateway, ApiClient) {
+pub(crate) async fn gateway(fake: &Fake) -> (Gateway, ApiClient) {
     let gw = Gateway::start(pd(fake), fast()).await.unwrap();
     let client = ApiClient::new(&gw.base(), gw.token()).unwrap();
     (gw, client)
@@ -169,7 +170,7 @@ async fn write(api: &ApiClient, w: &Write) -> Result<Option<LiveEvent>, WriteErr
     api.write(w).await
 }
 
-fn patch(id: &str, version: i64, body: Value) -> Write {
+pub(crate) fn patch(id: &str, version: i64, body: Value) -> Write {
     Write::new(Method::Patch, format!("/incidents/{id}"), body, "test")
         .if_match(version)
         .incident(id)
@@ -336,7 +337,7 @@ async fn phases_pagerduty_lacks_are_refused_naming_the_field() {
     gw.shutdown().await;
 }
 
-fn update(id: &str, audience: &str) -> Write {
+pub(crate) fn update(id: &str, audience: &str) -> Write {
     Write::new(
         Method::Post,
         format!("/incidents/{id}/updates"),
@@ -622,7 +623,7 @@ async fn the_token_never_appears_in_errors_or_logs() {
 
 // --- helpers ---
 
-fn subscribe(api: &ApiClient) -> tokio::sync::mpsc::UnboundedReceiver<LiveMsg> {
+pub(crate) fn subscribe(api: &ApiClient) -> tokio::sync::mpsc::UnboundedReceiver<LiveMsg> {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     tokio::spawn(sitrep::client::subscribe(api.clone(), move |m| {
         tx.send(m).is_ok()
@@ -630,7 +631,7 @@ fn subscribe(api: &ApiClient) -> tokio::sync::mpsc::UnboundedReceiver<LiveMsg> {
     rx
 }
 
-async fn wait_for(
+pub(crate) async fn wait_for(
     rx: &mut tokio::sync::mpsc::UnboundedReceiver<LiveMsg>,
     f: impl Fn(&LiveMsg) -> bool,
 ) -> LiveMsg {

@@ -10,3 +10,6 @@ mod alertmanager;
 mod e2e_pagerduty;
 mod pagerduty;
 mod status_browser;
+mod pagerduty_faults;
+mod pagerduty_prism;
+mod pagerduty_webhook;

@@ -508,7 +508,7 @@ impl ApiClient {
                 source: crate::sanitize::clean_line(source),
                 record: crate::sanitize::clean_line(&s.id),
                 error: crate::sanitize::clean_line(&format!(
-                    "unreadable in the server's database: {}",
+                    "the server could not read it: {}",
                     shorten(&s.error, 160)
                 )),
             });

@@ -35,9 +35,27 @@ pub struct ConnectArgs {
     /// needed to acknowledge, resolve and post notes or status updates.
     #[arg(long, env = "PAGERDUTY_FROM", value_name = "EMAIL")]
     pub pagerduty_from: Option<String>,
-    /// Seconds between polls of PagerDuty's incident list [default: 10].
+    /// Seconds between polls of PagerDuty's incident list [default: 10; 60 with webhooks].
     #[arg(long, value_name = "SECS", value_parser = clap::value_parser!(u64).range(2..=3600))]
     pub pagerduty_poll_secs: Option<u64>,
+    /// Receive PagerDuty's v3 webhooks (POST /pagerduty/webhook) on this address, e.g.
+    /// 127.0.0.1:8787 behind a TLS proxy; needs --pagerduty-webhook-secret-file.
+    #[arg(
+        long,
+        env = "PAGERDUTY_WEBHOOK_LISTEN",
+        value_name = "ADDR",
+        requires = "pagerduty_webhook_secret_file"
+    )]
+    pub pagerduty_webhook_listen: Option<std::net::SocketAddr>,
+    /// File holding the webhook subscription's signing secret (mode 600); never an
+    /// argument.
+    #[arg(
+        long,
+        env = "PAGERDUTY_WEBHOOK_SECRET_FILE",
+        value_name = "PATH",
+        requires = "pagerduty_webhook_listen"
+    )]
+    pub pagerduty_webhook_secret_file: Option<PathBuf>,
 }
 
 impl ConnectArgs {
@@ -45,8 +63,14 @@ impl ConnectArgs {
         self.backend.unwrap_or(Backend::Sitrep)
     }
 
+    /// With webhooks pushing changes, the poll is only the safety net: a minute by default.
     pub fn pagerduty_poll_secs(&self) -> u64 {
-        self.pagerduty_poll_secs.unwrap_or(10)
+        let default = if self.pagerduty_webhook_listen.is_some() {
+            60
+        } else {
+            10
+        };
+        self.pagerduty_poll_secs.unwrap_or(default)
     }
 
     /// These flags, with any left unset taken from `outer` (the flags before the
@@ -62,6 +86,12 @@ impl ConnectArgs {
             pagerduty_token_file: self.pagerduty_token_file.or(outer.pagerduty_token_file),
             pagerduty_from: self.pagerduty_from.or(outer.pagerduty_from),
             pagerduty_poll_secs: self.pagerduty_poll_secs.or(outer.pagerduty_poll_secs),
+            pagerduty_webhook_listen: self
+                .pagerduty_webhook_listen
+                .or(outer.pagerduty_webhook_listen),
+            pagerduty_webhook_secret_file: self
+                .pagerduty_webhook_secret_file
+                .or(outer.pagerduty_webhook_secret_file),
         }
     }
 }

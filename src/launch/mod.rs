@@ -126,9 +126,21 @@ async fn run_pagerduty(
         args.pagerduty_poll_secs(),
     )?;
     init_file_logging()?;
+    let webhook = match (
+        &args.pagerduty_webhook_listen,
+        &args.pagerduty_webhook_secret_file,
+    ) {
+        (Some(listen), Some(file)) => Some(crate::pagerduty::webhook::WebhookOptions {
+            listen: *listen,
+            secret: crate::client::Token::from_file(file)
+                .context("the PagerDuty webhook secret (--pagerduty-webhook-secret-file)")?,
+        }),
+        _ => None,
+    };
     let opts = crate::pagerduty::GatewayOptions {
         poll: settings.poll,
         read_only: console.read_only,
+        webhook,
         ..Default::default()
     };
     let gateway = crate::pagerduty::Gateway::start(settings.client()?, opts).await?;

@@ -1,13 +1,16 @@
 //! PagerDuty's REST API v2, the few calls sitrep makes: with the token in
 //! `Authorization: Token token=…`, the versioned `Accept` header, a client-side limit on
-//! requests per minute, `429` honoured (`Retry-After`, else `ratelimit-reset`), and offset
-//! pagination that stops where PagerDuty's does (offset + limit ≤ 10,000).
+//! requests per minute with a share kept for interactive reads, `429` honoured
+//! (`Retry-After`, else `ratelimit-reset`), and offset pagination that stops where
+//! PagerDuty's does (offset + limit ≤ 10,000) or where a page brings nothing new. A list's
+//! records are read one by one: one sitrep cannot read is left out and named.
 use super::map::{PdIncident, PdLogEntry, PdNote, PdPriority, PdStatusUpdate};
 use crate::client::Token;
+use crate::server::store::UnreadableRow;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -50,7 +53,12 @@ impl fmt::Display for PdError {
                 retry_in.as_secs().max(1)
             ),
             PdError::Status { status, message } => {
-                write!(f, "PagerDuty answered {status}: {message}")
+                let reason = reqwest::StatusCode::from_u16(*status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .map(|r| format!(" {r}"))
+                    .unwrap_or_default();
+                write!(f, "PagerDuty answered {status}{reason}: {message}")
             }
             PdError::Decode(e) => write!(f, "unreadable answer from PagerDuty: {e}"),
         }
@@ -59,11 +67,34 @@ impl fmt::Display for PdError {
 
 impl std::error::Error for PdError {}
 
+impl PdError {
+    /// A refusal that asking again cannot change (a 4xx other than 408, 425 and 429: a bad
+    /// token, a header or query PagerDuty does not accept, a missing resource). Only the
+    /// network, 5xx and rate limits are worth retrying.
+    pub fn is_permanent(&self) -> bool {
+        matches!(self, PdError::Status { status, .. }
+            if (400..500).contains(status) && !matches!(status, 408 | 425 | 429))
+    }
+}
+
+/// Whose request it is. The poller's requests are `Background`: they may use the budget
+/// only up to what is kept for `Interactive` ones (a console's detail reads and writes), so
+/// a busy poll never leaves the detail pane waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Priority {
+    #[default]
+    Interactive,
+    Background,
+}
 /// A sliding one-minute window of request start times, plus a pause that a 429 (or an
-/// exhausted `ratelimit-remaining`) imposes on every request from this key.
+/// exhausted `ratelimit-remaining`) imposes on every request from this key. A tenth of the
+/// window (at least one request) is kept for interactive requests: background ones wait
+/// when only that share is left.
 #[derive(Debug)]
 pub struct Limiter {
     per_window: u32,
+    /// Slots only interactive requests may take.
+    reserve: u32,
     window: Duration,
     state: Mutex<LimiterState>,
 }
@@ -76,8 +107,14 @@ struct LimiterState {
 
 impl Limiter {
     pub fn new(per_window: u32, window: Duration) -> Self {
+        let per_window = per_window.max(1);
         Limiter {
-            per_window: per_window.max(1),
+            per_window,
+            reserve: if per_window > 1 {
+                (per_window / 10).max(1)
+            } else {
+                0
+            },
             window,
             state: Mutex::new(LimiterState::default()),
         }
@@ -88,7 +125,7 @@ impl Limiter {
     }
 
     /// How long until a request may start, or None (and the request is counted) if now.
-    fn try_take(&self) -> Option<Duration> {
+    fn try_take(&self, priority: Priority) -> Option<Duration> {
         let now = Instant::now();
         let mut st = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(until) = st.paused_until {
@@ -104,12 +141,17 @@ impl Limiter {
         {
             st.starts.pop_front();
         }
-        if (st.starts.len() as u32) < self.per_window {
+        let allowed = match priority {
+            Priority::Interactive => self.per_window,
+            Priority::Background => self.per_window - self.reserve,
+        } as usize;
+        if st.starts.len() < allowed {
             st.starts.push_back(now);
             return None;
         }
-        let oldest = *st.starts.front().expect("window is full");
-        Some(self.window.saturating_sub(now.duration_since(oldest)))
+        // The slot frees when the start that fills it leaves the window.
+        let blocking = st.starts[st.starts.len() - allowed];
+        Some(self.window.saturating_sub(now.duration_since(blocking)))
     }
 
     /// The wait before the next request could start (without taking a slot).
@@ -122,10 +164,10 @@ impl Limiter {
     }
 
     /// Waits for a slot, but no longer than `max_wait` in total.
-    async fn acquire(&self, max_wait: Duration) -> Result<(), PdError> {
+    async fn acquire(&self, max_wait: Duration, priority: Priority) -> Result<(), PdError> {
         let deadline = Instant::now() + max_wait;
         loop {
-            match self.try_take() {
+            match self.try_take(priority) {
                 None => return Ok(()),
                 Some(wait) => {
                     if Instant::now() + wait > deadline {
@@ -156,6 +198,7 @@ pub struct PdClient {
     limiter: Arc<Limiter>,
     /// The longest a call waits for the rate limit before giving up with RateLimited.
     max_wait: Duration,
+    priority: Priority,
 }
 
 impl fmt::Debug for PdClient {
@@ -168,17 +211,62 @@ impl fmt::Debug for PdClient {
     }
 }
 
-#[derive(Deserialize)]
-struct Page {
-    #[serde(default)]
-    more: Option<bool>,
+/// The raw records of every page of a list.
+#[derive(Debug, Default)]
+struct Pages {
+    items: Vec<Value>,
+    /// Offset pagination (or the page cap) ended before `more` did.
+    truncated: bool,
+    /// `more` stayed true while the pages brought nothing new.
+    stalled: bool,
 }
 
-/// One list of incidents, and whether PagerDuty had more than offset pagination can reach.
+/// One list of incidents: the readable ones, the ones left out, and whether PagerDuty had
+/// more than offset pagination can reach.
 #[derive(Debug, Clone, Default)]
 pub struct Listing {
     pub incidents: Vec<PdIncident>,
+    pub unreadable: Vec<UnreadableRow>,
     pub truncated: bool,
+}
+
+/// The readable records of a list and the ones left out.
+#[derive(Debug, Clone)]
+pub struct Read<T> {
+    pub items: Vec<T>,
+    pub unreadable: Vec<UnreadableRow>,
+}
+
+/// Reads each record on its own: one that does not read as `T` (a negative count, a
+/// missing field, a type PagerDuty changed) is left out, logged and named, so one bad
+/// record cannot take the whole list away.
+fn read_each<T: DeserializeOwned>(items: Vec<Value>, what: &str) -> (Vec<T>, Vec<UnreadableRow>) {
+    let mut ok = Vec::with_capacity(items.len());
+    let mut bad = Vec::new();
+    for item in items {
+        let id = item
+            .get("id")
+            .map(|v| match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            })
+            .unwrap_or_else(|| "(no id)".into());
+        match serde_json::from_value::<T>(item) {
+            Ok(v) => ok.push(v),
+            Err(e) => {
+                let id = crate::sanitize::clean_line(&id);
+                let mut error = crate::sanitize::clean_line(&format!(
+                    "PagerDuty sent a {what} sitrep cannot read: {e}"
+                ));
+                if error.chars().count() > 300 {
+                    error = error.chars().take(300).collect::<String>() + "…";
+                }
+                tracing::warn!(what, id = %id, %error, "a PagerDuty record was left out");
+                bad.push(UnreadableRow { id, error });
+            }
+        }
+    }
+    (ok, bad)
 }
 
 impl PdClient {
@@ -199,6 +287,7 @@ impl PdClient {
             from: from.map(|f| f.trim().to_string()).filter(|f| !f.is_empty()),
             limiter: Arc::new(Limiter::per_minute(BUDGET_PER_MINUTE)),
             max_wait: Duration::from_secs(10),
+            priority: Priority::Interactive,
         })
     }
 
@@ -211,6 +300,14 @@ impl PdClient {
     pub fn with_max_wait(mut self, d: Duration) -> Self {
         self.max_wait = d;
         self
+    }
+
+    /// The same client (same key, same limiter) for background work: polling.
+    pub fn background(&self) -> Self {
+        PdClient {
+            priority: Priority::Background,
+            ..self.clone()
+        }
     }
 
     pub fn base(&self) -> &str {
@@ -238,7 +335,7 @@ impl PdClient {
         let deadline = Instant::now() + self.max_wait;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
-            self.limiter.acquire(left).await?;
+            self.limiter.acquire(left, self.priority).await?;
             // Marked sensitive so no HTTP layer prints it, even at trace level.
             let mut auth = reqwest::header::HeaderValue::from_str(&format!(
                 "Token token={}",
@@ -308,25 +405,51 @@ impl PdClient {
         self.call(reqwest::Method::GET, path, q, None, false).await
     }
 
-    /// All pages of one incident query, stopping when `more` is false or the next page
-    /// would pass offset 10,000.
-    pub async fn list_incidents(&self, filter: &[(&str, String)]) -> Result<Listing, PdError> {
-        #[derive(Deserialize)]
-        struct P {
-            #[serde(flatten)]
-            page: Page,
-            incidents: Vec<PdIncident>,
-        }
-        let mut out = Listing::default();
+    /// Every page of a list (`field` holds its records), at most `max_pages`, stopping when
+    /// `more` is false, the next page would pass offset 10,000, or a page brings no record
+    /// not seen on an earlier one: a server whose `more` never turns false (or that ignores
+    /// `offset`) costs two requests, not a hundred.
+    async fn pages(
+        &self,
+        path: &str,
+        field: &str,
+        filter: &[(&str, String)],
+        max_pages: u32,
+    ) -> Result<Pages, PdError> {
+        let mut out = Pages::default();
+        let mut seen = HashSet::new();
         let mut offset: u32 = 0;
-        loop {
+        for _ in 0..max_pages {
             let mut q: Vec<(&str, String)> = filter.to_vec();
             q.push(("limit", PAGE.to_string()));
             q.push(("offset", offset.to_string()));
-            let p: P = self.get("/incidents", &q).await?;
-            let n = p.incidents.len() as u32;
-            out.incidents.extend(p.incidents);
-            if !p.page.more.unwrap_or(false) || n == 0 {
+            let mut body: Value = self.get(path, &q).await?;
+            let more = body.get("more").and_then(Value::as_bool).unwrap_or(false);
+            let Some(Value::Array(items)) = body.get_mut(field).map(Value::take) else {
+                return Err(PdError::Decode(format!("no `{field}` list in the answer")));
+            };
+            let mut fresh = 0;
+            for item in items {
+                // Records without an id are told apart by their whole text.
+                let key = match item.get("id").and_then(Value::as_str) {
+                    Some(id) => id.to_string(),
+                    None => item.to_string(),
+                };
+                if seen.insert(key) {
+                    fresh += 1;
+                    out.items.push(item);
+                }
+            }
+            if !more {
+                return Ok(out);
+            }
+            if fresh == 0 {
+                tracing::warn!(
+                    path,
+                    offset,
+                    "PagerDuty says there is more, but the page brought nothing new; stopped paging"
+                );
+                out.stalled = true;
                 return Ok(out);
             }
             offset += PAGE;
@@ -335,6 +458,21 @@ impl PdClient {
                 return Ok(out);
             }
         }
+        out.truncated = true;
+        Ok(out)
+    }
+
+    /// All pages of one incident query (see [`PdClient::pages`]).
+    pub async fn list_incidents(&self, filter: &[(&str, String)]) -> Result<Listing, PdError> {
+        let p = self
+            .pages("/incidents", "incidents", filter, OFFSET_CAP / PAGE)
+            .await?;
+        let (incidents, unreadable) = read_each(p.items, "incident");
+        Ok(Listing {
+            incidents,
+            unreadable,
+            truncated: p.truncated,
+        })
     }
 
     pub async fn incident(&self, id: &str) -> Result<PdIncident, PdError> {
@@ -348,60 +486,39 @@ impl PdClient {
 
     /// The account's priorities, in PagerDuty's order (most severe first).
     pub async fn priorities(&self) -> Result<Vec<PdPriority>, PdError> {
-        #[derive(Deserialize)]
-        struct P {
-            #[serde(flatten)]
-            page: Page,
-            priorities: Vec<PdPriority>,
+        let p = self
+            .pages("/priorities", "priorities", &[], OFFSET_CAP / PAGE)
+            .await?;
+        let (all, unreadable) = read_each(p.items, "priority");
+        for u in unreadable {
+            tracing::warn!(id = %u.id, error = %u.error, "a PagerDuty priority was left out");
         }
-        let mut all = Vec::new();
-        let mut offset = 0u32;
-        loop {
-            let q = [("limit", PAGE.to_string()), ("offset", offset.to_string())];
-            let p: P = self.get("/priorities", &q).await?;
-            let n = p.priorities.len() as u32;
-            all.extend(p.priorities);
-            offset += PAGE;
-            if !p.page.more.unwrap_or(false) || n == 0 || offset + PAGE > OFFSET_CAP {
-                return Ok(all);
-            }
-        }
+        Ok(all)
     }
 
-    pub async fn notes(&self, id: &str) -> Result<Vec<PdNote>, PdError> {
-        #[derive(Deserialize)]
-        struct N {
-            notes: Vec<PdNote>,
-        }
-        let n: N = self
+    pub async fn notes(&self, id: &str) -> Result<Read<PdNote>, PdError> {
+        let mut body: Value = self
             .get(&format!("/incidents/{}/notes", enc(id)), &[])
             .await?;
-        Ok(n.notes)
+        let Some(Value::Array(items)) = body.get_mut("notes").map(Value::take) else {
+            return Err(PdError::Decode("no `notes` list in the answer".into()));
+        };
+        let (items, unreadable) = read_each(items, "note");
+        Ok(Read { items, unreadable })
     }
 
     /// Up to 1,000 log entries (ten pages), oldest and newest alike.
-    pub async fn log_entries(&self, id: &str) -> Result<Vec<PdLogEntry>, PdError> {
-        #[derive(Deserialize)]
-        struct L {
-            #[serde(flatten)]
-            page: Page,
-            log_entries: Vec<PdLogEntry>,
-        }
-        let mut all = Vec::new();
-        let mut offset = 0u32;
-        for _ in 0..10 {
-            let q = [("limit", PAGE.to_string()), ("offset", offset.to_string())];
-            let l: L = self
-                .get(&format!("/incidents/{}/log_entries", enc(id)), &q)
-                .await?;
-            let n = l.log_entries.len() as u32;
-            all.extend(l.log_entries);
-            offset += PAGE;
-            if !l.page.more.unwrap_or(false) || n == 0 {
-                break;
-            }
-        }
-        Ok(all)
+    pub async fn log_entries(&self, id: &str) -> Result<Read<PdLogEntry>, PdError> {
+        let p = self
+            .pages(
+                &format!("/incidents/{}/log_entries", enc(id)),
+                "log_entries",
+                &[],
+                10,
+            )
+            .await?;
+        let (items, unreadable) = read_each(p.items, "log entry");
+        Ok(Read { items, unreadable })
     }
 
     /// `PUT /incidents/{id}` with `{"incident": {"type": "incident_reference", …fields}}`.
@@ -496,10 +613,14 @@ fn exhausted(h: &reqwest::header::HeaderMap) -> Option<Duration> {
 /// PagerDuty's `{"error":{"code","message","errors":[…]}}` as one sanitized line.
 fn error_message(bytes: &[u8], status: reqwest::StatusCode) -> String {
     let v: Value = serde_json::from_slice(bytes).unwrap_or(Value::Null);
-    let mut msg = v
-        .pointer("/error/message")
-        .and_then(Value::as_str)
-        .map(str::to_string)
+    let text = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+    // PagerDuty's own shape first; then RFC 9457 problem details (`title`, `detail`), which
+    // proxies and mock servers in front of it answer with.
+    let mut msg = text("/error/message")
+        .or_else(|| match (text("/title"), text("/detail")) {
+            (Some(t), Some(d)) => Some(format!("{t}: {d}")),
+            (t, d) => t.or(d),
+        })
         .unwrap_or_else(|| status.canonical_reason().unwrap_or("error").to_string());
     if let Some(errs) = v.pointer("/error/errors").and_then(Value::as_array) {
         let details: Vec<&str> = errs.iter().filter_map(Value::as_str).collect();
@@ -536,17 +657,53 @@ mod tests {
     async fn the_limiter_keeps_a_window_and_honours_a_pause() {
         let l = Limiter::new(3, Duration::from_millis(300));
         for _ in 0..3 {
-            assert!(l.try_take().is_none());
+            assert!(l.try_take(Priority::Interactive).is_none());
         }
-        let wait = l.try_take().unwrap();
+        let wait = l.try_take(Priority::Interactive).unwrap();
         assert!(wait <= Duration::from_millis(300) && wait > Duration::from_millis(200));
         assert!(matches!(
-            l.acquire(Duration::from_millis(10)).await,
+            l.acquire(Duration::from_millis(10), Priority::Interactive)
+                .await,
             Err(PdError::RateLimited { .. })
         ));
-        l.acquire(Duration::from_secs(1)).await.unwrap();
+        l.acquire(Duration::from_secs(1), Priority::Interactive)
+            .await
+            .unwrap();
         l.pause(Duration::from_millis(200));
         assert!(l.wait_hint() > Duration::from_millis(100));
+    }
+
+    #[test]
+    fn background_requests_leave_a_share_for_interactive_ones() {
+        let l = Limiter::new(20, Duration::from_secs(60));
+        // A poll that would page on and on takes 18 of 20, then waits...
+        for _ in 0..18 {
+            assert!(l.try_take(Priority::Background).is_none());
+        }
+        assert!(l.try_take(Priority::Background).is_some());
+        // ...while a detail read still gets its turn at once.
+        assert!(l.try_take(Priority::Interactive).is_none());
+        assert!(l.try_take(Priority::Interactive).is_none());
+        assert!(l.try_take(Priority::Interactive).is_some());
+    }
+
+    #[test]
+    fn only_what_retrying_can_fix_is_transient() {
+        let s = |status| PdError::Status {
+            status,
+            message: "x".into(),
+        };
+        for permanent in [400, 401, 403, 404, 406, 415] {
+            assert!(s(permanent).is_permanent(), "{permanent}");
+        }
+        for transient in [408, 425, 429, 500, 502, 503] {
+            assert!(!s(transient).is_permanent(), "{transient}");
+        }
+        assert!(!PdError::Unreachable("refused".into()).is_permanent());
+        assert_eq!(
+            s(406).to_string(),
+            "PagerDuty answered 406 Not Acceptable: x"
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ use crate::server::error::ApiError;
 use crate::server::idempotency::Memo;
 use crate::server::store::{
     Created, EventRecord, Idempotency, IncidentQuery, Listed, Principal, SignalRecord, Slice,
-    hash_token,
+    UnreadableRow, hash_token,
 };
 use axum::http::StatusCode;
 use chrono::Utc;
@@ -53,6 +53,8 @@ struct Inner {
     seq: i64,
     log: VecDeque<EventRecord>,
     truncated: bool,
+    /// The records the last poll could not read: left off the board, named in the list.
+    unreadable: Vec<UnreadableRow>,
 }
 
 /// PagerDuty's incidents behind sitrep's API.
@@ -92,6 +94,7 @@ impl PdBackend {
                 seq: 0,
                 log: VecDeque::new(),
                 truncated: false,
+                unreadable: Vec::new(),
             }),
             commits: Arc::new(Notify::new()),
             health: watch::Sender::new(None),
@@ -129,11 +132,27 @@ impl PdBackend {
         self.stop.send_replace(true);
     }
 
-    /// After a poll: None when PagerDuty answered, else why it did not.
-    pub fn set_health(&self, down: Option<String>) {
-        let down = down.map(|why| Outage {
-            code: "pagerduty_unreachable",
-            message: crate::sanitize::clean_line(&why),
+    /// After a poll: None when PagerDuty answered, else why it did not. A refusal that
+    /// asking again cannot change is said as what it is (`pagerduty_refused`, PagerDuty's
+    /// status and message), not as a busy or unreachable server.
+    pub fn set_health(&self, down: Option<&PdError>) {
+        let down = down.map(|e| {
+            let permanent = e.is_permanent();
+            let mut message = e.to_string();
+            if permanent {
+                message.push_str(
+                    "; sitrep stopped asking (retrying cannot change this answer): fix it and restart sitrep",
+                );
+            }
+            Outage {
+                code: if permanent {
+                    "pagerduty_refused"
+                } else {
+                    "pagerduty_unreachable"
+                },
+                message: crate::sanitize::clean_line(&message),
+                permanent,
+            }
         });
         self.health.send_if_modified(|h| {
             if *h != down {
@@ -175,11 +194,18 @@ impl PdBackend {
         self.publish(inner, kind, &inc.id, data);
     }
 
-    /// Takes one poll's incidents; returns how many are new or changed.
-    pub fn apply_listing(&self, incidents: &[map::PdIncident], truncated: bool) -> usize {
+    /// Takes one poll's incidents (and the records it could not read); returns how many
+    /// are new or changed.
+    pub fn apply_listing(
+        &self,
+        incidents: &[map::PdIncident],
+        unreadable: Vec<UnreadableRow>,
+        truncated: bool,
+    ) -> usize {
         let mut inner = self.lock();
         let prios = inner.priorities.clone().unwrap_or_default();
         inner.truncated = truncated;
+        inner.unreadable = unreadable;
         let mut changed = 0;
         for pd in incidents {
             let mapped = map::incident(pd, &prios, 0);
@@ -192,6 +218,13 @@ impl PdBackend {
             }
         }
         changed
+    }
+
+    /// Reads one incident from PagerDuty now and publishes it if it changed (a verified
+    /// webhook said it did).
+    pub async fn refresh(&self, id: &str) -> Result<Incident, PdError> {
+        let pd = self.pd.incident(id).await?;
+        Ok(self.record(&pd))
     }
 
     /// Records an incident PagerDuty returned (after a write or a GET) and publishes it if
@@ -384,13 +417,18 @@ impl IncidentBackend for PdBackend {
                 .collect()
         };
         all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));
-        let listed = page_of(
+        let after = q.before.unwrap_or(0);
+        let mut listed = page_of(
             all,
             Slice {
-                after: q.before.unwrap_or(0),
+                after,
                 limit: q.limit,
             },
         );
+        // Named once, on the first page, as the SQL store names the rows it skips.
+        if after == 0 {
+            listed.unreadable = self.lock().unreadable.clone();
+        }
         let next = listed.more_after;
         Ok((listed, next))
     }
@@ -428,7 +466,11 @@ impl IncidentBackend for PdBackend {
 
     async fn timeline(&self, id: &str, page: Slice) -> Result<Listed<TimelineEntry>, ApiError> {
         let entries = self.pd.log_entries(id).await?;
-        Ok(page_of(map::timeline(id, &entries), page))
+        let mut listed = page_of(map::timeline(id, &entries.items), page);
+        if page.after == 0 {
+            listed.unreadable = entries.unreadable;
+        }
+        Ok(listed)
     }
 
     async fn add_note(
@@ -447,9 +489,17 @@ impl IncidentBackend for PdBackend {
 
     async fn updates(&self, id: &str, page: Slice) -> Result<Listed<StatusUpdate>, ApiError> {
         let notes = self.pd.notes(id).await?;
-        let mut items: Vec<StatusUpdate> = notes.iter().map(|n| map::note_update(id, n)).collect();
+        let mut items: Vec<StatusUpdate> = notes
+            .items
+            .iter()
+            .map(|n| map::note_update(id, n))
+            .collect();
         items.sort_by_key(|u| u.posted_at);
-        Ok(page_of(items, page))
+        let mut listed = page_of(items, page);
+        if page.after == 0 {
+            listed.unreadable = notes.unreadable;
+        }
+        Ok(listed)
     }
 
     async fn post_update(

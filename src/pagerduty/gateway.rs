@@ -5,6 +5,7 @@ use super::api::{PdClient, PdError};
 use super::backend::PdBackend;
 use crate::client::Token;
 use crate::server::{HttpConfig, Serving};
+use anyhow::Context;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,10 +13,13 @@ use std::time::Duration;
 /// The gateway, running on loopback.
 pub struct Gateway {
     pub addr: SocketAddr,
+    /// Where PagerDuty's webhooks are received, when configured.
+    pub webhook_addr: Option<SocketAddr>,
     pub backend: Arc<PdBackend>,
     token: Token,
     http: Serving,
     poller: Option<tokio::task::JoinHandle<()>>,
+    webhook: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 /// How the gateway runs.
@@ -24,6 +28,8 @@ pub struct GatewayOptions {
     pub poll: Duration,
     pub read_only: bool,
     pub heartbeat: Duration,
+    /// PagerDuty's v3 webhooks: their listener and secret.
+    pub webhook: Option<super::webhook::WebhookOptions>,
 }
 
 impl Default for GatewayOptions {
@@ -32,6 +38,7 @@ impl Default for GatewayOptions {
             poll: Duration::from_secs(10),
             read_only: false,
             heartbeat: Duration::from_secs(10),
+            webhook: None,
         }
     }
 }
@@ -52,9 +59,17 @@ impl Gateway {
                     backend.pd().base()
                 );
             }
+            // Any other refusal that asking again cannot change: say what PagerDuty said
+            // rather than start a console that would only ever show it.
+            Err(e) if e.is_permanent() => {
+                anyhow::bail!(
+                    "PagerDuty at {} refused sitrep's request: {e}",
+                    backend.pd().base()
+                );
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "PagerDuty not reachable at start");
-                backend.set_health(Some(e.to_string()));
+                backend.set_health(Some(&e));
             }
         }
         let http = Serving::start(
@@ -68,9 +83,31 @@ impl Gateway {
             },
         )
         .await?;
+        let (webhook_addr, webhook) = match opts.webhook {
+            Some(w) => {
+                // Its own listener: it faces PagerDuty (through a proxy), carries only the
+                // signed route, and has the API's timeouts and connection cap.
+                let listener = tokio::net::TcpListener::bind(w.listen)
+                    .await
+                    .with_context(|| format!("listening for PagerDuty webhooks on {}", w.listen))?;
+                let addr = listener.local_addr()?;
+                let app = super::webhook::router(backend.clone(), w.secret);
+                tracing::info!(%addr, path = super::webhook::PATH, "PagerDuty webhooks received");
+                let task = tokio::spawn(crate::server::connections::serve(
+                    listener,
+                    app,
+                    Default::default(),
+                    backend.stopping(),
+                ));
+                (Some(addr), Some(task))
+            }
+            None => (None, None),
+        };
         let poller = Some(super::poll::spawn(backend.clone(), opts.poll));
         Ok(Gateway {
             addr: http.addr,
+            webhook_addr,
+            webhook,
             backend,
             token,
             http,
@@ -91,6 +128,9 @@ impl Gateway {
         self.backend.stop();
         if let Some(p) = self.poller.take() {
             let _ = p.await;
+        }
+        if let Some(w) = self.webhook.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(5), w).await;
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), self.http.shutdown()).await;
     }

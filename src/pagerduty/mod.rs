@@ -4,12 +4,15 @@
 //! PagerDuty's REST API v2 ([`api`]) through a pure mapping ([`map`]); a [`poll`]er turns
 //! PagerDuty's incident list into sitrep's live events. The [`gateway`] serves it on
 //! loopback with sitrep's own server, so the console, its outbox, its event subscriber and
-//! its keys are the same as with `sitrep serve`.
+//! its keys are the same as with `sitrep serve`. With a [`webhook`] secret, PagerDuty's v3
+//! webhooks tell the gateway which incident changed, so it is read at once and the poll
+//! slows to a safety net.
 pub mod api;
 pub mod backend;
 pub mod gateway;
 pub mod map;
 pub mod poll;
+pub mod webhook;
 
 pub use api::{PdClient, PdError};
 pub use backend::PdBackend;

@@ -40,7 +40,8 @@ pub async fn poll_once(
     shared: &PdBackend,
     refresh_priorities: bool,
 ) -> Result<PollReport, PdError> {
-    let pd = shared.pd();
+    // Polling is background work: it leaves a share of the rate budget to detail reads.
+    let pd = &shared.pd().background();
     if refresh_priorities || !shared.has_priorities() {
         let p = load_priorities(pd).await?;
         shared.set_priorities(p);
@@ -64,7 +65,9 @@ pub async fn poll_once(
     }
     let mut all = open.incidents;
     all.extend(resolved.incidents);
-    let changed = shared.apply_listing(&all, truncated);
+    let mut unreadable = open.unreadable;
+    unreadable.extend(resolved.unreadable);
+    let changed = shared.apply_listing(&all, unreadable, truncated);
     Ok(PollReport {
         incidents: all.len(),
         changed,
@@ -72,15 +75,26 @@ pub async fn poll_once(
     })
 }
 
+/// After `failures` failed polls in a row (network, 5xx), wait twice as long each time,
+/// up to two minutes (or the interval, if that is longer).
+fn backoff(interval: Duration, failures: u32) -> Duration {
+    let cap = interval.max(Duration::from_secs(120));
+    interval.saturating_mul(1u32 << failures.min(16)).min(cap)
+}
+
 /// Polls every `interval` until the gateway shuts down. A failed poll marks the gateway
-/// down (its event streams end, so consoles show they are reconnecting) until one succeeds.
+/// down (its event streams end, so consoles show they are reconnecting) until one
+/// succeeds; failures that may pass (network, 5xx) are retried with a growing wait, while a
+/// refusal that asking again cannot change (406, 401, 400 …) stops the poller: the console
+/// shows PagerDuty's answer instead of a retry loop hammering it.
 pub fn spawn(shared: Arc<PdBackend>, interval: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut shutdown = shared.stopping();
         let mut n: u32 = 0;
+        let mut failures: u32 = 0;
         loop {
             // A pause imposed by a 429 delays the next poll rather than failing it.
-            let wait = interval.max(shared.pd().limiter().wait_hint());
+            let wait = backoff(interval, failures).max(shared.pd().limiter().wait_hint());
             tokio::select! {
                 _ = tokio::time::sleep(wait) => {}
                 _ = shutdown.changed() => return,
@@ -97,6 +111,7 @@ pub fn spawn(shared: Arc<PdBackend>, interval: Duration) -> tokio::task::JoinHan
                         changed = r.changed,
                         "PagerDuty poll"
                     );
+                    failures = 0;
                     shared.set_health(None);
                 }
                 Err(PdError::RateLimited { retry_in }) => {
@@ -106,11 +121,31 @@ pub fn spawn(shared: Arc<PdBackend>, interval: Duration) -> tokio::task::JoinHan
                         "PagerDuty poll deferred by the rate limit"
                     );
                 }
+                Err(e) if e.is_permanent() => {
+                    tracing::error!(error = %e, "PagerDuty refused the poll; polling stopped (not retried: asking again would get the same answer)");
+                    shared.set_health(Some(&e));
+                    return;
+                }
                 Err(e) => {
-                    tracing::warn!(error = %e, "PagerDuty poll failed");
-                    shared.set_health(Some(e.to_string()));
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(error = %e, failures, "PagerDuty poll failed");
+                    shared.set_health(Some(&e));
                 }
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_polls_back_off_to_a_cap() {
+        let s = Duration::from_secs;
+        let waits: Vec<Duration> = (0..6).map(|f| backoff(s(10), f)).collect();
+        assert_eq!(waits, [s(10), s(20), s(40), s(80), s(120), s(120)]);
+        assert_eq!(backoff(s(300), 3), s(300));
+        assert_eq!(backoff(s(10), 1000), s(120));
+    }
 }

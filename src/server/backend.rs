@@ -35,10 +35,16 @@ pub struct Outage {
     pub code: &'static str,
     /// Why, in a sentence a person can act on.
     pub message: String,
+    /// The source refused rather than failed (PagerDuty's 406, 401 …): asking again will
+    /// not help, so it is a 502 without `Retry-After`, not "busy, retry in 2 s".
+    pub permanent: bool,
 }
 
 impl From<Outage> for ApiError {
     fn from(o: Outage) -> Self {
+        if o.permanent {
+            return ApiError::new(StatusCode::BAD_GATEWAY, o.code, o.message);
+        }
         ApiError::new(StatusCode::SERVICE_UNAVAILABLE, o.code, o.message).retry_after(2)
     }
 }

@@ -58,6 +58,10 @@ pub struct FakeState {
     pub throttle: VecDeque<u64>,
     /// Answer everything with 500 (PagerDuty having a bad day).
     pub down: bool,
+    /// Answer everything with this status and message (a permanent refusal such as 406).
+    pub refuse: Option<(u16, String)>,
+    /// Lists ignore `offset` and always say `more: true` (a broken or mocked server).
+    pub endless: bool,
     next_id: u64,
 }
 
@@ -269,6 +273,14 @@ fn gate(
             .insert("ratelimit-reset", secs.to_string().parse().unwrap());
         return Err(r);
     }
+    if let Some((status, message)) = &s.refuse {
+        return Err(err(
+            StatusCode::from_u16(*status).unwrap(),
+            2001,
+            message,
+            &[],
+        ));
+    }
     if s.down {
         return Err(err(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -335,7 +347,11 @@ async fn list_incidents(State(st): State<St>, RawQuery(raw): RawQuery, h: Header
         return r;
     }
     let q = parse_query(raw.as_deref());
-    let (offset, limit) = page(&q);
+    let (mut offset, limit) = page(&q);
+    let endless = st.lock().unwrap().endless;
+    if endless {
+        offset = 0;
+    }
     if limit > 100 {
         return err(
             StatusCode::BAD_REQUEST,
@@ -407,7 +423,7 @@ async fn list_incidents(State(st): State<St>, RawQuery(raw): RawQuery, h: Header
     let total_wanted = q.iter().any(|(k, v)| k == "total" && v == "true");
     axum::Json(json!({
         "incidents": items, "limit": limit, "offset": offset,
-        "more": offset + limit < total,
+        "more": endless || offset + limit < total,
         "total": if total_wanted { json!(total) } else { Value::Null },
     }))
     .into_response()
