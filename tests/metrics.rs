@@ -1,7 +1,6 @@
 //! `/metrics`: who may read it, what the gauges count (on both stores), the milestone
 //! histograms a write observes once per incident, write latency and subscribers.
 use crate::common;
-use crate::on_both_stores;
 
 use chrono::{Duration, Utc};
 use common::{SseReader, TestServer};
@@ -405,4 +404,35 @@ async fn writes_are_timed_by_route_and_streams_counted() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(n, Some(0.0), "a closed stream is no longer counted");
+}
+
+#[tokio::test]
+async fn docs_metrics_md_names_every_metric_exported() {
+    let t = TestServer::start().await;
+    // Every family has a sample: a write, each milestone, an open stream.
+    t.create_incident(json!({"title": "Checkout down", "severity": "SEV1"}))
+        .await;
+    t.patch("INC-1", json!({"phase": "triage"})).await;
+    t.customer_update("INC-1").await;
+    t.patch("INC-1", json!({"phase": "communication"})).await;
+    let _sub = SseReader::new(
+        t.req(Method::GET, "/events", Some(&t.viewer))
+            .send()
+            .await
+            .unwrap(),
+    );
+    let text = scrape(&t).await;
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md")).unwrap();
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next())
+        .collect();
+    assert_eq!(names.len(), 10, "{text}");
+    for name in names {
+        assert!(
+            doc.contains(&format!("| `{name}` |")),
+            "docs/metrics.md does not list {name}"
+        );
+    }
 }
