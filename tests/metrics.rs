@@ -436,3 +436,26 @@ async fn docs_metrics_md_names_every_metric_exported() {
         );
     }
 }
+
+/// Two replicas on one PostgreSQL: both report the same store gauges (read from the
+/// database), and a milestone only on the replica whose write reached it, so summing the
+/// histograms over replicas counts each incident once.
+#[tokio::test]
+async fn replicas_share_store_gauges_and_split_milestones() {
+    let Some(url) = common::pg::fresh_database().await else {
+        return;
+    };
+    let a = TestServer::start_db(sitrep::server::Database::Postgres(url.clone()), |_| {}).await;
+    let b = TestServer::replica_of(&a, sitrep::server::Database::Postgres(url)).await;
+    a.create_incident(json!({"title": "Checkout down", "severity": "SEV1"}))
+        .await;
+    let (s, _) = a.patch("INC-1", json!({"phase": "triage"})).await;
+    assert_eq!(s, StatusCode::OK);
+    let open = r#"sitrep_open_incidents{severity="SEV1",phase="triage"}"#;
+    let acked = r#"sitrep_time_to_acknowledge_seconds_count{severity="SEV1"}"#;
+    let (ta, tb) = (scrape(&a).await, scrape(&b).await);
+    assert_eq!(value(&ta, open), Some(1.0));
+    assert_eq!(value(&tb, open), Some(1.0), "{tb}");
+    assert_eq!(value(&ta, acked), Some(1.0));
+    assert_eq!(value(&tb, acked), None, "{tb}");
+}
