@@ -64,6 +64,8 @@ enum Command {
             value_parser = sitrep::domain::SeverityMap::parse
         )]
         alert_severity: sitrep::domain::SeverityMap,
+        #[command(flatten)]
+        metrics: sitrep::server::metrics::MetricsArgs,
     },
     /// Create, list and revoke API tokens.
     Token {
@@ -318,6 +320,7 @@ async fn run_command(
             max_streams_per_token,
             max_requests_per_token,
             alert_severity,
+            metrics,
         }) => {
             init_stderr_logging();
             let mut cfg = ServerConfig::new(db.database()?, listen);
@@ -331,6 +334,7 @@ async fn run_command(
             };
             cfg.alert_severity = alert_severity;
             cfg.status_page = status.config();
+            cfg.metrics = metrics.config();
             serve(cfg).await
         }
         Some(Command::Token { command }) => token(command).await,
@@ -383,6 +387,9 @@ async fn serve(cfg: ServerConfig) -> Result<()> {
     let db = cfg.database.describe();
     let mut running = server::start(cfg).await?;
     tracing::info!(addr = %running.addr, db = %db, "sitrep API listening on http://{}/api/v1", running.addr);
+    if let Some(at) = running.metrics_addr() {
+        tracing::info!(addr = %at, "metrics without a token on http://{at}/metrics");
+    }
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}

@@ -12,6 +12,7 @@ mod connections;
 mod demo;
 mod events;
 mod idempotency;
+mod metrics;
 mod notes;
 mod replicas;
 mod roles;

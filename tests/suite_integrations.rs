@@ -13,3 +13,4 @@ mod status_browser;
 mod pagerduty_faults;
 mod pagerduty_prism;
 mod pagerduty_webhook;
+mod prometheus;

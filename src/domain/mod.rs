@@ -6,6 +6,7 @@ mod cadence;
 mod error;
 mod exception;
 mod incident;
+pub mod milestone;
 mod signal;
 mod timeline;
 mod types;

@@ -80,6 +80,7 @@ impl Gateway {
                 alert_severity: Default::default(),
                 limits: Default::default(),
                 status_page: None,
+                metrics: Default::default(),
             },
         )
         .await?;

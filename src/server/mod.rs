@@ -8,6 +8,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod idempotency;
+pub mod metrics;
 pub mod openapi;
 pub mod routes;
 pub mod status_page;
@@ -45,6 +46,8 @@ pub struct ServerConfig {
     pub limits: connections::Limits,
     /// The public status page, when enabled.
     pub status_page: Option<status_page::StatusPageConfig>,
+    /// Where `/metrics` is served besides the API's listener (see `metrics`).
+    pub metrics: metrics::MetricsConfig,
 }
 
 impl ServerConfig {
@@ -61,6 +64,7 @@ impl ServerConfig {
             alert_severity: Default::default(),
             limits: Default::default(),
             status_page: None,
+            metrics: Default::default(),
         }
     }
 
@@ -72,6 +76,7 @@ impl ServerConfig {
             alert_severity: self.alert_severity.clone(),
             limits: self.limits.clone(),
             status_page: self.status_page.clone(),
+            metrics: self.metrics.clone(),
         }
     }
 }
@@ -88,6 +93,8 @@ pub struct HttpConfig {
     pub limits: connections::Limits,
     /// The public status page, when enabled.
     pub status_page: Option<status_page::StatusPageConfig>,
+    /// Where `/metrics` is served besides the API's listener (see `metrics`).
+    pub metrics: metrics::MetricsConfig,
 }
 
 #[derive(Clone)]
@@ -101,6 +108,8 @@ pub struct AppState {
     pub alert_severity: Arc<crate::domain::SeverityMap>,
     /// Requests in progress per token (see `auth`).
     pub in_flight: auth::InFlight,
+    /// What `/metrics` exports; `register` adds a metric of another module.
+    pub metrics: metrics::Metrics,
 }
 
 /// The API serving one backend in this process.
@@ -112,11 +121,23 @@ pub struct Serving {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The newest event id published.
     newest: watch::Receiver<i64>,
+    pub metrics: metrics::Metrics,
+    /// The `--metrics-listen` address and the task serving it.
+    metrics_listener: Option<(SocketAddr, tokio::task::JoinHandle<std::io::Result<()>>)>,
 }
 
 impl Serving {
     /// Starts the backend's event pump, binds the address and serves in a background task.
-    pub async fn start(backend: Arc<dyn IncidentBackend>, mut cfg: HttpConfig) -> Result<Serving> {
+    pub async fn start(backend: Arc<dyn IncidentBackend>, cfg: HttpConfig) -> Result<Serving> {
+        Self::start_with_metrics(backend, cfg, metrics::Metrics::new(None)).await
+    }
+
+    /// [`Serving::start`] exporting these metrics.
+    pub async fn start_with_metrics(
+        backend: Arc<dyn IncidentBackend>,
+        mut cfg: HttpConfig,
+        metrics: metrics::Metrics,
+    ) -> Result<Serving> {
         let page_limits = status_page::share_connections(&mut cfg);
         let (stop, shutdown) = watch::channel(false);
         let hub = events::Hub::start(
@@ -133,14 +154,20 @@ impl Serving {
                 status_page::router(backend.clone(), newest.clone(), p),
             )
         });
-        let app = router(|openapi| AppState {
-            backend,
-            hub,
-            openapi,
-            heartbeat: cfg.heartbeat,
-            shutdown: shutdown.clone(),
-            alert_severity: Arc::new(cfg.alert_severity.clone()),
-            in_flight: auth::InFlight::new(cfg.limits.requests_per_token()),
+        let mut state = None;
+        let app = router(|openapi| {
+            let s = AppState {
+                backend,
+                hub,
+                openapi,
+                heartbeat: cfg.heartbeat,
+                shutdown: shutdown.clone(),
+                alert_severity: Arc::new(cfg.alert_severity.clone()),
+                in_flight: auth::InFlight::new(cfg.limits.requests_per_token()),
+                metrics: metrics.clone(),
+            };
+            state = Some(s.clone());
+            s
         });
         let (app, status_addr) = match page {
             None => (app, None),
@@ -154,6 +181,22 @@ impl Serving {
             .await
             .with_context(|| format!("listening on {}", cfg.listen))?;
         let addr = listener.local_addr()?;
+        let metrics_listener = match (cfg.metrics.listen, state) {
+            (Some(at), Some(state)) => {
+                let listener = tokio::net::TcpListener::bind(at)
+                    .await
+                    .with_context(|| format!("listening for metrics on {at}"))?;
+                let bound = listener.local_addr()?;
+                let task = tokio::spawn(connections::serve(
+                    listener,
+                    metrics::routes::open_router(state),
+                    cfg.limits.clone(),
+                    shutdown.clone(),
+                ));
+                Some((bound, task))
+            }
+            _ => None,
+        };
         let task = tokio::spawn(connections::serve(
             listener,
             app,
@@ -166,6 +209,8 @@ impl Serving {
             stop,
             task,
             newest,
+            metrics,
+            metrics_listener,
         })
     }
 
@@ -174,10 +219,18 @@ impl Serving {
         self.stop.subscribe()
     }
 
+    /// The address serving `/metrics` without a token (`--metrics-listen`), if any.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener.as_ref().map(|(a, _)| *a)
+    }
+
     /// Stops accepting, ends event streams, waits for in-flight requests.
     pub async fn shutdown(self) {
         let _ = self.stop.send(true);
         let _ = self.task.await;
+        if let Some((_, task)) = self.metrics_listener {
+            let _ = task.await;
+        }
     }
 
     /// Waits until the server stops by itself (it only does on an I/O error).
@@ -219,6 +272,16 @@ impl RunningServer {
     pub async fn wait(&mut self) -> Result<()> {
         self.http.wait().await
     }
+
+    /// What `/metrics` exports: `metrics().register(..)` adds a metric of another module.
+    pub fn metrics(&self) -> &metrics::Metrics {
+        &self.http.metrics
+    }
+
+    /// The address serving `/metrics` without a token (`--metrics-listen`), if any.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.http.metrics_addr()
+    }
 }
 
 /// The router with every route, and the OpenAPI document generated from the same routes.
@@ -226,9 +289,11 @@ pub fn router(state_parts: impl FnOnce(Arc<str>) -> AppState) -> Router {
     let (api, doc) = openapi::routes().split_for_parts();
     let doc_json: Arc<str> = openapi::render(doc).into();
     let state = state_parts(doc_json);
-    api.fallback(|| async {
-        error::ApiError::not_found("no such endpoint; see /api/v1/openapi.json")
-    })
+    api.route_layer(middleware::from_fn_with_state(
+        state.metrics.clone(),
+        metrics::time_writes,
+    ))
+    .fallback(|| async { error::ApiError::not_found("no such endpoint; see /api/v1/openapi.json") })
     .layer(DefaultBodyLimit::max(BODY_LIMIT))
     .layer(middleware::from_fn(log_request))
     .with_state(state)
@@ -332,7 +397,9 @@ fn record_newest(lock: &std::sync::Mutex<store::lock::ServerLock>, id: i64) {
 }
 
 pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<RunningServer> {
-    let http = Serving::start(Arc::new(store.clone()), cfg.http()).await?;
+    let metrics = metrics::Metrics::new(Some(store.clone()));
+    let store = store.with_milestones(metrics.milestone_sink());
+    let http = Serving::start_with_metrics(Arc::new(store.clone()), cfg.http(), metrics).await?;
     spawn_pruning(store.clone(), cfg.event_retention, http.stopping());
     Ok(RunningServer {
         addr: http.addr,

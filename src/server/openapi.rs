@@ -40,6 +40,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(meta::health))
         .routes(routes!(meta::openapi))
         .routes(routes!(meta::whoami))
+        .routes(routes!(super::metrics::routes::metrics))
         .routes(routes!(
             incidents::list_incidents,
             incidents::create_incident

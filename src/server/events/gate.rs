@@ -90,6 +90,11 @@ impl Gate {
         self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Streams open now, over all tokens.
+    pub fn streams(&self) -> usize {
+        self.lock().values().map(|w| w.streams).sum()
+    }
+
     /// Registers a stream of the token with this hash. The caller must check the token
     /// once more after registering (see `events`): a revocation between its
     /// authentication and this registration is seen by no sweep.

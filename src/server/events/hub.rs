@@ -128,6 +128,11 @@ impl Hub {
         last
     }
 
+    /// Event streams open on this server now.
+    pub fn subscribers(&self) -> usize {
+        self.gate.streams()
+    }
+
     /// Wakes whenever events after what it has seen are published.
     pub fn watch(&self) -> watch::Receiver<i64> {
         self.newest.subscribe()

@@ -5,6 +5,8 @@ use super::log::{emit, record, record_entry};
 use super::{
     Created, Idempotency, Listed, Principal, Slice, Store, StoreError, Tx, next_num, now, ts,
 };
+use crate::domain::Audience;
+use crate::domain::milestone::{Milestone, Reached};
 use crate::domain::{
     ActionPatch, ActionStatus, Cadence, Change, CorrectiveAction, Incident, NewAction,
     NewException, NewNote, NewStatusUpdate, RiskException, StatusUpdate, TimelineEntry,
@@ -488,6 +490,22 @@ pub(super) async fn insert_update(
 ) -> Result<StatusUpdate, StoreError> {
     let incident_id = inc.id.as_str();
     let (mut update, next) = req.accept(&inc, actor, at, cadence)?;
+    if update.audience == Audience::Customer {
+        let earlier: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM status_updates WHERE incident_id = $1 AND audience = 'customer'",
+        )
+        .bind(incident_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        if earlier == 0 {
+            tx.reached.push(Reached::new(
+                Milestone::FirstCustomerUpdate,
+                inc.severity,
+                inc.created_at,
+                at,
+            ));
+        }
+    }
     let num = next_num(tx, "status_updates").await?;
     update.id = format!("UPD-{num}");
     sqlx::query("INSERT INTO status_updates (num, id, incident_id, audience, data) VALUES ($1, $2, $3, $4, $5)")

@@ -1,5 +1,6 @@
 use super::log::{emit, record};
 use super::{Created, Idempotency, Listed, Principal, Store, StoreError, Tx, next_num, now, ts};
+use crate::domain::milestone::{self, PhaseHistory, Reached};
 use crate::domain::{
     Cadence, Change, CloseContext, Incident, IncidentPatch, NewIncident, Phase, RiskException,
     Severity,
@@ -244,10 +245,35 @@ pub(super) async fn write_patch(
     if changes.is_empty() {
         return Ok(next);
     }
+    if milestone::may_reach(current.phase, next.phase) {
+        // Read before this move is recorded: the history is of the moves before it.
+        let before = phase_history(tx, &id).await?;
+        for m in milestone::reached_by_move(current.phase, next.phase, before) {
+            tx.reached
+                .push(Reached::new(m, next.severity, current.created_at, at));
+        }
+    }
     save_incident(tx, &next).await?;
     record(tx, &id, actor, at, &changes).await?;
     emit(tx, EventKind::IncidentUpdated, &id, actor, at, &next).await?;
     Ok(next)
+}
+
+/// Whether the incident left Detection, and moved past Containment, before now.
+async fn phase_history(tx: &mut Tx, id: &str) -> Result<PhaseHistory, StoreError> {
+    let (acknowledged, recovered): (i64, i64) = sqlx::query_as(
+        "SELECT \
+           COALESCE(SUM(CASE WHEN old = 'detection' THEN 1 ELSE 0 END), 0), \
+           COALESCE(SUM(CASE WHEN new IN ('communication', 'follow_through', 'closed') THEN 1 ELSE 0 END), 0) \
+         FROM timeline WHERE incident_id = $1 AND field = 'phase'",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(PhaseHistory {
+        acknowledged: acknowledged > 0,
+        recovered: recovered > 0,
+    })
 }
 
 pub(super) async fn insert_incident(

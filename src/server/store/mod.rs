@@ -12,6 +12,7 @@ mod children;
 mod epoch;
 pub mod fault;
 pub mod files;
+mod gauges;
 pub mod lock;
 pub mod restore;
 mod rows;
@@ -20,6 +21,7 @@ mod startup;
 mod tx;
 pub use children::{ActionKey, ActionQuery};
 pub use fault::Unavailable;
+pub use gauges::StoreGauges;
 pub use incidents::IncidentQuery;
 pub use rows::{Listed, Slice, UnreadableRow};
 mod incidents;
@@ -196,7 +198,13 @@ pub struct Store {
     health: Arc<fault::WriteHealth>,
     /// This process's run, once recorded (see `runs`).
     run: Arc<std::sync::OnceLock<Arc<str>>>,
+    /// Told of each milestone a committed write reached (the server's metrics).
+    milestones: Option<MilestoneSink>,
 }
+
+/// Receives the milestones (acknowledged, first customer update, recovered) that writes
+/// of this process reach, after they commit.
+pub type MilestoneSink = Arc<dyn Fn(crate::domain::milestone::Reached) + Send + Sync>;
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -310,6 +318,7 @@ impl Store {
             committed: Arc::new(Notify::new()),
             health: Arc::default(),
             run: Arc::default(),
+            milestones: None,
         };
         store.migrate(SQLITE_MIGRATIONS).await?;
         store.start_epoch_if_restored().await?;
@@ -353,6 +362,7 @@ impl Store {
             committed: Arc::new(Notify::new()),
             health: Arc::default(),
             run: Arc::default(),
+            milestones: None,
         };
         store.migrate(POSTGRES_MIGRATIONS).await?;
         store.start_epoch_if_restored().await?;
@@ -371,6 +381,12 @@ impl Store {
     /// Uses a different update cadence for new incidents and updates.
     pub fn with_cadence(mut self, cadence: Cadence) -> Self {
         self.cadence = cadence;
+        self
+    }
+
+    /// Reports the milestones this store's writes reach to `sink`.
+    pub fn with_milestones(mut self, sink: MilestoneSink) -> Self {
+        self.milestones = Some(sink);
         self
     }
 
@@ -636,11 +652,15 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        let reached = std::mem::take(&mut tx.reached);
         if let Err(e) = tx.commit().await {
             return Err(self.failed(e).await);
         }
         self.health.succeeded();
         self.committed.notify_one();
+        if let Some(sink) = &self.milestones {
+            reached.into_iter().for_each(|r| sink(r));
+        }
         Ok(())
     }
 

@@ -20,6 +20,8 @@ use std::ops::{Deref, DerefMut};
 /// back (in a background task; the connection returns to the pool only if that worked).
 pub struct WriteTx {
     conn: Option<PoolConnection<Any>>,
+    /// Milestones this transaction's changes reach; reported only once it commits.
+    pub(super) reached: Vec<crate::domain::milestone::Reached>,
 }
 
 impl WriteTx {
@@ -37,7 +39,10 @@ impl WriteTx {
             conn.close_on_drop();
             return Err(e.into());
         }
-        Ok(WriteTx { conn: Some(conn) })
+        Ok(WriteTx {
+            conn: Some(conn),
+            reached: Vec::new(),
+        })
     }
 
     /// COMMIT. On failure, rolls back whatever may still be open and closes the connection.
