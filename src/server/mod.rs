@@ -42,6 +42,8 @@ pub struct ServerConfig {
     pub alert_severity: crate::domain::SeverityMap,
     /// Timeouts and the connection cap (see `connections`).
     pub limits: connections::Limits,
+    /// Scheduled backups (`--backup-every`); their status is in `backups.status`.
+    pub backups: Option<crate::backups::Schedule>,
 }
 
 impl ServerConfig {
@@ -57,6 +59,7 @@ impl ServerConfig {
             event_retention: chrono::Duration::days(7),
             alert_severity: Default::default(),
             limits: Default::default(),
+            backups: None,
         }
     }
 
@@ -301,6 +304,9 @@ fn record_newest(lock: &std::sync::Mutex<store::lock::ServerLock>, id: i64) {
 pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<RunningServer> {
     let http = Serving::start(Arc::new(store.clone()), cfg.http()).await?;
     spawn_pruning(store.clone(), cfg.event_retention, http.stopping());
+    if let Some(s) = cfg.backups.clone() {
+        crate::backups::schedule::spawn(store.clone(), cfg.database.clone(), s, http.stopping());
+    }
     Ok(RunningServer {
         addr: http.addr,
         store,
