@@ -56,6 +56,20 @@ async fn check_trail(t: common::TestServer) {
     }
     let anonymous = t.req(Method::GET, "/audit", None).send().await.unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+
+    // On PostgreSQL the database itself refuses changes to the trail (SQLite: below).
+    if let Some(url) = store.postgres_url() {
+        use sqlx::Connection;
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        for sql in [
+            "UPDATE admin_audit SET actor = 'someone else'",
+            "DELETE FROM admin_audit",
+            "TRUNCATE admin_audit",
+        ] {
+            let err = sqlx::query(sql).execute(&mut c).await.unwrap_err();
+            assert!(err.to_string().contains("append-only"), "{sql}: {err}");
+        }
+    }
 }
 
 on_both_stores!(check_trail);

@@ -326,7 +326,11 @@ async fn restore_decrypts_checks_and_refuses_a_database_a_server_holds() {
         String::from_utf8_lossy(&out.stdout).contains("integrity check ok"),
         "{out:?}"
     );
-    let titles = sqlite_scalar(&db, "SELECT group_concat(json_extract(data, '$.title'), '|') FROM incidents").await;
+    let titles = sqlite_scalar(
+        &db,
+        "SELECT group_concat(json_extract(data, '$.title'), '|') FROM incidents",
+    )
+    .await;
     assert_eq!(titles, "in the backup");
     // No decrypted copy is left behind.
     let leftovers: Vec<_> = backups_in(dir.path())
@@ -434,7 +438,11 @@ async fn serve_takes_scheduled_backups_and_keeps_the_newest() {
     age_decrypt(&key, &newest, &plain);
     assert_eq!(sqlite_scalar(&plain, "PRAGMA integrity_check").await, "ok");
     assert_eq!(
-        sqlite_scalar(&plain, "SELECT group_concat(json_extract(data, '$.title'), '|') FROM incidents").await,
+        sqlite_scalar(
+            &plain,
+            "SELECT group_concat(json_extract(data, '$.title'), '|') FROM incidents"
+        )
+        .await,
         "scheduled"
     );
 }
