@@ -66,6 +66,12 @@ impl BackupStatus {
 /// Runs the schedule until shutdown: the first backup one period after start, then one
 /// every period.
 pub fn spawn(store: Store, db: Database, s: Schedule, mut shutdown: watch::Receiver<bool>) {
+    tracing::info!(
+        every = %humantime::format_duration(s.every),
+        dir = %s.dir.display(),
+        encrypted = s.protection.encrypted(),
+        "scheduled backups"
+    );
     tokio::spawn(async move {
         let dest = Destination::Dir {
             dir: s.dir.clone(),
