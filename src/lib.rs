@@ -1,4 +1,6 @@
 //! sitrep: a terminal incident console and the incident API it talks to.
+pub mod audit;
+pub mod backups;
 pub mod client;
 pub mod console;
 pub mod demo;

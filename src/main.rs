@@ -66,11 +66,21 @@ enum Command {
         alert_severity: sitrep::domain::SeverityMap,
         #[command(flatten)]
         metrics: sitrep::server::metrics::MetricsArgs,
+        #[command(flatten)]
+        backups: sitrep::backups::cli::ServeBackupArgs,
     },
     /// Create, list and revoke API tokens.
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Show the audit trail of administration: token creation and revocation, role,
+    /// webhook and configuration changes, with actor and time.
+    Audit {
+        #[command(flatten)]
+        args: sitrep::audit::AuditArgs,
+        #[command(flatten)]
+        db: DbArg,
     },
     /// Print the OpenAPI document of the incident API.
     Openapi,
@@ -146,20 +156,22 @@ enum Command {
         #[command(flatten)]
         connect: ConnectArgs,
     },
-    /// Copy a SQLite database to PATH while the server runs (for PostgreSQL use pg_dump).
+    /// Back up the database (SQLite online, PostgreSQL through pg_dump), encrypted to age
+    /// recipients; --dir with --keep-* keeps a pruned series (see docs/backups.md).
     Backup {
-        /// Where to write the copy; must not exist yet.
-        path: PathBuf,
+        #[command(flatten)]
+        args: sitrep::backups::cli::BackupArgs,
         #[command(flatten)]
         db: DbArg,
     },
-    /// Replace a SQLite database with a backup (the server must be stopped; the current
-    /// file is kept beside it). Consoles that reconnect re-list, since event ids handed out
-    /// after the backup now name other events. For PostgreSQL: pg_restore, then run this
-    /// with --database and no PATH to start the new event-log epoch.
+    /// Replace a database with a backup, encrypted (--identity KEYFILE) or plain, after an
+    /// integrity check (the server must be stopped; a replaced SQLite file is kept beside
+    /// it). Consoles that reconnect re-list, since event ids handed out after the backup
+    /// now name other events. PostgreSQL: into an empty database; with no PATH, only start
+    /// a new event-log epoch (after a pg_restore of your own).
     Restore {
-        /// The backup to restore (a file written by `sitrep backup`).
-        path: Option<PathBuf>,
+        #[command(flatten)]
+        args: sitrep::backups::cli::RestoreArgs,
         #[command(flatten)]
         db: DbArg,
     },
@@ -321,6 +333,7 @@ async fn run_command(
             max_requests_per_token,
             alert_severity,
             metrics,
+            backups,
         }) => {
             init_stderr_logging();
             let mut cfg = ServerConfig::new(db.database()?, listen);
@@ -335,18 +348,22 @@ async fn run_command(
             cfg.alert_severity = alert_severity;
             cfg.status_page = status.config();
             cfg.metrics = metrics.config();
+            cfg.backups = backups.schedule()?;
             serve(cfg).await
         }
         Some(Command::Token { command }) => token(command).await,
-        Some(Command::Backup { path, db }) => {
-            let store = db.open().await?;
-            let result = store.backup(&path).await;
-            store.close().await;
-            result?;
-            println!("backed up to {}", path.display());
-            Ok(())
+        Some(Command::Backup { args, db }) => {
+            sitrep::backups::cli::backup(args, db.database()?).await
         }
-        Some(Command::Restore { path, db }) => restore(path, db.database()?).await,
+        Some(Command::Restore { args, db }) => {
+            sitrep::backups::cli::restore(args, db.database()?).await
+        }
+        Some(Command::Audit { args, db }) => {
+            let store = db.open().await?;
+            let result = sitrep::audit::run(args, &store).await;
+            store.close().await;
+            result
+        }
         Some(Command::Openapi) => {
             println!("{}", server::openapi::document());
             Ok(())
@@ -399,40 +416,6 @@ async fn serve(cfg: ServerConfig) -> Result<()> {
     tracing::info!("shutting down");
     running.shutdown().await;
     Ok(())
-}
-
-async fn restore(backup: Option<PathBuf>, db: Database) -> Result<()> {
-    match (backup, db) {
-        (Some(backup), Database::Sqlite(path)) => {
-            let done = sitrep::server::store::restore::restore_sqlite(&backup, &path).await?;
-            if let Some(kept) = done.kept {
-                println!("kept the replaced database as {}", kept.display());
-            }
-            println!(
-                "restored {} from {}; event ids now start at {} (consoles re-list when they reconnect)",
-                path.display(),
-                backup.display(),
-                done.base
-            );
-            Ok(())
-        }
-        (None, Database::Sqlite(_)) => bail!("name the backup to restore: sitrep restore PATH"),
-        (Some(_), Database::Postgres(_)) => bail!(
-            "restore PostgreSQL with pg_restore, then run `sitrep restore --database URL` (no PATH) with every server stopped, to start a new event-log epoch"
-        ),
-        (None, db @ Database::Postgres(_)) => {
-            let store = Store::open(&db)
-                .await
-                .with_context(|| format!("opening the database {}", db.describe()))?;
-            let base = store.start_new_epoch().await;
-            store.close().await;
-            println!(
-                "new event-log epoch: event ids now start at {} (consoles re-list when they reconnect)",
-                base?
-            );
-            Ok(())
-        }
-    }
 }
 
 async fn token(cmd: TokenCommand) -> Result<()> {

@@ -150,13 +150,13 @@ async fn backup_copies_a_live_database() {
 
     // While the server runs.
     let copy = dir.path().join("copy.db");
-    let out = sitrep(&["backup", copy.to_str().unwrap(), "--db", db]);
+    let out = sitrep(&["backup", "--no-encrypt", copy.to_str().unwrap(), "--db", db]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let again = sitrep(&["backup", copy.to_str().unwrap(), "--db", db]);
+    let again = sitrep(&["backup", "--no-encrypt", copy.to_str().unwrap(), "--db", db]);
     assert!(!again.status.success(), "never overwrites an existing file");
     assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
     server.kill().unwrap();

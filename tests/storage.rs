@@ -622,6 +622,7 @@ async fn after_a_restore_a_client_resuming_from_a_newer_id_gets_reset() {
         home.path(),
         &[
             "backup",
+            "--no-encrypt",
             backup.to_str().unwrap(),
             "--db",
             db.to_str().unwrap(),
@@ -697,6 +698,7 @@ async fn after_a_restore_a_client_resuming_from_a_newer_id_gets_reset() {
         home.path(),
         &[
             "backup",
+            "--no-encrypt",
             fresh_backup.to_str().unwrap(),
             "--db",
             backup.to_str().unwrap(),
@@ -1366,7 +1368,10 @@ async fn database_wal_backup_lock_and_data_directory_are_private_under_a_lax_uma
     let server = Server::spawn(home.path(), None).up().await;
     post_incident(&server.base(), &token, "private", None).await;
     let backup: PathBuf = home.path().join("b.db");
-    let out = sitrep_in(home.path(), &["backup", backup.to_str().unwrap()]);
+    let out = sitrep_in(
+        home.path(),
+        &["backup", "--no-encrypt", backup.to_str().unwrap()],
+    );
     unsafe { libc::umask(old) };
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(mode(&data), 0o700, "data directory");

@@ -6,6 +6,7 @@
 mod common;
 
 mod api;
+mod audit;
 mod authz;
 mod bounds;
 mod connections;

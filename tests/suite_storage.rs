@@ -5,6 +5,7 @@
 #[macro_use]
 mod common;
 
+mod backups;
 mod cli;
 mod evidence;
 mod faults;

@@ -190,6 +190,15 @@ pub trait IncidentBackend: Send + Sync + 'static {
         Err(self.unsupported("exceptions (risk acceptance)"))
     }
 
+    // --- the audit trail of administration ---
+
+    async fn admin_events(
+        &self,
+        _page: Slice,
+    ) -> Result<Listed<crate::server::store::audit::AdminEvent>, ApiError> {
+        Err(self.unsupported("audit trail"))
+    }
+
     // --- monitoring signals ---
 
     async fn ingest_signal(

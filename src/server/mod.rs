@@ -48,6 +48,8 @@ pub struct ServerConfig {
     pub status_page: Option<status_page::StatusPageConfig>,
     /// Where `/metrics` is served besides the API's listener (see `metrics`).
     pub metrics: metrics::MetricsConfig,
+    /// Scheduled backups (`--backup-every`); their status is in `backups.status`.
+    pub backups: Option<crate::backups::Schedule>,
 }
 
 impl ServerConfig {
@@ -65,6 +67,7 @@ impl ServerConfig {
             limits: Default::default(),
             status_page: None,
             metrics: Default::default(),
+            backups: None,
         }
     }
 
@@ -401,6 +404,9 @@ pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<Running
     let store = store.with_milestones(metrics.milestone_sink());
     let http = Serving::start_with_metrics(Arc::new(store.clone()), cfg.http(), metrics).await?;
     spawn_pruning(store.clone(), cfg.event_retention, http.stopping());
+    if let Some(s) = cfg.backups.clone() {
+        crate::backups::schedule::spawn(store.clone(), cfg.database.clone(), s, http.stopping());
+    }
     Ok(RunningServer {
         addr: http.addr,
         store,

@@ -1,7 +1,7 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 use super::AppState;
 use super::error::{ErrorBody, ErrorDetail};
-use super::routes::{children, incidents, ingest, meta};
+use super::routes::{audit, children, incidents, ingest, meta};
 use crate::domain::*;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
@@ -62,6 +62,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(super::events::events))
         .routes(routes!(ingest::alertmanager))
         .routes(routes!(ingest::signals))
+        .routes(routes!(audit::list_audit))
 }
 
 /// The document as served at /api/v1/openapi.json (and checked in as assets/openapi.json).

@@ -1,4 +1,5 @@
 //! HTTP handlers, each annotated for the generated OpenAPI document.
+pub mod audit;
 pub mod children;
 pub mod incidents;
 pub mod ingest;

@@ -164,6 +164,13 @@ impl IncidentBackend for Store {
         self.seen(Store::signals(self, id, page).await)
     }
 
+    async fn admin_events(
+        &self,
+        page: Slice,
+    ) -> Result<Listed<super::audit::AdminEvent>, ApiError> {
+        Ok(Store::admin_events(self, page).await?)
+    }
+
     fn watch_commits(&self, shutdown: watch::Receiver<bool>) -> Arc<Notify> {
         let signal = self.commit_signal();
         if let Some(url) = self.postgres_url() {

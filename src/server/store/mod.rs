@@ -7,6 +7,7 @@
 //! transaction-scoped advisory lock, which also serializes writes from several replicas, and
 //! announces each commit with NOTIFY so every replica's event pump wakes.
 
+pub mod audit;
 mod backend;
 mod children;
 mod epoch;
@@ -218,6 +219,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/sqlite/0003_meta.sql")),
     (4, include_str!("migrations/sqlite/0004_token_names.sql")),
     (5, include_str!("migrations/sqlite/0005_token_expiry.sql")),
+    (8, include_str!("migrations/sqlite/0008_admin_audit.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/postgres/0001_init.sql")),
@@ -225,6 +227,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/postgres/0003_meta.sql")),
     (4, include_str!("migrations/postgres/0004_token_names.sql")),
     (5, include_str!("migrations/postgres/0005_token_expiry.sql")),
+    (8, include_str!("migrations/postgres/0008_admin_audit.sql")),
 ];
 
 /// The newest schema version this binary knows.

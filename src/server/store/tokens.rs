@@ -2,7 +2,7 @@
 //! so a fast hash is enough and lookups stay cheap on every request. A token may expire:
 //! from its expiry on it authenticates nothing, and the event gate's sweep ends its open
 //! streams within a second, as for a revoked one.
-use super::{Store, StoreError, now, ts};
+use super::{Store, StoreError, audit, now, ts};
 use crate::domain::Role;
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -50,9 +50,23 @@ impl Store {
         self.create_token_until(name, role, None).await
     }
 
-    /// Creates a token that stops working at `expires_at` (None: never).
+    /// Creates a token that stops working at `expires_at` (None: never), recorded in the
+    /// audit trail as made by this machine's user.
     pub async fn create_token_until(
         &self,
+        name: &str,
+        role: Role,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<String, StoreError> {
+        self.create_token_by(&local_actor(), name, role, expires_at)
+            .await
+    }
+
+    /// Creates a token on behalf of `actor`; the token and its audit record commit
+    /// together.
+    pub async fn create_token_by(
+        &self,
+        actor: &str,
         name: &str,
         role: Role,
         expires_at: Option<DateTime<Utc>>,
@@ -73,6 +87,7 @@ impl Store {
         let token = format!("sitrep_{}", hex::encode(secret));
         // Names are unique among live tokens (a partial unique index): a revoked token's
         // name is free again.
+        let mut tx = self.begin().await?;
         let res = sqlx::query(
             "INSERT INTO tokens (name, role, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
         )
@@ -81,13 +96,19 @@ impl Store {
         .bind(hash_token(&token))
         .bind(ts(now()))
         .bind(expires_at.map(ts))
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
         if res.rows_affected() == 0 {
             return Err(StoreError::Refused(format!(
                 "a live token named {name:?} already exists: revoke it first (`sitrep token revoke {name}`), or choose another name"
             )));
         }
+        let detail = match expires_at {
+            Some(e) => format!("role={role} expires={}", ts(e)),
+            None => format!("role={role}"),
+        };
+        audit::record_in(&mut tx, actor, "token.create", name, &detail).await?;
+        tx.commit().await?;
         Ok(token)
     }
 
@@ -111,15 +132,28 @@ impl Store {
             .collect()
     }
 
-    /// Revokes a token by name; returns whether a live token was revoked.
+    /// Revokes a token by name, recorded as done by this machine's user; returns whether a
+    /// live token was revoked.
     pub async fn revoke_token(&self, name: &str) -> Result<bool, StoreError> {
+        self.revoke_token_by(&local_actor(), name).await
+    }
+
+    /// Revokes a token on behalf of `actor`; the revocation and its audit record commit
+    /// together (nothing is recorded when there was no live token of that name).
+    pub async fn revoke_token_by(&self, actor: &str, name: &str) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
         let res =
             sqlx::query("UPDATE tokens SET revoked_at = $1 WHERE name = $2 AND revoked_at IS NULL")
                 .bind(ts(now()))
                 .bind(name)
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await?;
-        Ok(res.rows_affected() > 0)
+        if res.rows_affected() == 0 {
+            return Ok(false);
+        }
+        audit::record_in(&mut tx, actor, "token.revoke", name, "").await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     /// The live token's owner, or None for an unknown, revoked or expired token.
@@ -163,4 +197,16 @@ impl Store {
         }
         Ok(live)
     }
+}
+
+/// The actor for changes made on this machine rather than through the API: `local:` and
+/// the login name (from the environment; the uid when it has none).
+pub fn local_actor() -> String {
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        // SAFETY: getuid has no preconditions.
+        .unwrap_or_else(|| format!("uid {}", unsafe { libc::getuid() }));
+    format!("local:{user}")
 }
