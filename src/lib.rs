@@ -11,3 +11,4 @@ pub mod report;
 pub mod sanitize;
 pub mod script;
 pub mod server;
+pub mod webhooks;

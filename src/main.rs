@@ -62,6 +62,8 @@ enum Command {
             value_parser = sitrep::domain::SeverityMap::parse
         )]
         alert_severity: sitrep::domain::SeverityMap,
+        #[command(flatten)]
+        webhooks: sitrep::webhooks::ServeArgs,
     },
     /// Create, list and revoke API tokens.
     Token {
@@ -131,6 +133,14 @@ enum Command {
         id: String,
         #[arg(long, value_enum, default_value = "markdown")]
         format: sitrep::script::ReportFormat,
+        #[command(flatten)]
+        connect: ConnectArgs,
+    },
+    /// Signed outbound webhooks: add, list, remove, deliveries (commander token).
+    #[command(mut_args(|a: clap::Arg| a.global(true)))]
+    Webhook {
+        #[command(subcommand)]
+        command: sitrep::webhooks::cli::WebhookCmd,
         #[command(flatten)]
         connect: ConnectArgs,
     },
@@ -277,6 +287,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Some(Command::Incident { command, connect }) => (Script::Incident(command), connect),
         Some(Command::Update { command, connect }) => (Script::Update(command), connect),
         Some(Command::Actions { command, connect }) => (Script::Actions(command), connect),
+        Some(Command::Webhook { command, connect }) => (Script::Webhook(command), connect),
         Some(Command::Report {
             id,
             format,
@@ -306,6 +317,7 @@ async fn run_command(
             max_streams_per_token,
             max_requests_per_token,
             alert_severity,
+            webhooks,
         }) => {
             init_stderr_logging();
             let mut cfg = ServerConfig::new(db.database()?, listen);
@@ -318,6 +330,7 @@ async fn run_command(
                 requests_per_token: max_requests_per_token as usize,
             };
             cfg.alert_severity = alert_severity;
+            cfg.webhooks = webhooks.config();
             serve(cfg).await
         }
         Some(Command::Token { command }) => token(command).await,
@@ -360,7 +373,8 @@ async fn run_command(
             | Command::Incident { .. }
             | Command::Update { .. }
             | Command::Actions { .. }
-            | Command::Report { .. },
+            | Command::Report { .. }
+            | Command::Webhook { .. },
         ) => unreachable!("scripting verbs are dispatched by run()"),
     }
 }

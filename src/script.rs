@@ -91,6 +91,7 @@ pub enum Script {
     Update(UpdateCmd),
     Actions(ActionsCmd),
     Report { id: String, format: ReportFormat },
+    Webhook(crate::webhooks::cli::WebhookCmd),
 }
 
 fn parse_list<T: std::str::FromStr<Err = String>>(
@@ -258,6 +259,7 @@ pub async fn execute(client: &ApiClient, script: Script) -> Result<String> {
             }
             Ok(actions_table(&items))
         }
+        Script::Webhook(cmd) => crate::webhooks::cli::execute(client, cmd).await,
         Script::Report { id, format } => {
             let inc = client.incident(&id).await?;
             let r = report::build(

@@ -64,6 +64,7 @@ impl Gateway {
                 heartbeat: opts.heartbeat,
                 alert_severity: Default::default(),
                 limits: Default::default(),
+                webhooks: None,
             },
         )
         .await?;

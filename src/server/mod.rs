@@ -42,6 +42,8 @@ pub struct ServerConfig {
     pub alert_severity: crate::domain::SeverityMap,
     /// Timeouts and the connection cap (see `connections`).
     pub limits: connections::Limits,
+    /// Outbound webhook deliveries.
+    pub webhooks: crate::webhooks::WebhookConfig,
 }
 
 impl ServerConfig {
@@ -57,6 +59,7 @@ impl ServerConfig {
             event_retention: chrono::Duration::days(7),
             alert_severity: Default::default(),
             limits: Default::default(),
+            webhooks: Default::default(),
         }
     }
 
@@ -67,6 +70,7 @@ impl ServerConfig {
             heartbeat: self.heartbeat,
             alert_severity: self.alert_severity.clone(),
             limits: self.limits.clone(),
+            webhooks: None,
         }
     }
 }
@@ -81,6 +85,8 @@ pub struct HttpConfig {
     pub alert_severity: crate::domain::SeverityMap,
     /// Timeouts and the connection cap (see `connections`).
     pub limits: connections::Limits,
+    /// Outbound webhooks (the SQL store only; None answers 501).
+    pub webhooks: Option<Arc<crate::webhooks::Hooks>>,
 }
 
 #[derive(Clone)]
@@ -94,6 +100,8 @@ pub struct AppState {
     pub alert_severity: Arc<crate::domain::SeverityMap>,
     /// Requests in progress per token (see `auth`).
     pub in_flight: auth::InFlight,
+    /// Outbound webhooks, where the backend has them.
+    pub webhooks: Option<Arc<crate::webhooks::Hooks>>,
 }
 
 /// The API serving one backend in this process.
@@ -125,6 +133,7 @@ impl Serving {
             shutdown: shutdown.clone(),
             alert_severity: Arc::new(cfg.alert_severity.clone()),
             in_flight: auth::InFlight::new(cfg.limits.requests_per_token()),
+            webhooks: cfg.webhooks.clone(),
         });
         let listener = tokio::net::TcpListener::bind(cfg.listen)
             .await
@@ -299,7 +308,17 @@ fn record_newest(lock: &std::sync::Mutex<store::lock::ServerLock>, id: i64) {
 }
 
 pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<RunningServer> {
-    let http = Serving::start(Arc::new(store.clone()), cfg.http()).await?;
+    let hooks = crate::webhooks::Hooks::new(store.clone(), cfg.webhooks.clone());
+    let http = Serving::start(
+        Arc::new(store.clone()),
+        HttpConfig {
+            webhooks: Some(hooks.clone()),
+            ..cfg.http()
+        },
+    )
+    .await?;
+    hooks.listening_on(http.addr);
+    crate::webhooks::worker::spawn(hooks, http.newest.clone(), http.stopping());
     spawn_pruning(store.clone(), cfg.event_retention, http.stopping());
     Ok(RunningServer {
         addr: http.addr,

@@ -26,6 +26,8 @@ mod log;
 mod seed;
 mod signals;
 mod tokens;
+mod webhooks;
+pub use webhooks::{LoggedEvent, WebhookSpec, WebhookTarget};
 
 pub use seed::SeedOp;
 pub use signals::{IngestOutcome, SignalRecord};
@@ -207,6 +209,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/sqlite/0003_meta.sql")),
     (4, include_str!("migrations/sqlite/0004_token_names.sql")),
     (5, include_str!("migrations/sqlite/0005_token_expiry.sql")),
+    (7, include_str!("migrations/sqlite/0007_webhooks.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/postgres/0001_init.sql")),
@@ -214,6 +217,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/postgres/0003_meta.sql")),
     (4, include_str!("migrations/postgres/0004_token_names.sql")),
     (5, include_str!("migrations/postgres/0005_token_expiry.sql")),
+    (7, include_str!("migrations/postgres/0007_webhooks.sql")),
 ];
 
 /// The newest schema version this binary knows.
