@@ -9,3 +9,4 @@ mod pagerduty_fake;
 mod alertmanager;
 mod e2e_pagerduty;
 mod pagerduty;
+mod webhooks;
