@@ -612,3 +612,117 @@ async fn a_real_receiver_checking_the_hmac_runs_only_for_good_signatures() {
     assert!(log.lines().all(|l| l.starts_with("evt_")), "{log}");
     assert!(!log.contains("forged"), "{log}");
 }
+
+/// `--format slack`: one readable line per event a channel cares about, user text escaped
+/// for mrkdwn, a link to the status page; other events are not posted. The receiver still
+/// checks the signature.
+#[tokio::test]
+async fn slack_messages_are_one_escaped_line_per_event_that_matters() {
+    if !have_reference_library() {
+        return;
+    }
+    let t = TestServer::start_with(|c| {
+        c.webhooks.public_url = Some("https://status.example.com".into());
+    })
+    .await;
+    let (secret, secret_file) = write_secret(t.dir.path());
+    let out = t.dir.path().join("received.jsonl");
+    let port = free_port();
+    let _rx = start_receiver(port, &secret_file, &out);
+    wait_listening(port).await;
+    let (s, v) = t
+        .call(
+            Method::POST,
+            "/webhooks",
+            Some(
+                json!({"url": format!("http://127.0.0.1:{port}/chat"), "events": ["*"],
+                "secret": secret, "format": "slack"}),
+            ),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 201, "{v}");
+    assert_eq!(v["format"], "slack");
+
+    // Not a SEV1: no message for its creation.
+    let quiet = t
+        .create_incident(json!({"title": "Disk 80%", "severity": "SEV3"}))
+        .await;
+    let inc = t
+        .create_incident(json!({"title": "<!channel> Checkout & <https://evil|pay>", "severity": "SEV2", "customer_impact": true}))
+        .await;
+    let id = inc["id"].as_str().unwrap();
+    let (s, v) = t
+        .patch(
+            id,
+            json!({"severity": "SEV1", "reason": "EU cards <failing>"}),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 200, "{v}");
+    let (s, v) = t.patch(id, json!({"phase": "triage"})).await;
+    assert_eq!(s.as_u16(), 200, "{v}");
+    t.customer_update(id).await;
+    let sev1 = t
+        .create_incident(json!({"title": "Login down", "severity": "SEV1"}))
+        .await;
+
+    let lines = until(&out, Duration::from_secs(10), |l| {
+        l.iter().any(|x| {
+            x["body"]["text"]
+                .as_str()
+                .is_some_and(|s| s.contains("Login down"))
+        })
+    })
+    .await;
+    let texts: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            assert_eq!(l["ok"], true, "{l}");
+            let text = l["body"]["text"].as_str().unwrap().to_string();
+            assert_eq!(l["body"]["blocks"][0]["text"]["text"], text.as_str());
+            assert!(
+                text.ends_with(" (<https://status.example.com|status page>)"),
+                "{text}"
+            );
+            text
+        })
+        .collect();
+    assert_eq!(texts.len(), 4, "{texts:#?}");
+    assert!(
+        !texts
+            .iter()
+            .any(|t| t.contains(quiet["id"].as_str().unwrap())),
+        "{texts:#?}"
+    );
+    let title = "&lt;!channel&gt; Checkout &amp; &lt;https://evil|pay&gt;";
+    assert!(
+        texts[0].contains(&format!(
+            "{id} {title}: severity SEV2 → *SEV1* — reason: EU cards &lt;failing&gt;"
+        )),
+        "{}",
+        texts[0]
+    );
+    assert!(
+        texts[1].contains("phase detection → *triage*"),
+        "{}",
+        texts[1]
+    );
+    assert!(
+        texts[2].contains("*Impact:* EU checkout *Status:* Failing over *Next:* Watch error rates"),
+        "{}",
+        texts[2]
+    );
+    assert!(
+        texts[3].starts_with(&format!(
+            ":rotating_light: New *SEV1* {}: Login down",
+            sev1["id"].as_str().unwrap()
+        )),
+        "{}",
+        texts[3]
+    );
+    for t in &texts {
+        assert!(
+            !t.contains("<!channel>") && !t.contains("<https://evil"),
+            "{t}"
+        );
+    }
+}

@@ -18,7 +18,8 @@ class Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         try:
             event = hook.verify(body, headers)
-            line = {"ok": True, "id": headers["webhook-id"], "type": event["type"], "data": event["data"]}
+            line = {"ok": True, "id": headers["webhook-id"], "type": event.get("type"),
+                    "data": event.get("data"), "body": event}
             status = 204
         except Exception as e:  # a refused signature, for the test to see
             line = {"ok": False, "error": str(e)}
