@@ -288,8 +288,9 @@ async fn deliveries_verify_with_the_reference_library(t: TestServer) {
         )
         .await;
     let id = inc["id"].as_str().unwrap();
-    let posted = Instant::now();
     let upd = t.customer_update(id).await;
+    // From the 201: the change is stored, and from then on the clock is the worker's.
+    let posted = Instant::now();
     let lines = until(&out, Duration::from_secs(2), |l| !update_ids(l).is_empty()).await;
     eprintln!(
         "customer update verified at the receiver {:?} after it was posted",
@@ -725,4 +726,72 @@ async fn slack_messages_are_one_escaped_line_per_event_that_matters() {
             "{t}"
         );
     }
+}
+
+/// A customer update that becomes overdue (time passes; no write announces it) is posted
+/// to a chat subscription once per due time.
+#[tokio::test]
+async fn an_overdue_customer_update_is_announced_to_chat_once() {
+    if !have_reference_library() {
+        return;
+    }
+    let t = TestServer::start_with(|c| {
+        c.webhooks.overdue_every = Duration::from_millis(100);
+    })
+    .await;
+    let (secret, secret_file) = write_secret(t.dir.path());
+    let out = t.dir.path().join("received.jsonl");
+    let port = free_port();
+    let _rx = start_receiver(port, &secret_file, &out);
+    wait_listening(port).await;
+    let (s, v) = t
+        .call(
+            Method::POST,
+            "/webhooks",
+            Some(
+                json!({"url": format!("http://127.0.0.1:{port}/chat"), "events": ["incident.*"],
+                "secret": secret, "format": "slack"}),
+            ),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 201, "{v}");
+    let inc = t
+        .create_incident(
+            json!({"title": "Payments <slow>", "severity": "SEV2", "customer_impact": true}),
+        )
+        .await;
+    let id = inc["id"].as_str().unwrap();
+    // Move its due time into the past, as an hour of waiting would.
+    {
+        use sqlx::Connection;
+        let url = format!("sqlite://{}", t.dir.path().join("t.db").display());
+        let mut db = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        sqlx::query("UPDATE incidents SET data = json_set(data, '$.next_update_due_at', '2020-01-01T00:00:00Z') WHERE id = $1")
+            .bind(id)
+            .execute(&mut db)
+            .await
+            .unwrap();
+        db.close().await.unwrap();
+    }
+    let overdue = |l: &[Value]| {
+        l.iter()
+            .filter(|x| {
+                x["body"]["text"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("OVERDUE"))
+            })
+            .count()
+    };
+    let lines = until(&out, Duration::from_secs(10), |l| overdue(l) >= 1).await;
+    let text = lines
+        .iter()
+        .find(|x| x["body"]["text"].as_str().unwrap().contains("OVERDUE"))
+        .unwrap()["body"]["text"]
+        .clone();
+    assert_eq!(
+        text.as_str().unwrap(),
+        format!(":warning: Customer update *OVERDUE* on {id} SEV2: Payments &lt;slow&gt;")
+    );
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert_eq!(overdue(&received(&out)), 1, "announced once per due time");
 }

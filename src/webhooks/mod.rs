@@ -30,6 +30,8 @@ pub struct WebhookConfig {
     pub concurrency: usize,
     /// The public status page, linked from chat messages when set.
     pub public_url: Option<String>,
+    /// How often chat subscriptions look for customer updates that became overdue.
+    pub overdue_every: Duration,
 }
 
 impl Default for WebhookConfig {
@@ -41,6 +43,7 @@ impl Default for WebhookConfig {
             timeout: Duration::from_secs(10),
             concurrency: 8,
             public_url: None,
+            overdue_every: Duration::from_secs(30),
         }
     }
 }

@@ -114,9 +114,25 @@ impl Subscription {
         };
         let mut cursor = t.cursor;
         let mut failing_since = t.failing_since;
+        // Chat subscriptions that take incident changes also hear of overdue customer
+        // updates, which no write announces: time makes them overdue.
+        let overdue = t.format == super::model::Format::Slack
+            && t.events.iter().any(|p| matches(p, "incident.updated"));
+        let mut overdue_checked: Option<Instant> = None;
         loop {
             if *self.shutdown.borrow() {
                 return;
+            }
+            if overdue
+                && overdue_checked.is_none_or(|at| at.elapsed() >= self.hooks.config.overdue_every)
+            {
+                overdue_checked = Some(Instant::now());
+                if !self
+                    .announce_overdue(&t, &secret, cursor, &mut failing_since)
+                    .await
+                {
+                    return;
+                }
             }
             let page = match self.hooks.store.webhook_events(cursor, PAGE).await {
                 Ok(p) => p,
@@ -130,9 +146,14 @@ impl Subscription {
             };
             let Some(last) = page.last().map(|e| e.seq) else {
                 // Caught up: wait for the next event (or a rescan, for a removal).
+                let nap = if overdue {
+                    RESCAN.min(self.hooks.config.overdue_every)
+                } else {
+                    RESCAN
+                };
                 tokio::select! {
                     _ = self.newest.changed() => {}
-                    _ = tokio::time::sleep(RESCAN) => {}
+                    _ = tokio::time::sleep(nap) => {}
                     _ = self.shutdown.changed() => return,
                 }
                 continue;
@@ -141,8 +162,9 @@ impl Subscription {
                 let Some(body) = self.body(&t, ev).await else {
                     continue;
                 };
+                let msg_id = format!("evt_{}", ev.seq);
                 match self
-                    .deliver(&t, &secret, ev, &body, &mut failing_since)
+                    .deliver(&t, &secret, ev, &msg_id, &body, &mut failing_since)
                     .await
                 {
                     Outcome::Delivered => cursor = ev.seq,
@@ -151,7 +173,7 @@ impl Subscription {
             }
             // Events after the last delivered one that this subscription skips.
             if last > cursor {
-                match self.hooks.store.advance_webhook(&t.id, last, false).await {
+                match self.hooks.store.skip_webhook_to(&t.id, last).await {
                     Ok(true) => cursor = last,
                     Ok(false) => return,
                     Err(e) => {
@@ -163,6 +185,56 @@ impl Subscription {
                 }
             }
         }
+    }
+
+    /// Tells a chat subscription of each customer update that is now overdue, once per
+    /// due time. False when the subscription stops.
+    async fn announce_overdue(
+        &mut self,
+        t: &WebhookTarget,
+        secret: &Secret,
+        cursor: i64,
+        failing_since: &mut Option<chrono::DateTime<chrono::Utc>>,
+    ) -> bool {
+        let due = match self.hooks.store.overdue_unannounced(&t.id).await {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(id = %t.id, error = %e, "cannot look for overdue customer updates");
+                return true;
+            }
+        };
+        for (inc, due_at) in due {
+            let body = payload::slack_message(
+                &payload::slack_overdue_line(&inc),
+                self.hooks.config.public_url.as_deref(),
+            );
+            // Not an event-log row: it rides at the current cursor, which stays put.
+            let ev = LoggedEvent {
+                seq: cursor,
+                at: due_at.clone(),
+                kind: "incident.overdue".into(),
+                incident_id: inc.id.clone(),
+                data: String::new(),
+            };
+            let msg_id = format!("overdue_{}_{}", inc.id, due_at);
+            match self
+                .deliver(t, secret, &ev, &msg_id, &body, failing_since)
+                .await
+            {
+                Outcome::Delivered => {
+                    if let Err(e) = self
+                        .hooks
+                        .store
+                        .overdue_announced(&t.id, &inc.id, &due_at)
+                        .await
+                    {
+                        tracing::warn!(id = %t.id, error = %e, "cannot record an overdue notice");
+                    }
+                }
+                Outcome::GaveUp | Outcome::Stop => return false,
+            }
+        }
+        true
     }
 
     /// The body for this subscription, or None when it does not take this event.
@@ -197,15 +269,15 @@ impl Subscription {
         t: &WebhookTarget,
         secret: &Secret,
         ev: &LoggedEvent,
+        msg_id: &str,
         body: &[u8],
         failing_since: &mut Option<chrono::DateTime<chrono::Utc>>,
     ) -> Outcome {
-        let msg_id = format!("evt_{}", ev.seq);
         let mut attempt: i64 = 1;
         loop {
             let started = Instant::now();
             let at = crate::server::store::now();
-            let result = self.send(t, secret, &msg_id, body).await;
+            let result = self.send(t, secret, msg_id, body).await;
             let ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
             let record = |status: Option<i64>, error: Option<String>| Delivery {
                 event_id: ev.seq,
@@ -218,11 +290,8 @@ impl Subscription {
             };
             let wait_asked = match result {
                 Ok(Answer { status, .. }) if (200..300).contains(&status) => {
-                    let store = &self.hooks.store;
-                    let _ = store
-                        .record_attempt(&t.id, &record(Some(status.into()), None))
-                        .await;
-                    return match store.advance_webhook(&t.id, ev.seq, true).await {
+                    let done = record(Some(status.into()), None);
+                    return match self.hooks.store.webhook_delivered(&t.id, &done).await {
                         Ok(true) => {
                             *failing_since = None;
                             Outcome::Delivered

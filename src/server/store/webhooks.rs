@@ -171,6 +171,10 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        sqlx::query("DELETE FROM webhook_overdue_sent WHERE webhook_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM webhooks WHERE id = $1")
             .bind(id)
             .execute(&mut *tx)
@@ -248,29 +252,41 @@ impl Store {
             .collect())
     }
 
-    /// Moves a subscription's cursor forward to `cursor` (never back). `delivered` clears
-    /// the failure state and stamps the success. False when the subscription is gone.
-    pub async fn advance_webhook(
+    /// Moves a subscription's cursor forward past events it does not take (never back).
+    /// False when the subscription is gone.
+    pub async fn skip_webhook_to(&self, id: &str, cursor: i64) -> Result<bool, StoreError> {
+        let res = sqlx::query(
+            "UPDATE webhooks SET cursor = CASE WHEN cursor < $1 THEN $1 ELSE cursor END WHERE id = $2",
+        )
+        .bind(cursor)
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(res.rows_affected() > 0)
+    }
+
+    /// Records a delivered event: its attempt in the history and the cursor moved past it,
+    /// in one transaction (one disk sync). False when the subscription is gone.
+    pub async fn webhook_delivered(
         &self,
         id: &str,
-        cursor: i64,
-        delivered: bool,
+        attempt: &Delivery,
     ) -> Result<bool, StoreError> {
-        let res = if delivered {
-            sqlx::query("UPDATE webhooks SET cursor = CASE WHEN cursor < $1 THEN $1 ELSE cursor END, state = 'ok', failing_since = NULL, last_error = NULL, last_success_at = $3 WHERE id = $2")
-                .bind(cursor)
-                .bind(id)
-                .bind(ts(now()))
-                .execute(&self.writer)
-                .await?
-        } else {
-            sqlx::query("UPDATE webhooks SET cursor = CASE WHEN cursor < $1 THEN $1 ELSE cursor END WHERE id = $2")
-                .bind(cursor)
-                .bind(id)
-                .execute(&self.writer)
-                .await?
-        };
-        Ok(res.rows_affected() > 0)
+        let mut tx = self.begin().await?;
+        let res = sqlx::query("UPDATE webhooks SET cursor = CASE WHEN cursor < $1 THEN $1 ELSE cursor END, state = 'ok', failing_since = NULL, last_error = NULL, last_success_at = $3 WHERE id = $2")
+            .bind(attempt.event_id)
+            .bind(id)
+            .bind(ts(now()))
+            .execute(&mut *tx)
+            .await?;
+        if res.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_attempt(&mut tx, id, attempt).await?;
+        if let Err(e) = tx.commit().await {
+            return Err(self.failed(e).await);
+        }
+        Ok(true)
     }
 
     /// Records a failed attempt: its row in the history, the subscription's last error,
@@ -282,7 +298,7 @@ impl Store {
         failing_since: chrono::DateTime<chrono::Utc>,
         gave_up: bool,
     ) -> Result<bool, StoreError> {
-        self.record_attempt(id, attempt).await?;
+        let mut tx = self.begin().await?;
         let res = sqlx::query(
             "UPDATE webhooks SET last_error = $1, failing_since = $2, state = $3 WHERE id = $4",
         )
@@ -290,34 +306,16 @@ impl Store {
         .bind(ts(failing_since))
         .bind(if gave_up { "failing" } else { "ok" })
         .bind(id)
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
-        Ok(res.rows_affected() > 0)
-    }
-
-    /// Appends one attempt to the history, keeping the newest few hundred.
-    pub async fn record_attempt(&self, id: &str, d: &Delivery) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO webhook_deliveries (webhook_id, event_seq, kind, attempt, at, status, error, ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(id)
-        .bind(d.event_id)
-        .bind(&d.kind)
-        .bind(d.attempt)
-        .bind(&d.at)
-        .bind(d.status)
-        .bind(&d.error)
-        .bind(d.ms)
-        .execute(&self.writer)
-        .await?;
-        sqlx::query(
-            "DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND seq NOT IN (SELECT seq FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY seq DESC LIMIT $2)",
-        )
-        .bind(id)
-        .bind(DELIVERIES_KEPT)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        if res.rows_affected() == 0 {
+            return Ok(false);
+        }
+        insert_attempt(&mut tx, id, attempt).await?;
+        if let Err(e) = tx.commit().await {
+            return Err(self.failed(e).await);
+        }
+        Ok(true)
     }
 
     /// Events after `after`, oldest first, with the time each was written.
@@ -343,6 +341,58 @@ impl Store {
                 data,
             })
             .collect())
+    }
+
+    /// Active incidents whose customer update is overdue now, with their due time, that
+    /// subscription `id` has not yet been told of.
+    pub async fn overdue_unannounced(
+        &self,
+        id: &str,
+    ) -> Result<Vec<(crate::domain::Incident, String)>, StoreError> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT data FROM incidents WHERE phase <> 'closed' ORDER BY num")
+                .fetch_all(&self.reader)
+                .await?;
+        let mut out = Vec::new();
+        for (data,) in rows {
+            let Ok(inc) = super::incidents::parse_incident(&data) else {
+                continue;
+            };
+            let Some(due) = inc.next_update_due_at.filter(|_| inc.update_overdue) else {
+                continue;
+            };
+            let due = ts(due);
+            let told: Option<String> = sqlx::query_scalar(
+                "SELECT due_at FROM webhook_overdue_sent WHERE webhook_id = $1 AND incident_id = $2 AND due_at = $3",
+            )
+            .bind(id)
+            .bind(&inc.id)
+            .bind(&due)
+            .fetch_optional(&self.reader)
+            .await?;
+            if told.is_none() {
+                out.push((inc, due));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Remembers that subscription `id` was told `incident_id` is overdue for `due_at`.
+    pub async fn overdue_announced(
+        &self,
+        id: &str,
+        incident_id: &str,
+        due_at: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO webhook_overdue_sent (webhook_id, incident_id, due_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+        )
+        .bind(id)
+        .bind(incident_id)
+        .bind(due_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     /// The timeline entries written with an incident's event at `at` (the change and its
@@ -399,4 +449,29 @@ async fn load(tx: &mut Tx, id: &str) -> Result<Webhook, StoreError> {
         what: "webhook",
         id: id.to_string(),
     })
+}
+
+/// Appends one attempt to a subscription's history, keeping the newest few hundred.
+async fn insert_attempt(tx: &mut Tx, id: &str, d: &Delivery) -> Result<(), StoreError> {
+    sqlx::query(
+            "INSERT INTO webhook_deliveries (webhook_id, event_seq, kind, attempt, at, status, error, ms) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(id)
+        .bind(d.event_id)
+        .bind(&d.kind)
+        .bind(d.attempt)
+        .bind(&d.at)
+        .bind(d.status)
+        .bind(&d.error)
+        .bind(d.ms)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND seq NOT IN (SELECT seq FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY seq DESC LIMIT $2)",
+        )
+        .bind(id)
+        .bind(DELIVERIES_KEPT)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

@@ -30,3 +30,11 @@ CREATE TABLE webhook_deliveries (
     ms          BIGINT NOT NULL
 );
 CREATE INDEX webhook_deliveries_hook ON webhook_deliveries (webhook_id, seq);
+
+-- Overdue customer updates already announced to a chat subscription (once per due time).
+CREATE TABLE webhook_overdue_sent (
+    webhook_id  TEXT NOT NULL,
+    incident_id TEXT NOT NULL,
+    due_at      TEXT NOT NULL,
+    PRIMARY KEY (webhook_id, incident_id, due_at)
+);
