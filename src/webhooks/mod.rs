@@ -77,6 +77,9 @@ pub struct Hooks {
     pub store: Store,
     pub config: WebhookConfig,
     own: OnceLock<SocketAddr>,
+    /// Wakes the delivery worker when a subscription is added or removed here (other
+    /// replicas notice on their next rescan).
+    pub changed: tokio::sync::Notify,
 }
 
 impl Hooks {
@@ -85,6 +88,7 @@ impl Hooks {
             store,
             config,
             own: OnceLock::new(),
+            changed: tokio::sync::Notify::new(),
         })
     }
 

@@ -70,6 +70,7 @@ pub async fn add_webhook(
             },
         )
         .await?;
+    hooks.changed.notify_one();
     administered(&auth.0.name, AdminChange::Added(&added));
     Ok((StatusCode::CREATED, Json(added)))
 }
@@ -103,6 +104,7 @@ pub async fn remove_webhook(
     let hooks = hooks(&st)?;
     auth.require(Role::Commander, "removing a webhook")?;
     let gone = hooks.store.remove_webhook(&auth.0.token_hash, &id).await?;
+    hooks.changed.notify_one();
     administered(&auth.0.name, AdminChange::Removed(&gone));
     Ok(Json(gone))
 }

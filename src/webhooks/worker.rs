@@ -78,6 +78,7 @@ async fn supervise(
         }
         tokio::select! {
             _ = tokio::time::sleep(RESCAN) => {}
+            _ = hooks.changed.notified() => {}
             _ = shutdown.changed() => break,
         }
     }
