@@ -503,7 +503,24 @@ async fn a_server_killed_and_restarted_loses_no_delivery() {
             .unwrap();
         sent.push(u["id"].as_str().unwrap().to_string());
     }
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Killed once the failure is on record, i.e. mid-retry.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let list: Value = client
+            .get(format!("{api}/api/v1/webhooks"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if list["items"][0]["last_error"].is_string() {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no failure recorded: {list}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     server.0.kill().unwrap();
     let _ = server.0.wait();
 
@@ -526,6 +543,28 @@ async fn a_server_killed_and_restarted_loses_no_delivery() {
     assert!(text.contains("WH-1") && text.contains(" ok "), "{text}");
     let secret = std::fs::read_to_string(&secret_file).unwrap();
     assert!(!text.contains(secret.trim()), "{text}");
+
+    let cli = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(["--api", &api]);
+        let o = bin::command(None, &all)
+            .env("SITREP_TOKEN", &token)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {}", bin::stderr(&o));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let history = cli(&["webhook", "deliveries", "WH-1"]);
+    assert!(
+        history.contains("update.posted") && history.contains("HTTP 204"),
+        "{history}"
+    );
+    assert!(
+        history.contains("could not connect to the receiver"),
+        "{history}"
+    );
+    assert_eq!(cli(&["webhook", "remove", "WH-1"]).trim(), "removed WH-1");
+    assert!(cli(&["webhook", "list"]).starts_with("no webhooks"));
 }
 
 /// Debian's `webhook` (adnanh/webhook) with a payload-hmac-sha256 trigger rule runs its

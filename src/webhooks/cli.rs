@@ -215,3 +215,32 @@ fn table(items: &[Webhook]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_list_shows_a_failing_webhook_and_its_last_error() {
+        let w = Webhook {
+            id: "WH-3".into(),
+            url: "https://hooks.example/x".into(),
+            events: vec!["incident.*".into()],
+            format: Format::Standard,
+            state: super::super::model::State::Failing,
+            cursor: 9,
+            created_at: "2026-11-30T20:00:00.000Z".into(),
+            created_by: "cora".into(),
+            failing_since: Some("2026-11-29T20:00:00.000Z".into()),
+            last_error: Some("the receiver answered HTTP 503\x1b[2J".into()),
+            last_success_at: None,
+        };
+        let out = table(&[w]);
+        assert!(out.contains("WH-3   FAILING"), "{out}");
+        assert!(
+            out.contains("last error: the receiver answered HTTP 503"),
+            "{out}"
+        );
+        assert!(!out.contains('\x1b'), "{out:?}");
+    }
+}
