@@ -108,6 +108,20 @@ fn enc(id: &str) -> String {
         .collect()
 }
 
+/// The ids of subscriptions marked failing, for a commander's console header.
+pub async fn failing(client: &ApiClient) -> Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct L {
+        items: Vec<Webhook>,
+    }
+    let l: L = call(client, reqwest::Method::GET, "/webhooks", None).await?;
+    Ok(l.items
+        .into_iter()
+        .filter(|w| w.state == super::model::State::Failing)
+        .map(|w| w.id)
+        .collect())
+}
+
 /// Runs one webhook command; the text to print.
 pub async fn execute(client: &ApiClient, cmd: WebhookCmd) -> Result<String> {
     use reqwest::Method;
