@@ -417,6 +417,19 @@ async fn a_receiver_dead_past_the_give_up_time_marks_the_webhook_failing() {
         assert!(Instant::now() < deadline, "never marked failing: {list}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    // What a commander's console asks at each connection, for its header.
+    let base = format!("http://{}", t.server.as_ref().unwrap().addr);
+    let console =
+        sitrep::client::ApiClient::new(&base, sitrep::client::Token::new(t.commander.clone()))
+            .unwrap();
+    assert_eq!(
+        sitrep::webhooks::cli::failing(&console).await.unwrap(),
+        ["WH-1"]
+    );
+    let viewer =
+        sitrep::client::ApiClient::new(&base, sitrep::client::Token::new(t.viewer.clone()))
+            .unwrap();
+    assert!(sitrep::webhooks::cli::failing(&viewer).await.is_err());
 }
 
 /// kill -9 of the server while a receiver is down loses nothing: after a restart the
