@@ -14,3 +14,4 @@ pub mod review;
 pub mod sanitize;
 pub mod script;
 pub mod server;
+pub mod webhooks;

@@ -68,6 +68,8 @@ enum Command {
         metrics: sitrep::server::metrics::MetricsArgs,
         #[command(flatten)]
         backups: sitrep::backups::cli::ServeBackupArgs,
+        #[command(flatten)]
+        webhooks: sitrep::webhooks::ServeArgs,
     },
     /// Create, list and revoke API tokens.
     Token {
@@ -153,6 +155,14 @@ enum Command {
     Evidence {
         #[command(flatten)]
         args: sitrep::review::cli::EvidenceArgs,
+        #[command(flatten)]
+        connect: ConnectArgs,
+    },
+    /// Signed outbound webhooks: add, list, remove, deliveries (commander token).
+    #[command(mut_args(|a: clap::Arg| a.global(true)))]
+    Webhook {
+        #[command(subcommand)]
+        command: sitrep::webhooks::cli::WebhookCmd,
         #[command(flatten)]
         connect: ConnectArgs,
     },
@@ -301,6 +311,7 @@ async fn run(cli: Cli) -> Result<std::process::ExitCode> {
         Some(Command::Incident { command, connect }) => (Script::Incident(command), connect),
         Some(Command::Update { command, connect }) => (Script::Update(command), connect),
         Some(Command::Actions { command, connect }) => (Script::Actions(command), connect),
+        Some(Command::Webhook { command, connect }) => (Script::Webhook(command), connect),
         Some(Command::Report {
             id,
             format,
@@ -334,6 +345,7 @@ async fn run_command(
             alert_severity,
             metrics,
             backups,
+            webhooks,
         }) => {
             init_stderr_logging();
             let mut cfg = ServerConfig::new(db.database()?, listen);
@@ -349,6 +361,7 @@ async fn run_command(
             cfg.status_page = status.config();
             cfg.metrics = metrics.config();
             cfg.backups = backups.schedule()?;
+            cfg.webhooks = webhooks.config();
             serve(cfg).await
         }
         Some(Command::Token { command }) => token(command).await,
@@ -395,7 +408,8 @@ async fn run_command(
             | Command::Update { .. }
             | Command::Actions { .. }
             | Command::Report { .. }
-            | Command::Evidence { .. },
+            | Command::Evidence { .. }
+            | Command::Webhook { .. },
         ) => unreachable!("scripting verbs are dispatched by run()"),
     }
 }

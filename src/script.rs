@@ -92,6 +92,7 @@ pub enum Script {
     Actions(ActionsCmd),
     Report { id: String, format: ReportFormat },
     Evidence(crate::review::cli::EvidenceArgs),
+    Webhook(crate::webhooks::cli::WebhookCmd),
 }
 
 fn parse_list<T: std::str::FromStr<Err = String>>(
@@ -263,6 +264,7 @@ pub async fn execute(client: &ApiClient, script: Script) -> Result<String> {
             Ok(actions_table(&items))
         }
         Script::Evidence(args) => crate::review::cli::run(client, args).await,
+        Script::Webhook(cmd) => crate::webhooks::cli::execute(client, cmd).await,
         Script::Report { id, format } => {
             let inc = client.incident(&id).await?;
             let r = report::build(

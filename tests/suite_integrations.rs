@@ -14,3 +14,4 @@ mod pagerduty_faults;
 mod pagerduty_prism;
 mod pagerduty_webhook;
 mod prometheus;
+mod webhooks;

@@ -185,6 +185,8 @@ pub enum Msg {
     /// A bracketed paste: the whole pasted text at once, into the focused field.
     Paste(String),
     Live(LiveMsg),
+    /// Ids of the outbound webhooks marked failing (asked for a commander's token only).
+    WebhooksFailing(Vec<String>),
     Loaded {
         incidents: Vec<Incident>,
         actions: Vec<CorrectiveAction>,

@@ -124,7 +124,13 @@ impl EffectRunner {
             Effect::WhoAmI => {
                 tokio::spawn(async move {
                     let who = client.whoami().await.map_err(|e| error_text(&e));
+                    let commander =
+                        matches!(&who, Ok(w) if w.role == crate::domain::Role::Commander);
                     let _ = tx.send(Msg::WhoAmI(who));
+                    // A backend without webhooks (PagerDuty) answers 501: nothing to show.
+                    if commander && let Ok(ids) = crate::webhooks::cli::failing(&client).await {
+                        let _ = tx.send(Msg::WebhooksFailing(ids));
+                    }
                 });
             }
             // Runs on the UI loop between frames, so it never splits a frame's output.

@@ -72,6 +72,14 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::ReviewLoaded { days, figures } => on_review_loaded(state, days, figures),
         Msg::Outbox(report) => triage::on_outbox(state, report),
         Msg::WhoAmI(who) => triage::on_whoami(state, who),
+        Msg::WebhooksFailing(ids) => {
+            state.settings.webhooks_failing = ids
+                .iter()
+                .map(|id| crate::sanitize::clean_line(id))
+                .collect();
+            state.ui.dirty = true;
+            vec![]
+        }
         Msg::Unreadable { scope, records } => {
             if records.is_empty() {
                 state.ui.dirty |= state.sync.unreadable.remove(&scope).is_some();

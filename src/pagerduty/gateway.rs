@@ -81,6 +81,7 @@ impl Gateway {
                 limits: Default::default(),
                 status_page: None,
                 metrics: Default::default(),
+                webhooks: None,
             },
         )
         .await?;

@@ -50,6 +50,8 @@ pub struct ServerConfig {
     pub metrics: metrics::MetricsConfig,
     /// Scheduled backups (`--backup-every`); their status is in `backups.status`.
     pub backups: Option<crate::backups::Schedule>,
+    /// Outbound webhook deliveries.
+    pub webhooks: crate::webhooks::WebhookConfig,
 }
 
 impl ServerConfig {
@@ -68,6 +70,7 @@ impl ServerConfig {
             status_page: None,
             metrics: Default::default(),
             backups: None,
+            webhooks: Default::default(),
         }
     }
 
@@ -80,6 +83,7 @@ impl ServerConfig {
             limits: self.limits.clone(),
             status_page: self.status_page.clone(),
             metrics: self.metrics.clone(),
+            webhooks: None,
         }
     }
 }
@@ -98,6 +102,8 @@ pub struct HttpConfig {
     pub status_page: Option<status_page::StatusPageConfig>,
     /// Where `/metrics` is served besides the API's listener (see `metrics`).
     pub metrics: metrics::MetricsConfig,
+    /// Outbound webhooks (the SQL store only; None answers 501).
+    pub webhooks: Option<Arc<crate::webhooks::Hooks>>,
 }
 
 #[derive(Clone)]
@@ -113,6 +119,8 @@ pub struct AppState {
     pub in_flight: auth::InFlight,
     /// What `/metrics` exports; `register` adds a metric of another module.
     pub metrics: metrics::Metrics,
+    /// Outbound webhooks, where the backend has them.
+    pub webhooks: Option<Arc<crate::webhooks::Hooks>>,
 }
 
 /// The API serving one backend in this process.
@@ -168,6 +176,7 @@ impl Serving {
                 alert_severity: Arc::new(cfg.alert_severity.clone()),
                 in_flight: auth::InFlight::new(cfg.limits.requests_per_token()),
                 metrics: metrics.clone(),
+                webhooks: cfg.webhooks.clone(),
             };
             state = Some(s.clone());
             s
@@ -402,7 +411,18 @@ fn record_newest(lock: &std::sync::Mutex<store::lock::ServerLock>, id: i64) {
 pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<RunningServer> {
     let metrics = metrics::Metrics::new(Some(store.clone()));
     let store = store.with_milestones(metrics.milestone_sink());
-    let http = Serving::start_with_metrics(Arc::new(store.clone()), cfg.http(), metrics).await?;
+    let hooks = crate::webhooks::Hooks::new(store.clone(), cfg.webhooks.clone());
+    let http = Serving::start_with_metrics(
+        Arc::new(store.clone()),
+        HttpConfig {
+            webhooks: Some(hooks.clone()),
+            ..cfg.http()
+        },
+        metrics,
+    )
+    .await?;
+    hooks.listening_on(http.addr);
+    crate::webhooks::worker::spawn(hooks, http.newest.clone(), http.stopping());
     spawn_pruning(store.clone(), cfg.event_retention, http.stopping());
     if let Some(s) = cfg.backups.clone() {
         crate::backups::schedule::spawn(store.clone(), cfg.database.clone(), s, http.stopping());

@@ -18,7 +18,7 @@ use utoipa_axum::routes;
     components(schemas(ErrorBody, ErrorDetail, Severity, Phase, Audience, Deployment, RecoveryOwner, ActionStatus, Priority, Role)),
     tags(
         (name = "incidents"), (name = "updates"), (name = "actions"), (name = "exceptions"),
-        (name = "events"), (name = "ingest"), (name = "meta")
+        (name = "events"), (name = "ingest"), (name = "meta"), (name = "webhooks")
     )
 )]
 struct ApiDoc;
@@ -63,6 +63,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(ingest::alertmanager))
         .routes(routes!(ingest::signals))
         .routes(routes!(audit::list_audit))
+        .merge(crate::webhooks::routes::routes())
 }
 
 /// The document as served at /api/v1/openapi.json (and checked in as assets/openapi.json).

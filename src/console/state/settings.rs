@@ -22,6 +22,9 @@ pub struct Settings {
     pub role: Option<Role>,
     /// Running inside tmux ($TMUX set): a copy reaches the terminal only if tmux passes it on.
     pub tmux: bool,
+    /// Outbound webhooks that stopped delivering (told to commanders, checked at each
+    /// connection).
+    pub webhooks_failing: Vec<String>,
 }
 
 impl Settings {
@@ -36,6 +39,7 @@ impl Settings {
             me: None,
             role: None,
             tmux: false,
+            webhooks_failing: Vec::new(),
         }
     }
 

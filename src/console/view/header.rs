@@ -84,6 +84,15 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
             t.reconnecting,
         );
     }
+    if let Some(first) = state.settings.webhooks_failing.first() {
+        let n = state.settings.webhooks_failing.len();
+        let s = if n == 1 {
+            format!(" webhook {first} FAILING ")
+        } else {
+            format!(" {n} webhooks FAILING ")
+        };
+        x = put(buf, x + 1, y, &s, right.saturating_sub(x + 1), t.overdue);
+    }
     let pending = state.pending_count();
     if pending > 0 {
         x = put(
@@ -245,6 +254,15 @@ mod tests {
                     + "\n"
             })
             .collect()
+    }
+
+    #[test]
+    fn a_commander_sees_a_failing_webhook_in_the_header() {
+        let mut s = owing(clock() + Duration::minutes(30));
+        assert!(!screen(&mut s).contains("FAILING"));
+        update(&mut s, Msg::WebhooksFailing(vec!["WH-2".into()]));
+        let top = screen(&mut s).lines().next().unwrap().to_string();
+        assert!(top.contains("webhook WH-2 FAILING"), "{top}");
     }
 
     #[test]

@@ -30,6 +30,8 @@ mod log;
 mod seed;
 mod signals;
 mod tokens;
+mod webhooks;
+pub use webhooks::{LoggedEvent, WebhookSpec, WebhookTarget};
 
 pub use seed::SeedOp;
 pub use signals::{IngestOutcome, SignalRecord};
@@ -219,6 +221,7 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/sqlite/0003_meta.sql")),
     (4, include_str!("migrations/sqlite/0004_token_names.sql")),
     (5, include_str!("migrations/sqlite/0005_token_expiry.sql")),
+    (7, include_str!("migrations/sqlite/0007_webhooks.sql")),
     (8, include_str!("migrations/sqlite/0008_admin_audit.sql")),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
@@ -227,6 +230,7 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/postgres/0003_meta.sql")),
     (4, include_str!("migrations/postgres/0004_token_names.sql")),
     (5, include_str!("migrations/postgres/0005_token_expiry.sql")),
+    (7, include_str!("migrations/postgres/0007_webhooks.sql")),
     (8, include_str!("migrations/postgres/0008_admin_audit.sql")),
 ];
 

@@ -1,0 +1,142 @@
+//! Signed outbound webhooks: subscriptions a commander adds (`sitrep webhook add`), each
+//! delivered from the event log with its own durable cursor, signed per the Standard
+//! Webhooks specification, or shaped as Slack incoming-webhook messages. See
+//! docs/webhooks.md.
+pub mod cli;
+pub mod model;
+pub mod payload;
+pub mod routes;
+pub mod sign;
+pub mod target;
+pub mod worker;
+
+use crate::server::store::Store;
+use std::net::SocketAddr;
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// How deliveries are made (`sitrep serve --webhook-give-up-after …`).
+#[derive(Debug, Clone)]
+pub struct WebhookConfig {
+    /// After failing this long, a subscription stops and is marked failing.
+    pub give_up_after: Duration,
+    /// The first retry waits about this long; each next one twice as long.
+    pub retry_base: Duration,
+    /// No wait between retries is longer than this.
+    pub retry_max: Duration,
+    /// The longest a receiver may take to answer one delivery.
+    pub timeout: Duration,
+    /// Deliveries in flight at once, across all subscriptions.
+    pub concurrency: usize,
+    /// The public status page, linked from chat messages when set.
+    pub public_url: Option<String>,
+    /// How often chat subscriptions look for customer updates that became overdue.
+    pub overdue_every: Duration,
+}
+
+impl Default for WebhookConfig {
+    fn default() -> Self {
+        WebhookConfig {
+            give_up_after: Duration::from_secs(24 * 3600),
+            retry_base: Duration::from_secs(1),
+            retry_max: Duration::from_secs(600),
+            timeout: Duration::from_secs(10),
+            concurrency: 8,
+            public_url: None,
+            overdue_every: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `sitrep serve` flags for webhooks.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeArgs {
+    /// How long a webhook may keep failing before its deliveries stop and it is marked
+    /// failing (e.g. 24h, 30m).
+    #[arg(long, default_value = "24h", value_parser = humantime::parse_duration)]
+    pub webhook_give_up_after: Duration,
+    /// The public status page's URL, linked from chat (`--format slack`) messages.
+    #[arg(long, env = "SITREP_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+impl ServeArgs {
+    pub fn config(&self) -> WebhookConfig {
+        WebhookConfig {
+            give_up_after: self.webhook_give_up_after,
+            public_url: self.public_url.clone(),
+            ..WebhookConfig::default()
+        }
+    }
+}
+
+/// The webhook side of a running server: its store, its configuration and the address
+/// it listens on (known once bound), which no subscription may point at.
+#[derive(Debug)]
+pub struct Hooks {
+    pub store: Store,
+    pub config: WebhookConfig,
+    own: OnceLock<SocketAddr>,
+    /// Wakes the delivery worker when a subscription is added or removed here (other
+    /// replicas notice on their next rescan).
+    pub changed: tokio::sync::Notify,
+}
+
+impl Hooks {
+    pub fn new(store: Store, config: WebhookConfig) -> Arc<Hooks> {
+        Arc::new(Hooks {
+            store,
+            config,
+            own: OnceLock::new(),
+            changed: tokio::sync::Notify::new(),
+        })
+    }
+
+    /// Records the address the API listens on, once bound.
+    pub fn listening_on(&self, addr: SocketAddr) {
+        let _ = self.own.set(addr);
+    }
+
+    /// Refuses a URL that resolves to this server's own listener.
+    pub async fn check_target(&self, url: &reqwest::Url) -> Result<Vec<SocketAddr>, String> {
+        let addrs = target::resolve(url).await?;
+        if let Some(own) = self.own.get()
+            && addrs.iter().any(|a| target::points_at(*a, *own))
+        {
+            return Err(format!(
+                "this URL points at this sitrep server's own listener ({own}); a webhook must go elsewhere"
+            ));
+        }
+        Ok(addrs)
+    }
+}
+
+/// A change to who receives incident data, made by a commander. This is the one place
+/// every webhook addition and removal passes after it is stored: an audit trail of
+/// administration records it here.
+#[derive(Debug)]
+pub enum AdminChange<'a> {
+    Added(&'a model::Webhook),
+    Removed(&'a model::Webhook),
+}
+
+/// Called after a webhook is added or removed (committed). Logs the receiving host only:
+/// the secret is not part of [`model::Webhook`], and a chat webhook's URL path is itself a
+/// credential.
+pub fn administered(actor: &str, change: AdminChange<'_>) {
+    let actor = crate::sanitize::clean_line(actor);
+    let (what, w) = match change {
+        AdminChange::Added(w) => ("webhook added", w),
+        AdminChange::Removed(w) => ("webhook removed", w),
+    };
+    let host = host_of(&w.url);
+    tracing::info!(%actor, id = %w.id, %host, "{what}");
+}
+
+/// The host of a URL, for logs and errors (never its path or query).
+pub fn host_of(url: &str) -> String {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(crate::sanitize::clean_line))
+        .unwrap_or_else(|| "?".into())
+}
