@@ -11,6 +11,7 @@ mod bounds;
 mod connections;
 mod demo;
 mod events;
+mod history;
 mod idempotency;
 mod notes;
 mod replicas;

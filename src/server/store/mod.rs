@@ -207,6 +207,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/sqlite/0003_meta.sql")),
     (4, include_str!("migrations/sqlite/0004_token_names.sql")),
     (5, include_str!("migrations/sqlite/0005_token_expiry.sql")),
+    (
+        6,
+        include_str!("migrations/sqlite/0006_incident_filters.sql"),
+    ),
 ];
 const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("migrations/postgres/0001_init.sql")),
@@ -214,6 +218,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/postgres/0003_meta.sql")),
     (4, include_str!("migrations/postgres/0004_token_names.sql")),
     (5, include_str!("migrations/postgres/0005_token_expiry.sql")),
+    (
+        6,
+        include_str!("migrations/postgres/0006_incident_filters.sql"),
+    ),
 ];
 
 /// The newest schema version this binary knows.
