@@ -158,7 +158,18 @@ pub async fn events(
     // Ids below the epoch's base were handed out before the database was restored from a
     // backup: they may name other events now (see store::epoch).
     let floor = st.backend.event_base().await? - 1;
-    let (mut cursor, reset) = resume_point(last_id, st.backend.event_bounds().await?, floor);
+    let bounds = st.backend.event_bounds().await?;
+    let (mut cursor, reset) = resume_point(last_id, bounds, floor);
+    // Only pruned: the client's id is of this database and epoch, so everything it missed
+    // is a change made since then, and catching up on the incidents changed since its
+    // newest one suffices. Otherwise (another database, a restored backup) it re-lists all.
+    let relist = match (last_id, bounds) {
+        (Some(id), Some((_, max))) if id >= floor && id <= max => "changes",
+        _ => "all",
+    };
+    let reset_data = format!(
+        "{{\"reason\":\"the event log no longer holds that id; re-list\",\"relist\":\"{relist}\"}}"
+    );
     let store = st.backend.clone();
     let hub = st.hub.clone();
     let token_hash = auth.0.token_hash;
@@ -166,7 +177,7 @@ pub async fn events(
     let stream = async_stream::stream! {
         yield Ok(Event::default().retry(Duration::from_millis(2000)));
         if reset {
-            yield Ok(Event::default().id(cursor.to_string()).event(crate::protocol::EventKind::Reset.as_str()).data("{\"reason\":\"the event log no longer holds that id; re-list\"}"));
+            yield Ok(Event::default().id(cursor.to_string()).event(crate::protocol::EventKind::Reset.as_str()).data(reset_data.clone()));
         }
         loop {
             if pass.is_revoked() || outages.as_ref().is_some_and(|o| o.borrow().is_some()) {

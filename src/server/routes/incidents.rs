@@ -47,7 +47,8 @@ pub struct ListParams {
     /// knew the list at that time needs to catch up.
     #[param(value_type = Option<String>, format = DateTime)]
     updated_since: Option<String>,
-    /// Text the id, title, commander or impact scope contains (case-insensitive).
+    /// Words (separated by spaces) each of which the id, title, commander or impact scope
+    /// contains, case-insensitive.
     #[param(max_length = 200)]
     q: Option<String>,
     /// Page size, 1-500 (default 50).

@@ -19,7 +19,8 @@ pub struct IncidentQuery {
     pub closed_since: Option<DateTime<Utc>>,
     /// Incidents changed at or after this, in any phase: a reconnecting client's delta.
     pub updated_since: Option<DateTime<Utc>>,
-    /// Lowercased text that the id, title, commander or impact scope contains.
+    /// Lowercased words, each of which the id, title, commander or impact scope contains
+    /// (as the console's `/` filter reads free text).
     pub text: Option<String>,
     pub limit: u32,
     /// Return incidents numbered below this (from the opaque cursor).
@@ -52,10 +53,10 @@ impl IncidentQuery {
                 .closed_since
                 .is_none_or(|t| inc.phase == Phase::Closed && inc.updated_at >= t)
             && self.updated_since.is_none_or(|t| inc.updated_at >= t)
-            && self
-                .text
-                .as_deref()
-                .is_none_or(|q| search_text(inc).contains(q))
+            && self.text.as_deref().is_none_or(|q| {
+                let hay = search_text(inc);
+                q.split_whitespace().all(|w| hay.contains(w))
+            })
     }
 }
 
@@ -207,9 +208,9 @@ impl Store {
         if let Some(t) = q.updated_since {
             bind(ts(t), &mut sql, " AND updated_at >= ?");
         }
-        if let Some(text) = &q.text {
+        for word in q.text.iter().flat_map(|t| t.split_whitespace()) {
             bind(
-                like_pattern(text),
+                like_pattern(word),
                 &mut sql,
                 " AND search LIKE ? ESCAPE '\\'",
             );
