@@ -374,3 +374,45 @@ async fn a_reconnect_after_missed_events_fetches_what_changed_and_matches_a_full
     let e = update(&mut c.state, Msg::Live(LiveMsg::Reset));
     assert!(e.contains(&Effect::LoadAll), "{e:?}");
 }
+
+// --- scripts over a history longer than one page ---
+
+#[tokio::test]
+async fn scripts_and_the_report_page_through_a_long_history() {
+    use sitrep::script::{IncidentsCmd, ReportFormat, Script, execute};
+    let t = TestServer::start().await;
+    // The client asks for 500 a page: 1,100 closed incidents are three pages.
+    let (old, recent, open) = seed_history(&t, 1100, 1, 2).await;
+    let client = ApiClient::new(&t.base, Token::new(&t.viewer)).unwrap();
+    let list = |phase: Option<&str>| {
+        Script::Incidents(IncidentsCmd::List {
+            phase: phase.map(str::to_string),
+            severity: None,
+            json: true,
+        })
+    };
+    let closed: Vec<Value> =
+        serde_json::from_str(&execute(&client, list(Some("closed"))).await.unwrap()).unwrap();
+    assert_eq!(closed.len(), 1101, "every closed incident, across pages");
+    assert!(closed.iter().any(|i| i["id"] == old[0].as_str()));
+    assert!(closed.iter().any(|i| i["id"] == recent[0].as_str()));
+    let live: Vec<Value> =
+        serde_json::from_str(&execute(&client, list(None)).await.unwrap()).unwrap();
+    let mut ids: Vec<String> = live
+        .iter()
+        .map(|i| i["id"].as_str().unwrap().to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, sorted(open), "by default, the open ones");
+    // The report of the oldest incident in the history.
+    let report = execute(
+        &client,
+        Script::Report {
+            id: old[0].clone(),
+            format: ReportFormat::Markdown,
+        },
+    )
+    .await
+    .unwrap();
+    assert!(report.contains(&old[0]), "{report}");
+}
