@@ -4,12 +4,14 @@
 # under faketime +2d, so none is in its 24 h recent window), then starts the real console
 # in a pseudo-terminal (80x24), alternating between the small and the big database, RUNS
 # times each: time from start to a full board (the header counts every open incident),
-# console RSS then, bytes the console read (/proc/PID/io rchar, nearly all of it the API's
-# answers), and its idle wake-ups a second (context switches of all its threads over
+# console RSS then, bytes the console received on its TCP connections (ss -tinp), and its
+# idle wake-ups a second (context switches of all its threads over
 # IDLE seconds with nothing changing).
 #
 #   scripts/bench-history.sh [BIN]   (default target/release/sitrep)
 #   SMALL=900 BIG=99900 OPEN=100 RUNS=3 IDLE=20 scripts/bench-history.sh
+#   BEFORE=/path/to/older/sitrep scripts/bench-history.sh   (also measures that console,
+#   against the same servers, for a before/after)
 set -euo pipefail
 BIN=${1:-target/release/sitrep}
 OPEN=${OPEN:-100} SMALL=${SMALL:-900} BIG=${BIG:-99900} RUNS=${RUNS:-3} IDLE=${IDLE:-20}
@@ -45,8 +47,8 @@ PY
   echo "$port $token"
 }
 
-measure() { # label port token
-  python3 - "$BIN" "$2" "$3" "$OPEN" "$IDLE" "$1" <<'PY'
+measure() { # label port token [console binary]
+  python3 - "${4:-$BIN}" "$2" "$3" "$OPEN" "$IDLE" "$1" <<'PY'
 import os, pty, select, sys, time, struct, fcntl, termios, re
 binp, port, token, open_, idle, label = sys.argv[1:7]
 tf = f"/tmp/bench-token-{os.getpid()}"
@@ -61,24 +63,37 @@ if pid == 0:
         "LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"})
     os.execvp(binp, [binp, "--api", f"http://127.0.0.1:{port}", "--token-file", tf])
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
-screen, want = b"", re.compile(rb"SEV3\s+" + open_.encode() + rb"\b")
-while time.monotonic() - t0 < 60:
-    r, _, _ = select.select([fd], [], [], 0.05)
+import pyte  # a terminal emulator: the console draws differences, not whole lines
+term = pyte.Screen(80, 24); stream = pyte.ByteStream(term)
+want = re.compile(r"SEV3\s+" + open_ + r"\b")
+done = False
+while time.monotonic() - t0 < 60 and not done:
+    r, _, _ = select.select([fd], [], [], 0.02)
     if r:
-        screen += os.read(fd, 65536)
-        if want.search(screen[-4000:]): break
+        stream.feed(os.read(fd, 65536))
+        done = any(want.search(line) for line in term.display[:4])
 full = time.monotonic() - t0
-if not want.search(screen[-4000:]):
-    sys.stderr.write("no full board within 60 s; the screen ended with: %r\n" % screen[-600:])
+if not done:
+    sys.stderr.write("no full board within 60 s:\n" + "\n".join(term.display) + "\n")
 def proc(p):
     rss = int(re.search(r"VmRSS:\s+(\d+)", open(f"/proc/{p}/status").read()).group(1))
-    rchar = int(re.search(r"rchar: (\d+)", open(f"/proc/{p}/io").read()).group(1))
-    return rss, rchar
+    # Bytes received on the console's TCP connections (the API's answers and the stream).
+    import subprocess
+    out = subprocess.run(["ss", "-tinpH"], capture_output=True, text=True).stdout.splitlines()
+    got, mine = 0, False
+    for line in out:
+        if not line.startswith((" ", "\t")):
+            mine = f"pid={p}," in line
+        m = re.search(r"bytes_received:(\d+)", line)
+        if mine and m:
+            got += int(m.group(1)); mine = False
+    return rss, got
 def switches(p):
-    n = 0
+    n = {}
     for t in os.listdir(f"/proc/{p}/task"):
         s = open(f"/proc/{p}/task/{t}/status").read()
-        n += sum(int(x) for x in re.findall(r"(?:nonv|v)oluntary_ctxt_switches:\s+(\d+)", s))
+        name = open(f"/proc/{p}/task/{t}/comm").read().strip()
+        n[name + "/" + t] = sum(int(x) for x in re.findall(r"(?:nonv|v)oluntary_ctxt_switches:\s+(\d+)", s))
     return n
 rss, rchar = proc(pid)
 time.sleep(1); a = switches(pid)
@@ -86,7 +101,10 @@ end = time.monotonic() + int(idle)
 while time.monotonic() < end:  # keep the pty drained
     r, _, _ = select.select([fd], [], [], 0.5)
     if r: os.read(fd, 65536)
-wakes = (switches(pid) - a) / int(idle)
+b = switches(pid)
+per = {k: (b[k] - a.get(k, 0)) / int(idle) for k in b if b[k] - a.get(k, 0)}
+wakes = sum(per.values())
+if os.environ.get("PER_THREAD"): sys.stderr.write(f"{label} wake-ups by thread: {per}\n")
 os.kill(pid, 15); os.waitpid(pid, 0); os.remove(tf)
 print(f"{label}\tfull board {full*1000:.0f} ms\tRSS {rss/1024:.1f} MiB\tread {rchar/1024:.0f} KiB\tidle wake-ups {wakes:.1f}/s")
 PY
@@ -99,4 +117,8 @@ echo "binary: $BIN; $OPEN open + $SMALL closed vs $OPEN open + $BIG closed"
 for run in $(seq "$RUNS"); do
   measure "run $run small ($OPEN+$SMALL)" "$sport" "$stoken"
   measure "run $run big   ($OPEN+$BIG)" "$bport" "$btoken"
+  if [ -n "${BEFORE:-}" ]; then
+    measure "run $run small ($OPEN+$SMALL) BEFORE" "$sport" "$stoken" "$BEFORE"
+    measure "run $run big   ($OPEN+$BIG) BEFORE" "$bport" "$btoken" "$BEFORE"
+  fi
 done
