@@ -147,8 +147,22 @@ pub async fn execute(client: &ApiClient, script: Script) -> Result<String> {
             let phases: Vec<Phase> = parse_list("phase", &phase).map_err(anyhow::Error::msg)?;
             let sevs: Vec<Severity> =
                 parse_list("severity", &severity).map_err(anyhow::Error::msg)?;
+            // The server filters and this follows its pages, so a list costs what it shows
+            // whatever the history holds; the filters are applied here again in case a server
+            // ignores one.
+            let mut filters: Vec<(&str, String)> = Vec::new();
+            if phases.is_empty() {
+                filters.push(("open", "true".into()));
+            } else {
+                let names: Vec<&str> = phases.iter().map(|p| p.as_str()).collect();
+                filters.push(("phase", names.join(",")));
+            }
+            if !sevs.is_empty() {
+                let names: Vec<&str> = sevs.iter().map(|s| s.as_str()).collect();
+                filters.push(("severity", names.join(",")));
+            }
             let items: Vec<Incident> = client
-                .list_incidents()
+                .incidents_where(&filters)
                 .await?
                 .into_iter()
                 .filter(|i| {

@@ -12,6 +12,7 @@ mod bounds;
 mod connections;
 mod demo;
 mod events;
+mod history;
 mod idempotency;
 mod metrics;
 mod notes;

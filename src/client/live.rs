@@ -65,6 +65,10 @@ pub enum LiveMsg {
     },
     /// The server could not replay what we missed (`event: reset`): list everything again.
     Reset,
+    /// The server no longer holds the events we missed, but they were changes to the same
+    /// database (`event: reset` with `relist: changes`): fetching what changed since our
+    /// newest record catches up, without re-listing the history.
+    Missed,
     /// An event whose record could not be read; it was skipped and the stream goes on.
     Unreadable(Unreadable),
     /// The stream dropped; the next attempt is in `retry_in`.
@@ -281,6 +285,7 @@ where
                     }
                     match decode(&ev.event, &ev.data) {
                         Decoded::Reset => LiveMsg::Reset,
+                        Decoded::Missed => LiveMsg::Missed,
                         Decoded::Event(event, actor) => LiveMsg::Event {
                             seq: ev.id.as_deref().and_then(|s| s.parse().ok()).unwrap_or(0),
                             event: *event,
@@ -304,6 +309,7 @@ where
 enum Decoded {
     Event(Box<LiveEvent>, Option<String>),
     Reset,
+    Missed,
     /// A known kind whose record cannot be read: skipped, and said so, never fatal.
     Unreadable(Unreadable),
     Ignore,
@@ -320,7 +326,7 @@ fn decode(kind: &str, data: &str) -> Decoded {
         return Decoded::Ignore;
     };
     let ev = match k {
-        K::Reset => return Decoded::Reset,
+        K::Reset => return reset_scope(data),
         K::IncidentCreated | K::IncidentUpdated => parse(kind, data).map(LiveEvent::Incident),
         K::UpdatePosted => parse(kind, data).map(LiveEvent::UpdatePosted),
         K::ActionCreated | K::ActionUpdated => parse(kind, data).map(LiveEvent::Action),
@@ -330,6 +336,20 @@ fn decode(kind: &str, data: &str) -> Decoded {
     match ev {
         Ok(e) => Decoded::Event(Box::new(e), actor(data)),
         Err(u) => Decoded::Unreadable(u),
+    }
+}
+
+/// A reset that says only changes were missed (`"relist": "changes"`) allows a delta;
+/// anything else (an older server says nothing) re-lists everything.
+fn reset_scope(data: &str) -> Decoded {
+    #[derive(serde::Deserialize)]
+    struct Scope {
+        #[serde(default)]
+        relist: Option<String>,
+    }
+    match serde_json::from_str::<Scope>(data) {
+        Ok(Scope { relist: Some(r) }) if r == "changes" => Decoded::Missed,
+        _ => Decoded::Reset,
     }
 }
 

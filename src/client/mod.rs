@@ -25,6 +25,7 @@ pub use write::{Method, WhoAmI, Write, WriteError, new_key};
 use crate::domain::{CorrectiveAction, Incident, RiskException, StatusUpdate, TimelineEntry};
 use crate::sanitize::Sanitize;
 use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
@@ -526,7 +527,73 @@ impl ApiClient {
         limit: Option<u32>,
         cursor: Option<&str>,
     ) -> Result<(Vec<Incident>, Option<String>)> {
+        self.filtered_page(&[], limit, cursor).await
+    }
+
+    /// Every incident, all phases, following the cursor to the end (scripts and reports,
+    /// which answer over the whole history).
+    pub async fn list_incidents(&self) -> Result<Vec<Incident>> {
+        self.incidents_where(&[]).await
+    }
+
+    /// Every incident matching the server-side `filters`, following the cursor to the end.
+    pub async fn incidents_where(&self, filters: &[(&str, String)]) -> Result<Vec<Incident>> {
+        let mut all = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let (items, next) = self.filtered_page(filters, None, cursor.as_deref()).await?;
+            all.extend(items);
+            match next {
+                // A server that repeats a cursor would loop forever: stop instead.
+                Some(c) if !c.is_empty() && cursor.as_deref() != Some(c.as_str()) => {
+                    cursor = Some(c)
+                }
+                _ => return Ok(all),
+            }
+        }
+    }
+
+    /// What a console shows from the start: every open incident and those closed at or
+    /// after `closed_since` (the recent window), not the closed history before it.
+    pub async fn live_incidents(&self, closed_since: DateTime<Utc>) -> Result<Vec<Incident>> {
+        let open = [("open", "true".to_string())];
+        let recent = [("closed_since", rfc3339(closed_since))];
+        let (open, recent) =
+            tokio::join!(self.incidents_where(&open), self.incidents_where(&recent));
+        let mut all = open?;
+        all.extend(recent?);
+        Ok(all)
+    }
+
+    /// Incidents changed at or after `since`, in any phase: a reconnect's delta.
+    pub async fn changed_incidents(&self, since: DateTime<Utc>) -> Result<Vec<Incident>> {
+        self.incidents_where(&[("updated_since", rfc3339(since))])
+            .await
+    }
+
+    /// One page of closed incidents, newest first, optionally only those whose id, title,
+    /// commander or impact scope contains `text`; the cursor of the next (older) page.
+    pub async fn closed_page(
+        &self,
+        text: Option<&str>,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Incident>, Option<String>)> {
+        let mut filters = vec![("open", "false".to_string())];
+        if let Some(t) = text {
+            filters.push(("q", t.to_string()));
+        }
+        self.filtered_page(&filters, Some(CLOSED_PAGE), cursor)
+            .await
+    }
+
+    async fn filtered_page(
+        &self,
+        filters: &[(&str, String)],
+        limit: Option<u32>,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<Incident>, Option<String>)> {
         let mut q: Vec<(&str, String)> = vec![("limit", limit.unwrap_or(PAGE).to_string())];
+        q.extend(filters.iter().cloned());
         if let Some(c) = cursor {
             q.push(("cursor", c.to_string()));
         }
@@ -537,20 +604,6 @@ impl ApiClient {
             self.read_items("GET /incidents", page.items),
             page.next_cursor,
         ))
-    }
-
-    /// Every incident, all phases, following the cursor to the end.
-    pub async fn list_incidents(&self) -> Result<Vec<Incident>> {
-        let mut all = Vec::new();
-        let mut cursor: Option<String> = None;
-        loop {
-            let (items, next) = self.page_of_incidents(None, cursor.as_deref()).await?;
-            all.extend(items);
-            match next {
-                Some(c) if !c.is_empty() => cursor = Some(c),
-                _ => return Ok(all),
-            }
-        }
     }
 
     pub async fn incident(&self, id: &str) -> Result<Incident> {
@@ -633,6 +686,18 @@ impl ApiClient {
             .await
             .with_context(|| format!("PATCH {path}"))
     }
+}
+
+/// How far back a console loads closed incidents at start-up and after a lost history:
+/// those closed in the last day are what a shift still talks about; older ones are
+/// fetched a page at a time when the closed view or a filter asks.
+pub const RECENT_CLOSED: chrono::TimeDelta = chrono::TimeDelta::hours(24);
+
+/// Closed incidents per page of history the console fetches on demand.
+pub const CLOSED_PAGE: u32 = 100;
+
+fn rfc3339(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// Percent-encodes a path segment. Ids are `INC-42`-shaped, but an id is API data and must

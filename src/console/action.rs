@@ -192,6 +192,16 @@ pub enum Msg {
         actions: Vec<CorrectiveAction>,
     },
     LoadFailed(String),
+    /// A page of the closed history, for the text it was asked with.
+    ClosedPage {
+        text: Option<String>,
+        incidents: Vec<Incident>,
+        next: Option<String>,
+    },
+    ClosedFailed {
+        text: Option<String>,
+        error: String,
+    },
     DetailLoaded {
         id: String,
         part: DetailPart,

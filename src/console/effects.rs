@@ -56,11 +56,19 @@ impl EffectRunner {
         let client = self.client.clone();
         let tx = self.tx.clone();
         match effect {
-            Effect::LoadAll => {
+            Effect::LoadAll | Effect::LoadChanges { .. } => {
                 tokio::spawn(async move {
                     let (client, skipped) = client.collecting();
-                    let (incidents, actions) =
-                        tokio::join!(client.list_incidents(), client.open_actions());
+                    let incidents = async {
+                        match effect {
+                            Effect::LoadChanges { since } => client.changed_incidents(since).await,
+                            _ => {
+                                let since = chrono::Utc::now() - crate::client::RECENT_CLOSED;
+                                client.live_incidents(since).await
+                            }
+                        }
+                    };
+                    let (incidents, actions) = tokio::join!(incidents, client.open_actions());
                     // A backend without corrective actions (PagerDuty) still loads the
                     // board; the actions view says why it is empty.
                     let actions = match actions {
@@ -83,6 +91,29 @@ impl EffectRunner {
                             tracing::warn!(%error, "load failed");
                             Msg::LoadFailed(error)
                         }
+                    };
+                    let _ = tx.send(msg);
+                });
+            }
+            Effect::LoadClosed { text, cursor } => {
+                tokio::spawn(async move {
+                    let (client, skipped) = client.collecting();
+                    let msg = match client.closed_page(text.as_deref(), cursor.as_deref()).await {
+                        Ok((incidents, next)) => {
+                            let _ = tx.send(Msg::Unreadable {
+                                scope: "closed history".into(),
+                                records: skipped.take(),
+                            });
+                            Msg::ClosedPage {
+                                text,
+                                incidents,
+                                next,
+                            }
+                        }
+                        Err(e) => Msg::ClosedFailed {
+                            text,
+                            error: error_text(&e),
+                        },
                     };
                     let _ = tx.send(msg);
                 });

@@ -60,6 +60,21 @@ impl Filter {
         }
     }
 
+    /// The free-text words, for the server to narrow the closed history by (`q=`, which
+    /// reads words as this filter does); the other terms are applied here as always.
+    pub fn server_text(&self) -> Option<String> {
+        let words: Vec<&str> = self
+            .terms
+            .iter()
+            .filter_map(|t| match t {
+                Term::Text(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .collect();
+        let text: String = words.join(" ").chars().take(200).collect();
+        (!text.trim().is_empty()).then(|| text.trim().to_string())
+    }
+
     pub fn is_empty(&self) -> bool {
         self.terms.is_empty()
     }

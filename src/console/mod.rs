@@ -5,6 +5,7 @@ pub mod action;
 pub mod app;
 mod apply;
 pub mod clipboard;
+pub mod closed;
 pub mod config;
 pub mod detail;
 pub mod display;

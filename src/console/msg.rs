@@ -5,11 +5,23 @@
 /// Network work that `update` asks for; the run loop hands it to tasks.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// List every incident and open action (first connection, `reset`, lost history).
+    /// List what is live: open incidents, those closed within `client::RECENT_CLOSED`, and
+    /// open actions (first connection, `reset`, lost history).
     LoadAll,
     /// Fetch every incident declared in the last `days` days with its timeline, updates,
     /// actions and exceptions, and compute the review's figures (the review view only).
     LoadReview { days: u32 },
+    /// Catch up after missed events of the same database: incidents changed since `since`,
+    /// and the open actions again.
+    LoadChanges {
+        since: chrono::DateTime<chrono::Utc>,
+    },
+    /// A page of closed incidents (optionally only those containing `text`), from the
+    /// cursor (None: the newest).
+    LoadClosed {
+        text: Option<String>,
+        cursor: Option<String>,
+    },
     /// Fetch an incident's updates, actions, exceptions, timeline and signals.
     FetchDetail(String),
     /// Re-fetch only the timeline (it has no events of its own).

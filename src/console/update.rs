@@ -116,6 +116,15 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.ui.clamp_board_col();
             vec![]
         }
+        Msg::ClosedPage {
+            text,
+            incidents,
+            next,
+        } => super::closed::page(state, text, incidents, next),
+        Msg::ClosedFailed { text, error } => {
+            super::closed::failed(state, text, error);
+            vec![]
+        }
         Msg::LoadFailed(error) => {
             state.sync.loading = false;
             state.ui.sticky_error(
@@ -183,6 +192,25 @@ fn load_all(state: &mut State) -> Vec<Effect> {
     vec![Effect::LoadAll]
 }
 
+/// A change's time may trail its commit a little (and replicas' clocks differ): a delta
+/// asks from this much before the newest change the console holds.
+const DELTA_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
+
+/// Where a delta starts: a little before the newest change the console holds; None when it
+/// holds nothing (then only a full load will do).
+fn catch_up_from(state: &State) -> Option<chrono::DateTime<chrono::Utc>> {
+    if !state.sync.loaded {
+        return None;
+    }
+    state
+        .data
+        .incidents
+        .values()
+        .map(|i| i.updated_at)
+        .max()
+        .map(|t| t - DELTA_MARGIN)
+}
+
 fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
     match live {
         LiveMsg::Connected { resync } => {
@@ -221,8 +249,13 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             }
             vec![]
         }
-        LiveMsg::Reset => {
+        LiveMsg::Reset | LiveMsg::Missed => {
             // Events were lost: what is shown is not live until the re-list lands.
+            let delta = if live == LiveMsg::Missed {
+                catch_up_from(state)
+            } else {
+                None
+            };
             if !state.sync.resyncing {
                 state.sync.resyncing = true;
                 state.sync.conn = Conn::Reconnecting {
@@ -231,7 +264,13 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
                 };
                 state.ui.dirty = true;
             }
-            load_all(state)
+            match delta {
+                Some(since) if !state.sync.loading => {
+                    state.sync.loading = true;
+                    vec![Effect::LoadChanges { since }]
+                }
+                _ => load_all(state),
+            }
         }
         LiveMsg::SilenceLimit(limit) => {
             if let Ok(d) = chrono::Duration::from_std(limit) {
@@ -396,6 +435,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             } else {
                 "hiding closed incidents"
             });
+            return super::closed::shown(state);
         }
         Action::Filter => {
             state.ui.input = Some(Input {
@@ -412,10 +452,13 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             });
         }
         Action::Submit => {
-            if let Some(input) = state.ui.input.take()
-                && input.kind == InputKind::Command
-            {
-                return command(state, input.text.trim());
+            if let Some(input) = state.ui.input.take() {
+                return match input.kind {
+                    InputKind::Command => command(state, input.text.trim()),
+                    // The filter is typed live over what is loaded; the server is asked for
+                    // older closed incidents matching it once it is entered.
+                    InputKind::Filter => super::closed::shown(state),
+                };
             }
         }
         Action::Cancel => {
@@ -447,12 +490,21 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 state.set_filter("");
             }
         }
-        Action::MoveDown => step(state, mode, 1),
+        Action::MoveDown => {
+            step(state, mode, 1);
+            return super::closed::near_end(state);
+        }
         Action::MoveUp => step(state, mode, -1),
-        Action::PageDown => step(state, mode, state.ui.page.max(1) as isize),
+        Action::PageDown => {
+            step(state, mode, state.ui.page.max(1) as isize);
+            return super::closed::near_end(state);
+        }
         Action::PageUp => step(state, mode, -(state.ui.page.max(1) as isize)),
         Action::Top => step(state, mode, isize::MIN / 2),
-        Action::Bottom => step(state, mode, isize::MAX / 2),
+        Action::Bottom => {
+            step(state, mode, isize::MAX / 2);
+            return super::closed::near_end(state);
+        }
         Action::MoveLeft => side(state, mode, -1),
         Action::MoveRight => side(state, mode, 1),
         Action::NextTab => side(state, Mode::Detail, 1),

@@ -412,8 +412,7 @@ impl IncidentBackend for PdBackend {
                 .listed
                 .iter()
                 .filter_map(|id| inner.versions.current(id))
-                .filter(|i| q.phases.is_empty() || q.phases.contains(&i.phase))
-                .filter(|i| q.severities.is_empty() || q.severities.contains(&i.severity))
+                .filter(|i| q.matches(i))
                 .collect()
         };
         all.sort_by(|a, b| b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id)));

@@ -161,18 +161,32 @@ pub async fn events(
     // backup: they may name other events now (see store::epoch).
     let floor = st.backend.event_base().await? - 1;
     let bounds = st.backend.event_bounds().await?;
-    let (mut cursor, reset) = match (last_id, headers.get(RUN_HEADER)) {
-        // An id from a run this database does not know as its source: re-list.
-        (Some(id), Some(run))
-            if !st
-                .backend
+    // An id from a run this database does not know as its source (it was put back from an
+    // older copy): the client re-lists everything.
+    let run_unknown = match (last_id, headers.get(RUN_HEADER)) {
+        (Some(id), Some(run)) => {
+            !st.backend
                 .run_covers(run.to_str().unwrap_or(""), id)
-                .await? =>
-        {
-            (bounds.map_or(0, |(_, max)| max).max(floor), true)
+                .await?
         }
-        _ => resume_point(last_id, bounds, floor),
+        _ => false,
     };
+    let (mut cursor, reset) = if run_unknown {
+        (bounds.map_or(0, |(_, max)| max).max(floor), true)
+    } else {
+        resume_point(last_id, bounds, floor)
+    };
+    // Only pruned: the client's id is of this database and epoch, so everything it missed
+    // is a change made since then, and catching up on the incidents changed since its
+    // newest one suffices. Otherwise (another database, a restored backup, a copy put
+    // back) it re-lists all.
+    let relist = match (last_id, bounds) {
+        (Some(id), Some((_, max))) if !run_unknown && id >= floor && id <= max => "changes",
+        _ => "all",
+    };
+    let reset_data = format!(
+        "{{\"reason\":\"the event log no longer holds that id; re-list\",\"relist\":\"{relist}\"}}"
+    );
     let store = st.backend.clone();
     let hub = st.hub.clone();
     let token_hash = auth.0.token_hash;
@@ -180,7 +194,7 @@ pub async fn events(
     let stream = async_stream::stream! {
         yield Ok(Event::default().retry(Duration::from_millis(2000)));
         if reset {
-            yield Ok(Event::default().id(cursor.to_string()).event(crate::protocol::EventKind::Reset.as_str()).data("{\"reason\":\"the event log no longer holds that id; re-list\"}"));
+            yield Ok(Event::default().id(cursor.to_string()).event(crate::protocol::EventKind::Reset.as_str()).data(reset_data.clone()));
         }
         loop {
             if pass.is_revoked() || outages.as_ref().is_some_and(|o| o.borrow().is_some()) {

@@ -5,6 +5,7 @@
 //! The methods here are the ones that span parts: the indexes follow the UI's filter and
 //! sort, and the selections follow their incidents through index changes.
 mod data;
+mod history;
 mod log;
 pub mod review;
 mod settings;
@@ -14,6 +15,7 @@ mod writes;
 
 pub use super::detail::{Detail, Loadable, Tab};
 pub use data::{Data, Lens, SortBy, due, list_order};
+pub use history::ClosedHistory;
 pub use log::{LOG_CAPACITY, Level, LogEntry, MessageLog};
 pub use settings::Settings;
 pub use sync::{Conn, STALE_AFTER_SECS, SyncStatus};
@@ -35,6 +37,7 @@ pub struct State {
     pub writes: Writes,
     pub ui: Ui,
     pub settings: Settings,
+    pub history: ClosedHistory,
 }
 
 impl State {
@@ -50,6 +53,7 @@ impl State {
             writes: Writes::default(),
             ui: Ui::default(),
             settings: Settings::new(backend.into(), keymap, theme),
+            history: ClosedHistory::default(),
         }
     }
 

@@ -55,6 +55,17 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         put(buf, x, y, "█", right - x, t.base);
         return;
     }
+    // Where the closed history stands, first, while closed incidents are shown on a list
+    // they fill: the rows beyond come from the server as the selection nears the end.
+    let x = match history_note(state) {
+        Some(note) => put(buf, x, y, &note, area.width, t.dim) + 3,
+        None => x,
+    };
+    let area = Rect {
+        x,
+        width: right.saturating_sub(x),
+        ..area
+    };
     if let Some((level, text)) = &state.ui.message {
         let style = if *level == Level::Error {
             t.error
@@ -88,6 +99,13 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         return;
     }
     hints(state, x, y, right, buf);
+}
+
+fn history_note(state: &State) -> Option<String> {
+    if !state.ui.show_closed || !matches!(state.ui.mode(), Mode::List | Mode::Board) {
+        return None;
+    }
+    state.history.status()
 }
 
 fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {

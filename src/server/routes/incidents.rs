@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State, rejection::QueryRejection};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -35,12 +36,73 @@ pub struct ListParams {
     /// Comma-separated severities, e.g. `SEV1,SEV2`.
     #[param(value_type = Option<Vec<Severity>>, style = Form, explode = false, min_items = 1)]
     severity: Option<String>,
+    /// `true`: every phase but closed; `false`: closed only.
+    #[param(value_type = Option<bool>)]
+    open: Option<String>,
+    /// Closed incidents whose last change (the close) is at or after this RFC 3339 time,
+    /// e.g. `2026-11-30T08:00:00Z`; open incidents are left out.
+    #[param(value_type = Option<String>, format = DateTime)]
+    closed_since: Option<String>,
+    /// Incidents changed at or after this RFC 3339 time, in any phase: what a client that
+    /// knew the list at that time needs to catch up.
+    #[param(value_type = Option<String>, format = DateTime)]
+    updated_since: Option<String>,
+    /// Words (separated by spaces) each of which the id, title, commander or impact scope
+    /// contains, case-insensitive.
+    #[param(max_length = 200)]
+    q: Option<String>,
     /// Page size, 1-500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// The `next_cursor` of the previous page.
     #[param(pattern = "^n[0-9a-f]{1,15}$")]
     cursor: Option<String>,
+}
+
+/// An RFC 3339 time in the query, refused with 400 naming `field`.
+fn parse_time(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
+    raw.map(|r| {
+        DateTime::parse_from_rfc3339(r.trim())
+            .map(|t| t.with_timezone(&Utc))
+            .map_err(|e| {
+                ApiError::bad_request(
+                    "invalid_filter",
+                    Some(field),
+                    format!("{field} must be an RFC 3339 time such as 2026-11-30T08:00:00Z: {e}"),
+                )
+            })
+    })
+    .transpose()
+}
+
+fn parse_open(raw: Option<&str>) -> Result<Option<bool>, ApiError> {
+    raw.map(|r| match r {
+        "true" => Ok(true),
+        "false" => Ok(false),
+        _ => Err(ApiError::bad_request(
+            "invalid_filter",
+            Some("open"),
+            "open must be true or false",
+        )),
+    })
+    .transpose()
+}
+
+/// The `q` text, lowercased; at most 200 characters, and present means non-blank.
+fn parse_text(raw: Option<&str>) -> Result<Option<String>, ApiError> {
+    raw.map(|r| {
+        let t = r.trim();
+        if t.is_empty() || t.chars().count() > 200 {
+            Err(ApiError::bad_request(
+                "invalid_filter",
+                Some("q"),
+                "q must be 1 to 200 characters of text",
+            ))
+        } else {
+            Ok(t.to_lowercase())
+        }
+    })
+    .transpose()
 }
 
 /// Parses a comma-separated list of enum values, naming the parameter on error.
@@ -74,7 +136,8 @@ pub fn query_rejection(rej: QueryRejection) -> ApiError {
     )
 }
 
-/// List incidents, newest first.
+/// List incidents, newest first. The filters combine (AND): a console loads `open=true`
+/// and `closed_since=<a day ago>`, then older closed incidents a page at a time.
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListParams),
     security(("bearer" = [])),
     responses(
@@ -90,6 +153,10 @@ pub async fn list_incidents(
     let q = IncidentQuery {
         phases: parse_list::<Phase>("phase", p.phase.as_deref())?,
         severities: parse_list::<Severity>("severity", p.severity.as_deref())?,
+        open: parse_open(p.open.as_deref())?,
+        closed_since: parse_time("closed_since", p.closed_since.as_deref())?,
+        updated_since: parse_time("updated_since", p.updated_since.as_deref())?,
+        text: parse_text(p.q.as_deref())?,
         limit,
         before: p.cursor.as_deref().map(decode_cursor).transpose()?,
     };

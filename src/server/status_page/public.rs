@@ -214,14 +214,16 @@ pub async fn collect(
         .filter(|p| !p.is_active())
         .collect();
     let mut open = Vec::new();
-    for inc in incidents(backend, active).await? {
+    for inc in incidents(backend, active, None).await? {
         if let Some(p) = public_incident(backend, &inc).await? {
             open.push(p);
         }
     }
     let since = now - Duration::days(RESOLVED_WINDOW_DAYS);
     let mut resolved = Vec::new();
-    for inc in incidents(backend, done).await? {
+    // Resolved since `since` means changed since then too: the server leaves the older
+    // history out, so the page's cost does not grow with years of incidents.
+    for inc in incidents(backend, done, Some(since)).await? {
         if let Some(p) = public_incident(backend, &inc).await?
             && p.resolved_at.is_some_and(|r| r >= since)
         {
@@ -246,13 +248,14 @@ pub async fn collect(
 async fn incidents(
     backend: &dyn IncidentBackend,
     phases: Vec<Phase>,
+    updated_since: Option<chrono::DateTime<chrono::Utc>>,
 ) -> Result<Vec<Incident>, ApiError> {
     let mut out = Vec::new();
     let mut q = IncidentQuery {
         phases,
-        severities: Vec::new(),
+        updated_since,
         limit: PAGE,
-        before: None,
+        ..Default::default()
     };
     let mut scanned = 0;
     loop {

@@ -8,14 +8,71 @@ use crate::domain::{
 use crate::protocol::EventKind;
 use chrono::{DateTime, Utc};
 
-/// Filters and paging for `GET /incidents`.
+/// Filters and paging for `GET /incidents`. Every filter narrows (they combine with AND).
 #[derive(Debug, Clone, Default)]
 pub struct IncidentQuery {
     pub phases: Vec<Phase>,
     pub severities: Vec<Severity>,
+    /// Some(true): every phase but Closed; Some(false): Closed only.
+    pub open: Option<bool>,
+    /// Closed incidents whose last change (the close, or a later correction) is at or after
+    /// this; open incidents are left out.
+    pub closed_since: Option<DateTime<Utc>>,
+    /// Incidents changed at or after this, in any phase: a reconnecting client's delta.
+    pub updated_since: Option<DateTime<Utc>>,
+    /// Lowercased words, each of which the id, title, commander or impact scope contains
+    /// (as the console's `/` filter reads free text).
+    pub text: Option<String>,
     pub limit: u32,
     /// Return incidents numbered below this (from the opaque cursor).
     pub before: Option<i64>,
+}
+
+/// What `q=` searches: the id, title, commander and impact scope, lowercased, one per line
+/// (so a search cannot match across two of them). The console's `/` filter searches the
+/// same fields.
+pub fn search_text(inc: &Incident) -> String {
+    [
+        inc.id.as_str(),
+        &inc.title,
+        inc.commander.as_deref().unwrap_or(""),
+        &inc.impact_scope,
+    ]
+    .join("\n")
+    .to_lowercase()
+}
+
+impl IncidentQuery {
+    /// Whether `inc` passes the filters (for a backend that filters in memory).
+    pub fn matches(&self, inc: &Incident) -> bool {
+        (self.phases.is_empty() || self.phases.contains(&inc.phase))
+            && (self.severities.is_empty() || self.severities.contains(&inc.severity))
+            && self
+                .open
+                .is_none_or(|open| open == (inc.phase != Phase::Closed))
+            && self
+                .closed_since
+                .is_none_or(|t| inc.phase == Phase::Closed && inc.updated_at >= t)
+            && self.updated_since.is_none_or(|t| inc.updated_at >= t)
+            && self.text.as_deref().is_none_or(|q| {
+                let hay = search_text(inc);
+                q.split_whitespace().all(|w| hay.contains(w))
+            })
+    }
+}
+
+/// `text` as a LIKE pattern that matches it literally anywhere (`\` escapes).
+fn like_pattern(text: &str) -> String {
+    let mut p = String::with_capacity(text.len() + 2);
+    p.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
 }
 
 pub(super) fn parse_incident(data: &str) -> Result<Incident, StoreError> {
@@ -40,12 +97,14 @@ async fn load_for_update(tx: &mut Tx, id: &str) -> Result<Incident, StoreError> 
 
 pub(super) async fn save_incident(tx: &mut Tx, inc: &Incident) -> Result<(), StoreError> {
     sqlx::query(
-        "UPDATE incidents SET phase = $1, severity = $2, version = $3, data = $4 WHERE id = $5",
+        "UPDATE incidents SET phase = $1, severity = $2, version = $3, data = $4, updated_at = $5, search = $6 WHERE id = $7",
     )
     .bind(inc.phase.as_str())
     .bind(inc.severity.as_str())
     .bind(inc.version)
     .bind(serde_json::to_string(inc)?)
+    .bind(ts(inc.updated_at))
+    .bind(search_text(inc))
     .bind(&inc.id)
     .execute(&mut **tx)
     .await?;
@@ -133,6 +192,30 @@ impl Store {
             q.severities.iter().map(|s| s.as_str()).collect(),
             &mut sql,
         );
+        let closed = Phase::Closed.as_str().to_string();
+        let mut bind = |value: String, sql: &mut String, cond: &str| {
+            args.push(value);
+            sql.push_str(&cond.replace('?', &format!("${}", args.len())));
+        };
+        match q.open {
+            Some(true) => bind(closed.clone(), &mut sql, " AND phase <> ?"),
+            Some(false) => bind(closed.clone(), &mut sql, " AND phase = ?"),
+            None => {}
+        }
+        if let Some(t) = q.closed_since {
+            bind(closed, &mut sql, " AND phase = ?");
+            bind(ts(t), &mut sql, " AND updated_at >= ?");
+        }
+        if let Some(t) = q.updated_since {
+            bind(ts(t), &mut sql, " AND updated_at >= ?");
+        }
+        for word in q.text.iter().flat_map(|t| t.split_whitespace()) {
+            bind(
+                like_pattern(word),
+                &mut sql,
+                " AND search LIKE ? ESCAPE '\\'",
+            );
+        }
         let n = args.len();
         sql.push_str(&format!(
             " AND num < ${} ORDER BY num DESC LIMIT ${}",
@@ -286,7 +369,7 @@ pub(super) async fn insert_incident(
     let num = next_num(tx, "incidents").await?;
     let inc = Incident::create(req, format!("INC-{num}"), at, cadence)?;
     sqlx::query(
-        "INSERT INTO incidents (num, id, phase, severity, version, created_at, data) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO incidents (num, id, phase, severity, version, created_at, data, updated_at, search) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(num)
     .bind(&inc.id)
@@ -295,6 +378,8 @@ pub(super) async fn insert_incident(
     .bind(inc.version)
     .bind(ts(inc.created_at))
     .bind(serde_json::to_string(&inc)?)
+    .bind(ts(inc.updated_at))
+    .bind(search_text(&inc))
     .execute(&mut **tx)
     .await?;
     let mut created = Change::note(

@@ -221,6 +221,10 @@ const SQLITE_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/sqlite/0003_meta.sql")),
     (4, include_str!("migrations/sqlite/0004_token_names.sql")),
     (5, include_str!("migrations/sqlite/0005_token_expiry.sql")),
+    (
+        6,
+        include_str!("migrations/sqlite/0006_incident_filters.sql"),
+    ),
     (7, include_str!("migrations/sqlite/0007_webhooks.sql")),
     (8, include_str!("migrations/sqlite/0008_admin_audit.sql")),
 ];
@@ -230,6 +234,10 @@ const POSTGRES_MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/postgres/0003_meta.sql")),
     (4, include_str!("migrations/postgres/0004_token_names.sql")),
     (5, include_str!("migrations/postgres/0005_token_expiry.sql")),
+    (
+        6,
+        include_str!("migrations/postgres/0006_incident_filters.sql"),
+    ),
     (7, include_str!("migrations/postgres/0007_webhooks.sql")),
     (8, include_str!("migrations/postgres/0008_admin_audit.sql")),
 ];
