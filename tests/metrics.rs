@@ -406,6 +406,21 @@ async fn writes_are_timed_by_route_and_streams_counted() {
     assert_eq!(n, Some(0.0), "a closed stream is no longer counted");
 }
 
+/// The method is the client's text: made-up methods, of any length and number, must not
+/// become series (an unauthenticated caller could otherwise grow every scrape and the
+/// server's memory without bound).
+#[tokio::test]
+async fn made_up_methods_do_not_become_series() {
+    let t = TestServer::start().await;
+    for n in 0..50 {
+        let method = Method::from_bytes(format!("X{n:04}{}", "Q".repeat(2000)).as_bytes()).unwrap();
+        let _ = t.req(method, "/incidents", None).send().await.unwrap();
+    }
+    let text = scrape(&t).await;
+    assert!(!text.contains("QQQQ"), "a made-up method became a label");
+    assert!(text.len() < 64 * 1024, "{} bytes", text.len());
+}
+
 #[tokio::test]
 async fn docs_metrics_md_names_every_metric_exported() {
     let t = TestServer::start().await;

@@ -13,7 +13,9 @@ use std::time::Instant;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub(super) struct WriteLabels {
-    method: String,
+    /// One of the methods the API answers, or `other`: the method is the client's text,
+    /// and any length of it would otherwise become a new series.
+    method: &'static str,
     /// The route's template (`/api/v1/incidents/{id}`), never the path a client sent:
     /// the label set stays as small as the API.
     route: String,
@@ -51,6 +53,16 @@ fn is_write(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        _ => "other",
+    }
+}
+
 fn status_class(status: u16) -> &'static str {
     match status {
         500.. => "5xx",
@@ -66,7 +78,7 @@ pub async fn time_writes(State(metrics): State<Metrics>, req: Request, next: Nex
     if !is_write(req.method()) {
         return next.run(req).await;
     }
-    let method = req.method().as_str().to_string();
+    let method = method_label(req.method());
     let route = req
         .extensions()
         .get::<MatchedPath>()
