@@ -101,9 +101,15 @@ fn when(t: DateTime<Utc>) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// Table cells cannot hold a pipe or a line break.
+/// Table cells cannot hold a pipe or a line break; and anyone's text must stay text where
+/// the markdown is rendered: no raw HTML, no link (a `javascript:` one included).
 pub(crate) fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    s.replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('[', "\\[")
+        .replace(']', "\\]")
 }
 
 pub fn markdown(r: &Report) -> String {

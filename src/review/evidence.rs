@@ -254,17 +254,36 @@ pub fn json(e: &Evidence) -> serde_json::Result<String> {
     serde_json::to_string_pretty(e).map(|s| s + "\n")
 }
 
+/// Writes a row with every text cell that a spreadsheet would run as a formula (`=`, `+`,
+/// `-`, `@`, tab or carriage return first, and not a number) prefixed with `'`: the file is
+/// meant to be opened by an auditor, and incident titles and owners are anyone's text.
+fn write_row<const N: usize>(
+    w: &mut csv::Writer<Vec<u8>>,
+    cells: [&str; N],
+) -> Result<(), csv::Error> {
+    w.write_record(cells.map(|c| formula_safe(c).into_owned()))
+}
+
+fn formula_safe(s: &str) -> std::borrow::Cow<'_, str> {
+    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s.parse::<f64>().is_err();
+    if risky {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    }
+}
+
 /// One figure a row (`record,id,incident,figure,value`), so a spreadsheet can pivot it and
 /// every value is the JSON one. Durations are whole seconds; absent values are empty.
 pub fn csv(e: &Evidence) -> Result<String, csv::Error> {
     let f = &e.figures;
     let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(["record", "id", "incident", "figure", "value"])?;
+    write_row(&mut w, ["record", "id", "incident", "figure", "value"])?;
     let opt = |v: Option<i64>| v.map_or(String::new(), |v| v.to_string());
     let flag = |b: Option<bool>| b.map_or(String::new(), |b| b.to_string());
     for i in &f.incidents {
         let mut row = |figure: &str, value: String| {
-            w.write_record(["incident", &i.id, &i.id, figure, &value])
+            write_row(&mut w, ["incident", &i.id, &i.id, figure, &value])
         };
         row("title", i.title.clone())?;
         row("severity", i.severity.to_string())?;
@@ -284,7 +303,7 @@ pub fn csv(e: &Evidence) -> Result<String, csv::Error> {
         row("cadence_ok", flag(i.cadence_ok()))?;
         for a in &i.actions {
             let mut row = |figure: &str, value: String| {
-                w.write_record(["action", &a.id, &i.id, figure, &value])
+                write_row(&mut w, ["action", &a.id, &i.id, figure, &value])
             };
             row("title", a.title.clone())?;
             row("owner", a.owner.clone())?;
@@ -297,7 +316,7 @@ pub fn csv(e: &Evidence) -> Result<String, csv::Error> {
         }
         for x in &i.exceptions {
             let mut row = |figure: &str, value: String| {
-                w.write_record(["exception", &x.id, &i.id, figure, &value])
+                write_row(&mut w, ["exception", &x.id, &i.id, figure, &value])
             };
             row("description", x.description.clone())?;
             row("risk_accepted_by", x.risk_accepted_by.clone())?;
@@ -308,7 +327,7 @@ pub fn csv(e: &Evidence) -> Result<String, csv::Error> {
     for s in &f.by_severity {
         let sev = s.severity.to_string();
         let mut row =
-            |figure: &str, value: String| w.write_record(["severity", &sev, "", figure, &value]);
+            |figure: &str, value: String| write_row(&mut w, ["severity", &sev, "", figure, &value]);
         row("incidents", s.incidents.to_string())?;
         for (name, m) in [
             ("acknowledge", &s.acknowledge),
@@ -327,7 +346,7 @@ pub fn csv(e: &Evidence) -> Result<String, csv::Error> {
     let totals =
         serde_json::to_value(&f.totals).map_err(|e| csv::Error::from(std::io::Error::other(e)))?;
     for (k, v) in totals.as_object().into_iter().flatten() {
-        w.write_record(["total", "", "", k, &v.to_string()])?;
+        write_row(&mut w, ["total", "", "", k, &v.to_string()])?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
@@ -342,4 +361,34 @@ pub fn action_counts(f: &PeriodFigures) -> [(ActionTiming, u32); 4] {
         (ActionTiming::Overdue, t.actions_overdue),
         (ActionTiming::Open, t.actions_open),
     ]
+}
+
+#[cfg(test)]
+mod hostile_text_tests {
+    use super::formula_safe;
+    use crate::report::cell;
+
+    #[test]
+    fn csv_cells_a_spreadsheet_would_run_are_text_and_numbers_stay_numbers() {
+        for f in [
+            "=cmd|' /C calc'!A0",
+            "=HYPERLINK(\"http://x\")",
+            "+1+1",
+            "-2+3",
+            "@SUM(1)",
+            "\t=1",
+        ] {
+            assert_eq!(formula_safe(f), format!("'{f}"), "{f}");
+        }
+        for ok in ["-42", "3600", "rex", "Rotate = later", ""] {
+            assert_eq!(formula_safe(ok), ok);
+        }
+    }
+
+    #[test]
+    fn markdown_cells_carry_no_html_or_links() {
+        let c = cell("<img src=x onerror=alert(1)> [click](javascript:alert(1)) | x\ny");
+        assert!(!c.contains('<') && c.contains("\\[click\\]("), "{c}");
+        assert!(c.contains("\\|") && !c.contains('\n'), "{c}");
+    }
 }
