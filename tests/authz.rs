@@ -385,6 +385,28 @@ async fn the_bearer_scheme_is_case_insensitive(t: TestServer) {
     assert_error(&json_of(resp).await, 401, "Authorization");
 }
 
+/// A token's name is the actor everywhere (timelines, audit, lists): one that the terminal
+/// sanitizer would change or mark (an escape, a direction override, a zero-width joiner)
+/// would read differently in different places, so it is refused.
+async fn token_names_read_the_same_everywhere(t: TestServer) {
+    let store = &t.server.as_ref().unwrap().store;
+    for name in [
+        "ev\u{202e}lam",
+        "a\u{1b}[31mb",
+        "zero\u{200b}width",
+        "bell\u{7}",
+    ] {
+        let err = store.create_token(name, Role::Viewer).await;
+        assert!(err.is_err(), "{name:?} was accepted");
+    }
+    assert!(
+        store
+            .create_token("Zoë Ng (on call)", Role::Viewer)
+            .await
+            .is_ok()
+    );
+}
+
 /// A revoked token's name can be given to a new token; a live one's cannot, and the hint
 /// says how to free it.
 async fn a_revoked_tokens_name_can_be_reused(t: TestServer) {
@@ -438,4 +460,5 @@ on_both_stores!(
     the_customer_update_rule_cannot_be_skipped_by_field_order,
     the_bearer_scheme_is_case_insensitive,
     a_revoked_tokens_name_can_be_reused,
+    token_names_read_the_same_everywhere,
 );

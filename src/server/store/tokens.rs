@@ -77,9 +77,12 @@ impl Store {
                 "a token's expiry must be in the future".into(),
             ));
         }
-        if name.is_empty() || name.len() > 100 || name.chars().any(char::is_control) {
+        // The name is the actor on every timeline entry, audit record and list: it must
+        // read the same everywhere, so nothing the terminal sanitizer would change or mark
+        // (controls, bidi overrides, zero-width characters) may be in it.
+        if name.is_empty() || name.len() > 100 || crate::sanitize::clean_line(name) != name {
             return Err(StoreError::Refused(
-                "a token name must be 1-100 printable characters".into(),
+                "a token name must be 1-100 printable characters, without direction overrides or invisible characters".into(),
             ));
         }
         let mut secret = [0u8; 32];
