@@ -111,9 +111,9 @@ impl Hooks {
     }
 }
 
-/// A change to who receives incident data, made by a commander. This is the one place
-/// every webhook addition and removal passes after it is stored: an audit trail of
-/// administration records it here.
+/// A change to who receives incident data, made by a commander. The audit trail records
+/// it inside the store's own transaction (`Store::add_webhook`/`remove_webhook`); this
+/// is the server log's line for it, after the commit.
 #[derive(Debug)]
 pub enum AdminChange<'a> {
     Added(&'a model::Webhook),
