@@ -80,6 +80,10 @@ pub struct Hooks {
     /// Wakes the delivery worker when a subscription is added or removed here (other
     /// replicas notice on their next rescan).
     pub changed: tokio::sync::Notify,
+    /// Delivery attempts that failed (an error or a non-2xx answer), for `/metrics`.
+    pub delivery_failures: prometheus_client::metrics::counter::Counter,
+    /// Subscriptions in the failing state at the worker's last scan, for `/metrics`.
+    pub failing: prometheus_client::metrics::gauge::Gauge,
 }
 
 impl Hooks {
@@ -89,7 +93,24 @@ impl Hooks {
             config,
             own: OnceLock::new(),
             changed: tokio::sync::Notify::new(),
+            delivery_failures: Default::default(),
+            failing: Default::default(),
         })
+    }
+
+    /// Exports the delivery figures at `/metrics`. Unlabelled: subscription ids are not a
+    /// bounded set over a server's life.
+    pub fn export(&self, metrics: &crate::server::metrics::Metrics) {
+        metrics.register(
+            "sitrep_webhook_delivery_failures",
+            "Webhook delivery attempts by this replica that failed (connection error or non-2xx answer)",
+            self.delivery_failures.clone(),
+        );
+        metrics.register(
+            "sitrep_webhooks_failing",
+            "Webhook subscriptions in the failing state (deliveries stopped until re-enabled), as the database says",
+            self.failing.clone(),
+        );
     }
 
     /// Records the address the API listens on, once bound.
