@@ -368,7 +368,10 @@ async fn evidence_figures_come_from_the_timeline_and_the_formats_agree() {
             }
             "total" => t[figure].clone(),
             "admin" => {
-                let r = admin.iter().find(|r| r["seq"].to_string() == id).unwrap();
+                let r = admin
+                    .iter()
+                    .find(|r| r["seq"].as_i64() == id.parse().ok())
+                    .unwrap();
                 if figure == "at" {
                     let got = chrono::DateTime::parse_from_rfc3339(value).unwrap();
                     let want = chrono::DateTime::parse_from_rfc3339(r["at"].as_str().unwrap());
