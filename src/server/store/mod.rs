@@ -441,7 +441,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        for (version, sql) in migrations {
+        // In version order whatever order the list is written in.
+        let mut ordered = migrations.to_vec();
+        ordered.sort_by_key(|(v, _)| *v);
+        for (version, sql) in &ordered {
             let mut tx = self.begin_patiently().await?;
             let applied: Option<i64> =
                 sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
