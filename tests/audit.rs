@@ -72,7 +72,59 @@ async fn check_trail(t: common::TestServer) {
     }
 }
 
-on_both_stores!(check_trail);
+/// Adding and removing a webhook is recorded with actor and time, in the same transaction
+/// as the change; the record keeps the receiver's scheme and host, never the secret nor the
+/// path (for a chat webhook the path is the credential).
+async fn webhook_changes_are_in_the_trail_without_secret_or_path(t: common::TestServer) {
+    use base64::Engine;
+    let secret = format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode("audit-test-key-0123456789abcdefg")
+    );
+    let port = common::bin::free_port();
+    let path = "services/T000/B000/XXXXsecretpathXXXX";
+    let url = format!("http://127.0.0.1:{port}/{path}");
+    let (status, added) = t
+        .call(
+            Method::POST,
+            "/webhooks",
+            Some(serde_json::json!({"url": url, "events": ["*"], "secret": secret})),
+        )
+        .await;
+    assert_eq!(status.as_u16(), 201, "{added}");
+    let id = added["id"].as_str().unwrap().to_string();
+    let (status, gone) = t
+        .call(Method::DELETE, &format!("/webhooks/{id}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{gone}");
+
+    let (status, body) = t.call(Method::GET, "/audit", None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let text = body.to_string();
+    assert!(!text.contains("XXXXsecretpathXXXX"), "{text}");
+    assert!(!text.contains(&secret[6..]), "{text}");
+    let mine: Vec<&Value> = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == id.as_str())
+        .collect();
+    assert_eq!(mine.len(), 2, "{body}");
+    assert_eq!(mine[0]["action"], "webhook.add");
+    assert_eq!(mine[1]["action"], "webhook.remove");
+    for e in &mine {
+        assert_eq!(e["actor"], "cora", "{e}");
+        assert_eq!(e["detail"], format!("http://127.0.0.1:{port}"), "{e}");
+        let at = chrono::DateTime::parse_from_rfc3339(e["at"].as_str().unwrap()).unwrap();
+        let age = chrono::Utc::now() - at.with_timezone(&chrono::Utc);
+        assert!(age < chrono::Duration::minutes(5), "{at}");
+    }
+}
+
+on_both_stores!(
+    check_trail,
+    webhook_changes_are_in_the_trail_without_secret_or_path
+);
 
 #[tokio::test]
 async fn the_trail_refuses_updates_and_deletes_in_the_database() {

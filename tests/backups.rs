@@ -423,6 +423,39 @@ async fn serve_takes_scheduled_backups_and_keeps_the_newest() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Monitoring sees when the last scheduled backup succeeded, and no failure.
+    let metrics = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/metrics"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let series = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+            .unwrap_or_else(|| panic!("{name} missing: {metrics}"))
+            .parse()
+            .unwrap()
+    };
+    let last = series("sitrep_backup_last_success_timestamp_seconds");
+    let now = chrono::Utc::now().timestamp() as f64;
+    assert!(last > 0.0 && last <= now && now - last < 60.0, "{metrics}");
+    assert_eq!(series("sitrep_backup_failures_total"), 0.0, "{metrics}");
+    let doc =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/metrics.md")).unwrap();
+    for name in [
+        "sitrep_backup_last_success_timestamp_seconds",
+        "sitrep_backup_failures_total",
+    ] {
+        assert!(
+            doc.contains(&format!("| `{name}` |")),
+            "docs/metrics.md lacks {name}"
+        );
+    }
     server.kill().unwrap();
     let _ = server.wait();
     let left: Vec<String> = backups_in(&out_dir)

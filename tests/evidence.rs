@@ -228,6 +228,38 @@ async fn evidence_figures_come_from_the_timeline_and_the_formats_agree() {
     clock.set("2026-08-05 15:30:00");
     api.phase(&two, "closed").await;
 
+    // Administration in the quarter and after it, on the server's clock.
+    let token_at = |at: &str, name: &str| {
+        clock.set(at);
+        let out = command(
+            None,
+            &[
+                "token",
+                "create",
+                "--role",
+                "responder",
+                "--name",
+                name,
+                "--db",
+                db,
+            ],
+        )
+        .env("LD_PRELOAD", &lib)
+        .env("FAKETIME_TIMESTAMP_FILE", &clock.0)
+        .env("FAKETIME_NO_CACHE", "1")
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .env("TZ", "UTC")
+        .output()
+        .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    token_at("2026-08-10 12:00:00", "quarter-bot");
+    token_at("2026-10-01 08:00:00", "october-bot");
+
     // After the quarter: not in the evidence.
     clock.set("2026-10-01 09:00:00");
     api.create(json!({"title": "Later", "severity": "SEV1"}))
@@ -238,6 +270,17 @@ async fn evidence_figures_come_from_the_timeline_and_the_formats_agree() {
     let home = dir.path().join("home");
     let j: Value = serde_json::from_str(&evidence(&home, &base, tf, "json")).unwrap();
     let incs = j["incidents"].as_array().unwrap();
+    // The administration of the quarter: the token made in it, not the one made after it
+    // nor the commander's own (made before the server's clock was set).
+    assert_eq!(j["administration"]["status"], "included", "{j}");
+    let admin = j["administration"]["records"].as_array().unwrap();
+    assert_eq!(admin.len(), 1, "{j}");
+    assert_eq!(admin[0]["action"], "token.create");
+    assert_eq!(admin[0]["target"], "quarter-bot");
+    assert_eq!(
+        admin[0]["at"].as_str().unwrap()[..19],
+        *"2026-08-10T12:00:00"
+    );
     assert_eq!(incs.len(), 2, "{j:#}");
     let (a, b) = (&incs[0], &incs[1]);
     assert_eq!(a["id"], "INC-1");
@@ -324,6 +367,20 @@ async fn evidence_figures_come_from_the_timeline_and_the_formats_agree() {
                 }
             }
             "total" => t[figure].clone(),
+            "admin" => {
+                let r = admin
+                    .iter()
+                    .find(|r| r["seq"].as_i64() == id.parse().ok())
+                    .unwrap();
+                if figure == "at" {
+                    let got = chrono::DateTime::parse_from_rfc3339(value).unwrap();
+                    let want = chrono::DateTime::parse_from_rfc3339(r["at"].as_str().unwrap());
+                    assert_eq!(got, want.unwrap());
+                    seen += 1;
+                    continue;
+                }
+                r[figure].clone()
+            }
             _ => continue,
         };
         let expected = match expected {
@@ -373,4 +430,36 @@ async fn evidence_figures_come_from_the_timeline_and_the_formats_agree() {
         "{md}"
     );
     assert!(!md.contains("INC-3"), "{md}");
+    assert!(md.contains("## Administration"), "{md}");
+    assert!(md.contains("| 2026-08-10 12:00:00 UTC | local:"), "{md}");
+    assert!(
+        md.contains("| token.create | quarter-bot | role=responder |"),
+        "{md}"
+    );
+    assert!(!md.contains("october-bot"), "{md}");
+    assert!(
+        csv.contains("admin,") && csv.contains("quarter-bot"),
+        "{csv}"
+    );
+    assert!(!csv.contains("october-bot"), "{csv}");
+
+    // A viewer's export still has every figure, and says why the trail is missing.
+    let viewer = cli_token(None, db, "viewer", "reader");
+    let viewer_file = dir.path().join("viewer-token");
+    std::fs::write(&viewer_file, &viewer).unwrap();
+    std::fs::set_permissions(&viewer_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let vf = viewer_file.to_str().unwrap();
+    let jv: Value = serde_json::from_str(&evidence(&home, &base, vf, "json")).unwrap();
+    assert_eq!(jv["incidents"].as_array().unwrap().len(), 2, "{jv}");
+    assert_eq!(jv["administration"]["status"], "unavailable", "{jv}");
+    assert!(
+        jv["administration"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("commander"),
+        "{jv}"
+    );
+    let mdv = evidence(&home, &base, vf, "markdown");
+    assert!(mdv.contains("Not included:"), "{mdv}");
+    assert!(!mdv.contains("quarter-bot"), "{mdv}");
 }

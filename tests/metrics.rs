@@ -443,7 +443,7 @@ async fn docs_metrics_md_names_every_metric_exported() {
         .lines()
         .filter_map(|l| l.strip_prefix("# TYPE ")?.split(' ').next())
         .collect();
-    assert_eq!(names.len(), 10, "{text}");
+    assert_eq!(names.len(), 12, "{text}");
     for name in names {
         assert!(
             doc.contains(&format!("| `{name}` |")),
@@ -473,4 +473,54 @@ async fn replicas_share_store_gauges_and_split_milestones() {
     assert_eq!(value(&tb, open), Some(1.0), "{tb}");
     assert_eq!(value(&ta, acked), Some(1.0));
     assert_eq!(value(&tb, acked), None, "{tb}");
+}
+
+/// A receiver that answers 500: each failed attempt counts, and once past the give-up time
+/// the subscription shows as failing.
+#[tokio::test]
+async fn webhook_failures_and_failing_subscriptions_are_exported() {
+    use base64::Engine;
+    let t = TestServer::start_with(|c| {
+        c.webhooks.retry_base = std::time::Duration::from_millis(50);
+        c.webhooks.retry_max = std::time::Duration::from_millis(100);
+        c.webhooks.give_up_after = std::time::Duration::from_millis(500);
+    })
+    .await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let failing = axum::Router::new().fallback(|| async { StatusCode::INTERNAL_SERVER_ERROR });
+    let receiver = tokio::spawn(async move { axum::serve(listener, failing).await });
+    let text = scrape(&t).await;
+    assert_eq!(
+        value(&text, "sitrep_webhook_delivery_failures_total"),
+        Some(0.0),
+        "{text}"
+    );
+    assert_eq!(value(&text, "sitrep_webhooks_failing"), Some(0.0), "{text}");
+
+    let secret = format!(
+        "whsec_{}",
+        base64::engine::general_purpose::STANDARD.encode("metrics-test-key-0123456789abcdef")
+    );
+    let (s, v) = t
+        .call(
+            Method::POST,
+            "/webhooks",
+            Some(json!({"url": format!("http://127.0.0.1:{port}/hook"), "events": ["*"], "secret": secret})),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 201, "{v}");
+    t.create_incident(json!({"title": "Queue stuck", "severity": "SEV3"}))
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let text = scrape(&t).await;
+        let failures = value(&text, "sitrep_webhook_delivery_failures_total").unwrap();
+        if failures >= 2.0 && value(&text, "sitrep_webhooks_failing") == Some(1.0) {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{text}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    receiver.abort();
 }

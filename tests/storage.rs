@@ -1418,3 +1418,89 @@ use crate::common::pty;
 fn pty_console(home: &Path) -> pty::Console {
     pty::spawn(home, &[])
 }
+
+/// A database that recorded 0008 before 0007 existed (branches merged in another order)
+/// gets 0007 when it is opened: migrations are applied by version, not by the newest.
+async fn a_missing_earlier_migration_is_applied(db: sitrep::server::Database) {
+    use sqlx::{Connection, Executor};
+    let store = sitrep::server::store::Store::open(&db).await.unwrap();
+    drop(store);
+    let undo_0007 = [
+        "DROP TABLE webhook_overdue_sent",
+        "DROP TABLE webhook_deliveries",
+        "DROP TABLE webhooks",
+        "DELETE FROM schema_migrations WHERE version = 7",
+    ];
+    let versions = "SELECT version FROM schema_migrations ORDER BY version";
+    let recorded: Vec<i64> = match &db {
+        sitrep::server::Database::Sqlite(path) => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
+            for sql in undo_0007 {
+                c.execute(sql).await.unwrap();
+            }
+            let v = sqlx::query_scalar(versions)
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+            c.close().await.unwrap();
+            v
+        }
+        sitrep::server::Database::Postgres(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            for sql in undo_0007 {
+                c.execute(sql).await.unwrap();
+            }
+            let v = sqlx::query_scalar(versions)
+                .fetch_all(&mut c)
+                .await
+                .unwrap();
+            c.close().await.unwrap();
+            v
+        }
+    };
+    assert!(
+        !recorded.contains(&7) && recorded.contains(&8),
+        "{recorded:?}"
+    );
+
+    let store = sitrep::server::store::Store::open(&db).await.unwrap();
+    // 0007's tables are back: a webhook can be listed again.
+    assert!(store.list_webhooks().await.unwrap().is_empty());
+    drop(store);
+    let recorded: Vec<i64> = match &db {
+        sitrep::server::Database::Sqlite(path) => {
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
+            sqlx::query_scalar(versions)
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+        }
+        sitrep::server::Database::Postgres(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query_scalar(versions)
+                .fetch_all(&mut c)
+                .await
+                .unwrap()
+        }
+    };
+    assert!(recorded.contains(&7), "{recorded:?}");
+}
+
+#[tokio::test]
+async fn a_missing_earlier_migration_is_applied_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = sitrep::server::Database::Sqlite(dir.path().join("gap.db"));
+    a_missing_earlier_migration_is_applied(db).await;
+}
+
+#[tokio::test]
+async fn a_missing_earlier_migration_is_applied_on_postgres() {
+    let Some(url) = common::pg::fresh_database().await else {
+        return;
+    };
+    a_missing_earlier_migration_is_applied(sitrep::server::Database::Postgres(url)).await;
+}

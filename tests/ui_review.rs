@@ -67,8 +67,14 @@ fn the_review_and_the_evidence_agree_on_one_period() {
     assert_eq!(shown.period, period);
     let exported = figures::period(&records, period, &Targets::default(), now);
     assert_eq!(shown, exported);
-    let json: serde_json::Value =
-        serde_json::from_str(&evidence::json(&Evidence { figures: exported }).unwrap()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(
+        &evidence::json(&Evidence {
+            figures: exported,
+            administration: evidence::Administration::Included { records: vec![] },
+        })
+        .unwrap(),
+    )
+    .unwrap();
     let (screen, _) = screen(&s, false, ColorDepth::TrueColor);
     let short = sitrep::console::view::review::short;
     let sev1 = &json["by_severity"][0];

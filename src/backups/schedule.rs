@@ -7,6 +7,8 @@ use super::retention::Policy;
 use crate::server::Database;
 use crate::server::store::Store;
 use chrono::{DateTime, Utc};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,6 +30,9 @@ pub struct Schedule {
 #[derive(Debug, Default)]
 pub struct BackupStatus {
     inner: Mutex<Outcomes>,
+    /// The same outcomes as `/metrics` figures (shared handles; see [`Self::export`]).
+    last_success_unix: Gauge,
+    failures_total: Counter,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -49,9 +54,26 @@ impl BackupStatus {
         self.snapshot().last_success
     }
 
+    /// Exports the last success (Unix seconds, 0 before the first) and the failures of
+    /// this run's scheduled backups at `/metrics`.
+    pub fn export(&self, metrics: &crate::server::metrics::Metrics) {
+        metrics.register(
+            "sitrep_backup_last_success_timestamp_seconds",
+            "When the last scheduled backup of this server succeeded, in Unix seconds (0: none yet since it started)",
+            self.last_success_unix.clone(),
+        );
+        metrics.register(
+            "sitrep_backup_failures",
+            "Scheduled backups of this server that failed since it started",
+            self.failures_total.clone(),
+        );
+    }
+
     fn succeeded(&self, path: PathBuf) {
         let mut o = self.inner.lock().unwrap_or_else(|p| p.into_inner());
-        o.last_success = Some(Utc::now());
+        let at = Utc::now();
+        self.last_success_unix.set(at.timestamp());
+        o.last_success = Some(at);
         o.last_path = Some(path);
         o.successes += 1;
     }
@@ -60,6 +82,7 @@ impl BackupStatus {
         let mut o = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         o.last_failure = Some(Utc::now());
         o.failures += 1;
+        self.failures_total.inc();
     }
 }
 

@@ -628,6 +628,11 @@ impl ApiClient {
             .await
     }
 
+    /// The audit trail of administration, oldest first (every page; commanders only).
+    pub async fn audit_trail<T: DeserializeOwned + Sanitize>(&self) -> Result<Vec<T>> {
+        self.items("/audit").await
+    }
+
     /// The monitoring signals attached to an incident, oldest first (every page).
     pub async fn signals(&self, id: &str) -> Result<Vec<SignalRecord>> {
         self.items(&format!("/incidents/{}/signals", enc(id))).await

@@ -1,7 +1,7 @@
 //! `sitrep evidence`: fetches the incidents declared in a period with their timelines,
 //! updates, actions and exceptions (through the API, paged and sanitized like every other
 //! script), and writes the evidence.
-use super::evidence::{self, Evidence};
+use super::evidence::{self, AdminRecord, Administration, Evidence};
 use super::figures::{self, Period, Record};
 use super::targets::Targets;
 use crate::client::ApiClient;
@@ -62,6 +62,32 @@ fn none_if_unsupported<T>(r: Result<Vec<T>>) -> Result<Vec<T>> {
     }
 }
 
+/// The trail's records made in `period`. A token that may not read the trail (it is a
+/// commander's), or a backend without one, leaves a note in the export instead; any other
+/// failure fails the export, as a failing incident read does.
+pub async fn administration(client: &ApiClient, period: Period) -> Result<Administration> {
+    match client.audit_trail::<AdminRecord>().await {
+        Ok(all) => Ok(Administration::Included {
+            records: all.into_iter().filter(|r| period.contains(r.at)).collect(),
+        }),
+        Err(e) => {
+            let refused = e
+                .chain()
+                .find_map(|c| c.downcast_ref::<crate::client::ApiError>())
+                .filter(|a| a.status == 403 || a.code == "unsupported");
+            match refused {
+                Some(a) if a.status == 403 => Ok(Administration::Unavailable {
+                    reason: "the audit trail of administration needs a commander's token; this export was made with a token that may not read it".into(),
+                }),
+                Some(a) => Ok(Administration::Unavailable {
+                    reason: format!("this server keeps no audit trail: {}", a.message),
+                }),
+                None => Err(e),
+            }
+        }
+    }
+}
+
 pub async fn run(client: &ApiClient, args: EvidenceArgs) -> Result<String> {
     let period = Period {
         from: args.from,
@@ -72,6 +98,7 @@ pub async fn run(client: &ApiClient, args: EvidenceArgs) -> Result<String> {
     let now = client.clock().now();
     let e = Evidence {
         figures: figures::period(&records, period, &Targets::default(), now),
+        administration: administration(client, period).await?,
     };
     Ok(match args.format {
         EvidenceFormat::Markdown => evidence::markdown(&e),

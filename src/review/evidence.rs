@@ -12,8 +12,47 @@ use std::fmt::Write;
 pub struct Evidence {
     #[serde(flatten)]
     pub figures: PeriodFigures,
-    // The administration audit trail (token, role, webhook and configuration changes in the
-    // period) belongs here as its own field, with a section in each format below.
+    /// The administration audit trail's records of the period (token, role, webhook and
+    /// configuration changes), or why the export could not include them.
+    pub administration: Administration,
+}
+
+/// The administration records of the period, as far as the token may read them.
+#[derive(Debug, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum Administration {
+    Included {
+        records: Vec<AdminRecord>,
+    },
+    /// The trail could not be read with this token (it needs a commander's), or the
+    /// backend has none: said in the export rather than failing the rest of it.
+    Unavailable {
+        reason: String,
+    },
+}
+
+/// One entry of the trail, as `GET /api/v1/audit` gives it (sanitized on receipt).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct AdminRecord {
+    pub seq: i64,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub detail: String,
+}
+
+impl crate::sanitize::Sanitize for AdminRecord {
+    fn sanitize(&mut self) {
+        for s in [
+            &mut self.actor,
+            &mut self.action,
+            &mut self.target,
+            &mut self.detail,
+        ] {
+            *s = crate::sanitize::clean_line(s);
+        }
+    }
 }
 
 const PHASES: [Phase; 5] = [
@@ -246,7 +285,33 @@ pub fn markdown(e: &Evidence) -> String {
     for (k, v, target) in rows {
         let _ = writeln!(out, "| {k} | {v} | {target} |");
     }
-    // The administration audit trail's section goes after the totals.
+    let _ = writeln!(out, "\n## Administration\n");
+    match &e.administration {
+        Administration::Unavailable { reason } => {
+            let _ = writeln!(out, "Not included: {}", cell(reason));
+        }
+        Administration::Included { records } if records.is_empty() => {
+            let _ = writeln!(
+                out,
+                "No token, role, webhook or configuration change in the period."
+            );
+        }
+        Administration::Included { records } => {
+            let _ = writeln!(out, "| when | actor | action | target | detail |");
+            let _ = writeln!(out, "|---|---|---|---|---|");
+            for r in records {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} |",
+                    r.at.format("%Y-%m-%d %H:%M:%S UTC"),
+                    cell(&r.actor),
+                    cell(&r.action),
+                    cell(&r.target),
+                    cell(&r.detail)
+                );
+            }
+        }
+    }
     out
 }
 
@@ -347,6 +412,23 @@ pub fn csv(e: &Evidence) -> Result<String, csv::Error> {
         serde_json::to_value(&f.totals).map_err(|e| csv::Error::from(std::io::Error::other(e)))?;
     for (k, v) in totals.as_object().into_iter().flatten() {
         write_row(&mut w, ["total", "", "", k, &v.to_string()])?;
+    }
+    match &e.administration {
+        Administration::Unavailable { reason } => {
+            w.write_record(["admin", "", "", "unavailable", reason])?;
+        }
+        Administration::Included { records } => {
+            for r in records {
+                let seq = r.seq.to_string();
+                let mut row =
+                    |figure: &str, value: &str| w.write_record(["admin", &seq, "", figure, value]);
+                row("at", &r.at.to_rfc3339())?;
+                row("actor", &r.actor)?;
+                row("action", &r.action)?;
+                row("target", &r.target)?;
+                row("detail", &r.detail)?;
+            }
+        }
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())

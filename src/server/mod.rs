@@ -412,6 +412,10 @@ pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<Running
     let metrics = metrics::Metrics::new(Some(store.clone()));
     let store = store.with_milestones(metrics.milestone_sink());
     let hooks = crate::webhooks::Hooks::new(store.clone(), cfg.webhooks.clone());
+    hooks.export(&metrics);
+    if let Some(s) = &cfg.backups {
+        s.status.export(&metrics);
+    }
     let http = Serving::start_with_metrics(
         Arc::new(store.clone()),
         HttpConfig {

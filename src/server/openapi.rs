@@ -18,7 +18,7 @@ use utoipa_axum::routes;
     components(schemas(ErrorBody, ErrorDetail, Severity, Phase, Audience, Deployment, RecoveryOwner, ActionStatus, Priority, Role)),
     tags(
         (name = "incidents"), (name = "updates"), (name = "actions"), (name = "exceptions"),
-        (name = "events"), (name = "ingest"), (name = "meta"), (name = "webhooks")
+        (name = "events"), (name = "ingest"), (name = "meta"), (name = "webhooks"), (name = "audit")
     )
 )]
 struct ApiDoc;

@@ -80,6 +80,10 @@ pub struct Hooks {
     /// Wakes the delivery worker when a subscription is added or removed here (other
     /// replicas notice on their next rescan).
     pub changed: tokio::sync::Notify,
+    /// Delivery attempts that failed (an error or a non-2xx answer), for `/metrics`.
+    pub delivery_failures: prometheus_client::metrics::counter::Counter,
+    /// Subscriptions in the failing state at the worker's last scan, for `/metrics`.
+    pub failing: prometheus_client::metrics::gauge::Gauge,
 }
 
 impl Hooks {
@@ -89,7 +93,24 @@ impl Hooks {
             config,
             own: OnceLock::new(),
             changed: tokio::sync::Notify::new(),
+            delivery_failures: Default::default(),
+            failing: Default::default(),
         })
+    }
+
+    /// Exports the delivery figures at `/metrics`. Unlabelled: subscription ids are not a
+    /// bounded set over a server's life.
+    pub fn export(&self, metrics: &crate::server::metrics::Metrics) {
+        metrics.register(
+            "sitrep_webhook_delivery_failures",
+            "Webhook delivery attempts by this replica that failed (connection error or non-2xx answer)",
+            self.delivery_failures.clone(),
+        );
+        metrics.register(
+            "sitrep_webhooks_failing",
+            "Webhook subscriptions in the failing state (deliveries stopped until re-enabled), as the database says",
+            self.failing.clone(),
+        );
     }
 
     /// Records the address the API listens on, once bound.
@@ -111,9 +132,9 @@ impl Hooks {
     }
 }
 
-/// A change to who receives incident data, made by a commander. This is the one place
-/// every webhook addition and removal passes after it is stored: an audit trail of
-/// administration records it here.
+/// A change to who receives incident data, made by a commander. The audit trail records
+/// it inside the store's own transaction (`Store::add_webhook`/`remove_webhook`); this
+/// is the server log's line for it, after the commit.
 #[derive(Debug)]
 pub enum AdminChange<'a> {
     Added(&'a model::Webhook),

@@ -54,6 +54,10 @@ async fn supervise(
     loop {
         match hooks.store.webhook_targets().await {
             Ok(targets) => {
+                let failing = targets.iter().filter(|t| t.state == State::Failing).count();
+                hooks
+                    .failing
+                    .set(i64::try_from(failing).unwrap_or(i64::MAX));
                 running.retain(|id, task| {
                     let keep = !task.is_finished() && targets.iter().any(|t| &t.id == id);
                     if !keep {
@@ -316,6 +320,7 @@ impl Subscription {
                 Err(error) => (record(None, Some(error)), None),
             };
             let (failed, retry_after) = wait_asked;
+            self.hooks.delivery_failures.inc();
             let since = *failing_since.get_or_insert(at);
             let gave_up =
                 (at - since).to_std().unwrap_or_default() >= self.hooks.config.give_up_after;

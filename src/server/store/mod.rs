@@ -413,11 +413,19 @@ impl Store {
         // Nothing to do is found by reading, so a database that is read-only (or locked by
         // another process) still opens, and its writes are refused one by one with 503.
         let known = latest(migrations);
-        let applied = self.schema_version().await?;
-        if let Some(v) = applied.filter(|v| *v > known) {
+        let applied = self.applied_versions().await?;
+        if let Some(v) = applied
+            .as_ref()
+            .and_then(|a| a.iter().max().copied())
+            .filter(|v| *v > known)
+        {
             return Err(StoreError::Refused(startup::newer_schema(v, known)));
         }
-        if applied == Some(known) {
+        // By version, not by the newest: a database that got a later migration before an
+        // earlier one existed (parallel branches) still gets the earlier one.
+        if let Some(a) = &applied
+            && migrations.iter().all(|(v, _)| a.contains(v))
+        {
             return Ok(());
         }
         if applied.is_none() && self.backend == Backend::Postgres {
@@ -441,7 +449,10 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
-        for (version, sql) in migrations {
+        // In version order whatever order the list is written in.
+        let mut ordered = migrations.to_vec();
+        ordered.sort_by_key(|(v, _)| *v);
+        for (version, sql) in &ordered {
             let mut tx = self.begin_patiently().await?;
             let applied: Option<i64> =
                 sqlx::query_scalar("SELECT version FROM schema_migrations WHERE version = $1")
@@ -474,8 +485,8 @@ impl Store {
         }
     }
 
-    /// The newest schema version applied, None for a database without the table yet.
-    async fn schema_version(&self) -> Result<Option<i64>, StoreError> {
+    /// The schema versions applied, None for a database without the table yet.
+    async fn applied_versions(&self) -> Result<Option<Vec<i64>>, StoreError> {
         let table = match self.backend {
             Backend::Sqlite => {
                 "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'"
@@ -488,11 +499,11 @@ impl Store {
         if exists == 0 {
             return Ok(None);
         }
-        Ok(
-            sqlx::query_scalar("SELECT MAX(version) FROM schema_migrations")
-                .fetch_one(&self.writer)
+        Ok(Some(
+            sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+                .fetch_all(&self.writer)
                 .await?,
-        )
+        ))
     }
 
     /// A handle that is notified after every commit that appended events.

@@ -1,7 +1,7 @@
 //! Webhook subscriptions and their delivery cursors. Adding and removing one is a
 //! commander's decision, checked against the token as it is inside the same transaction
 //! as the write, so a token demoted or revoked a moment earlier cannot slip a change in.
-use super::{Store, StoreError, Tx, next_num, now, ts};
+use super::{Store, StoreError, Tx, audit, next_num, now, ts};
 use crate::domain::{DomainError, Role};
 use crate::webhooks::model::{Delivery, Format, State, Webhook};
 
@@ -102,6 +102,21 @@ fn parse_ts(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
         .map(|t| t.with_timezone(&chrono::Utc))
 }
 
+/// What the audit trail keeps of a receiver: scheme, host and port. Never the path or
+/// query, which for chat webhooks is itself the credential.
+fn receiver_of(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(u) => {
+            let host = u.host_str().unwrap_or("?");
+            match u.port() {
+                Some(p) => format!("{}://{host}:{p}", u.scheme()),
+                None => format!("{}://{host}", u.scheme()),
+            }
+        }
+        Err(_) => "?".into(),
+    }
+}
+
 /// The caller's role as it is now, inside `tx`: refused (403) unless commander.
 async fn commander_in(tx: &mut Tx, token_hash: &str, what: &str) -> Result<String, StoreError> {
     let row: Option<(String, String)> = sqlx::query_as(
@@ -158,6 +173,7 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         let added = load(&mut tx, &id).await?;
+        audit::record_in(&mut tx, &actor, "webhook.add", &id, &receiver_of(spec.url)).await?;
         self.commit(tx).await?;
         Ok(added)
     }
@@ -165,7 +181,7 @@ impl Store {
     /// Removes a subscription and its delivery history; returns it as it was.
     pub async fn remove_webhook(&self, token_hash: &str, id: &str) -> Result<Webhook, StoreError> {
         let mut tx = self.begin().await?;
-        commander_in(&mut tx, token_hash, "removing a webhook").await?;
+        let actor = commander_in(&mut tx, token_hash, "removing a webhook").await?;
         let gone = load(&mut tx, id).await?;
         sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1")
             .bind(id)
@@ -179,6 +195,14 @@ impl Store {
             .bind(id)
             .execute(&mut *tx)
             .await?;
+        audit::record_in(
+            &mut tx,
+            &actor,
+            "webhook.remove",
+            id,
+            &receiver_of(&gone.url),
+        )
+        .await?;
         self.commit(tx).await?;
         Ok(gone)
     }
