@@ -194,6 +194,15 @@ async fn webhooks_are_for_commanders_and_never_show_their_secret(t: TestServer) 
             json!({"url": "ftp://127.0.0.1/x", "events": ["*"], "secret": secret}),
             "url",
         ),
+        // Cloud instance metadata (and credentials) live on link-local addresses.
+        (
+            json!({"url": "http://169.254.169.254/latest/meta-data/", "events": ["*"], "secret": secret}),
+            "url",
+        ),
+        (
+            json!({"url": "http://[::ffff:169.254.169.254]/x", "events": ["*"], "secret": secret}),
+            "url",
+        ),
         (
             json!({"url": url, "events": ["incidents.*"], "secret": secret}),
             "events",

@@ -425,7 +425,12 @@ pub async fn start_with_store(store: Store, cfg: ServerConfig) -> Result<Running
         metrics,
     )
     .await?;
-    hooks.listening_on(http.addr);
+    hooks.listening_on(
+        [Some(http.addr), http.status_addr, http.metrics_addr()]
+            .into_iter()
+            .flatten()
+            .collect(),
+    );
     crate::webhooks::worker::spawn(hooks, http.newest.clone(), http.stopping());
     spawn_pruning(store.clone(), cfg.event_retention, http.stopping());
     if let Some(s) = cfg.backups.clone() {

@@ -41,7 +41,7 @@ impl Default for WebhookConfig {
             retry_base: Duration::from_secs(1),
             retry_max: Duration::from_secs(600),
             timeout: Duration::from_secs(10),
-            concurrency: 8,
+            concurrency: 64,
             public_url: None,
             overdue_every: Duration::from_secs(30),
         }
@@ -76,7 +76,7 @@ impl ServeArgs {
 pub struct Hooks {
     pub store: Store,
     pub config: WebhookConfig,
-    own: OnceLock<SocketAddr>,
+    own: OnceLock<Vec<SocketAddr>>,
     /// Wakes the delivery worker when a subscription is added or removed here (other
     /// replicas notice on their next rescan).
     pub changed: tokio::sync::Notify,
@@ -113,20 +113,28 @@ impl Hooks {
         );
     }
 
-    /// Records the address the API listens on, once bound.
-    pub fn listening_on(&self, addr: SocketAddr) {
-        let _ = self.own.set(addr);
+    /// Records the addresses this server listens on (the API, and the status page's and
+    /// metrics' own listeners when they have them), once bound.
+    pub fn listening_on(&self, addrs: Vec<SocketAddr>) {
+        let _ = self.own.set(addrs);
     }
 
-    /// Refuses a URL that resolves to this server's own listener.
+    /// Refuses a URL that resolves to one of this server's own listeners, or to a
+    /// link-local address (where cloud hosts serve instance metadata and credentials).
     pub async fn check_target(&self, url: &reqwest::Url) -> Result<Vec<SocketAddr>, String> {
         let addrs = target::resolve(url).await?;
-        if let Some(own) = self.own.get()
-            && addrs.iter().any(|a| target::points_at(*a, *own))
-        {
+        if let Some(a) = addrs.iter().find(|a| target::link_local(a.ip())) {
             return Err(format!(
-                "this URL points at this sitrep server's own listener ({own}); a webhook must go elsewhere"
+                "this URL resolves to the link-local address {}, where a host's instance metadata lives; a webhook must go elsewhere",
+                a.ip()
             ));
+        }
+        for own in self.own.get().into_iter().flatten() {
+            if addrs.iter().any(|a| target::points_at(*a, *own)) {
+                return Err(format!(
+                    "this URL points at this sitrep server's own listener ({own}); a webhook must go elsewhere"
+                ));
+            }
         }
         Ok(addrs)
     }

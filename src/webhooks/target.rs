@@ -57,6 +57,14 @@ pub fn points_at(target: SocketAddr, own: SocketAddr) -> bool {
     (t.is_unspecified() && local(o)) || (o.is_unspecified() && local(t))
 }
 
+/// 169.254.0.0/16 and fe80::/10 (also spelled as IPv4-mapped IPv6).
+pub fn link_local(ip: IpAddr) -> bool {
+    match canonical(ip) {
+        IpAddr::V4(v4) => v4.is_link_local(),
+        IpAddr::V6(v6) => (v6.segments()[0] & 0xffc0) == 0xfe80,
+    }
+}
+
 fn canonical(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V6(v6) => v6.to_ipv4_mapped().map(IpAddr::V4).unwrap_or(ip),
@@ -70,6 +78,21 @@ mod tests {
 
     fn a(s: &str) -> SocketAddr {
         s.parse().unwrap()
+    }
+
+    #[test]
+    fn link_local_addresses_are_recognised_however_spelled() {
+        for ip in [
+            "169.254.169.254",
+            "::ffff:169.254.169.254",
+            "fe80::1",
+            "febf::1",
+        ] {
+            assert!(link_local(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["10.0.0.1", "127.0.0.1", "fec0::1", "2001:db8::1"] {
+            assert!(!link_local(ip.parse().unwrap()), "{ip}");
+        }
     }
 
     #[test]
