@@ -46,15 +46,29 @@ pub fn parse_name(name: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
+/// The kind suffix of a backup's name (`.db.age`, `.pgdump`, ...).
+fn kind_of(name: &str) -> Option<&'static str> {
+    parse_name(name)?;
+    KINDS.iter().copied().find(|k| name.ends_with(k))
+}
+
 /// The names to delete among `names` (any file names; those not named like backups are left
-/// out), never `just_written`.
+/// out), never `just_written`. Only the series `just_written` belongs to counts: backups of
+/// its own kind (a SQLite job never prunes `.pgdump` files, nor plain copies when it
+/// encrypts) taken no later than it (a name dated in the future is not this job's, and must
+/// not use up the slots the rules keep).
 pub fn to_delete(names: &[String], policy: &Policy, just_written: &str) -> Vec<String> {
     if !policy.prunes() {
         return Vec::new();
     }
+    let (Some(series), Some(written_at)) = (kind_of(just_written), parse_name(just_written)) else {
+        return Vec::new();
+    };
     let mut backups: Vec<(&String, DateTime<Utc>)> = names
         .iter()
+        .filter(|n| kind_of(n) == Some(series))
         .filter_map(|n| parse_name(n).map(|t| (n, t)))
+        .filter(|(_, t)| *t <= written_at)
         .collect();
     // Newest first; the name breaks ties so the choice does not depend on listing order.
     backups.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| b.0.cmp(a.0)));
@@ -129,6 +143,28 @@ mod tests {
         ] {
             assert_eq!(parse_name(other), None, "{other}");
         }
+    }
+
+    #[test]
+    fn only_the_series_of_the_new_backup_is_pruned() {
+        let now = at(2026, 11, 30, 12);
+        let written = file_name(now, "db", true);
+        let all: Vec<String> = vec![
+            written.clone(),
+            file_name(at(2026, 11, 29, 12), "db", true),
+            file_name(at(2026, 11, 28, 12), "pgdump", true),
+            file_name(at(2026, 11, 27, 12), "db", false),
+            file_name(at(2099, 1, 1, 0), "db", true),
+        ];
+        let policy = Policy {
+            keep_last: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(
+            to_delete(&all, &policy, &written),
+            vec![file_name(at(2026, 11, 29, 12), "db", true)],
+            "another kind, a plain copy and a name dated in the future are left alone"
+        );
     }
 
     #[test]
