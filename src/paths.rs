@@ -39,3 +39,23 @@ pub fn config_dir() -> Result<PathBuf> {
 pub fn default_db() -> Result<PathBuf> {
     Ok(data_dir()?.join("sitrep.db"))
 }
+
+/// Refuses a secret-holding file (a token, a signing secret, a decryption identity) that
+/// other users can read: whoever can read it can act as its owner, so it is not used until
+/// it is made private.
+pub fn require_private(path: &std::path::Path, what: &str) -> anyhow::Result<()> {
+    use anyhow::Context;
+    use std::os::unix::fs::PermissionsExt;
+    let meta =
+        std::fs::metadata(path).with_context(|| format!("reading {what} {}", path.display()))?;
+    let mode = meta.permissions().mode();
+    if mode & 0o077 != 0 {
+        anyhow::bail!(
+            "{what} {} is readable by other users (mode {:o}); run `chmod 600 {}` and try again",
+            path.display(),
+            mode & 0o777,
+            path.display()
+        );
+    }
+    Ok(())
+}

@@ -312,6 +312,20 @@ async fn restore_decrypts_checks_and_refuses_a_database_a_server_holds() {
         std::fs::create_dir(&d).unwrap();
         keygen(&d)
     };
+    // An identity other users can read is not used (whoever reads it can decrypt).
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let lax = dir.path().join("lax-key.txt");
+        std::fs::copy(&key, &lax).unwrap();
+        std::fs::set_permissions(&lax, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let refused = restore(&["--identity", lax.to_str().unwrap()]);
+        assert!(!refused.status.success());
+        assert!(
+            stderr(&refused).contains("chmod 600"),
+            "{}",
+            stderr(&refused)
+        );
+    }
     let wrong = restore(&["--identity", other_key.to_str().unwrap()]);
     assert!(!wrong.status.success());
     assert!(

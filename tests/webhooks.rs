@@ -55,6 +55,8 @@ fn write_secret(dir: &Path) -> (String, std::path::PathBuf) {
     );
     let path = dir.join("hook.secret");
     std::fs::write(&path, format!("{secret}\n")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     (secret, path)
 }
 

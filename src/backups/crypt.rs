@@ -119,6 +119,7 @@ fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 /// Decrypts the age file `from` with the identities in `identity_file` (as written by
 /// `age-keygen`) into `to`.
 pub fn decrypt(from: &Path, identity_file: &Path, to: &mut impl Write) -> Result<()> {
+    crate::paths::require_private(identity_file, "the identity file")?;
     let identities = age::IdentityFile::from_file(identity_file.to_string_lossy().into_owned())
         .with_context(|| format!("reading the identity file {}", identity_file.display()))?
         .into_identities()

@@ -95,19 +95,7 @@ impl Token {
 
 #[cfg(unix)]
 fn check_private(path: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let meta = std::fs::metadata(path)
-        .with_context(|| format!("reading token file {}", path.display()))?;
-    let mode = meta.permissions().mode();
-    if mode & 0o077 != 0 {
-        bail!(
-            "token file {} is readable by other users (mode {:o}); run `chmod 600 {}` and try again",
-            path.display(),
-            mode & 0o777,
-            path.display()
-        );
-    }
-    Ok(())
+    crate::paths::require_private(path, "token file")
 }
 
 #[cfg(not(unix))]

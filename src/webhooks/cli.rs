@@ -50,6 +50,7 @@ pub enum FormatArg {
 fn secret_from(path: &Path) -> Result<String> {
     match std::fs::read_to_string(path) {
         Ok(text) => {
+            crate::paths::require_private(path, "the secret file")?;
             let text = text.trim().to_string();
             Secret::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             Ok(text)
