@@ -39,6 +39,7 @@ pub fn render(title: &str, snap: &Snapshot) -> String {
                         @for inc in &snap.open {
                             (incident(inc))
                         }
+                        (not_shown(snap.open_hidden, "current"))
                     }
                     section aria-labelledby="resolved-heading" {
                         h2 id="resolved-heading" { "Resolved in the last 90 days" }
@@ -48,6 +49,7 @@ pub fn render(title: &str, snap: &Snapshot) -> String {
                         @for inc in &snap.resolved {
                             (resolved(inc))
                         }
+                        (not_shown(snap.resolved_hidden, "resolved"))
                     }
                 }
                 footer {
@@ -62,6 +64,17 @@ pub fn render(title: &str, snap: &Snapshot) -> String {
         }
     }
     .into_string()
+}
+
+/// The line that says a section was cut short, and by how much.
+fn not_shown(hidden: usize, what: &str) -> Markup {
+    html! {
+        @if hidden > 0 {
+            p class="quiet more" {
+                (hidden) " more " (what) " incident" @if hidden != 1 { "s" } " not shown."
+            }
+        }
+    }
 }
 
 fn incident(inc: &PublicIncident) -> Markup {
@@ -141,6 +154,8 @@ mod tests {
                 built_at: DateTime::<Utc>::UNIX_EPOCH,
                 open: vec![],
                 resolved: vec![],
+                open_hidden: 0,
+                resolved_hidden: 0,
             },
         );
         assert!(
