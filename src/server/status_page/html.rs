@@ -164,4 +164,41 @@ mod tests {
         );
         assert!(page.contains("All Systems Operational"));
     }
+
+    fn incident(n: i64) -> PublicIncident {
+        let at = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::minutes(n);
+        PublicIncident {
+            key: format!("k{n}"),
+            state: State::Investigating,
+            impact: super::super::public::Impact::Minor,
+            updates: vec![PublicUpdate {
+                key: format!("u{n}"),
+                state: State::Investigating,
+                impact_scope: format!("scope {n}"),
+                current_status: "s".into(),
+                next_steps: "n".into(),
+                posted_at: at,
+                next_update_due_at: None,
+            }],
+            resolved_at: None,
+            next_update_due_at: None,
+        }
+    }
+
+    #[test]
+    fn a_long_section_shows_the_first_hundred_and_counts_the_rest() {
+        use super::super::public::MAX_SHOWN;
+        let open: Vec<_> = (0..MAX_SHOWN as i64 + 50).map(incident).collect();
+        let resolved: Vec<_> = (0..3).map(incident).collect();
+        let snap = Snapshot::bounded(DateTime::<Utc>::UNIX_EPOCH, open, resolved);
+        let page = render("t", &snap);
+        assert_eq!(page.matches("<article").count(), MAX_SHOWN + 3);
+        assert!(page.contains("id=\"incident-k99\""));
+        assert!(!page.contains("id=\"incident-k100\""));
+        assert!(
+            page.contains("50 more current incidents not shown."),
+            "{page}"
+        );
+        assert!(!page.contains("more resolved"));
+    }
 }

@@ -500,6 +500,58 @@ mod tests {
         assert!(!matches(&HeaderMap::new(), "\"c\""));
     }
 
+    /// A page on an empty SQLite database, with its render counter.
+    async fn state(dir: &std::path::Path) -> PageState {
+        let store = crate::server::store::Store::open_sqlite(&dir.join("t.db"))
+            .await
+            .unwrap();
+        let (_tx, newest) = watch::channel(0);
+        PageState {
+            backend: Arc::new(store),
+            newest,
+            page: Arc::new(Page {
+                id: page_id("t"),
+                title: "t".into(),
+                base: String::new(),
+            }),
+            cache: Arc::new(Mutex::new(None)),
+            renders: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    async fn body(resp: Response) -> Bytes {
+        axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn each_format_is_rendered_once_per_snapshot_and_a_304_renders_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = state(dir.path()).await;
+        let first = s.answer(&HeaderMap::new(), Format::Html).await;
+        let tag = first.headers()[header::ETAG].clone();
+        let first = body(first).await;
+        assert_eq!(s.renders.load(Ordering::Relaxed), 1);
+        let second = body(s.answer(&HeaderMap::new(), Format::Html).await).await;
+        assert_eq!(second, first);
+        assert_eq!(s.renders.load(Ordering::Relaxed), 1, "the cached bytes");
+        let mut h = HeaderMap::new();
+        h.insert(header::IF_NONE_MATCH, tag);
+        let again = s.answer(&h, Format::Html).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(
+            s.renders.load(Ordering::Relaxed),
+            1,
+            "a 304 renders nothing"
+        );
+        // Another format of the same snapshot is its own render, once.
+        for _ in 0..3 {
+            s.answer(&HeaderMap::new(), Format::Summary).await;
+        }
+        assert_eq!(s.renders.load(Ordering::Relaxed), 2);
+    }
+
     #[test]
     fn not_modified_keeps_the_tag_and_drops_the_body() {
         let first = cached(&HeaderMap::new(), "text/plain", "x".into());
