@@ -618,3 +618,25 @@ async fn keys_cannot_be_recomputed_from_ids_and_survive_a_restart() {
     again.shutdown().await;
     assert_eq!(keys_again, keys);
 }
+
+/// PostgreSQL replicas share the secret: both show the same keys.
+#[tokio::test]
+async fn replicas_on_postgres_show_the_same_keys() {
+    let Some(url) = common::pg::fresh_database().await else {
+        return;
+    };
+    let db = Database::Postgres(url);
+    let page = Some(StatusPageConfig::default());
+    let a = TestServer::start_db(db.clone(), |c| c.status_page = page).await;
+    a.create_incident(json!({"title": "x", "severity": "SEV2", "customer_impact": true}))
+        .await;
+    a.customer_update("INC-1").await;
+    let mut cfg = sitrep::server::ServerConfig::new(db, "127.0.0.1:0".parse().unwrap());
+    cfg.status_page = Some(StatusPageConfig::default());
+    let b = sitrep::server::start(cfg).await.unwrap();
+    let keys_a = public_keys(&a.http, &root(&a)).await;
+    let keys_b = public_keys(&a.http, &format!("http://{}", b.addr)).await;
+    b.shutdown().await;
+    assert_eq!(keys_a.len(), 2, "{keys_a:?}");
+    assert_eq!(keys_b, keys_a);
+}
