@@ -267,7 +267,7 @@ pub async fn patch_action(
     let idem = idempotency(&headers, &body.fingerprint)?;
     let out = st
         .backend
-        .patch_action(&who, &action_id, version, &body.value, idem.as_ref())
+        .patch_action(who, &action_id, version, &body.value, idem.as_ref())
         .await?;
     Ok(answer(StatusCode::OK, out, |a| Some(a.version)))
 }
