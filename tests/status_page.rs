@@ -550,3 +550,93 @@ async fn the_page_can_have_a_listener_of_its_own_and_is_off_by_default() {
             .any(|l| l.rel == "self" && l.href == "https://status.example.com/status/feed.atom")
     );
 }
+
+/// The unkeyed hash the page once used for its keys, which anyone could recompute from an
+/// id and a time: no key on the page may be it.
+fn unkeyed(kind: &str, id: &str, at: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let at: chrono::DateTime<chrono::Utc> = at.parse().unwrap();
+    let mut h = Sha256::new();
+    h.update(format!("{kind}\0{id}\0{}", at.to_rfc3339()));
+    hex::encode(&h.finalize()[..8])
+}
+
+/// Every incident and update key in incidents.json of the server at `root`.
+async fn public_keys(http: &reqwest::Client, root: &str) -> Vec<String> {
+    let r = http
+        .get(format!("{root}/status/api/v2/incidents.json"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let v: Value = r.json().await.unwrap();
+    let mut keys = Vec::new();
+    for inc in v["incidents"].as_array().unwrap() {
+        keys.push(inc["id"].as_str().unwrap().to_string());
+        for u in inc["incident_updates"].as_array().unwrap() {
+            keys.push(u["id"].as_str().unwrap().to_string());
+        }
+    }
+    keys
+}
+
+#[tokio::test]
+async fn keys_cannot_be_recomputed_from_ids_and_survive_a_restart() {
+    let mut t = with_page().await;
+    t.create_incident(json!({"title": "x", "severity": "SEV2", "customer_impact": true}))
+        .await;
+    t.customer_update("INC-1").await;
+    t.customer_update("INC-1").await;
+    let keys = public_keys(&t.http, &root(&t)).await;
+    assert_eq!(keys.len(), 3, "{keys:?}");
+    // The real ids and times, as the API knows them: the old scheme's guesses.
+    let (_, inc) = t.call(Method::GET, "/incidents/INC-1", None).await;
+    let mut guesses = vec![unkeyed(
+        "incident",
+        "INC-1",
+        inc["created_at"].as_str().unwrap(),
+    )];
+    let (_, ups) = t.call(Method::GET, "/incidents/INC-1/updates", None).await;
+    for u in ups["items"].as_array().unwrap() {
+        guesses.push(unkeyed(
+            "update",
+            u["id"].as_str().unwrap(),
+            u["posted_at"].as_str().unwrap(),
+        ));
+    }
+    assert_eq!(guesses.len(), 3, "{ups}");
+    for g in &guesses {
+        assert!(!keys.contains(g), "key {g} is the unkeyed hash of an id");
+    }
+    // Another server on the same database shows the same keys (feed ids, anchors).
+    t.server.take().unwrap().shutdown().await;
+    let db = Database::Sqlite(t.dir.path().join("t.db"));
+    let mut cfg = sitrep::server::ServerConfig::new(db, "127.0.0.1:0".parse().unwrap());
+    cfg.status_page = Some(StatusPageConfig::default());
+    let again = sitrep::server::start(cfg).await.unwrap();
+    let keys_again = public_keys(&t.http, &format!("http://{}", again.addr)).await;
+    again.shutdown().await;
+    assert_eq!(keys_again, keys);
+}
+
+/// PostgreSQL replicas share the secret: both show the same keys.
+#[tokio::test]
+async fn replicas_on_postgres_show_the_same_keys() {
+    let Some(url) = common::pg::fresh_database().await else {
+        return;
+    };
+    let db = Database::Postgres(url);
+    let page = Some(StatusPageConfig::default());
+    let a = TestServer::start_db(db.clone(), |c| c.status_page = page).await;
+    a.create_incident(json!({"title": "x", "severity": "SEV2", "customer_impact": true}))
+        .await;
+    a.customer_update("INC-1").await;
+    let mut cfg = sitrep::server::ServerConfig::new(db, "127.0.0.1:0".parse().unwrap());
+    cfg.status_page = Some(StatusPageConfig::default());
+    let b = sitrep::server::start(cfg).await.unwrap();
+    let keys_a = public_keys(&a.http, &root(&a)).await;
+    let keys_b = public_keys(&a.http, &format!("http://{}", b.addr)).await;
+    b.shutdown().await;
+    assert_eq!(keys_a.len(), 2, "{keys_a:?}");
+    assert_eq!(keys_b, keys_a);
+}

@@ -87,6 +87,16 @@ pub trait IncidentBackend: Send + Sync + 'static {
     /// token's hash drops out).
     async fn live_token_hashes(&self, hashes: &[String]) -> Result<HashSet<String>, ApiError>;
 
+    /// The secret the public status page keys its incident and update keys with. It must
+    /// be the same for every server showing the same incidents (feed entry ids and page
+    /// anchors stay stable) and unknown to the public. The default is random per process:
+    /// stable for a backend's lifetime, new after a restart (the SQL store keeps one in
+    /// its database).
+    async fn status_page_secret(&self) -> Result<[u8; 32], ApiError> {
+        static SECRET: std::sync::OnceLock<[u8; 32]> = std::sync::OnceLock::new();
+        Ok(*SECRET.get_or_init(rand::random))
+    }
+
     // --- incidents ---
 
     /// A page of incidents, newest first, and the cursor position after it when more follow.

@@ -39,6 +39,7 @@ pub fn render(title: &str, snap: &Snapshot) -> String {
                         @for inc in &snap.open {
                             (incident(inc))
                         }
+                        (not_shown(snap.open_hidden, "current"))
                     }
                     section aria-labelledby="resolved-heading" {
                         h2 id="resolved-heading" { "Resolved in the last 90 days" }
@@ -48,6 +49,7 @@ pub fn render(title: &str, snap: &Snapshot) -> String {
                         @for inc in &snap.resolved {
                             (resolved(inc))
                         }
+                        (not_shown(snap.resolved_hidden, "resolved"))
                     }
                 }
                 footer {
@@ -62,6 +64,17 @@ pub fn render(title: &str, snap: &Snapshot) -> String {
         }
     }
     .into_string()
+}
+
+/// The line that says a section was cut short, and by how much.
+fn not_shown(hidden: usize, what: &str) -> Markup {
+    html! {
+        @if hidden > 0 {
+            p class="quiet more" {
+                (hidden) " more " (what) " incident" @if hidden != 1 { "s" } " not shown."
+            }
+        }
+    }
 }
 
 fn incident(inc: &PublicIncident) -> Markup {
@@ -141,6 +154,8 @@ mod tests {
                 built_at: DateTime::<Utc>::UNIX_EPOCH,
                 open: vec![],
                 resolved: vec![],
+                open_hidden: 0,
+                resolved_hidden: 0,
             },
         );
         assert!(
@@ -148,5 +163,42 @@ mod tests {
             "{page}"
         );
         assert!(page.contains("All Systems Operational"));
+    }
+
+    fn incident(n: i64) -> PublicIncident {
+        let at = DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::minutes(n);
+        PublicIncident {
+            key: format!("k{n}"),
+            state: State::Investigating,
+            impact: super::super::public::Impact::Minor,
+            updates: vec![PublicUpdate {
+                key: format!("u{n}"),
+                state: State::Investigating,
+                impact_scope: format!("scope {n}"),
+                current_status: "s".into(),
+                next_steps: "n".into(),
+                posted_at: at,
+                next_update_due_at: None,
+            }],
+            resolved_at: None,
+            next_update_due_at: None,
+        }
+    }
+
+    #[test]
+    fn a_long_section_shows_the_first_hundred_and_counts_the_rest() {
+        use super::super::public::MAX_SHOWN;
+        let open: Vec<_> = (0..MAX_SHOWN as i64 + 50).map(incident).collect();
+        let resolved: Vec<_> = (0..3).map(incident).collect();
+        let snap = Snapshot::bounded(DateTime::<Utc>::UNIX_EPOCH, open, resolved);
+        let page = render("t", &snap);
+        assert_eq!(page.matches("<article").count(), MAX_SHOWN + 3);
+        assert!(page.contains("id=\"incident-k99\""));
+        assert!(!page.contains("id=\"incident-k100\""));
+        assert!(
+            page.contains("50 more current incidents not shown."),
+            "{page}"
+        );
+        assert!(!page.contains("more resolved"));
     }
 }

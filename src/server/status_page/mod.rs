@@ -15,6 +15,7 @@ mod statuspage;
 use super::backend::IncidentBackend;
 use super::connections::{Limits, connection_cap, descriptor_limit};
 use axum::Router;
+use axum::body::Bytes;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -24,7 +25,8 @@ use chrono::Utc;
 use public::Snapshot;
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, watch};
 
@@ -121,42 +123,92 @@ struct PageState {
     newest: watch::Receiver<i64>,
     page: Arc<Page>,
     cache: Arc<Mutex<Option<Cached>>>,
+    /// Bodies rendered so far (read by tests: a cached answer renders nothing).
+    renders: Arc<AtomicU64>,
 }
 
 struct Cached {
     event: i64,
     at: Instant,
+    view: Arc<View>,
+}
+
+/// One snapshot and each format rendered from it, once, on first request: every later
+/// reader of the same snapshot gets the same bytes, and a conditional GET is compared with
+/// the stored tag without rendering anything.
+struct View {
     snap: Arc<Snapshot>,
+    bodies: [OnceLock<Body>; 5],
+}
+
+/// A rendered answer: its bytes, type and strong ETag.
+struct Body {
+    bytes: Bytes,
+    content_type: &'static str,
+    tag: String,
+}
+
+impl Body {
+    fn new(content_type: &'static str, body: String) -> Body {
+        let tag = format!(
+            "\"{}\"",
+            hex::encode(&Sha256::digest(body.as_bytes())[..16])
+        );
+        Body {
+            bytes: Bytes::from(body),
+            content_type,
+            tag,
+        }
+    }
+}
+
+/// The formats rendered from a snapshot (indices into [`View::bodies`]).
+#[derive(Clone, Copy)]
+enum Format {
+    Html,
+    Feed,
+    Summary,
+    Status,
+    Incidents,
+}
+
+impl View {
+    fn new(snap: Arc<Snapshot>) -> View {
+        View {
+            snap,
+            bodies: Default::default(),
+        }
+    }
 }
 
 impl PageState {
     /// The current snapshot: the cached one while no event arrived and it is fresh. The lock
     /// is held while building, so a crowd of readers costs one build.
-    async fn snapshot(&self) -> Result<Arc<Snapshot>, Response> {
+    async fn snapshot(&self) -> Result<Arc<View>, Response> {
         let event = *self.newest.borrow();
         let mut cache = self.cache.lock().await;
         if let Some(c) = cache.as_ref()
             && c.event == event
             && c.at.elapsed() < MAX_AGE
         {
-            return Ok(c.snap.clone());
+            return Ok(c.view.clone());
         }
         match public::collect(self.backend.as_ref(), Utc::now()).await {
             Ok(snap) => {
-                let snap = Arc::new(snap);
+                let view = Arc::new(View::new(Arc::new(snap)));
                 *cache = Some(Cached {
                     event,
                     at: Instant::now(),
-                    snap: snap.clone(),
+                    view: view.clone(),
                 });
-                Ok(snap)
+                Ok(view)
             }
             Err(e) => {
                 tracing::warn!(error = %e.message, "status page: cannot read incidents");
                 // A status page that goes blank in an outage helps nobody: keep showing the
                 // last one built.
                 match cache.as_ref() {
-                    Some(c) => Ok(c.snap.clone()),
+                    Some(c) => Ok(c.view.clone()),
                     None => Err((
                         StatusCode::SERVICE_UNAVAILABLE,
                         [(header::RETRY_AFTER, "5")],
@@ -184,6 +236,7 @@ pub fn router(
             base: cfg.public_url.clone().unwrap_or_default(),
         }),
         cache: Arc::new(Mutex::new(None)),
+        renders: Arc::new(AtomicU64::new(0)),
     };
     let mut r = Router::new()
         .route(PAGE_PATH, get(page))
@@ -260,57 +313,69 @@ fn page_id(title: &str) -> String {
     hex::encode(&Sha256::digest(format!("sitrep-status-page\0{title}"))[..8])
 }
 
-async fn page(State(s): State<PageState>, req: HeaderMap) -> Response {
-    match s.snapshot().await {
-        Ok(snap) => cached(
-            &req,
-            "text/html; charset=utf-8",
-            html::render(&s.page.title, &snap),
-        ),
-        Err(r) => r,
-    }
-}
-
-async fn feed(State(s): State<PageState>, req: HeaderMap) -> Response {
-    match s.snapshot().await {
-        Ok(snap) => cached(
-            &req,
-            "application/atom+xml; charset=utf-8",
-            atom::render(&s.page, &snap),
-        ),
-        Err(r) => r,
-    }
-}
-
-async fn summary(State(s): State<PageState>, req: HeaderMap) -> Response {
-    json(&s, &req, statuspage::summary).await
-}
-
-async fn status(State(s): State<PageState>, req: HeaderMap) -> Response {
-    json(&s, &req, statuspage::status_only).await
-}
-
-async fn incidents(State(s): State<PageState>, req: HeaderMap) -> Response {
-    json(&s, &req, statuspage::incidents).await
-}
-
-async fn json(
-    s: &PageState,
-    req: &HeaderMap,
-    shape: fn(&Page, &Snapshot) -> serde_json::Value,
-) -> Response {
-    match s.snapshot().await {
-        Ok(snap) => {
-            let mut resp = cached(req, "application/json", shape(&s.page, &snap).to_string());
+impl PageState {
+    /// The current snapshot's answer in `format`: rendered on the first request for this
+    /// snapshot, the stored bytes afterwards; 304 when the client already has them.
+    async fn answer(&self, req: &HeaderMap, format: Format) -> Response {
+        let view = match self.snapshot().await {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
+        let body = view.bodies[format as usize].get_or_init(|| {
+            self.renders.fetch_add(1, Ordering::Relaxed);
+            self.render(&view.snap, format)
+        });
+        let mut resp = respond(req, body);
+        if matches!(format, Format::Summary | Format::Status | Format::Incidents) {
             // Status widgets on other sites read these from the browser.
             resp.headers_mut().insert(
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
                 HeaderValue::from_static("*"),
             );
-            resp
         }
-        Err(r) => r,
+        resp
     }
+
+    fn render(&self, snap: &Snapshot, format: Format) -> Body {
+        const JSON: &str = "application/json";
+        match format {
+            Format::Html => Body::new(
+                "text/html; charset=utf-8",
+                html::render(&self.page.title, snap),
+            ),
+            Format::Feed => Body::new(
+                "application/atom+xml; charset=utf-8",
+                atom::render(&self.page, snap),
+            ),
+            Format::Summary => Body::new(JSON, statuspage::summary(&self.page, snap).to_string()),
+            Format::Status => {
+                Body::new(JSON, statuspage::status_only(&self.page, snap).to_string())
+            }
+            Format::Incidents => {
+                Body::new(JSON, statuspage::incidents(&self.page, snap).to_string())
+            }
+        }
+    }
+}
+
+async fn page(State(s): State<PageState>, req: HeaderMap) -> Response {
+    s.answer(&req, Format::Html).await
+}
+
+async fn feed(State(s): State<PageState>, req: HeaderMap) -> Response {
+    s.answer(&req, Format::Feed).await
+}
+
+async fn summary(State(s): State<PageState>, req: HeaderMap) -> Response {
+    s.answer(&req, Format::Summary).await
+}
+
+async fn status(State(s): State<PageState>, req: HeaderMap) -> Response {
+    s.answer(&req, Format::Status).await
+}
+
+async fn incidents(State(s): State<PageState>, req: HeaderMap) -> Response {
+    s.answer(&req, Format::Incidents).await
 }
 
 async fn style(req: HeaderMap) -> Response {
@@ -323,21 +388,27 @@ async fn favicon(req: HeaderMap) -> Response {
 
 /// The body with a strong ETag of its bytes, or 304 when the client already has them.
 fn cached(req: &HeaderMap, content_type: &'static str, body: String) -> Response {
-    let tag = format!(
-        "\"{}\"",
-        hex::encode(&Sha256::digest(body.as_bytes())[..16])
-    );
-    let mut resp = if matches(req, &tag) {
+    respond(req, &Body::new(content_type, body))
+}
+
+/// A rendered body, or 304 when the client already has it; the bytes are shared, not copied.
+fn respond(req: &HeaderMap, body: &Body) -> Response {
+    let tag = &body.tag;
+    let mut resp = if matches(req, tag) {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
-        ([(header::CONTENT_TYPE, content_type)], body).into_response()
+        (
+            [(header::CONTENT_TYPE, body.content_type)],
+            body.bytes.clone(),
+        )
+            .into_response()
     };
     let h = resp.headers_mut();
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static(CACHE_CONTROL),
     );
-    if let Ok(v) = HeaderValue::from_str(&tag) {
+    if let Ok(v) = HeaderValue::from_str(tag) {
         h.insert(header::ETAG, v);
     }
     resp
@@ -427,6 +498,58 @@ mod tests {
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
         assert!(matches(&h, "\"c\""));
         assert!(!matches(&HeaderMap::new(), "\"c\""));
+    }
+
+    /// A page on an empty SQLite database, with its render counter.
+    async fn state(dir: &std::path::Path) -> PageState {
+        let store = crate::server::store::Store::open_sqlite(&dir.join("t.db"))
+            .await
+            .unwrap();
+        let (_tx, newest) = watch::channel(0);
+        PageState {
+            backend: Arc::new(store),
+            newest,
+            page: Arc::new(Page {
+                id: page_id("t"),
+                title: "t".into(),
+                base: String::new(),
+            }),
+            cache: Arc::new(Mutex::new(None)),
+            renders: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    async fn body(resp: Response) -> Bytes {
+        axum::body::to_bytes(resp.into_body(), usize::MAX)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn each_format_is_rendered_once_per_snapshot_and_a_304_renders_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let s = state(dir.path()).await;
+        let first = s.answer(&HeaderMap::new(), Format::Html).await;
+        let tag = first.headers()[header::ETAG].clone();
+        let first = body(first).await;
+        assert_eq!(s.renders.load(Ordering::Relaxed), 1);
+        let second = body(s.answer(&HeaderMap::new(), Format::Html).await).await;
+        assert_eq!(second, first);
+        assert_eq!(s.renders.load(Ordering::Relaxed), 1, "the cached bytes");
+        let mut h = HeaderMap::new();
+        h.insert(header::IF_NONE_MATCH, tag);
+        let again = s.answer(&h, Format::Html).await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        assert_eq!(
+            s.renders.load(Ordering::Relaxed),
+            1,
+            "a 304 renders nothing"
+        );
+        // Another format of the same snapshot is its own render, once.
+        for _ in 0..3 {
+            s.answer(&HeaderMap::new(), Format::Summary).await;
+        }
+        assert_eq!(s.renders.load(Ordering::Relaxed), 2);
     }
 
     #[test]

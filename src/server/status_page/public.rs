@@ -7,7 +7,8 @@ use crate::server::backend::IncidentBackend;
 use crate::server::error::ApiError;
 use crate::server::store::{IncidentQuery, Slice};
 use chrono::{DateTime, Duration, Utc};
-use sha2::{Digest, Sha256};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 /// How far back the "resolved" section reaches.
 pub const RESOLVED_WINDOW_DAYS: i64 = 90;
@@ -18,6 +19,9 @@ const MAX_SCANNED: usize = 2000;
 const PAGE: u32 = 200;
 /// Pages of one incident's updates or timeline read at most.
 const MAX_CHILD_PAGES: usize = 20;
+/// Incidents each section of the page shows at most (the rest are counted, not shown): a
+/// crowd of readers or a storm of incidents cannot make the page megabytes long.
+pub const MAX_SHOWN: usize = 100;
 
 /// The public impact level, in Atlassian Statuspage's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -152,9 +156,32 @@ pub struct Snapshot {
     pub open: Vec<PublicIncident>,
     /// Resolved in the last 90 days, most recently resolved first.
     pub resolved: Vec<PublicIncident>,
+    /// Open incidents beyond [`MAX_SHOWN`], left off the page (the least severe, oldest).
+    pub open_hidden: usize,
+    /// Resolved incidents beyond [`MAX_SHOWN`], left off the page (resolved longest ago).
+    pub resolved_hidden: usize,
 }
 
 impl Snapshot {
+    /// The page for these sorted lists: the first [`MAX_SHOWN`] of each, and how many more.
+    pub fn bounded(
+        built_at: DateTime<Utc>,
+        mut open: Vec<PublicIncident>,
+        mut resolved: Vec<PublicIncident>,
+    ) -> Snapshot {
+        let open_hidden = open.len().saturating_sub(MAX_SHOWN);
+        let resolved_hidden = resolved.len().saturating_sub(MAX_SHOWN);
+        open.truncate(MAX_SHOWN);
+        resolved.truncate(MAX_SHOWN);
+        Snapshot {
+            built_at,
+            open,
+            resolved,
+            open_hidden,
+            resolved_hidden,
+        }
+    }
+
     /// The worst impact among open incidents.
     pub fn indicator(&self) -> Impact {
         self.open
@@ -185,17 +212,18 @@ fn public_text(s: &str) -> String {
         .collect()
 }
 
-/// A stable, opaque key for an internal record: a hash of its id and creation time, so the
-/// public cannot read incident numbers (and so counts) off the page, and feed readers see
-/// the same key on every build.
-fn opaque(kind: &str, id: &str, at: DateTime<Utc>) -> String {
-    let mut h = Sha256::new();
+/// A stable, opaque key for an internal record: an HMAC-SHA256, under a secret the public
+/// does not have, of its kind, id and creation time. Without the secret nobody can test a
+/// guessed id against a key, so incident numbers and counts cannot be read off the page;
+/// with the same secret on every server, feed readers see the same key on every build.
+pub fn opaque(secret: &[u8; 32], kind: &str, id: &str, at: DateTime<Utc>) -> String {
+    let mut h = Hmac::<Sha256>::new_from_slice(secret).expect("HMAC takes a key of any size");
     h.update(kind.as_bytes());
-    h.update([0]);
+    h.update(&[0]);
     h.update(id.as_bytes());
-    h.update([0]);
+    h.update(&[0]);
     h.update(at.to_rfc3339().as_bytes());
-    hex::encode(&h.finalize()[..8])
+    hex::encode(&h.finalize().into_bytes()[..8])
 }
 
 /// Reads the backend and keeps only what customers are meant to see.
@@ -203,6 +231,8 @@ pub async fn collect(
     backend: &dyn IncidentBackend,
     now: DateTime<Utc>,
 ) -> Result<Snapshot, ApiError> {
+    let secret = backend.status_page_secret().await?;
+    let secret = &secret;
     let active: Vec<Phase> = Phase::ALL
         .iter()
         .copied()
@@ -215,7 +245,7 @@ pub async fn collect(
         .collect();
     let mut open = Vec::new();
     for inc in incidents(backend, active, None).await? {
-        if let Some(p) = public_incident(backend, &inc).await? {
+        if let Some(p) = public_incident(backend, secret, &inc).await? {
             open.push(p);
         }
     }
@@ -224,7 +254,7 @@ pub async fn collect(
     // Resolved since `since` means changed since then too: the server leaves the older
     // history out, so the page's cost does not grow with years of incidents.
     for inc in incidents(backend, done, Some(since)).await? {
-        if let Some(p) = public_incident(backend, &inc).await?
+        if let Some(p) = public_incident(backend, secret, &inc).await?
             && p.resolved_at.is_some_and(|r| r >= since)
         {
             resolved.push(p);
@@ -237,11 +267,7 @@ pub async fn collect(
         )
     });
     resolved.sort_by_key(|i| std::cmp::Reverse(i.resolved_at));
-    Ok(Snapshot {
-        built_at: now,
-        open,
-        resolved,
-    })
+    Ok(Snapshot::bounded(now, open, resolved))
 }
 
 /// Customer-impacting incidents in these phases, newest first, up to [`MAX_SCANNED`].
@@ -271,6 +297,7 @@ async fn incidents(
 
 async fn public_incident(
     backend: &dyn IncidentBackend,
+    secret: &[u8; 32],
     inc: &Incident,
 ) -> Result<Option<PublicIncident>, ApiError> {
     let updates: Vec<StatusUpdate> = paged(|s| backend.updates(&inc.id, s))
@@ -301,7 +328,7 @@ async fn public_incident(
     let mut public: Vec<PublicUpdate> = updates
         .iter()
         .map(|u| PublicUpdate {
-            key: opaque("update", &u.id, u.posted_at),
+            key: opaque(secret, "update", &u.id, u.posted_at),
             state: state_at(u.posted_at),
             impact_scope: public_text(&u.impact_scope),
             current_status: public_text(&u.current_status),
@@ -312,7 +339,7 @@ async fn public_incident(
         .collect();
     public.sort_by_key(|u| std::cmp::Reverse(u.posted_at));
     Ok(Some(PublicIncident {
-        key: opaque("incident", &inc.id, inc.created_at),
+        key: opaque(secret, "incident", &inc.id, inc.created_at),
         state,
         impact: Impact::of(inc.severity),
         updates: public,

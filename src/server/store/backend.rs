@@ -38,6 +38,10 @@ impl IncidentBackend for Store {
         self.seen(Store::live_token_hashes(self, hashes).await)
     }
 
+    async fn status_page_secret(&self) -> Result<[u8; 32], ApiError> {
+        self.seen(Store::status_page_secret(self).await)
+    }
+
     async fn list_incidents(
         &self,
         q: &IncidentQuery,

@@ -15,6 +15,7 @@ pub mod fault;
 pub mod files;
 mod gauges;
 pub mod lock;
+mod page_secret;
 pub mod restore;
 mod rows;
 mod runs;
