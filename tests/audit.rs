@@ -154,9 +154,32 @@ fn sitrep_audit_shows_cli_token_changes_with_actor_and_time_sanitized() {
     let db = dir.path().join("sitrep.db");
     let db_s = db.to_str().unwrap();
     cli_token(None, db_s, "commander", "ops");
-    // A name that would act on the terminal if printed raw.
-    cli_token(None, db_s, "viewer", "evil\u{202e}name");
-    let out = run(None, &["token", "revoke", "ops", "--db", db_s]);
+    // A token name that would read differently in the terminal is refused outright.
+    let refused = run(
+        None,
+        &[
+            "token",
+            "create",
+            "--role",
+            "viewer",
+            "--name",
+            "evil\u{202e}name",
+            "--db",
+            db_s,
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("direction overrides"),
+        "{}",
+        stderr(&refused)
+    );
+    cli_token(None, db_s, "viewer", "viewer");
+    // The local actor comes from the environment: text that would act on the terminal.
+    let out = common::bin::command(None, &["token", "revoke", "ops", "--db", db_s])
+        .env("USER", "mallory\u{202e}\u{1b}[2J")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", stderr(&out));
 
     let out = run(None, &["audit", "--json", "--db", db_s]);
@@ -176,5 +199,8 @@ fn sitrep_audit_shows_cli_token_changes_with_actor_and_time_sanitized() {
     assert!(out.status.success(), "{}", stderr(&out));
     let table = String::from_utf8(out.stdout).unwrap();
     assert!(table.contains("token.revoke"), "{table}");
-    assert!(!table.contains("\u{202e}"), "{table:?}");
+    assert!(
+        !table.contains('\u{202e}') && !table.contains('\u{1b}'),
+        "{table:?}"
+    );
 }
