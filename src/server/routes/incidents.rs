@@ -55,7 +55,7 @@ pub struct ListParams {
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
     limit: Option<String>,
     /// The `next_cursor` of the previous page.
-    #[param(pattern = "^n[0-9a-f]{1,15}$")]
+    #[param(pattern = "^n(0|[1-9a-f][0-9a-f]{0,14})$")]
     cursor: Option<String>,
 }
 
