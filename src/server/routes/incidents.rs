@@ -49,7 +49,8 @@ pub struct ListParams {
     updated_since: Option<String>,
     /// Words (separated by spaces) each of which the id, title, commander or impact scope
     /// contains, case-insensitive.
-    #[param(max_length = 200)]
+    /// Blank is refused (400), so the schema says "something besides spaces".
+    #[param(min_length = 1, max_length = 200, pattern = "\\S")]
     q: Option<String>,
     /// Page size, 1-500 (default 50).
     #[param(value_type = Option<u32>, minimum = 1, maximum = 500)]
