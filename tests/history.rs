@@ -178,8 +178,8 @@ crate::on_both_stores!(
 // --- the console over a long history, through its real effects against a real server ---
 
 use sitrep::client::{ApiClient, LiveMsg, Token};
-use sitrep::console::action::{Action, Msg};
 use sitrep::console::effects::EffectRunner;
+use sitrep::console::intent::{Intent, Msg};
 use sitrep::console::keymap::Keymap;
 use sitrep::console::theme::Theme;
 use sitrep::console::{Effect, State, update};
@@ -251,8 +251,8 @@ impl Console {
         self.settle(e).await;
     }
 
-    async fn act(&mut self, a: Action) {
-        let e = update(&mut self.state, Msg::Action(a));
+    async fn act(&mut self, a: Intent) {
+        let e = update(&mut self.state, Msg::Intent(a));
         self.settle(e).await;
     }
 
@@ -283,8 +283,8 @@ async fn a_console_on_a_long_history_loads_what_is_live_and_pages_the_closed_vie
     assert_eq!(c.board().into_keys().collect::<Vec<_>>(), live);
 
     // `z` in the list: the newest closed page arrives, and the footer says more are older.
-    c.act(Action::ViewList).await;
-    c.act(Action::ToggleClosed).await;
+    c.act(Intent::ViewList).await;
+    c.act(Intent::ToggleClosed).await;
     assert_eq!(
         c.state.data.incidents.len(),
         3 + 100,
@@ -300,7 +300,7 @@ async fn a_console_on_a_long_history_loads_what_is_live_and_pages_the_closed_vie
         if c.state.history.next.is_none() {
             break;
         }
-        c.act(Action::Bottom).await;
+        c.act(Intent::Bottom).await;
     }
     assert_eq!(c.state.data.incidents.len(), 2005);
     assert!(c.state.data.incidents.contains_key(&old[0]));
@@ -310,8 +310,8 @@ async fn a_console_on_a_long_history_loads_what_is_live_and_pages_the_closed_vie
     // A filter, once entered, asks the server for the closed incidents containing its text.
     let mut fresh = Console::new(&t);
     fresh.start().await;
-    fresh.act(Action::ToggleClosed).await;
-    fresh.act(Action::Filter).await;
+    fresh.act(Intent::ToggleClosed).await;
+    fresh.act(Intent::Filter).await;
     for ch in "Closed 1999".chars() {
         let e = update(
             &mut fresh.state,
@@ -322,7 +322,7 @@ async fn a_console_on_a_long_history_loads_what_is_live_and_pages_the_closed_vie
         );
         fresh.settle(e).await;
     }
-    fresh.act(Action::Submit).await;
+    fresh.act(Intent::Submit).await;
     assert!(
         fresh.state.data.incidents.contains_key(&old[1999]),
         "the old incident matching the filter was fetched"

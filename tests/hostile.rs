@@ -15,7 +15,7 @@ use axum::routing::get;
 use chrono::Duration;
 use ratatui::Terminal;
 use sitrep::client::{ApiClient, LiveEvent, LiveMsg, Token, Unreadable, subscribe};
-use sitrep::console::action::{DetailPart, Msg};
+use sitrep::console::intent::{DetailPart, Msg};
 use sitrep::console::keymap::Keymap;
 use sitrep::console::state::{Detail, Tab, View};
 use sitrep::console::testdata::{self, clock};
@@ -266,7 +266,7 @@ fn hostile_state(f: &Fetched) -> State {
     update(
         &mut s,
         Msg::Unreadable {
-            scope: "lists".into(),
+            scope: sitrep::console::intent::ReadScope::Lists,
             records: f.skipped_lists.clone(),
         },
     );
@@ -556,7 +556,7 @@ async fn one_malformed_record_is_flagged_and_the_rest_are_shown() {
     update(
         &mut s,
         Msg::Unreadable {
-            scope: "lists".into(),
+            scope: sitrep::console::intent::ReadScope::Lists,
             records: vec![],
         },
     );

@@ -8,7 +8,7 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use sitrep::client::{LiveEvent, LiveMsg};
-use sitrep::console::action::{Action, DetailPart, Msg};
+use sitrep::console::intent::{DetailPart, Intent, Msg};
 use sitrep::console::state::{Detail, Tab, View};
 use sitrep::console::testdata::{self, clock};
 use sitrep::console::theme::Theme;
@@ -193,7 +193,7 @@ fn long_refusal() -> State {
 snap!(long_refusal_footer, long_refusal());
 snap!(long_refusal_log, {
     let mut s = long_refusal();
-    update(&mut s, Msg::Action(Action::Messages));
+    update(&mut s, Msg::Intent(Intent::Messages));
     s
 });
 snap!(message_log, {
@@ -204,7 +204,7 @@ snap!(message_log, {
     update(&mut s, Msg::Tick(clock()));
     s.ui.info("INC-103 was closed: nothing is selected");
     update(&mut s, Msg::Resize);
-    update(&mut s, Msg::Action(Action::Messages));
+    update(&mut s, Msg::Intent(Intent::Messages));
     s
 });
 snap!(header_no_data, {
@@ -305,7 +305,7 @@ snap!(board_full_column, {
     s.set_incidents(all);
     // The fifth card down: the column scrolls to it, with a marker above and below.
     for _ in 0..4 {
-        update(&mut s, Msg::Action(Action::MoveDown));
+        update(&mut s, Msg::Intent(Intent::MoveDown));
     }
     s
 });
@@ -491,7 +491,7 @@ async fn run_loop_applies_messages_and_redraws() {
         actor: None,
     }))
     .unwrap();
-    tx.send(Msg::Action(Action::Quit)).unwrap();
+    tx.send(Msg::Intent(Intent::Quit)).unwrap();
     let mut effects = Vec::new();
     run(
         &mut terminal,
@@ -535,7 +535,7 @@ fn a_full_column_keeps_its_marker_off_the_cards_and_the_selection_on_screen() {
     }
     s.set_incidents(all);
     for _ in 0..4 {
-        update(&mut s, Msg::Action(Action::MoveDown));
+        update(&mut s, Msg::Intent(Intent::MoveDown));
     }
     let selected = s.selected_id().unwrap().to_string();
     let screen = text(draw(&s, 80, 24).backend().buffer());

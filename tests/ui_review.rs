@@ -3,8 +3,8 @@
 use crate::common::screen::{draw, text};
 use ratatui::style::Color;
 use sitrep::client::{LiveEvent, LiveMsg};
-use sitrep::console::action::{Action, Msg};
 use sitrep::console::display::{ColorDepth, finish};
+use sitrep::console::intent::{Intent, Msg};
 use sitrep::console::state::View;
 use sitrep::console::testdata;
 use sitrep::console::theme::Theme;
@@ -129,7 +129,7 @@ fn the_review_costs_nothing_while_hidden() {
     for _ in 0..5 {
         assert_eq!(loads(&event(&mut s)), 0);
     }
-    assert_eq!(loads(&update(&mut s, Msg::Action(Action::ViewReview))), 1);
+    assert_eq!(loads(&update(&mut s, Msg::Intent(Intent::ViewReview))), 1);
     assert_eq!(s.ui.view, View::Review);
     // A load is running: changes mark it stale, nothing more.
     assert_eq!(loads(&event(&mut s)), 0);
@@ -152,7 +152,7 @@ fn the_review_costs_nothing_while_hidden() {
             figures: Err("x".into()),
         },
     );
-    update(&mut s, Msg::Action(Action::ViewBoard));
+    update(&mut s, Msg::Intent(Intent::ViewBoard));
     assert_eq!(loads(&event(&mut s)), 0);
 }
 

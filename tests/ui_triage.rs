@@ -5,7 +5,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use sitrep::client::LiveEvent;
 use sitrep::client::outbox::OutboxReport;
 use sitrep::client::{Method, Write, WriteError};
-use sitrep::console::action::Msg;
+use sitrep::console::intent::Msg;
 use sitrep::console::testdata;
 use sitrep::console::{State, update};
 

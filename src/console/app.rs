@@ -1,6 +1,6 @@
 //! The run loop: wait for a message, update, run effects, redraw if something changed.
 //! Generic over the backend so tests drive the whole console on `TestBackend`.
-use super::action::Msg;
+use super::intent::Msg;
 use super::state::State;
 use super::update::{Effect, update};
 use super::view;
@@ -259,7 +259,7 @@ mod tests {
         for c in typed.chars() {
             tx.send(key(c)).unwrap();
         }
-        tx.send(Msg::Action(crate::console::Action::Quit)).unwrap();
+        tx.send(Msg::Intent(crate::console::Intent::Quit)).unwrap();
         let mut terminal = Terminal::new(TestBackend::new(100, 30)).unwrap();
         let mut effects = Vec::new();
         run(

@@ -197,7 +197,7 @@ mod tests {
 
     #[test]
     fn y_and_shift_y_copy_the_selected_incident() {
-        use crate::console::action::Msg;
+        use crate::console::intent::Msg;
         use crate::console::update::{Effect, update};
         use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
         let mut s = testdata::state();
@@ -219,6 +219,12 @@ mod tests {
             text.contains("Phase: ") && text.contains(&selected),
             "{text}"
         );
-        assert!(s.ui.message.as_ref().unwrap().1.contains("handover brief"));
+        assert!(
+            s.ui.notice
+                .as_ref()
+                .unwrap()
+                .text
+                .contains("handover brief")
+        );
     }
 }

@@ -13,7 +13,7 @@ pub enum Loadable<T> {
     Unavailable(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Tab {
     Timeline,
     Updates,

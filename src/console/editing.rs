@@ -7,7 +7,7 @@ use super::forms::text::Edit;
 use super::keymap::{Key, KeyName, Mode};
 use super::msg::Effect;
 use super::state::State;
-use crate::console::action::Action;
+use crate::console::intent::Intent;
 
 /// The editing key `key` is in a text field, if it is one.
 pub fn edit_for(key: Key, multiline: bool) -> Option<Edit> {
@@ -61,7 +61,7 @@ pub const HELP: &[(&str, &str)] = &[
 pub fn form_key(state: &mut State, key: Key) -> Option<Vec<Effect>> {
     if matches!(
         state.settings.keymap.action(Mode::Form, key),
-        Some(Action::Send | Action::Cancel | Action::Quit)
+        Some(Intent::Send | Intent::Cancel | Intent::Quit)
     ) {
         return None;
     }

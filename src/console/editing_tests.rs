@@ -1,8 +1,8 @@
 //! Editing a form's text fields from the keyboard, and pasting into them, through
 //! `update()`: keys in, the field's text and the saved draft out.
 use super::*;
-use crate::console::action::Msg;
 use crate::console::forms::Form;
+use crate::console::intent::Msg;
 use crate::console::testdata;
 use crate::console::update::update;
 use crate::domain::Role;

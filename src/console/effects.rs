@@ -1,6 +1,6 @@
 //! Runs [`Effect`]s as tokio tasks that report back as [`Msg`]s. Nothing here touches
 //! `State`: results travel over the channel like key presses do.
-use super::action::{DetailPart, Msg};
+use super::intent::{DetailPart, Msg, ReadScope};
 use super::state::Tab;
 use super::update::Effect;
 use crate::client::ApiClient;
@@ -81,7 +81,7 @@ impl EffectRunner {
                     let msg = match (incidents, actions) {
                         (Ok(incidents), Ok(actions)) => {
                             let _ = tx.send(Msg::Unreadable {
-                                scope: "lists".into(),
+                                scope: ReadScope::Lists,
                                 records: skipped.take(),
                             });
                             Msg::Loaded { incidents, actions }
@@ -101,7 +101,7 @@ impl EffectRunner {
                     let msg = match client.closed_page(text.as_deref(), cursor.as_deref()).await {
                         Ok((incidents, next)) => {
                             let _ = tx.send(Msg::Unreadable {
-                                scope: "closed history".into(),
+                                scope: ReadScope::ClosedHistory,
                                 records: skipped.take(),
                             });
                             Msg::ClosedPage {
@@ -187,7 +187,7 @@ impl EffectRunner {
             let msg = match part {
                 Ok(part) => {
                     let _ = tx.send(Msg::Unreadable {
-                        scope: format!("detail {tab:?}"),
+                        scope: ReadScope::Detail(tab),
                         records: skipped.take(),
                     });
                     Msg::DetailLoaded { id, part }

@@ -1,7 +1,7 @@
 //! Keys → actions, per mode. The help overlay and the footer hints are generated from this
 //! table, so what the screen says a key does is what it does. The default keymap is
 //! `assets/keymap.toml`; a user keymap can be layered over it (`Keymap::merge`).
-use super::action::Action;
+use super::intent::Intent;
 use anyhow::{Context, Result, bail};
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use serde::Deserialize;
@@ -62,13 +62,13 @@ impl Mode {
     }
 
     /// What an action does in this mode, for help: the same key can mean different things.
-    pub fn describe(self, action: crate::console::action::Action) -> &'static str {
-        use crate::console::action::Action;
+    pub fn describe(self, action: crate::console::intent::Intent) -> &'static str {
+        use crate::console::intent::Intent;
         match (self, action) {
-            (Mode::Input, Action::Cancel) => "Stop typing; a filter goes back to what it was",
-            (Mode::Form, Action::Cancel) => "Close the form; the draft is kept",
-            (Mode::Confirm, Action::Cancel) => "No",
-            (Mode::Messages, Action::Messages) => "Close the message log",
+            (Mode::Input, Intent::Cancel) => "Stop typing; a filter goes back to what it was",
+            (Mode::Form, Intent::Cancel) => "Close the form; the draft is kept",
+            (Mode::Confirm, Intent::Cancel) => "No",
+            (Mode::Messages, Intent::Messages) => "Close the message log",
             _ => action.description(),
         }
     }
@@ -208,13 +208,13 @@ impl fmt::Display for Key {
 }
 
 /// The file format: mode → action → keys.
-type KeymapFile = BTreeMap<Mode, BTreeMap<Action, Vec<String>>>;
+type KeymapFile = BTreeMap<Mode, BTreeMap<Intent, Vec<String>>>;
 
 #[derive(Debug, Clone)]
 pub struct Keymap {
     /// mode → (action, keys), in action order: the source of help and hints.
-    bindings: BTreeMap<Mode, BTreeMap<Action, Vec<Key>>>,
-    lookup: HashMap<(Mode, Key), Action>,
+    bindings: BTreeMap<Mode, BTreeMap<Intent, Vec<Key>>>,
+    lookup: HashMap<(Mode, Key), Intent>,
 }
 
 impl Keymap {
@@ -271,7 +271,7 @@ impl Keymap {
         Ok(())
     }
 
-    pub fn action(&self, mode: Mode, key: Key) -> Option<Action> {
+    pub fn action(&self, mode: Mode, key: Key) -> Option<Intent> {
         self.lookup.get(&(mode, key)).copied().or_else(|| {
             mode.inherits_global()
                 .then(|| self.lookup.get(&(Mode::Global, key)).copied())
@@ -280,7 +280,7 @@ impl Keymap {
     }
 
     /// A mode's bindings, in action order.
-    pub fn bindings(&self, mode: Mode) -> impl Iterator<Item = (Action, &[Key])> {
+    pub fn bindings(&self, mode: Mode) -> impl Iterator<Item = (Intent, &[Key])> {
         self.bindings
             .get(&mode)
             .into_iter()
@@ -288,7 +288,7 @@ impl Keymap {
     }
 
     /// The first key bound to an action in a mode (or globally), for hints.
-    pub fn key_for(&self, mode: Mode, action: Action) -> Option<Key> {
+    pub fn key_for(&self, mode: Mode, action: Intent) -> Option<Key> {
         let find = |m: Mode| {
             self.bindings
                 .get(&m)
@@ -311,15 +311,15 @@ mod tests {
     fn mode_bindings_win_and_global_is_inherited() {
         let km = Keymap::default_keymap();
         let q = key(KeyCode::Char('q'), KeyModifiers::NONE);
-        assert_eq!(km.action(Mode::Board, q), Some(Action::Quit));
+        assert_eq!(km.action(Mode::Board, q), Some(Intent::Quit));
         // In help, q closes the overlay instead of quitting.
-        assert_eq!(km.action(Mode::Help, q), Some(Action::Help));
+        assert_eq!(km.action(Mode::Help, q), Some(Intent::Help));
         // While typing, q is text.
         assert_eq!(km.action(Mode::Input, q), None);
         let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
-        assert_eq!(km.action(Mode::Input, ctrl_c), Some(Action::Quit));
+        assert_eq!(km.action(Mode::Input, ctrl_c), Some(Intent::Quit));
         let shift_g = key(KeyCode::Char('G'), KeyModifiers::SHIFT);
-        assert_eq!(km.action(Mode::List, shift_g), Some(Action::Bottom));
+        assert_eq!(km.action(Mode::List, shift_g), Some(Intent::Bottom));
     }
 
     #[test]
@@ -327,15 +327,15 @@ mod tests {
         let mut km = Keymap::default_keymap();
         km.merge("[board]\nmove_down = [\"n\"]\n").unwrap();
         let n = key(KeyCode::Char('n'), KeyModifiers::NONE);
-        assert_eq!(km.action(Mode::Board, n), Some(Action::MoveDown));
+        assert_eq!(km.action(Mode::Board, n), Some(Intent::MoveDown));
         let j = key(KeyCode::Char('j'), KeyModifiers::NONE);
         assert_eq!(km.action(Mode::Board, j), None);
         let err = km.merge("[board]\nopen = [\"n\"]\n").unwrap_err();
         assert!(err.to_string().contains("bound to both"), "{err}");
         // The refused keymap changed nothing.
-        assert_eq!(km.action(Mode::Board, n), Some(Action::MoveDown));
+        assert_eq!(km.action(Mode::Board, n), Some(Intent::MoveDown));
         let enter = key(KeyCode::Enter, KeyModifiers::NONE);
-        assert_eq!(km.action(Mode::Board, enter), Some(Action::Open));
+        assert_eq!(km.action(Mode::Board, enter), Some(Intent::Open));
         assert!(Keymap::from_toml("[board]\nfly = [\"x\"]\n").is_err());
     }
 }

@@ -1,7 +1,6 @@
 //! The terminal console (`sitrep` with no subcommand), in The Elm Architecture:
 //! terminal events, live API events and the clock become [`Msg`]s; [`update`] changes
 //! [`State`] and returns [`Effect`]s that tasks run; views render `&State` when it changed.
-pub mod action;
 pub mod app;
 mod apply;
 pub mod clipboard;
@@ -14,6 +13,7 @@ pub mod effects;
 pub mod filter;
 pub mod forms;
 pub mod index;
+pub mod intent;
 pub mod keymap;
 pub mod msg;
 pub mod paste;
@@ -29,7 +29,7 @@ pub mod update;
 pub mod view;
 pub mod wall;
 
-pub use action::{Action, Msg};
 pub use app::{RunOptions, run};
+pub use intent::{Intent, Msg};
 pub use state::State;
 pub use update::{Effect, update};

@@ -142,7 +142,7 @@ fn into_input(state: &mut State, text: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::console::action::Msg;
+    use crate::console::intent::Msg;
     use crate::console::testdata;
     use crate::console::update::update;
     use crate::domain::Role;
@@ -241,7 +241,7 @@ mod tests {
         assert_eq!(s.ui.filter.raw.trim(), "INC-101");
         update(&mut s, Msg::Paste("y".repeat(5_000)));
         assert_eq!(s.ui.input.as_ref().unwrap().text.chars().count(), INPUT_MAX);
-        assert!(s.ui.message.as_ref().unwrap().1.contains("left out"));
+        assert!(s.ui.notice.as_ref().unwrap().text.contains("left out"));
     }
 
     #[test]

@@ -3,14 +3,14 @@
 //! ([`WriteSpec::role`](super::forms::WriteSpec::role)): the server's, from the domain's
 //! `IncidentPatch::required_role` for a PATCH, or the route's for a POST. The server still
 //! decides; its refusals are shown as they come.
-use super::action::Action;
 use super::forms::WriteId;
+use super::intent::Intent;
 use crate::domain::Role;
 
 /// The least role a key needs, for every incident (None: not a write).
-pub fn needed(action: Action) -> Option<Role> {
+pub fn needed(action: Intent) -> Option<Role> {
     match action {
-        Action::Write(w) => Some(w.spec().role()),
+        Intent::Write(w) => Some(w.spec().role()),
         _ => None,
     }
 }
@@ -29,9 +29,9 @@ pub fn refusal(role: Option<Role>, write: WriteId) -> Option<String> {
 }
 
 /// Whether the key is usable by this role (unknown role: yes).
-pub fn allowed(role: Option<Role>, action: Action) -> bool {
+pub fn allowed(role: Option<Role>, action: Intent) -> bool {
     match action {
-        Action::Write(w) => refusal(role, w).is_none(),
+        Intent::Write(w) => refusal(role, w).is_none(),
         _ => true,
     }
 }
@@ -44,8 +44,8 @@ mod tests {
     use crate::console::testdata;
     use crate::domain::{IncidentPatch, Phase, Severity};
 
-    fn write(name: &str) -> Action {
-        Action::Write(WriteId::named(name).unwrap())
+    fn write(name: &str) -> Intent {
+        Intent::Write(WriteId::named(name).unwrap())
     }
 
     /// The keys' rules agree with the domain's rule for the PATCHes they send.
@@ -78,7 +78,7 @@ mod tests {
             Some(patch(|p| p.phase = Some(Phase::Containment)))
         );
         for key in ["s", "a", "C", "x", "R"] {
-            let Some(Action::Write(w)) =
+            let Some(Intent::Write(w)) =
                 Keymap::default_keymap().action(Mode::Board, Key::parse(key).unwrap())
             else {
                 panic!("{key} is not a write");

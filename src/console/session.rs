@@ -1,10 +1,10 @@
 //! One console session in the terminal: the live subscription, the effect runner, drafts
 //! and the outbox, the terminal taken and given back, whatever happens. It is handed a
 //! client for the incident API: which server that is, is decided before (`crate::launch`).
-use super::action::Msg;
 use super::app::{RunOptions, run};
 use super::config::Config;
 use super::effects::EffectRunner;
+use super::intent::Msg;
 use super::keymap::Keymap;
 use super::state::State;
 use super::term;

@@ -22,7 +22,7 @@
 //! event, so the rest of a large paste stayed in the kernel until the next key press made a
 //! new edge (crossterm-rs/crossterm#1057). Bracketed paste is on, so a paste arrives as one
 //! `Event::Paste` rather than as thousands of keys (one of which could be `q`).
-use super::action::{Action, Msg};
+use super::intent::{Intent, Msg};
 use crossterm::event::{Event, KeyEventKind, MouseEventKind};
 use crossterm::{cursor, event, execute, terminal};
 use ratatui::Terminal;
@@ -169,7 +169,7 @@ fn install_panic_hook() {
                     if first.is_none() {
                         *first = Some(what);
                     }
-                    let _ = tx.send(Msg::Action(Action::Quit));
+                    let _ = tx.send(Msg::Intent(Intent::Quit));
                 }
                 None => previous(info),
             }
@@ -185,7 +185,7 @@ pub fn watch_panics(tx: UnboundedSender<Msg>) {
 /// The terminal is gone: remember it and quit.
 fn terminal_gone(tx: &UnboundedSender<Msg>, why: &str) {
     mark_gone(why);
-    let _ = tx.send(Msg::Action(Action::Quit));
+    let _ = tx.send(Msg::Intent(Intent::Quit));
 }
 
 fn mark_gone(why: &str) {
@@ -230,8 +230,8 @@ pub fn spawn_input(tx: UnboundedSender<Msg>, mouse: bool) {
                     Ok(Event::Paste(text)) => Msg::Paste(text),
                     Ok(Event::Resize(..)) => Msg::Resize,
                     Ok(Event::Mouse(m)) if mouse => match m.kind {
-                        MouseEventKind::ScrollDown => Msg::Action(Action::MoveDown),
-                        MouseEventKind::ScrollUp => Msg::Action(Action::MoveUp),
+                        MouseEventKind::ScrollDown => Msg::Intent(Intent::MoveDown),
+                        MouseEventKind::ScrollUp => Msg::Intent(Intent::MoveUp),
                         _ => continue,
                     },
                     Ok(_) => continue,
@@ -315,7 +315,7 @@ pub fn spawn_signals(tx: UnboundedSender<Msg>) {
                 return;
             },
         }
-        let _ = tx.send(Msg::Action(Action::Quit));
+        let _ = tx.send(Msg::Intent(Intent::Quit));
     });
 }
 

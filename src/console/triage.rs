@@ -4,12 +4,12 @@
 //! If-Match, and not sent at all over a change that arrived since: the conflict dialog
 //! shows that change instead. Everything here is pure; the outbox task does the sending and
 //! reports back with `Msg::Outbox`. The forms themselves are in `forms/`, one per write.
-use super::action::Action;
 use super::forms::roles::ROLES;
 use super::forms::{
     self, Confirm, Context, Form, Opened, Overlay, Prepared, Refusal, Seen, Subject, Submitted,
     Target, WriteId,
 };
+use super::intent::Intent;
 use super::msg::Effect;
 use super::state::{Loadable, Pending, State, View};
 use crate::client::outbox::OutboxReport;
@@ -287,13 +287,13 @@ fn send(
 }
 
 /// A key in a form or confirmation.
-pub fn in_overlay(state: &mut State, action: Action) -> Vec<Effect> {
+pub fn in_overlay(state: &mut State, action: Intent) -> Vec<Effect> {
     state.ui.dirty = true;
     match state.ui.overlay.take() {
         Some(Overlay::Confirm(c)) => match action {
             // Sent only if what it is based on is still what is on screen.
-            Action::Confirm => dispatch(state, c.write, c.draft),
-            Action::Cancel if c.conflict => {
+            Intent::Confirm => dispatch(state, c.write, c.draft),
+            Intent::Cancel if c.conflict => {
                 let mut effects = vec![];
                 if let Some(d) = &c.draft
                     && state.writes.drafts.remove(d).is_some()
@@ -305,7 +305,7 @@ pub fn in_overlay(state: &mut State, action: Action) -> Vec<Effect> {
                     .info(format!("discarded: {} was not sent", c.write.label));
                 effects
             }
-            Action::Cancel => {
+            Intent::Cancel => {
                 state.ui.info("cancelled: nothing was sent");
                 vec![]
             }
@@ -317,28 +317,28 @@ pub fn in_overlay(state: &mut State, action: Action) -> Vec<Effect> {
         Some(Overlay::Form(mut f)) => {
             f.error = None;
             match action {
-                Action::Cancel => {
+                Intent::Cancel => {
                     state
                         .ui
                         .info("form closed; the draft is kept (open it again to continue)");
                     return vec![];
                 }
-                Action::NextField => f.move_focus(1),
-                Action::PrevField => f.move_focus(-1),
-                Action::ChoiceNext | Action::ChoicePrev => {
-                    let d = if action == Action::ChoiceNext { 1 } else { -1 };
+                Intent::NextField => f.move_focus(1),
+                Intent::PrevField => f.move_focus(-1),
+                Intent::ChoiceNext | Intent::ChoicePrev => {
+                    let d = if action == Intent::ChoiceNext { 1 } else { -1 };
                     if let Some(field) = f.focused() {
                         field.cycle(d);
                     }
                     return state.form_edited(f);
                 }
-                Action::DeleteChar => {
+                Intent::DeleteChar => {
                     if let Some(field) = f.focused() {
                         field.edit(forms::text::Edit::Backspace);
                     }
                     return state.form_edited(f);
                 }
-                Action::Send => return submit(state, f),
+                Intent::Send => return submit(state, f),
                 _ => {}
             }
             state.ui.overlay = Some(Overlay::Form(f));

@@ -2,8 +2,8 @@
 use super::*;
 use crate::client::Method;
 use crate::client::outbox::OutboxReport;
-use crate::console::action::Msg;
 use crate::console::forms::WriteId;
+use crate::console::intent::Msg;
 use crate::console::state::{Detail, Tab};
 use crate::console::testdata;
 use crate::console::update::update;
@@ -92,9 +92,9 @@ fn form(s: &State) -> &Form {
 }
 
 fn message(s: &State) -> String {
-    s.ui.message
+    s.ui.notice
         .as_ref()
-        .map(|m| m.1.clone())
+        .map(|m| m.text.clone())
         .unwrap_or_default()
 }
 
@@ -1033,7 +1033,7 @@ fn a_responder_is_not_offered_turning_customer_impact_off() {
     s.settings.role = Some(Role::Responder);
     ch(&mut s, 'e');
     let Some(Overlay::Form(f)) = &s.ui.overlay else {
-        panic!("{:?}", s.ui.message)
+        panic!("{:?}", s.ui.notice)
     };
     assert_eq!(f.fields[2].choices, ["yes"]);
 }

@@ -1,6 +1,6 @@
 //! `update(&mut State, Msg) -> Vec<Effect>`: the only place state changes. It never awaits;
 //! anything that needs the network comes back as an [`Effect`] for a task to run.
-use super::action::{Action, DetailPart, Msg};
+use super::intent::{DetailPart, Intent, Msg, ReadScope};
 use super::keymap::{Key, KeyName, Mode};
 use super::state::LOG_CAPACITY;
 use super::state::{Conn, Detail, Input, InputKind, Loadable, State, Sticky, Tab, View};
@@ -42,7 +42,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
             }
             vec![]
         }
-        Msg::Action(a) => act(state, a),
+        Msg::Intent(a) => act(state, a),
         Msg::Resize => {
             state.ui.dirty = true;
             vec![]
@@ -92,7 +92,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
         Msg::Loaded { incidents, actions } => {
             // A full load shows the server's current records: what an event could not
             // deliver before is either here now or flagged by the load itself.
-            state.sync.unreadable.remove(EVENTS_SCOPE);
+            state.sync.unreadable.remove(&ReadScope::Events);
             state.set_incidents(incidents);
             state.data.open_actions = actions
                 .into_iter()
@@ -109,9 +109,8 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
                 state.sync.conn = Conn::Live;
                 clear_stream_error(state);
             }
-            if matches!(state.ui.message, Some((super::state::Level::Error, _))) {
-                state.ui.message = None;
-                state.ui.sticky = None;
+            if matches!(&state.ui.notice, Some(n) if n.level == super::state::Level::Error) {
+                state.ui.notice = None;
             }
             state.ui.clamp_board_col();
             vec![]
@@ -180,8 +179,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
     }
 }
 
-/// Where unreadable live events are flagged, and how many are kept.
-const EVENTS_SCOPE: &str = "events";
+/// How many unreadable live events are kept flagged.
 const MAX_FLAGGED: usize = 20;
 
 fn load_all(state: &mut State) -> Vec<Effect> {
@@ -280,11 +278,7 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
         }
         LiveMsg::Unreadable(u) => {
             state.sync.as_of = Some(state.sync.now);
-            let flagged = state
-                .sync
-                .unreadable
-                .entry(EVENTS_SCOPE.to_string())
-                .or_default();
+            let flagged = state.sync.unreadable.entry(ReadScope::Events).or_default();
             if !flagged.contains(&u) {
                 // Bounded: the header shows a count and the first one.
                 if flagged.len() >= MAX_FLAGGED {
@@ -365,21 +359,21 @@ fn copied(state: &mut State, what: &str, text: String) -> Vec<Effect> {
     vec![Effect::Clipboard(text)]
 }
 
-fn act(state: &mut State, action: Action) -> Vec<Effect> {
+fn act(state: &mut State, action: Intent) -> Vec<Effect> {
     state.ui.dirty = true;
     let mode = state.ui.mode();
-    if matches!(mode, Mode::Form | Mode::Confirm) && action != Action::Quit {
+    if matches!(mode, Mode::Form | Mode::Confirm) && action != Intent::Quit {
         return triage::in_overlay(state, action);
     }
-    if let Action::Write(write) = action {
+    if let Intent::Write(write) = action {
         return triage::start(state, write);
     }
     match action {
-        Action::Quit => state.ui.quit = true,
+        Intent::Quit => state.ui.quit = true,
         // The open detail's marked link on its Links tab, else the selected (or open)
         // incident.
-        Action::Copy | Action::CopyBrief => {
-            if action == Action::Copy
+        Intent::Copy | Intent::CopyBrief => {
+            if action == Intent::Copy
                 && let Some(link) = state.ui.detail.as_ref().and_then(|d| d.marked_link())
             {
                 let what = format!("{} link {}", link.label, link.url);
@@ -390,7 +384,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 None => state.selected_id().map(str::to_string),
             };
             let text = id.as_deref().and_then(|id| {
-                if action == Action::Copy {
+                if action == Intent::Copy {
                     super::clipboard::id_and_title(state, id)
                 } else {
                     super::clipboard::brief(state, id)
@@ -398,7 +392,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             });
             return match (id, text) {
                 (Some(id), Some(text)) => {
-                    let what = if action == Action::Copy {
+                    let what = if action == Intent::Copy {
                         "id and title"
                     } else {
                         "handover brief"
@@ -411,22 +405,22 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 }
             };
         }
-        Action::Help => {
+        Intent::Help => {
             state.ui.help = !state.ui.help;
             state.ui.help_scroll = 0;
         }
-        Action::Messages => {
+        Intent::Messages => {
             state.ui.messages = match state.ui.messages {
                 Some(_) => None,
                 None => Some(0),
             };
         }
-        Action::MostOverdue => most_overdue(state),
-        Action::ViewBoard => show(state, View::Board),
-        Action::ViewList => show(state, View::List),
-        Action::ViewActions => show(state, View::Actions),
-        Action::ViewReview => return show_review(state, None),
-        Action::ToggleClosed => {
+        Intent::MostOverdue => most_overdue(state),
+        Intent::ViewBoard => show(state, View::Board),
+        Intent::ViewList => show(state, View::List),
+        Intent::ViewActions => show(state, View::Actions),
+        Intent::ViewReview => return show_review(state, None),
+        Intent::ToggleClosed => {
             state.ui.show_closed = !state.ui.show_closed;
             state.rebuild();
             state.ui.clamp_board_col();
@@ -437,21 +431,21 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
             });
             return super::closed::shown(state);
         }
-        Action::Filter => {
+        Intent::Filter => {
             state.ui.input = Some(Input {
                 kind: InputKind::Filter,
                 text: state.ui.filter.raw.clone(),
                 before: state.ui.filter.raw.clone(),
             });
         }
-        Action::Command => {
+        Intent::Command => {
             state.ui.input = Some(Input {
                 kind: InputKind::Command,
                 text: String::new(),
                 before: state.ui.filter.raw.clone(),
             });
         }
-        Action::Submit => {
+        Intent::Submit => {
             if let Some(input) = state.ui.input.take() {
                 return match input.kind {
                     InputKind::Command => command(state, input.text.trim()),
@@ -461,14 +455,14 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 };
             }
         }
-        Action::Cancel => {
+        Intent::Cancel => {
             if let Some(input) = state.ui.input.take()
                 && input.kind == InputKind::Filter
             {
                 state.set_filter(&input.before);
             }
         }
-        Action::DeleteChar => {
+        Intent::DeleteChar => {
             if let Some(input) = state.ui.input.as_mut() {
                 input.text.pop();
                 if input.kind == InputKind::Filter {
@@ -477,7 +471,7 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 }
             }
         }
-        Action::Back => {
+        Intent::Back => {
             if state.ui.messages.is_some() {
                 state.ui.messages = None;
             } else if state.ui.help {
@@ -490,36 +484,36 @@ fn act(state: &mut State, action: Action) -> Vec<Effect> {
                 state.set_filter("");
             }
         }
-        Action::MoveDown => {
+        Intent::MoveDown => {
             step(state, mode, 1);
             return super::closed::near_end(state);
         }
-        Action::MoveUp => step(state, mode, -1),
-        Action::PageDown => {
+        Intent::MoveUp => step(state, mode, -1),
+        Intent::PageDown => {
             step(state, mode, state.ui.page.max(1) as isize);
             return super::closed::near_end(state);
         }
-        Action::PageUp => step(state, mode, -(state.ui.page.max(1) as isize)),
-        Action::Top => step(state, mode, isize::MIN / 2),
-        Action::Bottom => {
+        Intent::PageUp => step(state, mode, -(state.ui.page.max(1) as isize)),
+        Intent::Top => step(state, mode, isize::MIN / 2),
+        Intent::Bottom => {
             step(state, mode, isize::MAX / 2);
             return super::closed::near_end(state);
         }
-        Action::MoveLeft => side(state, mode, -1),
-        Action::MoveRight => side(state, mode, 1),
-        Action::NextTab => side(state, Mode::Detail, 1),
-        Action::PrevTab => side(state, Mode::Detail, -1),
-        Action::Open => return open(state),
+        Intent::MoveLeft => side(state, mode, -1),
+        Intent::MoveRight => side(state, mode, 1),
+        Intent::NextTab => side(state, Mode::Detail, 1),
+        Intent::PrevTab => side(state, Mode::Detail, -1),
+        Intent::Open => return open(state),
         // Writes are handled above; form keys only mean something in a form.
-        Action::Write(_)
-        | Action::NextField
-        | Action::PrevField
-        | Action::ChoiceNext
-        | Action::ChoicePrev
-        | Action::Send
-        | Action::Confirm => {}
-        Action::SortNext | Action::SortReverse => {
-            if action == Action::SortNext {
+        Intent::Write(_)
+        | Intent::NextField
+        | Intent::PrevField
+        | Intent::ChoiceNext
+        | Intent::ChoicePrev
+        | Intent::Send
+        | Intent::Confirm => {}
+        Intent::SortNext | Intent::SortReverse => {
+            if action == Intent::SortNext {
                 state.ui.list_sort = state.ui.list_sort.next();
             } else {
                 state.ui.list_reverse = !state.ui.list_reverse;
@@ -662,7 +656,7 @@ fn command(state: &mut State, cmd: &str) -> Vec<Effect> {
                 Err(e) => state.ui.error(e),
             }
         }
-        "closed" => return act(state, Action::ToggleClosed),
+        "closed" => return act(state, Intent::ToggleClosed),
         "help" | "h" => state.ui.help = true,
         "quit" | "q" | "q!" => state.ui.quit = true,
         other => state.ui.error(format!(

@@ -1,7 +1,7 @@
 //! `update` in, state and effects out.
 use super::*;
-use crate::console::action::{Action, DetailPart, Msg};
-use crate::console::state::{Conn, Level, SortBy, Tab, View};
+use crate::console::intent::{DetailPart, Intent, Msg};
+use crate::console::state::{Conn, Level, Notice, SortBy, Tab, View};
 use crate::console::testdata::{self, clock};
 use crate::domain::{ActionStatus, Phase, Severity, StatusUpdate};
 use chrono::Duration;
@@ -156,14 +156,14 @@ fn disconnects_show_reconnecting_and_keep_the_first_time() {
         other => panic!("{other:?}"),
     }
     assert!(
-        matches!(&s.ui.message, Some((Level::Error, m)) if m.contains("refused again") && m.contains("retrying in 1s")),
+        matches!(&s.ui.notice, Some(Notice { level: Level::Error, text: m, .. }) if m.contains("refused again") && m.contains("retrying in 1s")),
         "{:?}",
-        s.ui.message
+        s.ui.notice
     );
     update(&mut s, Msg::Live(LiveMsg::Alive));
     assert_eq!(s.sync.conn, Conn::Live);
     assert!(
-        s.ui.message.is_none(),
+        s.ui.notice.is_none(),
         "the reason goes once the stream is back"
     );
 }
@@ -337,7 +337,9 @@ fn commands_switch_views_and_unknown_ones_say_so() {
     key(&mut s, KeyCode::Char(':'));
     typed(&mut s, "frobnicate");
     key(&mut s, KeyCode::Enter);
-    assert!(matches!(&s.ui.message, Some((Level::Error, m)) if m.contains(":frobnicate")));
+    assert!(
+        matches!(&s.ui.notice, Some(Notice { level: Level::Error, text: m, .. }) if m.contains(":frobnicate"))
+    );
     key(&mut s, KeyCode::Char(':'));
     typed(&mut s, "quit");
     key(&mut s, KeyCode::Enter);
@@ -420,7 +422,7 @@ fn quit_action_and_unbound_keys() {
     s.ui.dirty = false;
     key(&mut s, KeyCode::Char('$'));
     assert!(!s.ui.dirty, "an unbound key redraws nothing");
-    update(&mut s, Msg::Action(Action::Quit));
+    update(&mut s, Msg::Intent(Intent::Quit));
     assert!(s.ui.quit);
 }
 
@@ -429,9 +431,9 @@ fn a_key_dismisses_a_passing_message_but_not_a_lost_stream() {
     let mut s = testdata::state();
     key(&mut s, KeyCode::Char('2'));
     key(&mut s, KeyCode::Char('o'));
-    assert!(s.ui.message.is_some());
+    assert!(s.ui.notice.is_some());
     key(&mut s, KeyCode::Char('j'));
-    assert!(s.ui.message.is_none());
+    assert!(s.ui.notice.is_none());
     update(
         &mut s,
         Msg::Live(LiveMsg::Disconnected {
@@ -440,7 +442,7 @@ fn a_key_dismisses_a_passing_message_but_not_a_lost_stream() {
         }),
     );
     key(&mut s, KeyCode::Char('j'));
-    assert!(matches!(&s.ui.message, Some((_, m)) if m.contains("401")));
+    assert!(matches!(&s.ui.notice, Some(Notice { text: m, .. }) if m.contains("401")));
 }
 
 #[test]
@@ -534,7 +536,7 @@ fn the_actions_view_says_why_it_is_empty_when_the_backend_has_none() {
 #[test]
 fn every_message_is_kept_in_the_log_bounded_and_dated_and_m_opens_it() {
     let mut s = testdata::state();
-    s.ui.message = None;
+    s.ui.notice = None;
     let long = format!(
         "refused: INC-105 → Post-incident follow-through: INC-105 is customer-impacting: {}",
         "post a customer update first ".repeat(5)
@@ -543,7 +545,7 @@ fn every_message_is_kept_in_the_log_bounded_and_dated_and_m_opens_it() {
     update(&mut s, Msg::Tick(clock() + Duration::minutes(1)));
     // A key dismisses the footer's copy; the log keeps it, with time and incident.
     key(&mut s, KeyCode::Char('j'));
-    assert_eq!(s.ui.message, None);
+    assert_eq!(s.ui.notice, None);
     let e = s.ui.log.newest_first().next().expect("logged");
     assert_eq!(e.text, long);
     assert_eq!(e.level, Level::Error);
@@ -585,14 +587,14 @@ fn a_lost_stream_stays_in_the_footer_until_it_is_back() {
     );
     key(&mut s, KeyCode::Char('j'));
     assert!(
-        s.ui.message.is_some(),
+        s.ui.notice.is_some(),
         "a key does not dismiss the connection's state"
     );
     // A passing notice replaces it; the stream coming back does not remove the notice.
     s.ui.info("sorted by age");
     update(&mut s, Msg::Live(LiveMsg::Alive));
     assert_eq!(
-        s.ui.message.as_ref().map(|m| m.1.as_str()),
+        s.ui.notice.as_ref().map(|m| m.text.as_str()),
         Some("sorted by age")
     );
     update(
@@ -603,7 +605,7 @@ fn a_lost_stream_stays_in_the_footer_until_it_is_back() {
         }),
     );
     update(&mut s, Msg::Live(LiveMsg::Alive));
-    assert_eq!(s.ui.message, None, "cleared when the stream is back");
+    assert_eq!(s.ui.notice, None, "cleared when the stream is back");
 }
 
 #[test]
@@ -620,9 +622,9 @@ fn bang_selects_the_most_overdue_incident_wherever_it_is() {
     assert_eq!(s.ui.view, View::Board);
     assert_eq!(s.selected_id(), Some("INC-108"));
     assert!(
-        s.ui.message.as_ref().unwrap().1.contains("INC-108"),
+        s.ui.notice.as_ref().unwrap().text.contains("INC-108"),
         "{:?}",
-        s.ui.message
+        s.ui.notice
     );
     // From the list too.
     key(&mut s, KeyCode::Char('2'));
@@ -634,7 +636,7 @@ fn bang_selects_the_most_overdue_incident_wherever_it_is() {
     let before = s.selected_id().map(str::to_string);
     key(&mut s, KeyCode::Char('!'));
     assert_eq!(s.selected_id().map(str::to_string), before);
-    assert!(s.ui.message.as_ref().unwrap().1.contains("filter"));
+    assert!(s.ui.notice.as_ref().unwrap().text.contains("filter"));
 }
 
 #[test]
@@ -642,13 +644,13 @@ fn copying_says_what_was_sent_and_what_tmux_needs() {
     let mut s = testdata::state();
     let effects = key(&mut s, KeyCode::Char('y'));
     assert!(matches!(effects.as_slice(), [Effect::Clipboard(_)]));
-    let said = s.ui.message.clone().unwrap().1;
+    let said = s.ui.notice.clone().unwrap().text;
     assert!(said.contains("sent") && said.contains("OSC 52"), "{said}");
     assert!(!said.contains("copied"), "OSC 52 has no answer: {said}");
     assert!(!said.contains("tmux"), "{said}");
     s.settings.tmux = true;
     key(&mut s, KeyCode::Char('y'));
-    let said = s.ui.message.clone().unwrap().1;
+    let said = s.ui.notice.clone().unwrap().text;
     assert!(said.contains("set-clipboard on"), "{said}");
 }
 
@@ -705,7 +707,7 @@ fn the_links_tab_lists_signal_links_and_y_copies_the_marked_one() {
         let [Effect::Clipboard(text)] = fx.as_slice() else {
             panic!("{fx:?}")
         };
-        (text.clone(), s.ui.message.clone().unwrap().1)
+        (text.clone(), s.ui.notice.clone().unwrap().text)
     };
     // Runbook first; the repeated runbook of the second signal is not listed twice.
     let (text, said) = copy(&mut s);

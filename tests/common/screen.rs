@@ -5,7 +5,7 @@ use ratatui::Terminal;
 use ratatui::backend::{CrosstermBackend, TestBackend};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use sitrep::console::action::Msg;
+use sitrep::console::intent::Msg;
 use sitrep::console::wall::{self, WallOptions};
 use sitrep::console::{Effect, State, update, view};
 use std::sync::{Arc, Mutex};

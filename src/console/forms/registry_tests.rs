@@ -3,7 +3,7 @@
 //! ask for. A write added to `writes!` without its keymap line, or with a role rule that
 //! disagrees with the server's, fails here.
 use super::*;
-use crate::console::action::Action;
+use crate::console::intent::Intent;
 use crate::console::keymap::{Keymap, Mode};
 use crate::console::testdata;
 use crate::domain::{Cadence, Incident, Phase, Role, Severity};
@@ -100,7 +100,7 @@ fn every_write_has_a_key_a_help_line_and_the_servers_role() {
             spec.draft_name()
         );
         // The keymap binds it by its name, and reads the name back.
-        let action = Action::Write(write);
+        let action = Intent::Write(write);
         let bound: Vec<_> = Mode::ALL
             .into_iter()
             .flat_map(|m| keymap.bindings(m).filter(|(a, _)| *a == action))

@@ -19,7 +19,7 @@ pub use history::ClosedHistory;
 pub use log::{LOG_CAPACITY, Level, LogEntry, MessageLog};
 pub use settings::Settings;
 pub use sync::{Conn, STALE_AFTER_SECS, SyncStatus};
-pub use ui::{Input, InputKind, Sticky, Ui, View};
+pub use ui::{Input, InputKind, Notice, Sticky, Ui, View};
 pub use writes::{Pending, Writes};
 
 use super::filter::Filter;

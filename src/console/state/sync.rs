@@ -31,7 +31,7 @@ pub struct SyncStatus {
     pub resyncing: bool,
     /// Records the client had to skip, by where they came from (`lists`, `detail`,
     /// `events`); the header counts them so a commander knows the board is incomplete.
-    pub unreadable: BTreeMap<String, Vec<crate::client::Unreadable>>,
+    pub unreadable: BTreeMap<crate::console::intent::ReadScope, Vec<crate::client::Unreadable>>,
     /// Server time minus this machine's, once measured; `now` already includes it, and the
     /// header says so when it is large.
     pub clock_offset: Option<chrono::Duration>,

@@ -41,6 +41,15 @@ pub enum Sticky {
     LoadFailed,
 }
 
+/// The footer's one message: how serious it is, its text, and, when it describes a state
+/// that lasts, which state (so only that state's end clears it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+    pub sticky: Option<Sticky>,
+}
+
 pub struct Ui {
     pub view: View,
     pub detail: Option<Detail>,
@@ -61,9 +70,8 @@ pub struct Ui {
     pub review: super::review::Review,
     /// An open form or confirmation; it takes the keyboard.
     pub overlay: Option<Overlay>,
-    pub message: Option<(Level, String)>,
-    /// What `message` reports, when it outlives a key press.
-    pub sticky: Option<Sticky>,
+    /// What the footer says.
+    pub notice: Option<Notice>,
     /// Every message shown, for the message log view.
     pub log: MessageLog,
     /// The message log view is open, scrolled this many lines.
@@ -93,8 +101,7 @@ impl Default for Ui {
             actions_cursor: Cursor::default(),
             review: Default::default(),
             overlay: None,
-            message: None,
-            sticky: None,
+            notice: None,
             log: MessageLog::default(),
             messages: None,
             page: 10,
@@ -177,24 +184,26 @@ impl Ui {
 
     fn show(&mut self, level: Level, text: String, sticky: Option<Sticky>) {
         self.log.push(level, text.clone());
-        self.message = Some((level, text));
-        self.sticky = sticky;
+        self.notice = Some(Notice {
+            level,
+            text,
+            sticky,
+        });
         self.dirty = true;
     }
 
     /// Removes the footer message if it reports `what`.
     pub fn clear_sticky(&mut self, what: Sticky) {
-        if self.sticky == Some(what) {
-            self.message = None;
-            self.sticky = None;
+        if self.notice.as_ref().is_some_and(|n| n.sticky == Some(what)) {
+            self.notice = None;
             self.dirty = true;
         }
     }
 
     /// Removes a passing message (a key press was the person's answer to it).
     pub fn dismiss(&mut self) {
-        if self.message.is_some() && self.sticky.is_none() {
-            self.message = None;
+        if self.notice.as_ref().is_some_and(|n| n.sticky.is_none()) {
+            self.notice = None;
             self.dirty = true;
         }
     }

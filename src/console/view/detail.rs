@@ -2,7 +2,7 @@
 //! status updates, corrective actions and exceptions (fetched when the detail opens).
 use super::fmt::put;
 use super::fmt::{Urgency, age_at, countdown_at, when, width, wrap_hanging};
-use crate::console::action::Action;
+use crate::console::intent::Intent;
 use crate::console::keymap::Mode;
 use crate::console::state::{Detail, Loadable, State, Tab, due};
 use crate::domain::{Deployment, Incident, RecoveryOwner};
@@ -214,13 +214,13 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
             }
             let body = match (
                 &links,
-                state.settings.keymap.key_for(Mode::Detail, Action::Copy),
+                state.settings.keymap.key_for(Mode::Detail, Intent::Copy),
             ) {
                 (Loadable::Ready(l), Some(key)) if !l.is_empty() && body.height > 2 => {
                     let down = state
                         .settings
                         .keymap
-                        .key_for(Mode::Detail, Action::MoveDown)
+                        .key_for(Mode::Detail, Intent::MoveDown)
                         .map(|k| format!(", {k} the next"))
                         .unwrap_or_default();
                     put(

@@ -1,40 +1,40 @@
 //! The bottom row: what is being typed, the last message, or key hints generated from the
 //! keymap for the current mode.
 use super::fmt::{put, width};
-use crate::console::action::Action;
 use crate::console::forms::{Subject, WriteId};
+use crate::console::intent::Intent;
 use crate::console::keymap::Mode;
-use crate::console::state::{InputKind, Level, State};
+use crate::console::state::{InputKind, Level, Notice, State};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 
 /// Which actions earn a hint, most useful first; keys come from the keymap. Writes that
 /// ask for a hint (`WriteSpec::hint`) go between these two, in registry order.
-const HINTS_BEFORE_WRITES: &[Action] = &[
-    Action::Submit,
-    Action::Cancel,
-    Action::Open,
-    Action::Back,
-    Action::Help,
-    Action::Quit,
+const HINTS_BEFORE_WRITES: &[Intent] = &[
+    Intent::Submit,
+    Intent::Cancel,
+    Intent::Open,
+    Intent::Back,
+    Intent::Help,
+    Intent::Quit,
 ];
-const HINTS_AFTER_WRITES: &[Action] = &[
-    Action::MoveLeft,
-    Action::NextTab,
-    Action::Filter,
-    Action::Command,
-    Action::SortNext,
-    Action::SortReverse,
-    Action::ViewBoard,
-    Action::ViewList,
-    Action::ViewActions,
-    Action::ToggleClosed,
+const HINTS_AFTER_WRITES: &[Intent] = &[
+    Intent::MoveLeft,
+    Intent::NextTab,
+    Intent::Filter,
+    Intent::Command,
+    Intent::SortNext,
+    Intent::SortReverse,
+    Intent::ViewBoard,
+    Intent::ViewList,
+    Intent::ViewActions,
+    Intent::ToggleClosed,
 ];
 
-fn hinted() -> impl Iterator<Item = Action> {
+fn hinted() -> impl Iterator<Item = Intent> {
     let writes = WriteId::all()
         .filter(|w| w.spec().hint())
-        .map(Action::Write);
+        .map(Intent::Write);
     HINTS_BEFORE_WRITES
         .iter()
         .copied()
@@ -66,7 +66,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         width: right.saturating_sub(x),
         ..area
     };
-    if let Some((level, text)) = &state.ui.message {
+    if let Some(Notice { level, text, .. }) = &state.ui.notice {
         let style = if *level == Level::Error {
             t.error
         } else {
@@ -76,7 +76,7 @@ pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
         let more = state
             .settings
             .keymap
-            .key_for(state.ui.mode(), Action::Messages)
+            .key_for(state.ui.mode(), Intent::Messages)
             .map(|k| format!("{k} more"));
         let first = text.lines().next().unwrap_or_default();
         let reserve = more.as_ref().map_or(0, |m| width(m) as u16 + 2);
@@ -120,14 +120,14 @@ fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
         if action.is_write() && state.settings.writes_disabled() {
             continue;
         }
-        // Action keys in the detail only mean something on its actions tab.
+        // Corrective-action keys in the detail only mean something on its actions tab.
         let on_actions_tab = state
             .ui
             .detail
             .as_ref()
             .is_some_and(|d| d.tab == crate::console::state::Tab::Actions);
         let on_an_action =
-            matches!(action, Action::Write(w) if w.spec().subject() == Subject::Action);
+            matches!(action, Intent::Write(w) if w.spec().subject() == Subject::Action);
         if on_an_action && mode == Mode::Detail && !on_actions_tab {
             continue;
         }
@@ -135,19 +135,19 @@ fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
             continue;
         };
         let key = key.to_string();
-        let label = if *action == Action::MoveLeft {
+        let label = if *action == Intent::MoveLeft {
             // One hint for the pair: "h/l column".
             let r = state
                 .settings
                 .keymap
-                .key_for(mode, Action::MoveRight)
+                .key_for(mode, Intent::MoveRight)
                 .map(|k| k.to_string())
                 .unwrap_or_default();
             format!("{key}/{r}")
         } else {
             key
         };
-        let text = if *action == Action::MoveLeft {
+        let text = if *action == Intent::MoveLeft {
             "column"
         } else {
             action.label()

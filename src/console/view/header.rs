@@ -178,7 +178,7 @@ fn overdue_line(state: &State, room: usize) -> Option<String> {
     let key = state
         .settings
         .keymap
-        .key_for(state.ui.mode(), crate::console::action::Action::MostOverdue);
+        .key_for(state.ui.mode(), crate::console::intent::Intent::MostOverdue);
     let first = format!("{id} {}", late_by(now, due, seconds));
     let candidates: Vec<String> = if late.peek().is_none() {
         let by = late_by(now, due, seconds);
@@ -217,7 +217,7 @@ fn overdue_line(state: &State, room: usize) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
-    use crate::console::action::Msg;
+    use crate::console::intent::Msg;
     use crate::console::testdata::{self, clock};
     use crate::console::update::update;
     use crate::domain::{Phase, Severity};

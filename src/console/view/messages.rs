@@ -45,9 +45,9 @@ pub fn render(state: &State, scroll: usize, area: Rect, buf: &mut Buffer) {
     let title = format!(
         " Messages, newest first ({} kept; {} to close, {}/{} to scroll) ",
         state.ui.log.len(),
-        key(crate::console::action::Action::Messages),
-        key(crate::console::action::Action::MoveDown),
-        key(crate::console::action::Action::MoveUp),
+        key(crate::console::intent::Intent::Messages),
+        key(crate::console::intent::Intent::MoveDown),
+        key(crate::console::intent::Intent::MoveUp),
     );
     Block::default()
         .borders(Borders::ALL)

@@ -1,8 +1,8 @@
 //! Forms and confirmations, drawn over the screen. Key hints come from the keymap.
 use super::fmt::{put, width as width_of};
-use crate::console::action::Action;
 use crate::console::forms::text::{Editor, cursor_row, layout, wrapped_rows};
 use crate::console::forms::{Confirm, Field, Form};
+use crate::console::intent::Intent;
 use crate::console::keymap::Mode;
 use crate::console::state::State;
 use ratatui::buffer::Buffer;
@@ -41,7 +41,7 @@ fn frame(state: &State, r: Rect, title: &str, buf: &mut Buffer) -> Rect {
 fn hint_line(
     state: &State,
     mode: Mode,
-    actions: &[(Action, &str)],
+    actions: &[(Intent, &str)],
     x: u16,
     y: u16,
     right: u16,
@@ -252,11 +252,11 @@ pub fn render_form(state: &State, f: &Form, area: Rect, buf: &mut Buffer) {
         state,
         Mode::Form,
         &[
-            (Action::Send, "send"),
-            (Action::NextField, "next"),
-            (Action::PrevField, "prev"),
-            (Action::ChoiceNext, "choice"),
-            (Action::Cancel, "close, keep draft"),
+            (Intent::Send, "send"),
+            (Intent::NextField, "next"),
+            (Intent::PrevField, "prev"),
+            (Intent::ChoiceNext, "choice"),
+            (Intent::Cancel, "close, keep draft"),
         ],
         inner.x,
         hy,
@@ -285,7 +285,7 @@ pub fn render_confirm(state: &State, c: &Confirm, area: Rect, buf: &mut Buffer) 
     hint_line(
         state,
         Mode::Confirm,
-        &[(Action::Confirm, c.yes), (Action::Cancel, c.no)],
+        &[(Intent::Confirm, c.yes), (Intent::Cancel, c.no)],
         inner.x,
         inner.bottom().saturating_sub(1),
         inner.right(),

@@ -8,9 +8,9 @@ pub mod view;
 
 pub use view::WallOptions;
 
-use super::action::{Action, Msg};
 use super::app::FrameSync;
 use super::display;
+use super::intent::{Intent, Msg};
 use super::keymap::{Key, Mode};
 use super::state::State;
 use super::update::{Effect, update};
@@ -34,17 +34,17 @@ pub fn handle(state: &mut State, opts: &WallOptions, msg: Msg) -> Vec<Effect> {
         Msg::Key(ev) => {
             if !opts.no_keys
                 && Key::from_event(&ev).and_then(|k| state.settings.keymap.action(Mode::Global, k))
-                    == Some(Action::Quit)
+                    == Some(Intent::Quit)
             {
                 state.ui.quit = true;
             }
             vec![]
         }
-        Msg::Action(Action::Quit) => {
+        Msg::Intent(Intent::Quit) => {
             state.ui.quit = true;
             vec![]
         }
-        Msg::Action(_) => vec![],
+        Msg::Intent(_) => vec![],
         m => update(state, m),
     }
 }

@@ -1,6 +1,6 @@
-//! What can happen to the console. [`Action`]s are what a person asks for; they have serde
+//! What can happen to the console. [`Intent`]s are what a person asks for; they have serde
 //! names so a keymap file can bind keys to them. [`Msg`] is everything `update` consumes:
-//! actions, raw keys, the clock, and results that network tasks send back.
+//! intents, raw keys, the clock, and results that network tasks send back.
 use super::forms::WriteId;
 use crate::client::LiveMsg;
 use crate::domain::{CorrectiveAction, Incident, RiskException, StatusUpdate, TimelineEntry};
@@ -8,10 +8,10 @@ use chrono::{DateTime, Utc};
 use crossterm::event::KeyEvent;
 use serde::{Deserialize, Serialize};
 
-/// A bindable user action. Declaration order is the order help lists them in.
+/// A bindable user intent (what a person asks the console to do). Declaration order is the order help lists them in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Action {
+pub enum Intent {
     MoveDown,
     MoveUp,
     MoveLeft,
@@ -61,98 +61,98 @@ pub enum Action {
     Write(WriteId),
 }
 
-impl Action {
+impl Intent {
     /// A few words for footer hints.
     pub fn label(self) -> &'static str {
         match self {
-            Action::MoveDown => "down",
-            Action::MoveUp => "up",
-            Action::MoveLeft => "left",
-            Action::MoveRight => "right",
-            Action::PageDown => "page down",
-            Action::PageUp => "page up",
-            Action::Top => "top",
-            Action::Bottom => "bottom",
-            Action::Open => "open",
-            Action::Back => "back",
-            Action::NextTab => "next tab",
-            Action::PrevTab => "prev tab",
-            Action::SortNext => "sort",
-            Action::SortReverse => "reverse",
-            Action::ViewBoard => "board",
-            Action::ViewList => "list",
-            Action::ViewActions => "actions",
-            Action::ViewReview => "review",
-            Action::ToggleClosed => "closed",
-            Action::Filter => "filter",
-            Action::Command => "command",
-            Action::Submit => "apply",
-            Action::Cancel => "cancel",
-            Action::DeleteChar => "delete",
-            Action::Help => "help",
-            Action::Messages => "messages",
-            Action::MostOverdue => "most overdue",
-            Action::Copy => "copy",
-            Action::CopyBrief => "copy brief",
-            Action::Quit => "quit",
-            Action::NextField => "next field",
-            Action::PrevField => "prev field",
-            Action::ChoiceNext => "next choice",
-            Action::ChoicePrev => "prev choice",
-            Action::Send => "send",
-            Action::Confirm => "yes",
-            Action::Write(w) => w.spec().label(),
+            Intent::MoveDown => "down",
+            Intent::MoveUp => "up",
+            Intent::MoveLeft => "left",
+            Intent::MoveRight => "right",
+            Intent::PageDown => "page down",
+            Intent::PageUp => "page up",
+            Intent::Top => "top",
+            Intent::Bottom => "bottom",
+            Intent::Open => "open",
+            Intent::Back => "back",
+            Intent::NextTab => "next tab",
+            Intent::PrevTab => "prev tab",
+            Intent::SortNext => "sort",
+            Intent::SortReverse => "reverse",
+            Intent::ViewBoard => "board",
+            Intent::ViewList => "list",
+            Intent::ViewActions => "actions",
+            Intent::ViewReview => "review",
+            Intent::ToggleClosed => "closed",
+            Intent::Filter => "filter",
+            Intent::Command => "command",
+            Intent::Submit => "apply",
+            Intent::Cancel => "cancel",
+            Intent::DeleteChar => "delete",
+            Intent::Help => "help",
+            Intent::Messages => "messages",
+            Intent::MostOverdue => "most overdue",
+            Intent::Copy => "copy",
+            Intent::CopyBrief => "copy brief",
+            Intent::Quit => "quit",
+            Intent::NextField => "next field",
+            Intent::PrevField => "prev field",
+            Intent::ChoiceNext => "next choice",
+            Intent::ChoicePrev => "prev choice",
+            Intent::Send => "send",
+            Intent::Confirm => "yes",
+            Intent::Write(w) => w.spec().label(),
         }
     }
 
     /// One line for the help overlay.
     pub fn description(self) -> &'static str {
         match self {
-            Action::MoveDown => "Select the next item",
-            Action::MoveUp => "Select the previous item",
-            Action::MoveLeft => "Previous column / tab",
-            Action::MoveRight => "Next column / tab",
-            Action::PageDown => "Down one page",
-            Action::PageUp => "Up one page",
-            Action::Top => "First item",
-            Action::Bottom => "Last item",
-            Action::Open => "Open the selected incident",
-            Action::Back => "Back / clear the filter",
-            Action::NextTab => "Next detail tab",
-            Action::PrevTab => "Previous detail tab",
-            Action::SortNext => "Sort by the next column",
-            Action::SortReverse => "Reverse the sort order",
-            Action::ViewBoard => "Board: incidents by phase",
-            Action::ViewList => "List: a sortable table",
-            Action::ViewActions => "Corrective actions across incidents",
-            Action::ViewReview => "Review: charts of a period (:review 30d)",
-            Action::ToggleClosed => "Show or hide closed incidents",
-            Action::Filter => "Filter: text, sev:1, phase:triage, owner:NAME",
-            Action::Command => "Command: :board :list :actions :closed :quit",
-            Action::Submit => "Apply the filter or command",
-            Action::Cancel => "Cancel",
-            Action::DeleteChar => "Delete the last character",
-            Action::Help => "Show or hide this help",
-            Action::Messages => "Show or hide the message log (every refusal and notice)",
-            Action::MostOverdue => "Select the incident whose customer update is most overdue",
-            Action::Copy => {
+            Intent::MoveDown => "Select the next item",
+            Intent::MoveUp => "Select the previous item",
+            Intent::MoveLeft => "Previous column / tab",
+            Intent::MoveRight => "Next column / tab",
+            Intent::PageDown => "Down one page",
+            Intent::PageUp => "Up one page",
+            Intent::Top => "First item",
+            Intent::Bottom => "Last item",
+            Intent::Open => "Open the selected incident",
+            Intent::Back => "Back / clear the filter",
+            Intent::NextTab => "Next detail tab",
+            Intent::PrevTab => "Previous detail tab",
+            Intent::SortNext => "Sort by the next column",
+            Intent::SortReverse => "Reverse the sort order",
+            Intent::ViewBoard => "Board: incidents by phase",
+            Intent::ViewList => "List: a sortable table",
+            Intent::ViewActions => "Corrective actions across incidents",
+            Intent::ViewReview => "Review: charts of a period (:review 30d)",
+            Intent::ToggleClosed => "Show or hide closed incidents",
+            Intent::Filter => "Filter: text, sev:1, phase:triage, owner:NAME",
+            Intent::Command => "Command: :board :list :actions :closed :quit",
+            Intent::Submit => "Apply the filter or command",
+            Intent::Cancel => "Cancel",
+            Intent::DeleteChar => "Delete the last character",
+            Intent::Help => "Show or hide this help",
+            Intent::Messages => "Show or hide the message log (every refusal and notice)",
+            Intent::MostOverdue => "Select the incident whose customer update is most overdue",
+            Intent::Copy => {
                 "Copy the incident's id and title/summary, or on the Links tab the marked link (OSC 52)"
             }
-            Action::CopyBrief => "Copy a handover brief of the incident (OSC 52)",
-            Action::Quit => "Quit sitrep",
-            Action::NextField => "Next field",
-            Action::PrevField => "Previous field",
-            Action::ChoiceNext => "Next choice (space too)",
-            Action::ChoicePrev => "Previous choice",
-            Action::Send => "Send",
-            Action::Confirm => "Yes, do it",
-            Action::Write(w) => w.spec().description(),
+            Intent::CopyBrief => "Copy a handover brief of the incident (OSC 52)",
+            Intent::Quit => "Quit sitrep",
+            Intent::NextField => "Next field",
+            Intent::PrevField => "Previous field",
+            Intent::ChoiceNext => "Next choice (space too)",
+            Intent::ChoicePrev => "Previous choice",
+            Intent::Send => "Send",
+            Intent::Confirm => "Yes, do it",
+            Intent::Write(w) => w.spec().description(),
         }
     }
 
     /// Whether the action changes something on the server.
     pub fn is_write(self) -> bool {
-        matches!(self, Action::Write(_))
+        matches!(self, Intent::Write(_))
     }
 }
 
@@ -166,13 +166,27 @@ pub enum DetailPart {
     Signals(Vec<crate::client::SignalRecord>),
 }
 
+/// What a set of unreadable records was flagged by, so a later read of the same thing can
+/// clear or replace exactly its own flags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ReadScope {
+    /// The live lists (open incidents, recent closed, open actions).
+    Lists,
+    /// A page of the closed history.
+    ClosedHistory,
+    /// One tab of the detail view.
+    Detail(super::detail::Tab),
+    /// Live events the stream could not parse.
+    Events,
+}
+
 /// Everything `update` reacts to. Messages are moved one at a time through a channel, so a
 /// large variant costs nothing worth boxing for.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Msg {
     Key(KeyEvent),
-    Action(Action),
+    Intent(Intent),
     Resize,
     /// The wall clock moved on (1 Hz while something on screen counts).
     Tick(DateTime<Utc>),
@@ -229,9 +243,9 @@ pub enum Msg {
     /// Who the token is (name and role), or why that could not be learned.
     WhoAmI(Result<crate::client::WhoAmI, String>),
     /// The records a load had to skip (none: the load read everything), replacing what was
-    /// flagged before under the same `scope` (`lists`, `detail Updates`, …).
+    /// flagged before under the same `scope`.
     Unreadable {
-        scope: String,
+        scope: ReadScope,
         records: Vec<crate::client::Unreadable>,
     },
 }
