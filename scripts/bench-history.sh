@@ -12,20 +12,42 @@
 #   SMALL=900 BIG=99900 OPEN=100 RUNS=3 IDLE=20 scripts/bench-history.sh
 #   BEFORE=/path/to/older/sitrep scripts/bench-history.sh   (also measures that console,
 #   against the same servers, for a before/after)
+#   WALL=1 ...   also measures `sitrep wall` (full board: every count known, no "no data")
+#   PG=1 ...     the servers run on PostgreSQL (a throwaway cluster this script starts as the
+#                postgres user from Debian's postgresql package) instead of SQLite files
 set -euo pipefail
 BIN=${1:-target/release/sitrep}
 OPEN=${OPEN:-100} SMALL=${SMALL:-900} BIG=${BIG:-99900} RUNS=${RUNS:-3} IDLE=${IDLE:-20}
 [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || { echo "needs libfaketime (apt-get install faketime)" >&2; exit 1; }
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+stop_pg() { :; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; stop_pg; rm -rf "$work"; }
 trap cleanup EXIT
 
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+pg_url=""
+if [ -n "${PG:-}" ]; then
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+  pgdir="$work/pg"; mkdir -p "$pgdir"; chown postgres "$pgdir" "$work"
+  pgport=$(free_port)
+  runuser -u postgres -- "$pgbin/initdb" -D "$pgdir/data" -A trust -U postgres >/dev/null
+  runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/log" -w \
+    -o "-p $pgport -k $pgdir -c listen_addresses=127.0.0.1 -c fsync=on" start >/dev/null
+  stop_pg() { runuser -u postgres -- "$pgbin/pg_ctl" -D "$pgdir/data" -m fast stop >/dev/null 2>&1 || true; }
+  pg_url="postgres://postgres@127.0.0.1:$pgport"
+fi
+
 serve() { # name closed -> prints "port token"
-  local db="$work/$1.db" port
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  local token; token=$("$BIN" token create --role commander --name bench --db "$db")
-  SITREP_LOG=warn "$BIN" serve --db "$db" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
+  local store=(--db "$work/$1.db") port
+  if [ -n "$pg_url" ]; then
+    runuser -u postgres -- "$pgbin/createdb" -h 127.0.0.1 -p "$pgport" "$1"
+    store=(--database "$pg_url/$1")
+  fi
+  port=$(free_port)
+  local token; token=$("$BIN" token create --role commander --name bench "${store[@]}")
+  SITREP_LOG=warn "$BIN" serve "${store[@]}" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
   pids+=($!)
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
   python3 - "$port" "$token" "$2" "$OPEN" <<'PY'
@@ -47,10 +69,10 @@ PY
   echo "$port $token"
 }
 
-measure() { # label port token [console binary]
-  python3 - "${4:-$BIN}" "$2" "$3" "$OPEN" "$IDLE" "$1" <<'PY'
+measure() { # label port token [binary] [console|wall]
+  python3 - "${4:-$BIN}" "$2" "$3" "$OPEN" "$IDLE" "$1" "${5:-console}" <<'PY'
 import os, pty, select, sys, time, struct, fcntl, termios, re
-binp, port, token, open_, idle, label = sys.argv[1:7]
+binp, port, token, open_, idle, label, mode = sys.argv[1:8]
 tf = f"/tmp/bench-token-{os.getpid()}"
 open(tf, "w").write(token); os.chmod(tf, 0o600)
 home = f"/tmp/bench-home-{os.getpid()}"; os.makedirs(home, exist_ok=True)
@@ -61,7 +83,8 @@ if pid == 0:
     os.environ.update({"HOME": home, "XDG_DATA_HOME": home, "XDG_CONFIG_HOME": home,
         "TERM": "xterm-256color", "FAKETIME": "+2d", "SITREP_LOG": "warn",
         "LD_PRELOAD": "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"})
-    os.execvp(binp, [binp, "--api", f"http://127.0.0.1:{port}", "--token-file", tf])
+    os.execvp(binp, [binp] + (["wall"] if mode == "wall" else []) +
+              ["--api", f"http://127.0.0.1:{port}", "--token-file", tf])
 fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
 import pyte  # a terminal emulator: the console draws differences, not whole lines
 term = pyte.Screen(80, 24); stream = pyte.ByteStream(term)
@@ -71,7 +94,11 @@ while time.monotonic() - t0 < 60 and not done:
     r, _, _ = select.select([fd], [], [], 0.02)
     if r:
         stream.feed(os.read(fd, 65536))
-        done = any(want.search(line) for line in term.display[:4])
+        if mode == "wall":  # every count known: the wall draws "no data" until its load
+            screen = "\n".join(term.display)
+            done = "SEV3 open" in screen and "no data" not in screen
+        else:
+            done = any(want.search(line) for line in term.display[:4])
 full = time.monotonic() - t0
 if not done:
     sys.stderr.write("no full board within 60 s:\n" + "\n".join(term.display) + "\n")
@@ -113,10 +140,14 @@ PY
 read -r sport stoken < <(serve small "$SMALL")
 read -r bport btoken < <(serve big "$BIG")
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "binary: $BIN; $OPEN open + $SMALL closed vs $OPEN open + $BIG closed"
+echo "binary: $BIN; $OPEN open + $SMALL closed vs $OPEN open + $BIG closed; store: $( [ -n "$pg_url" ] && echo PostgreSQL || echo SQLite)"
 for run in $(seq "$RUNS"); do
   measure "run $run small ($OPEN+$SMALL)" "$sport" "$stoken"
   measure "run $run big   ($OPEN+$BIG)" "$bport" "$btoken"
+  if [ -n "${WALL:-}" ]; then
+    measure "run $run wall small ($OPEN+$SMALL)" "$sport" "$stoken" "$BIN" wall
+    measure "run $run wall big   ($OPEN+$BIG)" "$bport" "$btoken" "$BIN" wall
+  fi
   if [ -n "${BEFORE:-}" ]; then
     measure "run $run small ($OPEN+$SMALL) BEFORE" "$sport" "$stoken" "$BEFORE"
     measure "run $run big   ($OPEN+$BIG) BEFORE" "$bport" "$btoken" "$BEFORE"

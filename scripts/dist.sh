@@ -6,6 +6,8 @@
 # Installs cargo-zigbuild and zig (PyPI: cargo-zigbuild, ziglang) if missing. Fails unless
 # the binary is at most 12 MiB and needs no GLIBC symbol version newer than 2.17. Uses the
 # `dist` cargo profile (Cargo.toml), so the test build keeps its own faster settings.
+# CI runs it in the background with its own CARGO_TARGET_DIR, so it does not hold the main
+# target directory's lock while the later steps build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out="${1:-dist/sitrep-x86_64-linux-glibc2.17}"
@@ -25,7 +27,7 @@ rustup target list --installed | grep -qx "$target" || rustup target add "$targe
 start=$(date +%s)
 cargo zigbuild --locked --profile dist --target "$target.$glibc" --bin sitrep
 took=$(( $(date +%s) - start ))
-bin="target/$target/dist/sitrep"
+bin="${CARGO_TARGET_DIR:-target}/$target/dist/sitrep"
 
 bytes=$(stat -c %s "$bin")
 # Versions of the GLIBC symbols the binary needs (GLIBC_PRIVATE is not a version).
