@@ -98,41 +98,17 @@ async fn create_get_and_list_newest_first_with_cursor(t: TestServer) {
 }
 
 async fn bad_queries_name_the_parameter(t: TestServer) {
-    assert_error(
-        &t.call(Method::GET, "/incidents?severity=SEV9", None).await,
-        422,
-        "severity",
-    );
-    assert_error(
-        &t.call(Method::GET, "/incidents?phase=resolved", None).await,
-        422,
-        "phase",
-    );
-    assert_error(
-        &t.call(Method::GET, "/incidents?limit=0", None).await,
-        422,
-        "limit",
-    );
-    assert_error(
-        &t.call(Method::GET, "/incidents?limit=abc", None).await,
-        422,
-        "limit",
-    );
-    assert_error(
-        &t.call(Method::GET, "/incidents?cursor=zzz", None).await,
-        422,
-        "cursor",
-    );
-    assert_error(
-        &t.call(Method::GET, "/actions?overdue=maybe", None).await,
-        422,
-        "overdue",
-    );
-    assert_error(
-        &t.call(Method::GET, "/actions?status=finished", None).await,
-        422,
-        "status",
-    );
+    let cases = [
+        ("/incidents?severity=SEV9", "severity"),
+        ("/incidents?phase=resolved", "phase"),
+        ("/incidents?limit=0", "limit"),
+        ("/incidents?limit=abc", "limit"),
+        ("/incidents?cursor=zzz", "cursor"),
+        ("/actions?overdue=maybe", "overdue"),
+        ("/actions?status=finished", "status"),
+    ];
+    let get = |(path, field)| (Method::GET, path, None, 422, field);
+    t.assert_refused(cases.into_iter().map(get).collect()).await;
 }
 
 async fn bad_bodies_are_refused_clearly_and_write_nothing(t: TestServer) {
@@ -147,66 +123,22 @@ async fn bad_bodies_are_refused_clearly_and_write_nothing(t: TestServer) {
     assert_eq!(s, StatusCode::BAD_REQUEST);
     assert_eq!(v["error"]["code"], "malformed_json");
 
-    assert_error(
-        &t.call(
-            Method::POST,
-            "/incidents",
-            Some(json!({"title": "x", "severity": "SEV9"})),
-        )
-        .await,
-        422,
-        "severity",
-    );
-    assert_error(
-        &t.call(
-            Method::POST,
-            "/incidents",
-            Some(json!({"severity": "SEV1"})),
-        )
-        .await,
-        422,
-        "title",
-    );
-    assert_error(
-        &t.call(
-            Method::POST,
-            "/incidents",
-            Some(json!({"title": "  ", "severity": "SEV1"})),
-        )
-        .await,
-        422,
-        "title",
-    );
-    assert_error(
-        &t.call(
-            Method::POST,
-            "/incidents",
-            Some(json!({"title": "x", "severity": "SEV1", "customer_impact": "yes"})),
-        )
-        .await,
-        422,
-        "customer_impact",
-    );
-    assert_error(
-        &t.call(
-            Method::POST,
-            "/incidents",
-            Some(json!({"title": "x", "severity": "SEV1", "colour": 1})),
-        )
-        .await,
-        422,
-        "colour",
-    );
-    assert_error(
-        &t.call(
-            Method::POST,
-            "/incidents",
-            Some(json!(["not", "an", "object"])),
-        )
-        .await,
-        422,
-        "body",
-    );
+    let post = |body, field| (Method::POST, "/incidents", Some(body), 422, field);
+    t.assert_refused(vec![
+        post(json!({"title": "x", "severity": "SEV9"}), "severity"),
+        post(json!({"severity": "SEV1"}), "title"),
+        post(json!({"title": "  ", "severity": "SEV1"}), "title"),
+        post(
+            json!({"title": "x", "severity": "SEV1", "customer_impact": "yes"}),
+            "customer_impact",
+        ),
+        post(
+            json!({"title": "x", "severity": "SEV1", "colour": 1}),
+            "colour",
+        ),
+        post(json!(["not", "an", "object"]), "body"),
+    ])
+    .await;
 
     let huge = json!({"title": "x", "severity": "SEV1", "summary": "a".repeat(1024 * 1024 + 10)});
     let (s, v) = t.call(Method::POST, "/incidents", Some(huge)).await;
@@ -228,27 +160,19 @@ async fn bad_bodies_are_refused_clearly_and_write_nothing(t: TestServer) {
         "refused requests wrote nothing"
     );
 
-    assert_error(
-        &t.call(Method::GET, "/incidents/INC-99", None).await,
-        404,
-        "id",
-    );
-    assert_error(
-        &t.call(Method::GET, "/incidents/INC-99/timeline", None)
-            .await,
-        404,
-        "id",
-    );
-    assert_error(
-        &t.call(
+    let update = json!({"audience": "internal", "current_status": "x"});
+    t.assert_refused(vec![
+        (Method::GET, "/incidents/INC-99", None, 404, "id"),
+        (Method::GET, "/incidents/INC-99/timeline", None, 404, "id"),
+        (
             Method::POST,
             "/incidents/INC-99/updates",
-            Some(json!({"audience": "internal", "current_status": "x"})),
-        )
-        .await,
-        404,
-        "id",
-    );
+            Some(update),
+            404,
+            "id",
+        ),
+    ])
+    .await;
     let (s, v) = t.call(Method::GET, "/nope", None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(v["error"]["code"], "not_found");
@@ -462,23 +386,18 @@ async fn closing_with_open_actions_needs_a_live_exception(t: TestServer) {
     );
 
     let past = (Utc::now() - CDuration::hours(1)).to_rfc3339();
-    let exc_path = "/incidents/INC-1/exceptions";
-    assert_error(
-        &t.call(Method::POST, exc_path, Some(json!({"description": "close now", "risk_accepted_by": "CTO", "remediation_due": past}))).await,
-        422,
-        "remediation_due",
-    );
     let future = (Utc::now() + CDuration::days(14)).to_rfc3339();
-    assert_error(
-        &t.call(Method::POST, exc_path, Some(json!({"description": "close now", "risk_accepted_by": "", "remediation_due": future}))).await,
-        422,
-        "risk_accepted_by",
-    );
-    assert_error(
-        &t.call(Method::POST, exc_path, Some(json!({"description": "close now", "risk_accepted_by": "CTO", "remediation_due": "next week"}))).await,
-        422,
-        "remediation_due",
-    );
+    let exc_path = "/incidents/INC-1/exceptions";
+    let exception = |accepted_by: &str, due: &str, field| {
+        let body = json!({"description": "close now", "risk_accepted_by": accepted_by, "remediation_due": due});
+        (Method::POST, exc_path, Some(body), 422, field)
+    };
+    t.assert_refused(vec![
+        exception("CTO", &past, "remediation_due"),
+        exception("", &future, "risk_accepted_by"),
+        exception("CTO", "next week", "remediation_due"),
+    ])
+    .await;
     let (s, exc) = t
         .call(Method::POST, exc_path, Some(json!({"description": "Close before the alert ships", "risk_accepted_by": "Dana (CTO)", "remediation_due": future})))
         .await;
@@ -565,55 +484,38 @@ async fn corrective_actions_across_incidents_overdue_first(t: TestServer) {
     let (_, mine) = t.call(Method::GET, "/actions?owner=ANA", None).await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 2);
 
-    let c = t.commander.clone();
-    assert_error(
-        &t.call_as(
-            &c,
-            Method::PATCH,
+    t.assert_patch_refused(vec![
+        (
             "/actions/ACT-2",
-            Some(json!({"status": "finished"})),
+            json!({"status": "finished"}),
             Some(1),
-        )
-        .await,
-        422,
-        "status",
-    );
-    assert_error(
-        &t.call_as(
-            &c,
-            Method::PATCH,
+            422,
+            "status",
+        ),
+        (
             "/actions/ACT-2",
-            Some(json!({"status": "done"})),
+            json!({"status": "done"}),
             None,
-        )
-        .await,
-        428,
-        "If-Match",
-    );
-    assert_error(
-        &t.call_as(
-            &c,
-            Method::PATCH,
+            428,
+            "If-Match",
+        ),
+        (
             "/actions/ACT-9",
-            Some(json!({"status": "done"})),
+            json!({"status": "done"}),
             Some(1),
-        )
-        .await,
-        404,
-        "id",
-    );
-    assert_error(
-        &t.call_as(
-            &c,
-            Method::PATCH,
+            404,
+            "id",
+        ),
+        (
             "/actions/ACT-2",
-            Some(json!({"due_date": "31/12/2030"})),
+            json!({"due_date": "31/12/2030"}),
             Some(1),
-        )
-        .await,
-        422,
-        "due_date",
-    );
+            422,
+            "due_date",
+        ),
+    ])
+    .await;
+    let c = t.commander.clone();
     let moved = t
         .call_as(
             &c,
@@ -730,86 +632,50 @@ async fn timeline_cannot_be_changed_through_the_api(t: TestServer) {
 async fn edge_cases_from_fuzzing(t: TestServer) {
     t.create_incident(json!({"title": "Fuzzed", "severity": "SEV3"}))
         .await;
-    // NUL cannot be stored (PostgreSQL text refuses it): a 422, never a 500.
-    assert_error(
-        &t.call(
-            Method::POST,
-            "/incidents",
-            Some(json!({"title": "a\u{0}b", "severity": "SEV3"})),
-        )
-        .await,
-        422,
-        "title",
-    );
-    // Length limits count the text as sent.
+    // NUL cannot be stored (PostgreSQL text refuses it): a 422, never a 500. Length limits
+    // count the text as sent.
     let padded = format!("\r{}", "x".repeat(200));
-    assert_error(
-        &t.call(
+    let post = |title| {
+        (
             Method::POST,
             "/incidents",
-            Some(json!({"title": padded, "severity": "SEV3"})),
+            Some(json!({"title": title, "severity": "SEV3"})),
+            422,
+            "title",
         )
-        .await,
-        422,
-        "title",
-    );
+    };
+    t.assert_refused(vec![post("a\u{0}b".to_string()), post(padded)])
+        .await;
     // JSON Schema's "integer" admits 30.0.
     let (s, v) = t
         .call(Method::POST, "/incidents/INC-1/updates", Some(json!({"audience": "internal", "current_status": "x", "next_update_in_minutes": 30.0})))
         .await;
     assert_eq!(s, StatusCode::CREATED, "{v}");
     // A filter names at least one value; an empty one is a mistake, not "no filter".
-    assert_error(
-        &t.call(Method::GET, "/incidents?phase=", None).await,
-        422,
-        "phase",
-    );
-    assert_error(
-        &t.call(Method::GET, "/actions?status=open,,done", None)
-            .await,
-        422,
-        "status",
-    );
-    assert_error(
-        &t.call(Method::GET, "/actions?overdue=", None).await,
-        422,
-        "overdue",
-    );
-    assert_error(
-        &t.call(Method::GET, "/incidents?limit=", None).await,
-        422,
-        "limit",
-    );
+    let empty = [
+        ("/incidents?phase=", "phase"),
+        ("/actions?status=open,,done", "status"),
+        ("/actions?overdue=", "overdue"),
+        ("/incidents?limit=", "limit"),
+    ];
+    let get = |(path, field)| (Method::GET, path, None, 422, field);
+    t.assert_refused(empty.into_iter().map(get).collect()).await;
     assert_eq!(
         t.call(Method::GET, "/incidents?cursor=n0", None).await.0,
         StatusCode::OK
     );
     // A malformed patch is refused for what it is, even on a stale version.
-    let c = t.commander.clone();
-    assert_error(
-        &t.call_as(
-            &c,
-            Method::PATCH,
+    t.assert_patch_refused(vec![
+        (
             "/incidents/INC-1",
-            Some(json!({"title": "\u{c}"})),
+            json!({"title": "\u{c}"}),
             Some(99),
-        )
-        .await,
-        422,
-        "title",
-    );
-    assert_error(
-        &t.call_as(
-            &c,
-            Method::PATCH,
-            "/incidents/INC-1",
-            Some(json!({})),
-            Some(1),
-        )
-        .await,
-        422,
-        "body",
-    );
+            422,
+            "title",
+        ),
+        ("/incidents/INC-1", json!({}), Some(1), 422, "body"),
+    ])
+    .await;
 }
 
 async fn whoami_names_the_token_and_its_role(t: TestServer) {

@@ -218,6 +218,50 @@ pub fn assert_error(got: &(StatusCode, Value), status: u16, field: &str) {
     );
 }
 
+/// A request the API must refuse: method, path, body, and the status and field it names.
+pub type Refusal = (Method, &'static str, Option<Value>, u16, &'static str);
+/// A PATCH the API must refuse: path, body, the version sent as If-Match (if any), and the
+/// status and field it names.
+pub type PatchRefusal = (&'static str, Value, Option<i64>, u16, &'static str);
+
+impl TestServer {
+    /// Sends each request as the commander and checks its refusal, naming the failing case.
+    pub async fn assert_refused(&self, cases: Vec<Refusal>) {
+        let plain = cases
+            .into_iter()
+            .map(|(m, p, b, s, f)| (m, p, b, None, s, f));
+        self.refusals(plain).await;
+    }
+
+    /// Sends each PATCH as the commander and checks its refusal, naming the failing case.
+    pub async fn assert_patch_refused(&self, cases: Vec<PatchRefusal>) {
+        let patches = cases
+            .into_iter()
+            .map(|(p, b, v, s, f)| (Method::PATCH, p, Some(b), v, s, f));
+        self.refusals(patches).await;
+    }
+
+    async fn refusals(
+        &self,
+        cases: impl Iterator<Item = (Method, &str, Option<Value>, Option<i64>, u16, &str)>,
+    ) {
+        let token = self.commander.clone();
+        for (method, path, body, version, status, field) in cases {
+            let case = format!("{method} {path} {body:?} If-Match {version:?}");
+            let got = self.call_as(&token, method, path, body, version).await;
+            assert_eq!(got.0.as_u16(), status, "{case}: {}", got.1);
+            assert_eq!(got.1["error"]["field"], json!(field), "{case}: {}", got.1);
+            assert!(
+                got.1["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| !m.is_empty()),
+                "{case}: {}",
+                got.1
+            );
+        }
+    }
+}
+
 /// One Server-Sent Event as parsed from the stream.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sse {
