@@ -227,7 +227,8 @@ where
     let res = terminal
         .draw(|f| {
             view::render(state, f);
-            // Issue 5: colour depth and --ascii, applied to the finished frame.
+            // Colour depth and --ascii are applied to the finished frame, so no view has to
+            // know which terminal it draws for.
             super::display::finish(
                 f.buffer_mut(),
                 state.settings.theme.ascii,
