@@ -31,7 +31,43 @@ pub struct EvidenceArgs {
 
 impl EvidenceArgs {
     pub fn usage_error(&self) -> Option<String> {
-        (self.from > self.to).then(|| format!("--from {} is after --to {}", self.from, self.to))
+        let days = (self.to - self.from).num_days() + 1;
+        if self.from > self.to {
+            Some(format!("--from {} is after --to {}", self.from, self.to))
+        } else if days > i64::from(super::MAX_PERIOD_DAYS) {
+            Some(format!(
+                "--from {} --to {} is {days} days; a period is at most {} days (export longer \
+                 spans in parts)",
+                self.from,
+                self.to,
+                super::MAX_PERIOD_DAYS
+            ))
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(from: &str, to: &str) -> EvidenceArgs {
+        EvidenceArgs {
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+            format: EvidenceFormat::Markdown,
+        }
+    }
+
+    #[test]
+    fn a_period_is_forward_and_at_most_five_years() {
+        assert_eq!(args("2026-01-01", "2026-03-31").usage_error(), None);
+        assert_eq!(args("2021-01-02", "2026-01-05").usage_error(), None);
+        let backwards = args("2026-02-01", "2026-01-01").usage_error().unwrap();
+        assert!(backwards.contains("after"), "{backwards}");
+        let huge = args("0001-01-01", "9999-12-31").usage_error().unwrap();
+        assert!(huge.contains("at most 1830 days"), "{huge}");
     }
 }
 

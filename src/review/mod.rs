@@ -10,5 +10,9 @@ pub mod targets;
 pub use figures::{Period, PeriodFigures, Record};
 pub use targets::Targets;
 
+/// The longest period a review or an evidence export covers (five years): the figures have a
+/// row per week, so an unbounded period is megabytes of output from one mistyped year.
+pub const MAX_PERIOD_DAYS: u32 = 1830;
+
 #[cfg(test)]
 pub(crate) mod figures_tests;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 pub const DEFAULT_DAYS: u32 = 90;
 /// The longest period `:review` takes (five years).
-pub const MAX_DAYS: u32 = 1830;
+pub const MAX_DAYS: u32 = crate::review::MAX_PERIOD_DAYS;
 
 #[derive(Debug, Clone)]
 pub struct Review {
