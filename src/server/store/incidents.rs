@@ -161,67 +161,84 @@ async fn close_context(
     })
 }
 
+/// The list query for `q` and its text arguments; the page's `before` and `limit` are the
+/// last two placeholders. Placeholders are numbered by hand: both backends take `$N`.
+fn list_sql(q: &IncidentQuery) -> (String, Vec<String>) {
+    let mut sql = String::from("SELECT num, id, data FROM incidents WHERE 1 = 1");
+    let mut args: Vec<String> = Vec::new();
+    let mut in_list = |column: &str, values: Vec<&str>, sql: &mut String| {
+        if values.is_empty() {
+            return;
+        }
+        let marks: Vec<String> = values
+            .iter()
+            .map(|v| {
+                args.push((*v).to_string());
+                format!("${}", args.len())
+            })
+            .collect();
+        sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
+    };
+    in_list(
+        "phase",
+        q.phases.iter().map(|p| p.as_str()).collect(),
+        &mut sql,
+    );
+    in_list(
+        "severity",
+        q.severities.iter().map(|s| s.as_str()).collect(),
+        &mut sql,
+    );
+    // Open as the list of open phases, not `phase <> closed`: an inequality uses no index,
+    // and both databases then walked every closed incident of the history.
+    if q.open == Some(true) {
+        let open = Phase::ALL.iter().filter(|p| **p != Phase::Closed);
+        in_list("phase", open.map(|p| p.as_str()).collect(), &mut sql);
+    }
+    let closed = Phase::Closed.as_str().to_string();
+    let mut bind = |value: String, sql: &mut String, cond: &str| {
+        args.push(value);
+        sql.push_str(&cond.replace('?', &format!("${}", args.len())));
+    };
+    if q.open == Some(false) {
+        bind(closed.clone(), &mut sql, " AND phase = ?");
+    }
+    if let Some(t) = q.closed_since {
+        bind(closed, &mut sql, " AND phase = ?");
+        bind(ts(t), &mut sql, " AND updated_at >= ?");
+    }
+    if let Some(t) = q.updated_since {
+        bind(ts(t), &mut sql, " AND updated_at >= ?");
+    }
+    for word in q.text.iter().flat_map(|t| t.split_whitespace()) {
+        bind(
+            like_pattern(word),
+            &mut sql,
+            " AND search LIKE ? ESCAPE '\\'",
+        );
+    }
+    // A time filter is the selective one (a day of a long history): `+num` keeps SQLite from
+    // walking the (phase, num) index in num order instead, reading every row to check its time.
+    let num = if q.closed_since.is_some() || q.updated_since.is_some() {
+        "+num"
+    } else {
+        "num"
+    };
+    let n = args.len();
+    sql.push_str(&format!(
+        " AND {num} < ${} ORDER BY {num} DESC LIMIT ${}",
+        n + 1,
+        n + 2
+    ));
+    (sql, args)
+}
+
 impl Store {
     pub async fn list_incidents(
         &self,
         q: &IncidentQuery,
     ) -> Result<(Listed<Incident>, Option<i64>), StoreError> {
-        // Placeholders are numbered by hand: both backends take `$N`.
-        let mut sql = String::from("SELECT num, id, data FROM incidents WHERE 1 = 1");
-        let mut args: Vec<String> = Vec::new();
-        let mut in_list = |column: &str, values: Vec<&str>, sql: &mut String| {
-            if values.is_empty() {
-                return;
-            }
-            let marks: Vec<String> = values
-                .iter()
-                .map(|v| {
-                    args.push((*v).to_string());
-                    format!("${}", args.len())
-                })
-                .collect();
-            sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
-        };
-        in_list(
-            "phase",
-            q.phases.iter().map(|p| p.as_str()).collect(),
-            &mut sql,
-        );
-        in_list(
-            "severity",
-            q.severities.iter().map(|s| s.as_str()).collect(),
-            &mut sql,
-        );
-        let closed = Phase::Closed.as_str().to_string();
-        let mut bind = |value: String, sql: &mut String, cond: &str| {
-            args.push(value);
-            sql.push_str(&cond.replace('?', &format!("${}", args.len())));
-        };
-        match q.open {
-            Some(true) => bind(closed.clone(), &mut sql, " AND phase <> ?"),
-            Some(false) => bind(closed.clone(), &mut sql, " AND phase = ?"),
-            None => {}
-        }
-        if let Some(t) = q.closed_since {
-            bind(closed, &mut sql, " AND phase = ?");
-            bind(ts(t), &mut sql, " AND updated_at >= ?");
-        }
-        if let Some(t) = q.updated_since {
-            bind(ts(t), &mut sql, " AND updated_at >= ?");
-        }
-        for word in q.text.iter().flat_map(|t| t.split_whitespace()) {
-            bind(
-                like_pattern(word),
-                &mut sql,
-                " AND search LIKE ? ESCAPE '\\'",
-            );
-        }
-        let n = args.len();
-        sql.push_str(&format!(
-            " AND num < ${} ORDER BY num DESC LIMIT ${}",
-            n + 1,
-            n + 2
-        ));
+        let (sql, args) = list_sql(q);
         let mut query = sqlx::query_as::<_, (i64, String, String)>(&sql);
         for a in &args {
             query = query.bind(a);
@@ -391,4 +408,78 @@ pub(super) async fn insert_incident(
     record(tx, &inc.id, actor, at, &[created]).await?;
     emit(tx, EventKind::IncidentCreated, &inc.id, actor, at, &inc).await?;
     Ok(inc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// SQLite's plan for each list a console asks for at start-up and on reconnect. With the
+    /// whole history in `incidents`, a plan that walks the table or the primary key reads
+    /// every closed incident to find the few live ones.
+    #[tokio::test]
+    async fn live_lists_are_found_through_an_index_not_by_walking_the_history() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("plan.db"))
+            .await
+            .unwrap();
+        let day = Utc::now() - chrono::Duration::hours(24);
+        let lists = [
+            (
+                "open",
+                IncidentQuery {
+                    open: Some(true),
+                    ..Default::default()
+                },
+            ),
+            (
+                "recently closed",
+                IncidentQuery {
+                    closed_since: Some(day),
+                    ..Default::default()
+                },
+            ),
+            (
+                "changed since",
+                IncidentQuery {
+                    updated_since: Some(day),
+                    ..Default::default()
+                },
+            ),
+            (
+                "closed history",
+                IncidentQuery {
+                    open: Some(false),
+                    ..Default::default()
+                },
+            ),
+        ];
+        for (name, q) in lists {
+            let (sql, args) = list_sql(&IncidentQuery { limit: 500, ..q });
+            let explain_sql = format!("EXPLAIN QUERY PLAN {sql}");
+            let mut explain = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain_sql);
+            for a in &args {
+                explain = explain.bind(a);
+            }
+            let plan: Vec<String> = explain
+                .bind(i64::MAX)
+                .bind(501_i64)
+                .fetch_all(&store.reader)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|r| r.3)
+                .collect();
+            let walks = plan
+                .iter()
+                .any(|p| p.starts_with("SCAN") || p.contains("INTEGER PRIMARY KEY"));
+            assert!(!walks, "{name}: {plan:?}");
+            let index = match name {
+                "recently closed" => "incidents_phase_updated",
+                "changed since" => "incidents_updated",
+                _ => "incidents_phase ",
+            };
+            assert!(plan.iter().any(|p| p.contains(index)), "{name}: {plan:?}");
+        }
+    }
 }
