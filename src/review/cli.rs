@@ -48,29 +48,6 @@ impl EvidenceArgs {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(from: &str, to: &str) -> EvidenceArgs {
-        EvidenceArgs {
-            from: from.parse().unwrap(),
-            to: to.parse().unwrap(),
-            format: EvidenceFormat::Markdown,
-        }
-    }
-
-    #[test]
-    fn a_period_is_forward_and_at_most_five_years() {
-        assert_eq!(args("2026-01-01", "2026-03-31").usage_error(), None);
-        assert_eq!(args("2021-01-02", "2026-01-05").usage_error(), None);
-        let backwards = args("2026-02-01", "2026-01-01").usage_error().unwrap();
-        assert!(backwards.contains("after"), "{backwards}");
-        let huge = args("0001-01-01", "9999-12-31").usage_error().unwrap();
-        assert!(huge.contains("at most 1830 days"), "{huge}");
-    }
-}
-
 /// Everything recorded about the incidents declared in `period`.
 pub async fn records(client: &ApiClient, period: Period) -> Result<Vec<Record>> {
     let mut out = Vec::new();
@@ -141,4 +118,27 @@ pub async fn run(client: &ApiClient, args: EvidenceArgs) -> Result<String> {
         EvidenceFormat::Json => evidence::json(&e)?,
         EvidenceFormat::Csv => evidence::csv(&e)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(from: &str, to: &str) -> EvidenceArgs {
+        EvidenceArgs {
+            from: from.parse().unwrap(),
+            to: to.parse().unwrap(),
+            format: EvidenceFormat::Markdown,
+        }
+    }
+
+    #[test]
+    fn a_period_is_forward_and_at_most_five_years() {
+        assert_eq!(args("2026-01-01", "2026-03-31").usage_error(), None);
+        assert_eq!(args("2021-01-02", "2026-01-05").usage_error(), None);
+        let backwards = args("2026-02-01", "2026-01-01").usage_error().unwrap();
+        assert!(backwards.contains("after"), "{backwards}");
+        let huge = args("0001-01-01", "9999-12-31").usage_error().unwrap();
+        assert!(huge.contains("at most 1830 days"), "{huge}");
+    }
 }
