@@ -453,8 +453,109 @@ async fn a_revoked_tokens_name_can_be_reused(t: TestServer) {
     assert!(store.create_token("rex", Role::Viewer).await.is_err());
 }
 
+/// Sends a write's head and the start of its body, lets the server authenticate it, runs
+/// `meanwhile`, then sends the rest; the status line and body of the answer.
+async fn slow_write(
+    t: &TestServer,
+    token: &str,
+    path: &str,
+    body: serde_json::Value,
+    meanwhile: impl std::future::Future<Output = ()>,
+) -> (u16, serde_json::Value) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = t
+        .base
+        .trim_start_matches("http://")
+        .trim_end_matches("/api/v1");
+    let mut sock = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = body.to_string();
+    let head = format!(
+        "POST /api/v1{path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    sock.write_all(head.as_bytes()).await.unwrap();
+    sock.write_all(&body.as_bytes()[..5]).await.unwrap();
+    // The token is checked when the head arrives; the body is still coming.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    meanwhile.await;
+    sock.write_all(&body.as_bytes()[5..]).await.unwrap();
+    let mut answer = String::new();
+    sock.read_to_string(&mut answer).await.unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let json = answer.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or("");
+    // A chunked answer: the JSON object is between the chunk sizes.
+    let json = json
+        .find('{')
+        .map(|i| &json[i..=json.rfind('}').unwrap()])
+        .unwrap_or("null");
+    (status, serde_json::from_str(json).unwrap())
+}
+
+/// A token revoked while its request's body is still arriving writes nothing: the write's
+/// transaction checks the token again under the write lock, whatever the route.
+async fn a_token_revoked_mid_request_writes_nothing(t: TestServer) {
+    let store = t.server.as_ref().unwrap().store.clone();
+    t.create_incident(json!({"title": "Queue backlog", "severity": "SEV3"}))
+        .await;
+    let revoke = |name: &'static str| {
+        let store = store.clone();
+        async move { assert!(store.revoke_token(name).await.unwrap()) }
+    };
+    let declared = slow_write(
+        &t,
+        &t.commander,
+        "/incidents",
+        json!({"title": "Declared by a leaked token", "severity": "SEV1"}),
+        revoke("cora"),
+    )
+    .await;
+    assert_eq!(declared.0, 401, "{}", declared.1);
+    assert_eq!(
+        declared.1["error"]["field"], "Authorization",
+        "{}",
+        declared.1
+    );
+    let noted = slow_write(
+        &t,
+        &t.responder,
+        "/incidents/INC-1/notes",
+        json!({"text": "written by a leaked token"}),
+        revoke("rex"),
+    )
+    .await;
+    assert_eq!(noted.0, 401, "{}", noted.1);
+
+    let (_, page) = t
+        .call_as(&t.viewer, Method::GET, "/incidents", None, None)
+        .await;
+    let titles: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, vec!["Queue backlog"], "nothing was declared");
+    let (_, tl) = t
+        .call_as(
+            &t.viewer,
+            Method::GET,
+            "/incidents/INC-1/timeline",
+            None,
+            None,
+        )
+        .await;
+    let notes = tl["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "note")
+        .count();
+    assert_eq!(notes, 0, "nothing was noted: {tl}");
+}
+
 on_both_stores!(
     a_responder_racing_a_close_never_reopens_it,
+    a_token_revoked_mid_request_writes_nothing,
     reopening_a_closed_incident_is_the_commanders_call,
     a_closed_incident_is_the_commanders_record,
     the_customer_update_rule_cannot_be_skipped_by_field_order,

@@ -9,6 +9,8 @@ pub enum ErrorKind {
     Conflict,
     /// The caller's role may not make this change to the incident as it now is (403).
     Forbidden,
+    /// The caller's token stopped being valid before the change could be stored (401).
+    Unauthorized,
 }
 
 /// A refusal that names the field it concerns, so a user can fix exactly that.
@@ -34,6 +36,15 @@ impl DomainError {
         Self {
             kind: ErrorKind::Forbidden,
             code: "forbidden",
+            field: Some(field.to_string()),
+            message: message.into(),
+        }
+    }
+
+    pub fn unauthorized(field: &str, message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::Unauthorized,
+            code: "unauthorized",
             field: Some(field.to_string()),
             message: message.into(),
         }

@@ -106,6 +106,8 @@ impl FromRequestParts<AppState> for Auth {
         let Some(p) = state.backend.authenticate(token).await? else {
             return Err(unauthorized("unknown, revoked or expired token"));
         };
+        // Every write transaction of this request checks this token again, under its lock.
+        crate::server::store::acting::acting_as(&p.token_hash);
         // Every write needs at least the responder role: refused before its body is read,
         // so a viewer cannot hold a connection open by sending a body slowly.
         let reads = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);

@@ -92,6 +92,7 @@ impl From<StoreError> for ApiError {
                     ErrorKind::Invalid => StatusCode::UNPROCESSABLE_ENTITY,
                     ErrorKind::Conflict => StatusCode::CONFLICT,
                     ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+                    ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
                 };
                 ApiError {
                     status,

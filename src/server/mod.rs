@@ -308,7 +308,13 @@ pub fn router(state_parts: impl FnOnce(Arc<str>) -> AppState) -> Router {
     .fallback(|| async { error::ApiError::not_found("no such endpoint; see /api/v1/openapi.json") })
     .layer(DefaultBodyLimit::max(BODY_LIMIT))
     .layer(middleware::from_fn(log_request))
+    .layer(middleware::from_fn(acting_scope))
     .with_state(state)
+}
+
+/// Each request in its own scope for the token it writes with (`store::acting`).
+async fn acting_scope(req: Request, next: Next) -> Response {
+    store::acting::scope(next.run(req)).await
 }
 
 /// Logs each request's method, path, status and duration. Never headers or bodies: they

@@ -7,6 +7,7 @@
 //! transaction-scoped advisory lock, which also serializes writes from several replicas, and
 //! announces each commit with NOTIFY so every replica's event pump wakes.
 
+pub mod acting;
 pub mod audit;
 mod backend;
 mod children;
@@ -524,6 +525,23 @@ impl Store {
                 .bind(WRITE_LOCK)
                 .execute(&mut *tx)
                 .await?;
+        }
+        // Under the write lock, so a revocation committed before this write is seen here.
+        if let Some(token_hash) = acting::current() {
+            let live: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
+            )
+            .bind(&token_hash)
+            .bind(ts(now()))
+            .fetch_optional(&mut *tx)
+            .await?;
+            if live.is_none() {
+                return Err(DomainError::unauthorized(
+                    "Authorization",
+                    "this token was revoked or expired while the request was being sent; nothing was changed",
+                )
+                .into());
+            }
         }
         Ok(tx)
     }
