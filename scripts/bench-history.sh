@@ -20,9 +20,9 @@ BIN=${1:-target/release/sitrep}
 OPEN=${OPEN:-100} SMALL=${SMALL:-900} BIG=${BIG:-99900} RUNS=${RUNS:-3} IDLE=${IDLE:-20}
 [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || { echo "needs libfaketime (apt-get install faketime)" >&2; exit 1; }
 work=$(mktemp -d)
-pids=()
 stop_pg() { :; }
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; stop_pg; rm -rf "$work"; }
+# Servers start inside `$(...)`/`<(...)` subshells, so their pids are kept in a file.
+cleanup() { for p in $(cat "$work/pids" 2>/dev/null); do kill "$p" 2>/dev/null || true; done; stop_pg; rm -rf "$work"; }
 trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
@@ -48,7 +48,7 @@ serve() { # name closed -> prints "port token"
   port=$(free_port)
   local token; token=$("$BIN" token create --role commander --name bench "${store[@]}")
   SITREP_LOG=warn "$BIN" serve "${store[@]}" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
-  pids+=($!)
+  echo $! >> "$work/pids"
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
   python3 - "$port" "$token" "$2" "$OPEN" <<'PY'
 import http.client, json, sys
@@ -60,9 +60,20 @@ def call(method, path, body, extra={}):
     r = c.getresponse(); data = r.read()
     assert r.status < 300, (r.status, data)
     return json.loads(data)
-for i in range(closed):
-    inc = call("POST", "/incidents", {"title": f"Closed {i}", "severity": "SEV4"})
-    call("PATCH", f"/incidents/{inc['id']}", {"phase": "closed"}, {"If-Match": f"\"{inc['version']}\""})
+import threading
+def seed(part, parts=4):  # several connections: PostgreSQL commits them as a group
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    def call_on(method, path, body, extra={}):
+        conn.request(method, "/api/v1" + path, json.dumps(body), {**h, **extra})
+        r = conn.getresponse(); data = r.read()
+        assert r.status < 300, (r.status, data)
+        return json.loads(data)
+    for i in range(part, closed, parts):
+        inc = call_on("POST", "/incidents", {"title": f"Closed {i}", "severity": "SEV4"})
+        call_on("PATCH", f"/incidents/{inc['id']}", {"phase": "closed"}, {"If-Match": f"\"{inc['version']}\""})
+seeders = [threading.Thread(target=seed, args=(p,)) for p in range(4)]
+for t in seeders: t.start()
+for t in seeders: t.join()
 for i in range(open_):
     call("POST", "/incidents", {"title": f"Open {i}", "severity": "SEV3"})
 PY
