@@ -170,14 +170,15 @@ pub enum DetailPart {
 /// clear or replace exactly its own flags.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum ReadScope {
-    /// The live lists (open incidents, recent closed, open actions).
-    Lists,
     /// A page of the closed history.
     ClosedHistory,
     /// One tab of the detail view.
     Detail(super::detail::Tab),
-    /// Live events the stream could not parse.
+    /// Live events the stream could not parse: named first in the header (declared before
+    /// `Lists`), since they are the newest.
     Events,
+    /// The live lists (open incidents, recent closed, open actions).
+    Lists,
 }
 
 /// Everything `update` reacts to. Messages are moved one at a time through a channel, so a
