@@ -12,6 +12,7 @@ mod list;
 mod messages;
 mod overlay;
 pub mod review;
+mod window;
 
 use super::state::{State, View};
 use ratatui::Frame;
