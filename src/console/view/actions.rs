@@ -8,7 +8,7 @@ use crate::domain::{CorrectiveAction, Priority};
 use chrono::NaiveDate;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
+use ratatui::text::Span;
 use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, Widget};
 
 const HEADS: [&str; 6] = ["DUE", "STATE", "OWNER", "INCIDENT", "PRIO", "ACTION"];
@@ -75,7 +75,7 @@ impl Widget for ActionsView<'_> {
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
         let [_, title_row] =
             Layout::horizontal([Constraint::Length(1), Constraint::Min(0)]).areas(title_row);
-        Line::styled(truncate(&self.title(), title_row.width as usize), t.title)
+        Span::styled(truncate(&self.title(), title_row.width as usize), t.title)
             .render(title_row, buf);
         // Each column's text width; the gap after it is the table's column spacing.
         let widths: [u16; 6] = [11, 11, 14, 8, 6, area.width.saturating_sub(56).max(10) - 1];
@@ -109,7 +109,7 @@ impl Widget for ActionsView<'_> {
                 Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(table_area);
             let [_, text] =
                 Layout::horizontal([Constraint::Length(1), Constraint::Min(0)]).areas(below);
-            Line::styled(truncate(msg, text.width as usize), t.dim).render(text, buf);
+            Span::styled(truncate(msg, text.width as usize), t.dim).render(text, buf);
         }
     }
 }

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
-use ratatui::text::Line;
+use ratatui::text::Span;
 use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, Widget};
 
 struct Col {
@@ -171,7 +171,7 @@ impl Widget for IncidentList<'_> {
             };
             let [_, text] =
                 Layout::horizontal([Constraint::Length(1), Constraint::Min(0)]).areas(rows_area);
-            Line::styled(msg, t.dim).render(text, buf);
+            Span::styled(msg, t.dim).render(text, buf);
         }
     }
 }
