@@ -179,3 +179,33 @@ impl Widget for IncidentList<'_> {
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
     IncidentList::new(state).render(area, buf);
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::console::intent::{Intent, Msg};
+    use crate::console::state::View;
+    use crate::console::testdata;
+    use crate::console::update::update;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::style::Modifier;
+
+    #[test]
+    fn at_the_end_of_ten_thousand_the_last_row_is_shown_highlighted() {
+        let mut s = testdata::state();
+        s.set_incidents(testdata::many(10_000));
+        s.ui.view = View::List;
+        update(&mut s, Msg::Intent(Intent::Bottom));
+        let last = s.selected_id().expect("a selection").to_string();
+        let area = Rect::new(0, 0, 120, 40);
+        let mut buf = Buffer::empty(area);
+        super::super::render_buffer(&s, area, &mut buf);
+        let row = |y: u16| (0..120).map(|x| buf[(x, y)].symbol()).collect::<String>();
+        // The body's last row (above the footer) holds the selection, in reverse video.
+        let y = 38;
+        assert!(row(y).contains(&format!(" {last} ")), "{}", row(y));
+        assert!(buf[(1, y)].modifier.contains(Modifier::REVERSED));
+        assert!(!buf[(1, y - 1)].modifier.contains(Modifier::REVERSED));
+        assert!(row(2).contains("ID") && row(2).contains("NEXT UPDATE"));
+    }
+}

@@ -33,3 +33,32 @@ impl Widget for TooSmall {
             .render(Rect::new(area.x, top, area.width, height), buf);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TooSmall;
+    use ratatui::buffer::Buffer;
+    use ratatui::layout::Rect;
+    use ratatui::widgets::Widget;
+
+    fn screen(w: u16, h: u16) -> String {
+        let area = Rect::new(0, 0, w, h);
+        let mut buf = Buffer::empty(area);
+        TooSmall.render(area, &mut buf);
+        (0..h)
+            .map(|y| (0..w).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn on_a_very_narrow_terminal_every_word_is_still_there() {
+        let text = screen(30, 10);
+        let words: Vec<&str> = text.split_whitespace().collect();
+        for needle in ["30x10", "80x24.", "Enlarge", "font", "size."] {
+            assert!(words.contains(&needle), "{needle} missing:\n{text}");
+        }
+        // Centred: the first row of text is not the top row.
+        assert!(text.lines().next().unwrap().trim().is_empty(), "{text}");
+    }
+}
