@@ -114,10 +114,6 @@ impl Widget for ActionsView<'_> {
     }
 }
 
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    ActionsView::new(state).render(area, buf);
-}
-
 /// The status is always shown, so each step of `space` is visible on the row (with `…`
 /// while the server has not confirmed it); overdue is the due date's colour and its `!`.
 fn texts(a: &CorrectiveAction, overdue: bool, pending: bool) -> [String; 6] {

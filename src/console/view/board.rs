@@ -60,10 +60,6 @@ impl Widget for Board<'_> {
     }
 }
 
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    Board::new(state).render(area, buf);
-}
-
 /// One phase's column: its name and count over a rule, then the cards that fit.
 struct PhaseColumn<'a> {
     state: &'a State,

@@ -118,10 +118,6 @@ impl Widget for Footer<'_> {
     }
 }
 
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    Footer::new(state).render(area, buf);
-}
-
 /// Spans and the columns they take so far, in a row of `room` columns.
 struct Row<'a> {
     spans: Vec<Span<'a>>,

@@ -169,10 +169,6 @@ impl Widget for Header<'_> {
     }
 }
 
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    Header::new(state).render(area, buf);
-}
-
 /// ` INC-7 customer update OVERDUE 12m (! jumps) `, or ` 3 overdue (! jumps): INC-7 12m,
 /// INC-9 5m, … ` (most overdue first): the key that jumps to the first is said before the
 /// list, and where `room` columns are too few the words get shorter rather than the key or

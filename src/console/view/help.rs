@@ -118,7 +118,3 @@ impl Widget for Help<'_> {
             .render(popup, buf);
     }
 }
-
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    Help::new(state).render(area, buf);
-}

@@ -176,10 +176,6 @@ impl Widget for IncidentList<'_> {
     }
 }
 
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    IncidentList::new(state).render(area, buf);
-}
-
 #[cfg(test)]
 mod tests {
     use crate::console::intent::{Intent, Msg};

@@ -105,7 +105,3 @@ impl Widget for MessageLog<'_> {
         }
     }
 }
-
-pub fn render(state: &State, scroll: usize, area: Rect, buf: &mut Buffer) {
-    MessageLog::new(state, scroll).render(area, buf);
-}

@@ -18,6 +18,13 @@ mod window;
 
 use super::forms::Overlay;
 use super::state::{State, View};
+use actions::ActionsView;
+use board::Board;
+use footer::Footer;
+use header::Header;
+use help::Help;
+use list::IncidentList;
+use messages::MessageLog;
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -48,23 +55,23 @@ impl Widget for Screen<'_> {
             Constraint::Length(1),
         ])
         .areas(area);
-        header::render(state, head, buf);
+        Header::new(state).render(head, buf);
         if let Some(d) = &state.ui.detail {
             detail::render(state, d, body, buf);
         } else {
             match state.ui.view {
-                View::Board => board::render(state, body, buf),
-                View::List => list::render(state, body, buf),
-                View::Actions => actions::render(state, body, buf),
+                View::Board => Board::new(state).render(body, buf),
+                View::List => IncidentList::new(state).render(body, buf),
+                View::Actions => ActionsView::new(state).render(body, buf),
                 View::Review => review::render(state, body, buf),
             }
         }
-        footer::render(state, foot, buf);
+        Footer::new(state).render(foot, buf);
         if let Some(scroll) = state.ui.messages {
-            messages::render(state, scroll, body, buf);
+            MessageLog::new(state, scroll).render(body, buf);
         }
         if state.ui.help {
-            help::render(state, body, buf);
+            Help::new(state).render(body, buf);
         }
         match &state.ui.overlay {
             Some(Overlay::Form(f)) => overlay::render_form(state, f, body, buf),
