@@ -1,89 +1,122 @@
 //! Every open corrective action across incidents, overdue first. `/owner:NAME` filters.
-use super::fmt::fit;
-use super::fmt::put;
-use crate::console::state::State;
+use super::fmt::truncate;
+use super::window;
+use crate::console::index::Cursor;
+use crate::console::state::{State, Writes};
+use crate::console::theme::Theme;
 use crate::domain::{CorrectiveAction, Priority};
+use chrono::NaiveDate;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, Widget};
 
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.settings.theme;
-    let rows = state.action_rows();
-    let today = state.sync.now.date_naive();
-    let overdue = rows.iter().filter(|a| a.due_date < today).count();
-    let title = if state.data.actions_unavailable.is_some() {
-        "Corrective actions: not available from this backend".to_string()
-    } else {
-        format!(
-            "Open corrective actions{}: {}   overdue: {}",
-            if state.ui.filter.is_empty() {
-                ""
-            } else {
-                " matching the filter"
-            },
-            rows.len(),
-            overdue
-        )
-    };
-    put(buf, area.x + 1, area.y, &title, area.width - 1, t.title);
-    let widths: [u16; 6] = [12, 12, 15, 9, 7, area.width.saturating_sub(56).max(10)];
-    let heads = ["DUE", "STATE", "OWNER", "INCIDENT", "PRIO", "ACTION"];
-    let mut x = area.x + 1;
-    for (h, w) in heads.iter().zip(widths) {
-        put(buf, x, area.y + 1, h, w - 1, t.column_title);
-        x += w;
-    }
-    let top = area.y + 2;
-    let height = area.height.saturating_sub(2) as usize;
-    let sel = state
-        .ui
-        .actions_cursor
-        .row
-        .min(rows.len().saturating_sub(1));
-    let highlighted = state.ui.actions_cursor.selected_row();
-    let offset = if sel >= height { sel + 1 - height } else { 0 };
-    for (k, a) in rows.iter().skip(offset).take(height).enumerate() {
-        let y = top + k as u16;
-        let selected = highlighted == Some(offset + k);
-        let base = if selected { t.selected } else { t.base };
-        if selected {
-            buf.set_style(Rect::new(area.x, y, area.width, 1), t.selected);
+const HEADS: [&str; 6] = ["DUE", "STATE", "OWNER", "INCIDENT", "PRIO", "ACTION"];
+
+/// What the actions view shows, borrowed from the state: the matching rows in order.
+pub struct ActionsView<'a> {
+    theme: &'a Theme,
+    rows: Vec<&'a CorrectiveAction>,
+    today: NaiveDate,
+    cursor: &'a Cursor,
+    writes: &'a Writes,
+    unavailable: Option<&'a str>,
+    filtered: bool,
+}
+
+impl<'a> ActionsView<'a> {
+    pub fn new(state: &'a State) -> Self {
+        ActionsView {
+            theme: &state.settings.theme,
+            rows: state.action_rows(),
+            today: state.sync.now.date_naive(),
+            cursor: &state.ui.actions_cursor,
+            writes: &state.writes,
+            unavailable: state.data.actions_unavailable.as_deref(),
+            filtered: !state.ui.filter.is_empty(),
         }
-        let is_overdue = a.due_date < today;
-        let cells = row(a, is_overdue, state.writes.is_action_pending(&a.id));
-        let mut x = area.x + 1;
-        for (i, (text, w)) in cells.iter().zip(widths).enumerate() {
+    }
+
+    fn title(&self) -> String {
+        if self.unavailable.is_some() {
+            return "Corrective actions: not available from this backend".to_string();
+        }
+        let overdue = self.rows.iter().filter(|a| a.due_date < self.today).count();
+        format!(
+            "Open corrective actions{}: {}   overdue: {overdue}",
+            if self.filtered {
+                " matching the filter"
+            } else {
+                ""
+            },
+            self.rows.len(),
+        )
+    }
+
+    fn row(&self, a: &CorrectiveAction, widths: &[u16]) -> Row<'static> {
+        let t = self.theme;
+        let is_overdue = a.due_date < self.today;
+        let cells = texts(a, is_overdue, self.writes.is_action_pending(&a.id));
+        Row::new(cells.iter().zip(widths).enumerate().map(|(i, (text, w))| {
             let style = match i {
                 0 | 1 if is_overdue => t.overdue,
                 3 => t.title,
                 _ => t.base,
             };
-            put(
-                buf,
-                x,
-                y,
-                &fit(text, (w - 1) as usize),
-                w - 1,
-                style.patch(base),
-            );
-            x += w;
-        }
+            Cell::from(truncate(text, *w as usize)).style(style.patch(t.base))
+        }))
     }
-    if rows.is_empty() {
-        let msg = if let Some(why) = &state.data.actions_unavailable {
-            why.as_str()
-        } else if state.ui.filter.is_empty() {
-            "No open corrective actions."
-        } else {
-            "No open corrective actions match the filter."
-        };
-        put(buf, area.x + 1, top, msg, area.width - 1, t.dim);
+}
+
+impl Widget for ActionsView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let [title_row, table_area] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        let [_, title_row] =
+            Layout::horizontal([Constraint::Length(1), Constraint::Min(0)]).areas(title_row);
+        Span::styled(truncate(&self.title(), title_row.width as usize), t.title)
+            .render(title_row, buf);
+        // Each column's text width; the gap after it is the table's column spacing.
+        let widths: [u16; 6] = [11, 11, 14, 8, 6, area.width.saturating_sub(56).max(10) - 1];
+        let height = table_area.height.saturating_sub(1) as usize;
+        let sel = self.cursor.row.min(self.rows.len().saturating_sub(1));
+        let first = window::first_shown(sel, height);
+        let shown = self
+            .rows
+            .iter()
+            .skip(first)
+            .take(height)
+            .map(|a| self.row(a, &widths));
+        // One blank highlight column indents the table, as in the list.
+        let table = Table::new(shown, widths.map(Constraint::Length))
+            .header(Row::new(HEADS).style(t.column_title))
+            .column_spacing(1)
+            .highlight_symbol(" ")
+            .highlight_spacing(HighlightSpacing::Always)
+            .row_highlight_style(t.selected);
+        let mut state = window::table_state(self.cursor.selected_row(), first, height);
+        StatefulWidget::render(table, table_area, buf, &mut state);
+        if self.rows.is_empty() {
+            let msg = if let Some(why) = self.unavailable {
+                why
+            } else if self.filtered {
+                "No open corrective actions match the filter."
+            } else {
+                "No open corrective actions."
+            };
+            let [_, below] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(table_area);
+            let [_, text] =
+                Layout::horizontal([Constraint::Length(1), Constraint::Min(0)]).areas(below);
+            Span::styled(truncate(msg, text.width as usize), t.dim).render(text, buf);
+        }
     }
 }
 
 /// The status is always shown, so each step of `space` is visible on the row (with `…`
 /// while the server has not confirmed it); overdue is the due date's colour and its `!`.
-fn row(a: &CorrectiveAction, overdue: bool, pending: bool) -> [String; 6] {
+fn texts(a: &CorrectiveAction, overdue: bool, pending: bool) -> [String; 6] {
     let state = format!(
         "{}{}",
         a.status.as_str().replace('_', " "),

@@ -1,12 +1,14 @@
 //! The board: one column per phase, cards sorted by severity then age. Only the cards that
 //! fit are drawn, so the cost of a frame does not grow with the number of incidents.
-use super::fmt::put;
-use super::fmt::{Urgency, age_at, countdown_at, late_by, width};
+use super::fmt::{Urgency, age_at, countdown_at, fit_spans, late_by, truncate, width};
+use super::window;
 use crate::console::state::{State, due};
 use crate::domain::{Incident, Phase};
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Padding, Widget};
 
 /// Four text rows and a gap.
 const CARD: u16 = 5;
@@ -23,211 +25,238 @@ fn short_title(p: Phase) -> &'static str {
     }
 }
 
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let phases = state.ui.visible_phases();
-    let n = phases.len() as u16;
-    let col_w = area.width / n;
-    for (i, phase) in phases.iter().enumerate() {
-        let x = area.x + col_w * i as u16;
-        // The last column takes the remainder.
-        let w = if i as u16 == n - 1 {
-            area.right() - x
-        } else {
-            col_w
-        };
-        let focused = i == state.ui.board_col;
-        column(
-            state,
-            *phase,
-            focused,
-            Rect::new(x, area.y, w, area.height),
-            buf,
-        );
+/// The board, borrowed from the state: its columns are the phases shown.
+pub struct Board<'a> {
+    state: &'a State,
+}
+
+impl<'a> Board<'a> {
+    pub fn new(state: &'a State) -> Self {
+        Board { state }
     }
 }
 
-fn column(state: &State, phase: Phase, focused: bool, area: Rect, buf: &mut Buffer) {
-    let t = &state.settings.theme;
-    let index = &state.data.columns[phase as usize];
-    let cursor = &state.ui.column_cursors[phase as usize];
-    // One column of padding on the right, with a rule.
-    let inner_w = area.width.saturating_sub(2);
-    let sep_x = area.right() - 1;
-    for y in area.y..area.bottom() {
-        buf.set_stringn(sep_x, y, "│", 1, t.dim);
+impl Widget for Board<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let phases = self.state.ui.visible_phases();
+        let n = phases.len() as u16;
+        let col_w = area.width / n;
+        for (i, phase) in phases.iter().enumerate() {
+            let x = area.x + col_w * i as u16;
+            // Equal widths, the last column taking the remainder: a layout solver would
+            // spread it, and columns would shift by a cell as phases are hidden.
+            let w = if i as u16 == n - 1 {
+                area.right() - x
+            } else {
+                col_w
+            };
+            PhaseColumn {
+                state: self.state,
+                phase: *phase,
+                focused: i == self.state.ui.board_col,
+            }
+            .render(Rect::new(x, area.y, w, area.height), buf);
+        }
     }
-    // Before the first load nothing is known: an empty column would read as calm.
-    let count = if state.sync.loaded {
-        format!(" {}", index.len())
-    } else {
-        " –".to_string()
-    };
-    let long = phase.title();
-    // The full name if it fits with its count, then the plain name, then a short one.
-    let fits = |s: &str| width(s) + width(&count) <= inner_w as usize;
-    let plain = super::fmt::phase_plain(phase);
-    let title = [long, plain, short_title(phase)]
+}
+
+/// One phase's column: its name and count over a rule, then the cards that fit.
+struct PhaseColumn<'a> {
+    state: &'a State,
+    phase: Phase,
+    focused: bool,
+}
+
+impl PhaseColumn<'_> {
+    /// The name with its count: the full name if it fits, then the plain name, then a
+    /// short one. Before the first load nothing is known: an empty column would read as
+    /// calm.
+    fn title(&self, len: usize, room: usize) -> Line<'static> {
+        let t = &self.state.settings.theme;
+        let count = if self.state.sync.loaded {
+            format!(" {len}")
+        } else {
+            " –".to_string()
+        };
+        let fits = |s: &str| width(s) + width(&count) <= room;
+        let short = short_title(self.phase);
+        let name = [
+            self.phase.title(),
+            super::fmt::phase_plain(self.phase),
+            short,
+        ]
         .into_iter()
         .find(|s| fits(s))
-        .unwrap_or(short_title(phase));
-    let title_style = if focused {
-        t.focused_column
-    } else {
-        t.column_title
-    };
-    let x = put(buf, area.x + 1, area.y, title, inner_w, title_style);
-    put(buf, x, area.y, &count, area.x + 1 + inner_w - x, t.dim);
-    let rule: String = "─".repeat(inner_w as usize);
-    buf.set_stringn(area.x + 1, area.y + 1, &rule, inner_w as usize, t.dim);
-
-    let top = area.y + 2;
-    let height = area.bottom().saturating_sub(top);
-    // The last card needs no gap after it, unless some are left out: then the gap row
-    // (or the row after it) holds the "↓ N more" marker, never a card's text.
-    let all_fit = ((height + 1) / CARD).max(1) as usize;
-    let fits = if index.len() > all_fit {
-        (height / CARD).max(1) as usize
-    } else {
-        all_fit
-    };
-    // The row scrolls into view even when its incident left (nothing highlighted then).
-    let selected = cursor.row;
-    let highlighted = cursor.selected_row();
-    let offset = if selected >= fits {
-        selected + 1 - fits
-    } else {
-        0
-    };
-    let shown = index.ids().iter().skip(offset).take(fits);
-    for (k, id) in shown.enumerate() {
-        let Some(inc) = state.data.incidents.get(id) else {
-            continue;
+        .unwrap_or(short);
+        let name_style = if self.focused {
+            t.focused_column
+        } else {
+            t.column_title
         };
-        let y = top + k as u16 * CARD;
-        if y + 4 > area.bottom() {
-            break;
-        }
-        let is_sel = focused && highlighted == Some(offset + k);
-        card(
-            state,
-            inc,
-            Rect::new(area.x + 1, y, inner_w, 4),
-            is_sel,
-            buf,
-        );
-    }
-    let below = index.len().saturating_sub(offset + fits);
-    if below > 0 {
-        let y = area.bottom() - 1;
-        put(
-            buf,
-            area.x + 1,
-            y,
-            &format!("↓ {below} more"),
-            inner_w,
-            t.dim,
-        );
-    }
-    if offset > 0 {
-        put(
-            buf,
-            area.x + 1,
-            area.y + 1,
-            &format!("↑ {offset} more"),
-            inner_w,
-            t.dim,
-        );
+        fit_spans(
+            [Span::styled(name, name_style), Span::styled(count, t.dim)],
+            room,
+        )
     }
 }
 
-/// Card layout (4 rows): severity and id with the age on the right; the title over two
-/// rows; the commander with the customer-update countdown on the right.
-fn card(state: &State, inc: &Incident, area: Rect, selected: bool, buf: &mut Buffer) {
-    let t = &state.settings.theme;
-    let w = area.width;
-    let (x, y) = (area.x, area.y);
-    let sel = if selected {
-        t.selected
-    } else {
-        Style::default()
-    };
-    if selected {
-        buf.set_style(area, t.selected);
-    }
-    // Row 1: severity in words (never colour alone), the id, and how long it has run.
-    let nx = put(
-        buf,
-        x,
-        y,
-        inc.severity.as_str(),
-        w,
-        t.severity(inc.severity).patch(sel),
-    );
-    let nx = put(
-        buf,
-        nx + 1,
-        y,
-        &inc.id,
-        (x + w).saturating_sub(nx + 1),
-        t.title.patch(sel),
-    );
-    // A change sent and not yet confirmed says so where the age usually is.
-    let started = if state.writes.is_pending(&inc.id) {
-        "pending".to_string()
-    } else {
-        age_at(state.sync.now, inc.created_at, state.settings.seconds)
-    };
-    let aw = width(&started) as u16;
-    // Rows 2-3: the title, wrapped. On a narrow card the age moves to the end of row 3.
-    let age_row = if nx + 1 + aw <= x + w { y } else { y + 2 };
-    let last_w = if age_row == y {
-        w
-    } else {
-        w.saturating_sub(aw + 1)
-    };
-    let (l1, l2) = wrap2(&inc.title, w as usize, last_w as usize);
-    put(buf, x, y + 1, &l1, w, sel);
-    put(buf, x, y + 2, &l2, last_w, sel);
-    if aw <= w {
-        let style = if state.writes.is_pending(&inc.id) {
-            t.due_soon
+impl Widget for PhaseColumn<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let state = self.state;
+        let t = &state.settings.theme;
+        let index = &state.data.columns[self.phase as usize];
+        let cursor = &state.ui.column_cursors[self.phase as usize];
+        // A rule on the right, a cell of padding on the left.
+        let column = Block::new()
+            .borders(Borders::RIGHT)
+            .border_style(t.dim)
+            .padding(Padding::left(1));
+        let inner = column.inner(area);
+        column.render(area, buf);
+        let [title_row, below] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(inner);
+        let room = inner.width as usize;
+        self.title(index.len(), room).render(title_row, buf);
+
+        let mut rule = Block::new().borders(Borders::TOP).border_style(t.dim);
+        let cards = rule.inner(below);
+        // The last card needs no gap after it, unless some are left out: then the gap row
+        // (or the row after it) holds the "↓ N more" marker, never a card's text.
+        let all_fit = ((cards.height + 1) / CARD).max(1) as usize;
+        let fits = if index.len() > all_fit {
+            (cards.height / CARD).max(1) as usize
         } else {
-            t.dim
+            all_fit
         };
-        put(buf, x + w - aw, age_row, &started, aw, style.patch(sel));
-    }
-    // Row 4: the countdown first (it must never be cut), then who leads in what is left.
-    let mut right = x + w;
-    if let Some(d) = due(inc) {
-        let (text, urgency) = countdown_at(state.sync.now, d, state.settings.seconds);
-        let style = match urgency {
-            Urgency::Overdue => t.overdue,
-            Urgency::Soon => t.due_soon,
-            Urgency::Normal => t.base,
-        };
-        // Longest form that fits beside a short name. Overdue keeps its minutes (how late
-        // is the point) even if the name shrinks to a letter; the word OVERDUE survives.
-        let (forms, room) = match urgency {
-            Urgency::Overdue => {
-                let late = late_by(state.sync.now, d, state.settings.seconds);
-                (
-                    vec![text, format!("LATE {late}"), "OVERDUE".to_string()],
-                    w.saturating_sub(3),
-                )
+        // The row scrolls into view even when its incident left (nothing highlighted then).
+        let first = window::first_shown(cursor.row, fits);
+        let highlighted = cursor.selected_row();
+        if first > 0 {
+            let above = truncate(&format!("↑ {first} more"), room);
+            rule = rule.title(Span::styled(above, t.dim));
+        }
+        rule.render(below, buf);
+        let shown = index.ids().iter().skip(first).take(fits);
+        for (k, id) in shown.enumerate() {
+            let Some(inc) = state.data.incidents.get(id) else {
+                continue;
+            };
+            let y = cards.y + k as u16 * CARD;
+            if y + 4 > cards.bottom() {
+                break;
             }
-            _ => (vec![format!("upd {text}"), text], w.saturating_sub(6)),
-        };
-        if let Some(text) = forms.iter().find(|f| width(f) as u16 <= room) {
-            let tw = width(text) as u16;
-            put(buf, x + w - tw, y + 3, text, tw, style.patch(sel));
-            right = x + w - tw - 1;
+            Card {
+                state,
+                inc,
+                selected: self.focused && highlighted == Some(first + k),
+            }
+            .render(Rect::new(cards.x, y, cards.width, 4), buf);
+        }
+        let below_count = index.len().saturating_sub(first + fits);
+        if below_count > 0 {
+            let marker = truncate(&format!("↓ {below_count} more"), room);
+            let last = Rect::new(inner.x, area.bottom() - 1, inner.width, 1);
+            Span::styled(marker, t.dim).render(last, buf);
         }
     }
-    let room = right.saturating_sub(x);
-    match &inc.commander {
-        Some(c) => put(buf, x, y + 3, c, room, sel),
-        None => put(buf, x, y + 3, "unassigned", room, t.due_soon.patch(sel)),
-    };
+}
+
+/// One incident on the board, 4 rows: severity and id with the age on the right; the
+/// title over two rows; the commander with the customer-update countdown on the right.
+struct Card<'a> {
+    state: &'a State,
+    inc: &'a Incident,
+    selected: bool,
+}
+
+impl Widget for Card<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let (state, inc) = (self.state, self.inc);
+        let t = &state.settings.theme;
+        let w = area.width;
+        let sel = if self.selected {
+            t.selected
+        } else {
+            Style::default()
+        };
+        Block::new().style(sel).render(area, buf);
+        let [head, title1, title2, foot] = Layout::vertical([Constraint::Length(1); 4]).areas(area);
+        // Row 1: severity in words (never colour alone), the id, and how long it has run.
+        let id_line = fit_spans(
+            [
+                Span::styled(inc.severity.as_str(), t.severity(inc.severity).patch(sel)),
+                Span::raw(" "),
+                Span::styled(inc.id.as_str(), t.title.patch(sel)),
+            ],
+            w as usize,
+        );
+        let id_end = id_line.width() as u16;
+        id_line.render(head, buf);
+        // A change sent and not yet confirmed says so where the age usually is.
+        let pending = state.writes.is_pending(&inc.id);
+        let started = if pending {
+            "pending".to_string()
+        } else {
+            age_at(state.sync.now, inc.created_at, state.settings.seconds)
+        };
+        let aw = width(&started) as u16;
+        // Rows 2-3: the title, wrapped. On a narrow card the age moves to the end of row 3.
+        let age_row = if id_end + 1 + aw <= w { head } else { title2 };
+        let last_w = if age_row == head {
+            w
+        } else {
+            w.saturating_sub(aw + 1)
+        };
+        let (l1, l2) = wrap2(&inc.title, w as usize, last_w as usize);
+        Span::styled(l1, sel).render(title1, buf);
+        Span::styled(l2, sel).render(
+            Rect {
+                width: last_w,
+                ..title2
+            },
+            buf,
+        );
+        if aw <= w {
+            let style = if pending { t.due_soon } else { t.dim };
+            Line::from(Span::styled(started, style.patch(sel)))
+                .right_aligned()
+                .render(age_row, buf);
+        }
+        // Row 4: the countdown first (it must never be cut), then who leads in what is left.
+        let mut room = w;
+        if let Some(d) = due(inc) {
+            let (text, urgency) = countdown_at(state.sync.now, d, state.settings.seconds);
+            let style = match urgency {
+                Urgency::Overdue => t.overdue,
+                Urgency::Soon => t.due_soon,
+                Urgency::Normal => t.base,
+            };
+            // Longest form that fits beside a short name. Overdue keeps its minutes (how
+            // late is the point) even if the name shrinks to a letter; the word OVERDUE
+            // survives.
+            let (forms, fits) = match urgency {
+                Urgency::Overdue => {
+                    let late = late_by(state.sync.now, d, state.settings.seconds);
+                    (
+                        vec![text, format!("LATE {late}"), "OVERDUE".to_string()],
+                        w.saturating_sub(3),
+                    )
+                }
+                _ => (vec![format!("upd {text}"), text], w.saturating_sub(6)),
+            };
+            if let Some(text) = forms.into_iter().find(|f| width(f) as u16 <= fits) {
+                room = w - width(&text) as u16 - 1;
+                Line::from(Span::styled(text, style.patch(sel)))
+                    .right_aligned()
+                    .render(foot, buf);
+            }
+        }
+        let (who, style) = match &inc.commander {
+            Some(c) => (c.as_str(), sel),
+            None => ("unassigned", t.due_soon.patch(sel)),
+        };
+        Span::styled(truncate(who, room as usize), style).render(foot, buf);
+    }
 }
 
 /// Greedy word wrap into a line of `w` and one of `w2` columns; the second ends in `…` if

@@ -292,3 +292,54 @@ mod tests {
         assert_eq!(wrap_hanging("abcd efgh", 4, 0), ["abcd", "efgh"]);
     }
 }
+
+// Widgets lane A (list, board, header, footer, messages, help): building lines of spans.
+
+/// `spans` as one line of at most `max` columns: the first span that does not fit is cut
+/// with a visible `…` (as [`truncate`] cuts one string) and nothing after it is kept, so a
+/// cut line never reads as complete.
+pub fn fit_spans<'a>(
+    spans: impl IntoIterator<Item = ratatui::text::Span<'a>>,
+    max: usize,
+) -> ratatui::text::Line<'a> {
+    let mut room = max;
+    let mut out = Vec::new();
+    for span in spans {
+        if room == 0 {
+            break;
+        }
+        let w = width(&span.content);
+        if w <= room {
+            room -= w;
+            out.push(span);
+        } else {
+            out.push(ratatui::text::Span::styled(
+                truncate(&span.content, room),
+                span.style,
+            ));
+            break;
+        }
+    }
+    ratatui::text::Line::from(out)
+}
+
+#[cfg(test)]
+mod span_tests {
+    use super::fit_spans;
+    use ratatui::text::Span;
+
+    #[test]
+    fn a_line_too_long_is_cut_once_with_a_mark_and_nothing_after_it() {
+        let line = |max| {
+            fit_spans(
+                [Span::raw("SEV1 "), Span::raw("INC-105"), Span::raw("!")],
+                max,
+            )
+            .to_string()
+        };
+        assert_eq!(line(20), "SEV1 INC-105!");
+        assert_eq!(line(13), "SEV1 INC-105!");
+        assert_eq!(line(9), "SEV1 INC…");
+        assert_eq!(line(0), "");
+    }
+}

@@ -1,12 +1,15 @@
 //! The bottom row: what is being typed, the last message, or key hints generated from the
 //! keymap for the current mode.
-use super::fmt::{put, width};
+use super::fmt::{fit_spans, truncate, width};
 use crate::console::forms::{Subject, WriteId};
 use crate::console::intent::Intent;
 use crate::console::keymap::Mode;
 use crate::console::state::{InputKind, Level, Notice, State};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::Widget;
 
 /// Which actions earn a hint, most useful first; keys come from the keymap. Writes that
 /// ask for a hint (`WriteSpec::hint`) go between these two, in registry order.
@@ -42,63 +45,97 @@ fn hinted() -> impl Iterator<Item = Intent> {
         .chain(HINTS_AFTER_WRITES.iter().copied())
 }
 
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.settings.theme;
-    let (x, y, right) = (area.x, area.y, area.right());
-    if let Some(input) = &state.ui.input {
-        let prompt = match input.kind {
-            InputKind::Filter => "/",
-            InputKind::Command => ":",
-        };
-        let x = put(buf, x, y, prompt, area.width, t.key);
-        let x = put(buf, x, y, &input.text, right - x, t.base);
-        put(buf, x, y, "█", right - x, t.base);
-        return;
+/// What the footer shows, borrowed from the state: one row, built left to right as spans.
+pub struct Footer<'a> {
+    state: &'a State,
+}
+
+impl<'a> Footer<'a> {
+    pub fn new(state: &'a State) -> Self {
+        Footer { state }
     }
-    // Where the closed history stands, first, while closed incidents are shown on a list
-    // they fill: the rows beyond come from the server as the selection nears the end.
-    let x = match history_note(state) {
-        Some(note) => put(buf, x, y, &note, area.width, t.dim) + 3,
-        None => x,
-    };
-    let area = Rect {
-        x,
-        width: right.saturating_sub(x),
-        ..area
-    };
-    if let Some(Notice { level, text, .. }) = &state.ui.notice {
-        let style = if *level == Level::Error {
-            t.error
-        } else {
-            t.base
+
+    /// The row's spans for `room` columns.
+    fn spans(&self, room: usize) -> Vec<Span<'a>> {
+        let state = self.state;
+        let t = &state.settings.theme;
+        if let Some(input) = &state.ui.input {
+            let prompt = match input.kind {
+                InputKind::Filter => "/",
+                InputKind::Command => ":",
+            };
+            return vec![
+                Span::styled(prompt, t.key),
+                Span::styled(input.text.as_str(), t.base),
+                Span::styled("█", t.base),
+            ];
+        }
+        let mut row = Row {
+            spans: vec![],
+            used: 0,
+            room,
         };
-        // The first line, cut to leave room for the key that shows the rest in the log.
-        let more = state
-            .settings
-            .keymap
-            .key_for(state.ui.mode(), Intent::Messages)
-            .map(|k| format!("{k} more"));
-        let first = text.lines().next().unwrap_or_default();
-        let reserve = more.as_ref().map_or(0, |m| width(m) as u16 + 2);
-        let x = put(buf, x, y, first, area.width.saturating_sub(reserve), style);
-        let x = match &more {
-            Some(m) if x + 2 < right => {
-                let kx = put(buf, x + 2, y, m, right - x - 2, t.key);
+        // Where the closed history stands, first, while closed incidents are shown on a
+        // list they fill: the rows beyond come from the server as the selection nears the
+        // end.
+        if let Some(note) = history_note(state) {
+            row.push(truncate(&note, room), t.dim);
+            row.gap(3);
+        }
+        if let Some(Notice { level, text, .. }) = &state.ui.notice {
+            let style = if *level == Level::Error {
+                t.error
+            } else {
+                t.base
+            };
+            // The first line, cut to leave room for the key that shows the rest in the log.
+            let more = state
+                .settings
+                .keymap
+                .key_for(state.ui.mode(), Intent::Messages);
+            let reserve = more.as_ref().map_or(0, |k| width(&k.to_string()) + 7);
+            let first = text.lines().next().unwrap_or_default();
+            let cut = room.saturating_sub(row.used).saturating_sub(reserve);
+            row.push(truncate(first, cut), style);
+            if let Some(k) = more
+                && row.used + 2 < room
+            {
+                row.gap(2);
                 // Only the key is bright: "more" reads as its label.
-                let key_w = m.chars().count() - " more".len();
-                for cx in (x + 2 + key_w as u16)..kx {
-                    if let Some(c) = buf.cell_mut((cx, y)) {
-                        c.set_style(t.dim);
-                    }
-                }
-                kx
+                row.push(k.to_string(), t.key);
+                row.push(" more".into(), t.key.patch(t.dim));
             }
-            _ => x,
-        };
-        hints(state, x + 3, y, right, buf);
-        return;
+            row.gap(3);
+        }
+        hints(state, &mut row);
+        row.spans
     }
-    hints(state, x, y, right, buf);
+}
+
+impl Widget for Footer<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        fit_spans(self.spans(area.width as usize), area.width as usize).render(area, buf);
+    }
+}
+
+/// Spans and the columns they take so far, in a row of `room` columns.
+struct Row<'a> {
+    spans: Vec<Span<'a>>,
+    used: usize,
+    room: usize,
+}
+
+impl<'a> Row<'a> {
+    fn push(&mut self, text: String, style: Style) {
+        self.used += width(&text);
+        self.spans.push(Span::styled(text, style));
+    }
+
+    /// Blank columns between parts, never more than are left: a gap is not text to cut.
+    fn gap(&mut self, n: usize) {
+        let n = n.min(self.room.saturating_sub(self.used));
+        self.push(" ".repeat(n), Style::default());
+    }
 }
 
 fn history_note(state: &State) -> Option<String> {
@@ -108,7 +145,8 @@ fn history_note(state: &State) -> Option<String> {
     state.history.status()
 }
 
-fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
+/// Key hints while they fit whole: a hint is never cut.
+fn hints(state: &State, row: &mut Row) {
     let t = &state.settings.theme;
     let mode = state.ui.mode();
     if matches!(mode, Mode::Form | Mode::Confirm) {
@@ -152,8 +190,7 @@ fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
         } else {
             action.label()
         };
-        let need = (label.chars().count() + text.len() + 3) as u16;
-        if x + need > right {
+        if row.used + label.chars().count() + text.len() + 3 > row.room {
             break;
         }
         // A key this token's role cannot use is shown struck out: pressing it says why.
@@ -164,7 +201,9 @@ fn hints(state: &State, mut x: u16, y: u16, right: u16, buf: &mut Buffer) {
                 let struck = t.dim.add_modifier(ratatui::style::Modifier::CROSSED_OUT);
                 (struck, struck)
             };
-        x = put(buf, x, y, &label, right - x, key_style);
-        x = put(buf, x + 1, y, text, right - x - 1, text_style) + 2;
+        row.push(label, key_style);
+        row.gap(1);
+        row.push(text.to_string(), text_style);
+        row.gap(2);
     }
 }

@@ -1,11 +1,13 @@
 //! The two header rows: which backend, whether the data is live, open incidents per
 //! severity, overdue customer updates, and the clock.
-use super::fmt::put;
-use super::fmt::{clock, hms, late_by};
+use super::fmt::{clock, fit_spans, hms, late_by, width as width_of};
 use crate::console::state::{Conn, State};
 use crate::domain::Severity;
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::Span;
+use ratatui::widgets::Widget;
 
 /// This machine's clock is called off in the header from this far from the server's on.
 /// Countdowns are right either way (they run on the server's time); below this the
@@ -27,142 +29,143 @@ pub fn skew(offset: chrono::Duration) -> Option<String> {
     Some(format!(" clock {by} {way} "))
 }
 
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.settings.theme;
-    let y = area.y;
-    let right = area.right();
-    buf.set_style(Rect { height: 1, ..area }, t.header);
-    let mut x = put(
-        buf,
-        area.x,
-        y,
-        " sitrep ",
-        area.width,
-        t.header.patch(t.title),
-    );
-    x = put(
-        buf,
-        x,
-        y,
-        &format!("│ {} ", state.settings.backend),
-        right - x,
-        t.header,
-    );
+/// What the header shows, borrowed from the state.
+pub struct Header<'a> {
+    state: &'a State,
+}
 
-    let as_of = state
-        .sync
-        .as_of
-        .map(|a| format!(" as of {} ", hms(a)))
-        .unwrap_or_else(|| " no data yet ".into());
-    let (label, style) = match &state.sync.conn {
-        Conn::Live => (" LIVE ".to_string(), t.live),
-        Conn::Connecting => (" CONNECTING ".to_string(), t.reconnecting),
-        Conn::Reconnecting { .. } if state.sync.is_stale() => (format!(" STALE{as_of}"), t.stale),
-        Conn::Reconnecting { .. } => (format!(" RECONNECTING{as_of}"), t.reconnecting),
-    };
-    x = put(buf, x, y, "│", right - x, t.header);
-    x = put(buf, x, y, &label, right.saturating_sub(x), style);
-    if state.settings.writes_disabled() {
-        x = put(
-            buf,
-            x + 1,
-            y,
-            " READ-ONLY ",
-            right.saturating_sub(x + 1),
-            t.reconnecting,
-        );
+impl<'a> Header<'a> {
+    pub fn new(state: &'a State) -> Self {
+        Header { state }
     }
-    // Records the client had to skip: short here, where it is seen at any width; row 2 says
-    // which.
-    if let (n @ 1.., _) = state.sync.unreadable() {
-        x = put(
-            buf,
-            x + 1,
-            y,
-            &format!(" {n} UNREADABLE "),
-            right.saturating_sub(x + 1),
-            t.reconnecting,
-        );
-    }
-    if let Some(first) = state.settings.webhooks_failing.first() {
-        let n = state.settings.webhooks_failing.len();
-        let s = if n == 1 {
-            format!(" webhook {first} FAILING ")
-        } else {
-            format!(" {n} webhooks FAILING ")
+
+    /// Row 1, left to right: the backend, the connection, and whatever is wrong.
+    fn status(&self) -> Vec<Span<'a>> {
+        let state = self.state;
+        let t = &state.settings.theme;
+        let as_of = state
+            .sync
+            .as_of
+            .map(|a| format!(" as of {} ", hms(a)))
+            .unwrap_or_else(|| " no data yet ".into());
+        let (label, style) = match &state.sync.conn {
+            Conn::Live => (" LIVE ".to_string(), t.live),
+            Conn::Connecting => (" CONNECTING ".to_string(), t.reconnecting),
+            Conn::Reconnecting { .. } if state.sync.is_stale() => {
+                (format!(" STALE{as_of}"), t.stale)
+            }
+            Conn::Reconnecting { .. } => (format!(" RECONNECTING{as_of}"), t.reconnecting),
         };
-        x = put(buf, x + 1, y, &s, right.saturating_sub(x + 1), t.overdue);
+        let mut spans = vec![
+            Span::styled(" sitrep ", t.header.patch(t.title)),
+            Span::styled(format!("│ {} ", state.settings.backend), t.header),
+            Span::styled("│", t.header),
+            Span::styled(label, style),
+        ];
+        // Each flag is a badge of its own, a cell apart.
+        let mut flag = |text: String, style: Style| {
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled(text, style));
+        };
+        if state.settings.writes_disabled() {
+            flag(" READ-ONLY ".into(), t.reconnecting);
+        }
+        // Records the client had to skip: short here, where it is seen at any width; row 2
+        // says which.
+        if let (n @ 1.., _) = state.sync.unreadable() {
+            flag(format!(" {n} UNREADABLE "), t.reconnecting);
+        }
+        if let Some(first) = state.settings.webhooks_failing.first() {
+            let n = state.settings.webhooks_failing.len();
+            let s = if n == 1 {
+                format!(" webhook {first} FAILING ")
+            } else {
+                format!(" {n} webhooks FAILING ")
+            };
+            flag(s, t.overdue);
+        }
+        let pending = state.pending_count();
+        if pending > 0 {
+            flag(format!(" {pending} pending "), t.reconnecting);
+        }
+        spans
     }
-    let pending = state.pending_count();
-    if pending > 0 {
-        x = put(
-            buf,
-            x + 1,
-            y,
-            &format!(" {pending} pending "),
-            right.saturating_sub(x + 1),
-            t.reconnecting,
-        );
+
+    /// Row 2: open incidents per severity, customer updates, the filter, skipped records.
+    /// Before the first load nothing is known: a 0 would look calm.
+    fn counts(&self, width: usize) -> Vec<Span<'a>> {
+        let state = self.state;
+        let t = &state.settings.theme;
+        let known = state.sync.loaded;
+        let mut spans = vec![Span::styled(" Open ", t.dim)];
+        for sev in Severity::ALL {
+            let n = state.data.open_count(*sev);
+            let style = if n > 0 { t.severity(*sev) } else { t.dim };
+            spans.push(Span::styled(sev.as_str(), style));
+            let count = if known { n.to_string() } else { "–".into() };
+            spans.push(Span::styled(
+                format!(" {count}  "),
+                if n > 0 { t.base } else { t.dim },
+            ));
+        }
+        spans.push(Span::styled("│ ", t.dim));
+        let used: usize = spans.iter().map(|s| width_of(&s.content)).sum();
+        if !known {
+            spans.push(Span::styled(
+                "customer updates: unknown (no data yet)",
+                t.reconnecting,
+            ));
+        } else if let Some(s) = overdue_line(state, width.saturating_sub(used)) {
+            spans.push(Span::styled(s, t.overdue));
+        } else {
+            spans.push(Span::styled("customer updates on time", t.dim));
+        }
+        if !state.ui.filter.is_empty() {
+            spans.push(Span::styled("  │ filter: ", t.dim));
+            spans.push(Span::styled(state.ui.filter.raw.as_str(), t.key));
+        }
+        // Records the client skipped: the board is incomplete, and the commander must know.
+        if let (n @ 1.., Some(first)) = state.sync.unreadable() {
+            let s = format!(
+                " {n} record{} could not be read ({first}) ",
+                if n == 1 { "" } else { "s" }
+            );
+            spans.push(Span::raw(" "));
+            spans.push(Span::styled("│", t.dim));
+            spans.push(Span::styled(s, t.reconnecting));
+        }
+        spans
     }
-    let time = format!(" {} UTC ", clock(state.sync.now, state.settings.seconds));
-    let cw = time.len() as u16;
-    if area.width > cw {
-        put(buf, right - cw, y, &time, cw, t.header.patch(t.title));
-        // The clock shown is the server's; when this machine's is far off, say so (it
-        // explains why the time here differs from the taskbar's).
-        if let Some(skew) = state.sync.clock_offset.and_then(skew) {
-            let sw = skew.chars().count() as u16;
-            if right - cw > x + sw + 1 {
-                put(buf, right - cw - sw, y, &skew, sw, t.reconnecting);
+}
+
+impl Widget for Header<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let state = self.state;
+        let t = &state.settings.theme;
+        let [top, second] =
+            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+        let width = area.width as usize;
+        buf.set_style(top, t.header);
+        let status = fit_spans(self.status(), width);
+        let status_end = area.x + status.width() as u16;
+        status.render(top, buf);
+        let time = format!(" {} UTC ", clock(state.sync.now, state.settings.seconds));
+        let cw = time.len() as u16;
+        if area.width > cw {
+            let right = area.right();
+            let at = Rect::new(right - cw, top.y, cw, 1);
+            Span::styled(time, t.header.patch(t.title)).render(at, buf);
+            // The clock shown is the server's; when this machine's is far off, say so (it
+            // explains why the time here differs from the taskbar's).
+            if let Some(skew) = state.sync.clock_offset.and_then(skew) {
+                let sw = skew.chars().count() as u16;
+                if right - cw > status_end + sw + 1 {
+                    let at = Rect::new(right - cw - sw, top.y, sw, 1);
+                    Span::styled(skew, t.reconnecting).render(at, buf);
+                }
             }
         }
-    }
-
-    // Row 2: counts. Before the first load nothing is known: a 0 would look calm.
-    let y = y + 1;
-    let known = state.sync.loaded;
-    let mut x = put(buf, area.x, y, " Open ", area.width, t.dim);
-    for sev in Severity::ALL {
-        let n = state.data.open_count(*sev);
-        let style = if n > 0 { t.severity(*sev) } else { t.dim };
-        x = put(buf, x, y, sev.as_str(), right - x, style);
-        let count = if known { n.to_string() } else { "–".into() };
-        x = put(
-            buf,
-            x,
-            y,
-            &format!(" {count}  "),
-            right - x,
-            if n > 0 { t.base } else { t.dim },
-        );
-    }
-    x = put(buf, x, y, "│ ", right - x, t.dim);
-    if !known {
-        x = put(
-            buf,
-            x,
-            y,
-            "customer updates: unknown (no data yet)",
-            right - x,
-            t.reconnecting,
-        );
-    } else if let Some(s) = overdue_line(state, right.saturating_sub(x) as usize) {
-        x = put(buf, x, y, &s, right - x, t.overdue);
-    } else {
-        x = put(buf, x, y, "customer updates on time", right - x, t.dim);
-    }
-    if !state.ui.filter.is_empty() {
-        x = put(buf, x, y, "  │ filter: ", right - x, t.dim);
-        x = put(buf, x, y, &state.ui.filter.raw, right - x, t.key);
-    }
-    // Records the client skipped: the board is incomplete, and the commander must know.
-    if let (n @ 1.., Some(first)) = state.sync.unreadable() {
-        let s = format!(
-            " {n} record{} could not be read ({first}) ",
-            if n == 1 { "" } else { "s" }
-        );
-        x = put(buf, x + 1, y, "│", right.saturating_sub(x + 1), t.dim);
-        put(buf, x, y, &s, right.saturating_sub(x), t.reconnecting);
+        fit_spans(self.counts(width), width).render(second, buf);
     }
 }
 
@@ -206,7 +209,7 @@ fn overdue_line(state: &State, room: usize) -> Option<String> {
             None => vec![format!(" {n} overdue: {list} ")],
         }
     };
-    // The first that fits; a list of several is cut at its end, which `put` marks.
+    // The first that fits; a list of several is cut at its end, which `fit_spans` marks.
     let fits = |s: &String| super::fmt::width(s.trim_end()) <= room;
     candidates
         .iter()

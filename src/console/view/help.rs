@@ -1,10 +1,10 @@
 //! The help overlay, generated from the keymap: it cannot drift from the real bindings.
-use super::fmt::put;
 use crate::console::keymap::Mode;
 use crate::console::state::State;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::widgets::{Block, Borders, Clear, Widget};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Padding, Paragraph, Widget};
 
 /// Where a binding's description starts: two spaces, the keys padded to 16, a space.
 const DESCRIPTION_AT: usize = 19;
@@ -77,41 +77,44 @@ pub fn help_lines(state: &State) -> Vec<(bool, String)> {
     out
 }
 
-pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.settings.theme;
-    let w = area.width.min(72);
-    let h = area.height;
-    let popup = Rect::new(area.x + (area.width - w) / 2, area.y, w, h);
-    Clear.render(popup, buf);
-    Block::default()
-        .borders(Borders::ALL)
-        .title(" Keys (? or esc to close, j/k to scroll) ")
-        .border_style(t.key)
-        .render(popup, buf);
-    let inner = Rect::new(
-        popup.x + 2,
-        popup.y + 1,
-        w.saturating_sub(4),
-        h.saturating_sub(2),
-    );
-    // A description longer than the row wraps under itself, past the keys column.
-    let lines: Vec<(bool, String)> = help_lines(state)
-        .into_iter()
-        .flat_map(|(heading, text)| {
-            super::fmt::wrap_hanging(&text, inner.width as usize, DESCRIPTION_AT)
-                .into_iter()
-                .map(move |row| (heading, row))
-        })
-        .collect();
-    let max_scroll = lines.len().saturating_sub(inner.height as usize);
-    let scroll = state.ui.help_scroll.min(max_scroll);
-    for (i, (heading, text)) in lines
-        .iter()
-        .skip(scroll)
-        .take(inner.height as usize)
-        .enumerate()
-    {
-        let style = if *heading { t.column_title } else { t.base };
-        put(buf, inner.x, inner.y + i as u16, text, inner.width, style);
+/// The help window, borrowed from the state: the keymap's bindings, scrolled.
+pub struct Help<'a> {
+    state: &'a State,
+}
+
+impl<'a> Help<'a> {
+    pub fn new(state: &'a State) -> Self {
+        Help { state }
+    }
+}
+
+impl Widget for Help<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = &self.state.settings.theme;
+        let w = area.width.min(72);
+        let popup = Rect::new(area.x + (area.width - w) / 2, area.y, w, area.height);
+        Clear.render(popup, buf);
+        let block = Block::bordered()
+            .title(" Keys (? or esc to close, j/k to scroll) ")
+            .border_style(t.key)
+            .padding(Padding::horizontal(1));
+        let inner = block.inner(popup);
+        // A description longer than the row wraps under itself, past the keys column:
+        // wrapped here, as the paragraph's wrap cannot hang an indent.
+        let lines: Vec<Line> = help_lines(self.state)
+            .into_iter()
+            .flat_map(|(heading, text)| {
+                let style = if heading { t.column_title } else { t.base };
+                super::fmt::wrap_hanging(&text, inner.width as usize, DESCRIPTION_AT)
+                    .into_iter()
+                    .map(move |row| Line::from(Span::styled(row, style)))
+            })
+            .collect();
+        let max_scroll = lines.len().saturating_sub(inner.height as usize);
+        let scroll = self.state.ui.help_scroll.min(max_scroll);
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0))
+            .render(popup, buf);
     }
 }
