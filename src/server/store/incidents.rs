@@ -456,20 +456,7 @@ mod tests {
         ];
         for (name, q) in lists {
             let (sql, args) = list_sql(&IncidentQuery { limit: 500, ..q });
-            let explain_sql = format!("EXPLAIN QUERY PLAN {sql}");
-            let mut explain = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain_sql);
-            for a in &args {
-                explain = explain.bind(a);
-            }
-            let plan: Vec<String> = explain
-                .bind(i64::MAX)
-                .bind(501_i64)
-                .fetch_all(&store.reader)
-                .await
-                .unwrap()
-                .into_iter()
-                .map(|r| r.3)
-                .collect();
+            let plan = store.query_plan(&sql, &args, &[i64::MAX, 501]).await;
             let walks = plan
                 .iter()
                 .any(|p| p.starts_with("SCAN") || p.contains("INTEGER PRIMARY KEY"));

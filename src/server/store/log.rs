@@ -194,9 +194,7 @@ impl Store {
     /// The oldest and newest sequence numbers the event log still holds (None when empty).
     pub async fn event_bounds(&self) -> Result<Option<(i64, i64)>, StoreError> {
         let (min, max): (Option<i64>, Option<i64>) =
-            sqlx::query_as("SELECT MIN(seq), MAX(seq) FROM events")
-                .fetch_one(&self.reader)
-                .await?;
+            sqlx::query_as(BOUNDS_SQL).fetch_one(&self.reader).await?;
         Ok(min.zip(max))
     }
 
@@ -227,8 +225,23 @@ pub(super) fn last_within(sizes: &[(i64, i64)], max_bytes: usize) -> Option<i64>
     last
 }
 
+/// The oldest and newest event ids. Two subqueries: SQLite answers a lone MIN or MAX from
+/// the key's ends, but both in one SELECT walk the whole log (0.12 s at 200,000 events,
+/// paid by every console that connects).
+const BOUNDS_SQL: &str = "SELECT (SELECT MIN(seq) FROM events), (SELECT MAX(seq) FROM events)";
+
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn the_log_bounds_are_read_from_the_key_not_by_walking_the_log() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = super::Store::open_sqlite(&dir.path().join("plan.db"))
+            .await
+            .unwrap();
+        let plan = store.query_plan(super::BOUNDS_SQL, &[], &[]).await;
+        assert!(!plan.iter().any(|p| p.starts_with("SCAN events")), "{plan:?}");
+    }
+
     #[test]
     fn a_page_stops_at_the_byte_budget_but_always_moves_forward() {
         let sizes = [(3, 40_000), (4, 40_000), (7, 40_000), (9, 10)];

@@ -513,6 +513,22 @@ impl Store {
         self.committed.clone()
     }
 
+    /// SQLite's query plan for `sql` with its text and then integer arguments, one line
+    /// per step (`SCAN t` walks a table; `SEARCH t USING INDEX i` does not).
+    #[cfg(test)]
+    pub(crate) async fn query_plan(&self, sql: &str, args: &[String], ints: &[i64]) -> Vec<String> {
+        let explain = format!("EXPLAIN QUERY PLAN {sql}");
+        let mut q = sqlx::query_as::<_, (i64, i64, i64, String)>(&explain);
+        for a in args {
+            q = q.bind(a);
+        }
+        for i in ints {
+            q = q.bind(i);
+        }
+        let rows = q.fetch_all(&self.reader).await.expect("a query plan");
+        rows.into_iter().map(|r| r.3).collect()
+    }
+
     /// Starts a write transaction. Writes are serialized: on SQLite by the one writer
     /// connection, on PostgreSQL by a lock held until commit, across all replicas.
     async fn begin(&self) -> Result<Tx, StoreError> {
