@@ -1,6 +1,6 @@
 //! The two header rows: which backend, whether the data is live, open incidents per
 //! severity, overdue customer updates, and the clock.
-use super::fmt::{clock, fit_spans, hms, late_by, width as width_of};
+use super::fmt::{clock, fit_spans, hms, late_by, truncate, width as width_of};
 use crate::console::state::{Conn, State};
 use crate::domain::Severity;
 use ratatui::buffer::Buffer;
@@ -39,8 +39,10 @@ impl<'a> Header<'a> {
         Header { state }
     }
 
-    /// Row 1, left to right: the backend, the connection, and whatever is wrong.
-    fn status(&self) -> Vec<Span<'a>> {
+    /// Row 1, left to right: the backend, the connection, and whatever is wrong, in `room`
+    /// columns: the backend's address is shortened first, so the flags (pending writes,
+    /// unreadable records, failing webhooks) are read whole.
+    fn status(&self, room: usize) -> Vec<Span<'a>> {
         let state = self.state;
         let t = &state.settings.theme;
         let as_of = state
@@ -87,6 +89,12 @@ impl<'a> Header<'a> {
         let pending = state.pending_count();
         if pending > 0 {
             flag(format!(" {pending} pending "), t.reconnecting);
+        }
+        let used: usize = spans.iter().map(|s| width_of(&s.content)).sum();
+        if let Some(over) = used.checked_sub(room).filter(|o| *o > 0) {
+            let backend = &state.settings.backend;
+            let keep = width_of(backend).saturating_sub(over).max(12);
+            spans[1] = Span::styled(format!("│ {} ", truncate(backend, keep)), t.header);
         }
         spans
     }
@@ -146,11 +154,13 @@ impl Widget for Header<'_> {
             Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
         let width = area.width as usize;
         buf.set_style(top, t.header);
-        let status = fit_spans(self.status(), width);
-        let status_end = area.x + status.width() as u16;
-        status.render(top, buf);
         let time = format!(" {} UTC ", clock(state.sync.now, state.settings.seconds));
         let cw = time.len() as u16;
+        // The status ends where the clock begins, so the clock never covers a flag.
+        let room = width.saturating_sub(time.len());
+        let status = fit_spans(self.status(room), room);
+        let status_end = area.x + status.width() as u16;
+        status.render(top, buf);
         if area.width > cw {
             let right = area.right();
             let at = Rect::new(right - cw, top.y, cw, 1);
@@ -257,6 +267,29 @@ mod tests {
                     + "\n"
             })
             .collect()
+    }
+
+    #[test]
+    fn at_80_columns_the_pending_count_is_read_whole_beside_the_clock() {
+        let mut s = owing(clock() + Duration::minutes(30));
+        s.settings.backend = "https://sitrep.incident-response.example.com".into();
+        s.sync.as_of = Some(clock());
+        s.sync.conn = crate::console::state::Conn::Reconnecting {
+            since: clock(),
+            error: "connection refused".into(),
+        };
+        s.sync.outbox_waiting = 12;
+        let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        t.draw(|f| crate::console::view::render(&s, f)).unwrap();
+        let buf = t.backend().buffer();
+        let top: String = (0..80).map(|x| buf[(x, 0)].symbol()).collect();
+        assert!(top.contains(" 12 pending "), "{top}");
+        assert!(top.contains("RECONNECTING as of"), "{top}");
+        assert!(top.trim_end().ends_with("UTC"), "{top}");
+        assert!(
+            top.contains("https://sitrep"),
+            "the address is shortened, not dropped: {top}"
+        );
     }
 
     #[test]

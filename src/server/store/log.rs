@@ -239,7 +239,10 @@ mod tests {
             .await
             .unwrap();
         let plan = store.query_plan(super::BOUNDS_SQL, &[], &[]).await;
-        assert!(!plan.iter().any(|p| p.starts_with("SCAN events")), "{plan:?}");
+        assert!(
+            !plan.iter().any(|p| p.starts_with("SCAN events")),
+            "{plan:?}"
+        );
     }
 
     #[test]
