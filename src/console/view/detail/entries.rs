@@ -86,3 +86,52 @@ impl<T, F: Fn(&T) -> Vec<String>> Widget for Entries<'_, T, F> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::theme::Theme;
+
+    fn draw(items: &Loadable<Vec<String>>, scroll: usize, w: u16, h: u16) -> Buffer {
+        let theme = Theme::color();
+        let mut buf = Buffer::empty(Rect::new(0, 0, w, h));
+        Entries {
+            theme: &theme,
+            items,
+            scroll,
+            newest_first: true,
+            rows: |s: &String| vec![s.clone()],
+        }
+        .render(buf.area, &mut buf);
+        buf
+    }
+
+    fn row(buf: &Buffer, y: u16) -> String {
+        (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect()
+    }
+
+    #[test]
+    fn a_long_list_shows_the_newest_first_and_says_how_many_are_below() {
+        let items = Loadable::Ready((0..10_000).map(|i| format!("entry {i}")).collect());
+        let buf = draw(&items, 0, 30, 4);
+        assert_eq!(row(&buf, 0).trim_end(), "entry 9999");
+        assert_eq!(row(&buf, 2).trim_end(), "entry 9997");
+        assert_eq!(row(&buf, 3), "↓ 9997 older below (j to scro…");
+        // Scrolled: the item scrolled to stands out.
+        let buf = draw(&items, 5, 30, 4);
+        assert_eq!(row(&buf, 0).trim_end(), "entry 9994");
+        let title = Theme::color().title;
+        assert_eq!(buf[(0, 0)].style().add_modifier, title.add_modifier);
+        assert_ne!(buf[(0, 1)].style().add_modifier, title.add_modifier);
+    }
+
+    #[test]
+    fn a_long_entry_wraps_under_itself_and_a_cut_row_ends_in_an_ellipsis() {
+        let items = Loadable::Ready(vec!["09:30  Cara  phase: triage → containment".to_string()]);
+        let buf = draw(&items, 0, 24, 3);
+        assert_eq!(row(&buf, 0).trim_end(), "09:30  Cara  phase:");
+        assert_eq!(row(&buf, 1).trim_end(), "  triage → containment");
+        let line = fit_line([Span::raw("SEV1 "), Span::raw("Payments API down")], 12);
+        assert_eq!(line.to_string(), "SEV1 Paymen…");
+    }
+}
