@@ -1,8 +1,9 @@
 //! The review view: what a review meeting looks at, as charts. Drawn from the figures the
 //! review state holds (computed once per load by `crate::review::figures`, the same
 //! figures `sitrep evidence` writes), so drawing only lays them out.
-use super::fmt::put;
+use super::fmt::fit_line;
 use crate::console::state::State;
+use crate::console::state::review::Review;
 use crate::console::theme::Theme;
 use crate::domain::Severity;
 use crate::review::PeriodFigures;
@@ -11,8 +12,10 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::symbols;
-use ratatui::text::Line;
-use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Sparkline, Widget};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{
+    Bar, BarChart, BarGroup, Block, Borders, Padding, Paragraph, Sparkline, Widget,
+};
 
 /// Bars in ASCII mode: heights told apart by the glyph (the frame's ASCII pass would turn
 /// every partial block into `#`).
@@ -58,93 +61,124 @@ fn panel<'a>(title: &'a str, t: &Theme) -> Block<'a> {
 }
 
 pub fn render(state: &State, area: Rect, buf: &mut Buffer) {
-    let t = &state.settings.theme;
-    let r = &state.ui.review;
-    let Some(f) = r.figures.as_deref() else {
-        let msg = match (&r.error, r.loading) {
-            (Some(e), _) => format!("Review: could not load the last {}d: {e}", r.days),
-            (None, _) => format!("Review: loading the last {} days…", r.days),
-        };
-        put(buf, area.x + 1, area.y, &msg, area.width - 1, t.title);
-        return;
-    };
-    let tot = &f.totals;
-    let mut title = format!(
-        "Review {} to {} ({}d): {} incidents, {} customer-impacting",
-        f.period.from, f.period.to, r.days, tot.incidents, tot.customer_impacting
-    );
-    if r.loading {
-        title.push_str("  (updating)");
-    } else if let Some(e) = &r.error {
-        title.push_str(&format!("  (update failed: {e})"));
+    ReviewView::new(state).render(area, buf);
+}
+
+/// The review screen over the review state: its period, its figures once loaded, and
+/// whether a load is running or failed.
+pub struct ReviewView<'a> {
+    theme: &'a Theme,
+    review: &'a Review,
+}
+
+impl<'a> ReviewView<'a> {
+    pub fn new(state: &'a State) -> Self {
+        ReviewView {
+            theme: &state.settings.theme,
+            review: &state.ui.review,
+        }
     }
-    put(buf, area.x + 1, area.y, &title, area.width - 1, t.title);
-    let body = Rect {
-        y: area.y + 1,
-        height: area.height.saturating_sub(1),
-        ..area
-    };
-    let [top, middle, bottom] = Layout::vertical([
-        Constraint::Length(6),
-        Constraint::Length(6),
-        Constraint::Min(4),
-    ])
-    .areas(body);
-    let thirds = |a: Rect| {
-        Layout::horizontal([
-            Constraint::Percentage(36),
-            Constraint::Percentage(32),
-            Constraint::Percentage(32),
+
+    /// The heading: the period and its totals, or what is keeping them.
+    fn heading(&self) -> String {
+        let r = self.review;
+        let Some(f) = r.figures.as_deref() else {
+            return match &r.error {
+                Some(e) => format!("Review: could not load the last {}d: {e}", r.days),
+                None => format!("Review: loading the last {} days…", r.days),
+            };
+        };
+        let tot = &f.totals;
+        let mut title = format!(
+            "Review {} to {} ({}d): {} incidents, {} customer-impacting",
+            f.period.from, f.period.to, r.days, tot.incidents, tot.customer_impacting
+        );
+        if r.loading {
+            title.push_str("  (updating)");
+        } else if let Some(e) = &r.error {
+            title.push_str(&format!("  (update failed: {e})"));
+        }
+        title
+    }
+}
+
+impl Widget for ReviewView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let [heading, body] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
+        let heading = Block::new().padding(Padding::left(1)).inner(heading);
+        fit_line(
+            [Span::styled(self.heading(), t.title)],
+            heading.width as usize,
+        )
+        .render(heading, buf);
+        let Some(f) = self.review.figures.as_deref() else {
+            return;
+        };
+        let tot = &f.totals;
+        let [top, middle, bottom] = Layout::vertical([
+            Constraint::Length(6),
+            Constraint::Length(6),
+            Constraint::Min(4),
         ])
-        .split(a)
-    };
-    let row = thirds(top);
-    weeks(f, t, row[0], buf);
-    means(
-        "MTTA vs target",
-        f.by_severity.iter().map(|s| (s.severity, s.acknowledge)),
-        t,
-        row[1],
-        buf,
-    );
-    means(
-        "MTTR vs target",
-        f.by_severity.iter().map(|s| (s.severity, s.recovery)),
-        t,
-        row[2],
-        buf,
-    );
-    let row = thirds(middle);
-    means(
-        "1st cust. update/policy",
-        f.by_severity.iter().map(|s| (s.severity, s.first_update)),
-        t,
-        row[0],
-        buf,
-    );
-    counts(
-        "Update cadence",
-        &[
-            ("kept", tot.cadence_kept, t.live),
-            ("missed", tot.cadence_missed, t.overdue),
-        ],
-        t,
-        row[1],
-        buf,
-    );
-    counts(
-        "Corrective actions",
-        &[
-            ("on time", tot.actions_on_time, t.live),
-            ("late", tot.actions_late, t.due_soon),
-            ("overdue", tot.actions_overdue, t.overdue),
-            ("open", tot.actions_open, t.base),
-        ],
-        t,
-        row[2],
-        buf,
-    );
-    exceptions(f, t, bottom, buf);
+        .areas(body);
+        let thirds = |a: Rect| {
+            Layout::horizontal([
+                Constraint::Percentage(36),
+                Constraint::Percentage(32),
+                Constraint::Percentage(32),
+            ])
+            .split(a)
+        };
+        let row = thirds(top);
+        weeks(f, t, row[0], buf);
+        means(
+            "MTTA vs target",
+            f.by_severity.iter().map(|s| (s.severity, s.acknowledge)),
+            t,
+            row[1],
+            buf,
+        );
+        means(
+            "MTTR vs target",
+            f.by_severity.iter().map(|s| (s.severity, s.recovery)),
+            t,
+            row[2],
+            buf,
+        );
+        let row = thirds(middle);
+        means(
+            "1st cust. update/policy",
+            f.by_severity.iter().map(|s| (s.severity, s.first_update)),
+            t,
+            row[0],
+            buf,
+        );
+        counts(
+            "Update cadence",
+            &[
+                ("kept", tot.cadence_kept, t.live),
+                ("missed", tot.cadence_missed, t.overdue),
+            ],
+            t,
+            row[1],
+            buf,
+        );
+        counts(
+            "Corrective actions",
+            &[
+                ("on time", tot.actions_on_time, t.live),
+                ("late", tot.actions_late, t.due_soon),
+                ("overdue", tot.actions_overdue, t.overdue),
+                ("open", tot.actions_open, t.base),
+            ],
+            t,
+            row[2],
+            buf,
+        );
+        exceptions(f, t, bottom, buf);
+    }
 }
 
 /// Incidents per week, one sparkline per severity, with the period's count.
@@ -162,32 +196,27 @@ fn weeks(f: &PeriodFigures, t: &Theme, area: Rect, buf: &mut Buffer) {
         .unwrap_or(0)
         .max(1);
     for (i, sev) in Severity::ALL.iter().enumerate().take(inner.height as usize) {
-        let y = inner.y + i as u16;
-        put(buf, inner.x, y, sev.as_str(), 5, t.severity(*sev));
+        let row = Rect {
+            y: inner.y + i as u16,
+            height: 1,
+            ..inner
+        };
+        let [label, spark, total] = Layout::horizontal([
+            Constraint::Length(5),
+            Constraint::Length(spark_w as u16),
+            Constraint::Length(5),
+        ])
+        .areas(row);
+        fit_line([Span::styled(sev.as_str(), t.severity(*sev))], 5).render(label, buf);
         let data: Vec<u64> = shown.iter().map(|w| u64::from(w.by_severity[i])).collect();
         Sparkline::default()
             .data(&data)
             .max(u64::from(max))
             .bar_set(bars(t))
             .style(t.severity(*sev))
-            .render(
-                Rect {
-                    x: inner.x + 5,
-                    y,
-                    width: spark_w as u16,
-                    height: 1,
-                },
-                buf,
-            );
-        let total: u32 = f.weeks.iter().map(|w| w.by_severity[i]).sum();
-        put(
-            buf,
-            inner.x + 5 + spark_w as u16,
-            y,
-            &format!("{total:>4}"),
-            5,
-            t.base,
-        );
+            .render(spark, buf);
+        let n: u32 = f.weeks.iter().map(|w| w.by_severity[i]).sum();
+        fit_line([Span::styled(format!("{n:>4}"), t.base)], 5).render(total, buf);
     }
 }
 
@@ -298,29 +327,23 @@ fn exceptions(f: &PeriodFigures, t: &Theme, area: Rect, buf: &mut Buffer) {
     let block = panel("Soonest remediation", t);
     let inner = block.inner(list);
     block.render(list, buf);
-    if f.open_exceptions.is_empty() {
-        put(
-            buf,
-            inner.x,
-            inner.y,
-            "no open exceptions",
-            inner.width,
-            t.dim,
-        );
-    }
-    for (i, e) in f
-        .open_exceptions
-        .iter()
-        .take(inner.height as usize)
-        .enumerate()
-    {
-        let line = format!(
-            "{} {} {} by {}",
-            e.remediation_due.format("%Y-%m-%d"),
-            e.id,
-            e.incident_id,
-            e.risk_accepted_by
-        );
-        put(buf, inner.x, inner.y + i as u16, &line, inner.width, t.base);
-    }
+    let soonest: Vec<Line> = if f.open_exceptions.is_empty() {
+        vec![Line::styled("no open exceptions", t.dim)]
+    } else {
+        f.open_exceptions
+            .iter()
+            .take(inner.height as usize)
+            .map(|e| {
+                let line = format!(
+                    "{} {} {} by {}",
+                    e.remediation_due.format("%Y-%m-%d"),
+                    e.id,
+                    e.incident_id,
+                    e.risk_accepted_by
+                );
+                fit_line([Span::styled(line, t.base)], inner.width as usize)
+            })
+            .collect()
+    };
+    Paragraph::new(soonest).render(inner, buf);
 }

@@ -1,17 +1,21 @@
 //! The wallboard: a pure function of `&State`, the wall's options and the clock. Which page
 //! shows and where the layout sits (the burn-in shift) follow from `state.sync.now`, so a fixed
 //! clock gives a fixed picture.
-use super::bigtext;
+mod tile;
+
+use super::bigtext::{self, BigNumber};
 use super::redact;
 use crate::console::state::{Conn, State, due};
-use crate::console::view::fmt::put;
-use crate::console::view::fmt::{self, Urgency};
-use crate::domain::{Incident, Phase, Severity};
+use crate::console::theme::Theme;
+use crate::console::view::fmt::{self, Urgency, fit_line};
+use crate::domain::{Incident, Severity};
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
-use ratatui::widgets::{Block, BorderType, Borders, Widget};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, BorderType, Borders, Padding, Widget};
+use tile::Tile;
 
 /// The wall's own flags (`sitrep wall`, `sitrep demo --wall`).
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -118,97 +122,110 @@ fn counting_at(state: &State) -> DateTime<Utc> {
 }
 
 pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
-    let t = &state.settings.theme;
-    let now = counting_at(state);
-    // Before the first load every count is unknown: a 0 would look calm.
-    let known = state.sync.loaded;
-    if area.width < 40 || area.height < 12 {
-        put(
-            buf,
-            area.x,
-            area.y,
-            "sitrep wall needs at least 40x12",
-            area.width,
-            t.base,
-        );
-        return;
-    }
-    let (dx, dy) = shift(state.sync.now);
-    let area = Rect::new(area.x + dx, area.y + dy, area.width - 1, area.height - 1);
-    let worst = worst_open(state);
-    let frame_style = match worst {
-        Some(s) => t.severity(s),
-        None => t.live,
-    };
-    let conn = conn_label(state);
-    let right_title = format!(" {} │ {} UTC ", conn.0, state.sync.now.format("%H:%M"));
-    let block = Block::new()
-        .borders(Borders::ALL)
-        .border_type(BorderType::Thick)
-        .border_style(frame_style)
-        .title(format!(" SITREP WALL │ {} ", state.settings.backend))
-        .title(
-            ratatui::text::Line::from(right_title)
-                .right_aligned()
-                .style(conn.1),
-        );
-    let inner = block.inner(area);
-    block.render(area, buf);
+    WallView::new(state, opts).render(area, buf);
+}
 
-    // Counts band: label row, then big digits.
-    let scale = if inner.height >= 80 && inner.width >= 200 {
-        3
-    } else if inner.height >= 40 && inner.width >= 120 {
-        2
-    } else {
-        1
-    };
-    let band_h = 1 + bigtext::height(scale);
-    let slot_w = inner.width / 4;
-    for (i, sev) in Severity::ALL.iter().copied().enumerate() {
-        let x = inner.x + slot_w * i as u16 + 1;
-        let n = state.data.open_count(sev);
-        let style = if n > 0 { t.severity(sev) } else { t.dim };
-        put(
-            buf,
-            x,
-            inner.y,
-            &format!("{sev} open"),
-            slot_w - 1,
-            style.add_modifier(Modifier::BOLD),
-        );
-        let slot = Rect::new(x, inner.y + 1, slot_w.saturating_sub(1), band_h - 1);
-        if known {
-            bigtext::draw(buf, slot, x, inner.y + 1, n, scale, style);
-        } else {
-            put(
-                buf,
-                x,
-                inner.y + 1,
-                "? (no data)",
-                slot.width,
-                t.reconnecting,
-            );
+/// The wall over the state: the time its timers count at, whether anything is known yet,
+/// the tiles in order and the overdue customer updates, worked out once a frame.
+pub struct WallView<'a> {
+    state: &'a State,
+    opts: &'a WallOptions,
+    theme: &'a Theme,
+    /// The clock, or the moment the data was last known current (see [`counting_at`]).
+    now: DateTime<Utc>,
+    /// Before the first load every count is unknown: a 0 would look calm.
+    known: bool,
+    tiles: Vec<&'a Incident>,
+    overdue: Vec<&'a Incident>,
+    most_overdue: Option<&'a Incident>,
+    worst: Option<Severity>,
+}
+
+impl<'a> WallView<'a> {
+    pub fn new(state: &'a State, opts: &'a WallOptions) -> Self {
+        let now = counting_at(state);
+        let overdue: Vec<&Incident> = state
+            .data
+            .incidents
+            .values()
+            .filter(|i| due(i).is_some_and(|d| d < now))
+            .collect();
+        let most_overdue = overdue
+            .iter()
+            .min_by_key(|i| (due(i), i.id.clone()))
+            .copied();
+        WallView {
+            state,
+            opts,
+            theme: &state.settings.theme,
+            now,
+            known: state.sync.loaded,
+            tiles: tiles(state),
+            overdue,
+            most_overdue,
+            worst: worst_open(state),
         }
     }
-    let mut y = inner.y + band_h;
 
-    // The loudest line: the most overdue customer update.
-    let list = tiles(state);
-    let overdue: Vec<&Incident> = state
-        .data
-        .incidents
-        .values()
-        .filter(|i| due(i).is_some_and(|d| d < now))
-        .collect();
-    let most_overdue = overdue
-        .iter()
-        .min_by_key(|i| (due(i), i.id.clone()))
-        .copied();
-    if let Some(inc) = most_overdue {
-        let (late, _) = countdown(now, due(inc).unwrap_or(now));
-        let more = if overdue.len() > 1 {
-            format!("  (+{} more overdue)", overdue.len() - 1)
+    /// The outer frame: thick, in the colour of the worst open severity, with the
+    /// backend, the connection and the clock in its titles.
+    fn frame(&self) -> Block<'a> {
+        let (state, t) = (self.state, self.theme);
+        let frame_style = match self.worst {
+            Some(s) => t.severity(s),
+            None => t.live,
+        };
+        let conn = conn_label(state);
+        let right_title = format!(" {} │ {} UTC ", conn.0, state.sync.now.format("%H:%M"));
+        Block::new()
+            .borders(Borders::ALL)
+            .border_type(BorderType::Thick)
+            .border_style(frame_style)
+            .title(format!(" SITREP WALL │ {} ", state.settings.backend))
+            .title(Line::from(right_title).right_aligned().style(conn.1))
+    }
+
+    /// Open counts per severity: a label row, then big digits (or "?" before any data).
+    fn counts(&self, band: Rect, scale: u16, buf: &mut Buffer) {
+        let t = self.theme;
+        let slot_w = band.width / 4;
+        for (i, sev) in Severity::ALL.iter().copied().enumerate() {
+            let slot = Rect::new(
+                band.x + slot_w * i as u16 + 1,
+                band.y,
+                slot_w.saturating_sub(1),
+                band.height,
+            );
+            let [label, digits] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(slot);
+            let n = self.state.data.open_count(sev);
+            let style = if n > 0 { t.severity(sev) } else { t.dim };
+            let text = format!("{sev} open");
+            one(label, text, style.add_modifier(Modifier::BOLD), buf);
+            if self.known {
+                BigNumber { n, scale, style }.render(digits, buf);
+            } else {
+                one(digits, "? (no data)".into(), t.reconnecting, buf);
+            }
+        }
+    }
+
+    /// The loudest line: the most overdue customer update, or why there is none.
+    fn loudest(&self, row: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        let Some(inc) = self.most_overdue else {
+            let (text, style) = if !self.known {
+                ("No data yet: customer updates unknown", t.reconnecting)
+            } else if self.worst.is_none() {
+                ("No open incidents", t.title)
+            } else {
+                ("No customer update overdue", t.dim)
+            };
+            return one(indented(row), text.into(), style, buf);
+        };
+        let (late, _) = countdown(self.now, due(inc).unwrap_or(self.now));
+        let more = if self.overdue.len() > 1 {
+            format!("  (+{} more overdue)", self.overdue.len() - 1)
         } else {
             String::new()
         };
@@ -216,109 +233,135 @@ pub fn render(state: &State, opts: &WallOptions, area: Rect, buf: &mut Buffer) {
             " ⚠ {} {} customer update {late}: {}{more} ",
             inc.severity,
             inc.id,
-            redact::text(&inc.title, opts.redact)
+            redact::text(&inc.title, self.opts.redact)
         );
-        buf.set_style(Rect::new(inner.x, y, inner.width, 1), t.overdue);
-        put(buf, inner.x, y, &line, inner.width, t.overdue);
-    } else if !known {
-        put(
-            buf,
-            inner.x + 1,
-            y,
-            "No data yet: customer updates unknown",
-            inner.width,
-            t.reconnecting,
-        );
-    } else if worst.is_none() {
-        put(
-            buf,
-            inner.x + 1,
-            y,
-            "No open incidents",
-            inner.width,
-            t.title,
-        );
-    } else {
-        put(
-            buf,
-            inner.x + 1,
-            y,
-            "No customer update overdue",
-            inner.width,
-            t.dim,
-        );
+        // The whole row in the overdue colour: a band that reads across a room.
+        fit_line([Span::styled(line, t.overdue)], row.width as usize)
+            .style(t.overdue)
+            .render(row, buf);
     }
-    y += 1;
 
-    // Tiles, in pages.
-    let foot_y = inner.bottom().saturating_sub(1);
-    let tiles_area = Rect::new(inner.x, y, inner.width, foot_y.saturating_sub(y));
-    let cols = (tiles_area.width / TILE_W).max(1);
-    let rows = tiles_area.height / TILE_H;
-    let per_page = usize::from(cols * rows).max(1);
-    let pages = list.len().div_ceil(per_page).max(1);
-    let page = (state.sync.now.timestamp().div_euclid(PAGE_SECS) as usize) % pages;
-    let tile_w = tiles_area.width / cols;
-    if rows > 0 {
-        for (k, inc) in list.iter().skip(page * per_page).take(per_page).enumerate() {
-            let k = k as u16;
-            let r = Rect::new(
-                tiles_area.x + (k % cols) * tile_w,
-                tiles_area.y + (k / cols) * TILE_H,
-                tile_w.saturating_sub(1),
-                TILE_H,
+    /// The tiles of the page showing at `state.sync.now`; returns how many pages there are.
+    fn tiles(&self, area: Rect, buf: &mut Buffer) -> (usize, usize) {
+        let cols = (area.width / TILE_W).max(1);
+        let rows = area.height / TILE_H;
+        let per_page = usize::from(cols * rows).max(1);
+        let pages = self.tiles.len().div_ceil(per_page).max(1);
+        let page = (self.state.sync.now.timestamp().div_euclid(PAGE_SECS) as usize) % pages;
+        let tile_w = area.width / cols;
+        if rows > 0 {
+            let shown = self.tiles.iter().skip(page * per_page).take(per_page);
+            for (k, inc) in shown.enumerate() {
+                let k = k as u16;
+                let r = Rect::new(
+                    area.x + (k % cols) * tile_w,
+                    area.y + (k / cols) * TILE_H,
+                    tile_w.saturating_sub(1),
+                    TILE_H,
+                );
+                Tile {
+                    theme: self.theme,
+                    incident: inc,
+                    now: self.now,
+                    redact: self.opts.redact,
+                    stands_out: self.most_overdue.is_some_and(|m| m.id == inc.id),
+                }
+                .render(r, buf);
+            }
+        }
+        (page, pages)
+    }
+
+    /// The foot: totals, staleness, the page and redaction, and the quit key on the right.
+    fn foot(&self, row: Rect, (page, pages): (usize, usize), buf: &mut Buffer) {
+        let (state, t) = (self.state, self.theme);
+        let overdue = self.overdue.len();
+        let mut foot = if self.known {
+            format!(
+                " {} active SEV1/SEV2 │ {} open │ {} update{} overdue ",
+                self.tiles.len(),
+                Severity::ALL
+                    .iter()
+                    .map(|s| state.data.open_count(*s))
+                    .sum::<usize>(),
+                overdue,
+                if overdue == 1 { "" } else { "s" }
+            )
+        } else {
+            " no data yet: counts unknown ".to_string()
+        };
+        if let Conn::Reconnecting { since, .. } = &state.sync.conn
+            && state.sync.is_stale()
+        {
+            foot = format!(
+                " STALE since {}: countdowns stopped at {} │{foot}",
+                fmt::hms(*since),
+                fmt::hms(self.now)
             );
-            let stands_out = most_overdue.is_some_and(|m| m.id == inc.id);
-            tile(state, opts, now, inc, r, stands_out, buf);
         }
-    }
-    if list.is_empty() && state.sync.loaded {
-        put(
-            buf,
-            inner.x + 1,
-            y,
-            "No active SEV1 or SEV2 incidents",
-            inner.width,
-            t.dim,
-        );
-    }
-    let mut foot = if known {
-        format!(
-            " {} active SEV1/SEV2 │ {} open │ {} update{} overdue ",
-            list.len(),
-            Severity::ALL
-                .iter()
-                .map(|s| state.data.open_count(*s))
-                .sum::<usize>(),
-            overdue.len(),
-            if overdue.len() == 1 { "" } else { "s" }
-        )
-    } else {
-        " no data yet: counts unknown ".to_string()
-    };
-    if let Conn::Reconnecting { since, .. } = &state.sync.conn
-        && state.sync.is_stale()
-    {
-        foot = format!(
-            " STALE since {}: countdowns stopped at {} │{foot}",
-            fmt::hms(*since),
-            fmt::hms(now)
-        );
-    }
-    if pages > 1 {
-        foot.push_str(&format!("│ page {}/{} ", page + 1, pages));
-    }
-    if opts.redact {
-        foot.push_str("│ REDACTED ");
-    }
-    put(buf, inner.x, foot_y, &foot, inner.width, t.dim);
-    if !opts.no_keys {
+        if pages > 1 {
+            foot.push_str(&format!("│ page {}/{} ", page + 1, pages));
+        }
+        if self.opts.redact {
+            foot.push_str("│ REDACTED ");
+        }
+        let foot_w = fmt::width(&foot);
+        one(row, foot, t.dim, buf);
         let hint = " q quit ";
-        let w = hint.len() as u16;
-        if inner.width > w + fmt::width(&foot) as u16 {
-            put(buf, inner.right() - w, foot_y, hint, w, t.dim);
+        if !self.opts.no_keys && row.width as usize > hint.len() + foot_w {
+            // A styled span, not a styled line: the line's style would fill the whole row.
+            Line::from(Span::styled(hint, t.dim))
+                .right_aligned()
+                .render(row, buf);
         }
     }
+}
+
+impl Widget for WallView<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let t = self.theme;
+        if area.width < 40 || area.height < 12 {
+            let text = "sitrep wall needs at least 40x12".to_string();
+            return one(area, text, t.base, buf);
+        }
+        let (dx, dy) = shift(self.state.sync.now);
+        let area = Rect::new(area.x + dx, area.y + dy, area.width - 1, area.height - 1);
+        let block = self.frame();
+        let inner = block.inner(area);
+        block.render(area, buf);
+        let scale = if inner.height >= 80 && inner.width >= 200 {
+            3
+        } else if inner.height >= 40 && inner.width >= 120 {
+            2
+        } else {
+            1
+        };
+        let [band, loud, tiles_area, foot] = Layout::vertical([
+            Constraint::Length(1 + bigtext::height(scale)),
+            Constraint::Length(1),
+            Constraint::Min(0),
+            Constraint::Length(1),
+        ])
+        .areas(inner);
+        self.counts(band, scale, buf);
+        self.loudest(loud, buf);
+        let pages = self.tiles(tiles_area, buf);
+        if self.tiles.is_empty() && self.known {
+            let text = "No active SEV1 or SEV2 incidents".to_string();
+            one(indented(tiles_area), text, t.dim, buf);
+        }
+        self.foot(foot, pages, buf);
+    }
+}
+
+/// One line of text in one style, cut with `…` to the row.
+fn one(row: Rect, text: String, style: Style, buf: &mut Buffer) {
+    fit_line([Span::styled(text, style)], row.width as usize).render(row, buf);
+}
+
+/// `row` a column in from the frame, as the wall's plain messages sit.
+fn indented(row: Rect) -> Rect {
+    Block::new().padding(Padding::left(1)).inner(row)
 }
 
 fn conn_label(state: &State) -> (String, Style) {
@@ -333,112 +376,5 @@ fn conn_label(state: &State) -> (String, Style) {
         Conn::Connecting => ("CONNECTING".into(), t.reconnecting),
         Conn::Reconnecting { .. } if state.sync.is_stale() => (format!("STALE{as_of}"), t.stale),
         Conn::Reconnecting { .. } => (format!("RECONNECTING{as_of}"), t.reconnecting),
-    }
-}
-
-#[allow(clippy::too_many_arguments)]
-fn tile(
-    state: &State,
-    opts: &WallOptions,
-    now: DateTime<Utc>,
-    inc: &Incident,
-    r: Rect,
-    stands_out: bool,
-    buf: &mut Buffer,
-) {
-    let t = &state.settings.theme;
-    let sev = t.severity(inc.severity);
-    let mut block = Block::new()
-        .borders(Borders::ALL)
-        .border_style(if stands_out { t.overdue } else { sev });
-    if stands_out {
-        block = block
-            .border_type(BorderType::Double)
-            .title(ratatui::text::Line::from(" MOST OVERDUE ").style(t.overdue));
-    }
-    let inner = block.inner(r);
-    block.render(r, buf);
-    let w = inner.width;
-    let (x, mut y) = (inner.x + 1, inner.y);
-    let w1 = w.saturating_sub(2);
-    // Row 1: severity, id, phase; age on the right.
-    let age = format!("up {}", since(now, inc.created_at));
-    let mut cx = put(
-        buf,
-        x,
-        y,
-        &inc.severity.to_string(),
-        w1,
-        sev.add_modifier(Modifier::BOLD),
-    );
-    cx = put(
-        buf,
-        cx + 1,
-        y,
-        &inc.id,
-        (x + w1).saturating_sub(cx + 1),
-        t.title,
-    );
-    put(
-        buf,
-        cx + 1,
-        y,
-        fmt::phase_plain(inc.phase),
-        (x + w1).saturating_sub(cx + 1 + age.len() as u16 + 1),
-        t.base,
-    );
-    put(
-        buf,
-        x + w1 - age.len() as u16,
-        y,
-        &age,
-        age.len() as u16,
-        t.base,
-    );
-    y += 1;
-    // Row 2: title.
-    put(
-        buf,
-        x,
-        y,
-        &redact::text(&inc.title, opts.redact),
-        w1,
-        t.title,
-    );
-    y += 1;
-    // Row 3: commander.
-    match &inc.commander {
-        Some(c) => put(
-            buf,
-            x,
-            y,
-            &format!("IC {}", redact::person(c, opts.redact)),
-            w1,
-            t.base,
-        ),
-        None => put(buf, x, y, "IC unassigned", w1, t.due_soon),
-    };
-    y += 1;
-    // Row 4: customer updates.
-    if inc.customer_impact && inc.phase < Phase::FollowThrough {
-        let last = match inc.last_customer_update_at {
-            Some(at) => format!("upd {} ago", since(now, at)),
-            None => "no upd yet".into(),
-        };
-        let cx = put(buf, x, y, &last, w1, t.base);
-        if let Some(d) = due(inc) {
-            let (text, urgency) = countdown(now, d);
-            let style = match urgency {
-                Urgency::Normal => t.base,
-                Urgency::Soon => t.due_soon,
-                Urgency::Overdue => t.overdue,
-            };
-            let tw = fmt::width(&text) as u16;
-            if x + w1 >= cx + 1 + tw {
-                put(buf, x + w1 - tw, y, &text, tw, style);
-            }
-        }
-    } else {
-        put(buf, x, y, "no customer updates owed", w1, t.dim);
     }
 }
