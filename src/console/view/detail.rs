@@ -3,7 +3,7 @@
 mod entries;
 mod tabs;
 
-use super::fmt::{Urgency, age_at, countdown_at, fit_line, width};
+use super::fmt::{Urgency, age_at, countdown_at, fit_spans, width};
 use crate::client::Link;
 use crate::console::state::{Detail, Loadable, State, Tab, due};
 use crate::console::theme::Theme;
@@ -44,7 +44,7 @@ impl<'a> DetailView<'a> {
 
     fn title(&self, inc: &'a Incident, width: usize) -> Line<'a> {
         let t = self.theme;
-        fit_line(
+        fit_spans(
             [
                 Span::styled(inc.severity.as_str(), t.severity(inc.severity)),
                 Span::raw(" "),
@@ -63,7 +63,7 @@ impl<'a> DetailView<'a> {
         let now = self.state.sync.now;
         let seconds = self.state.settings.seconds;
         let field = |label: &'static str, value: String, style: Style| {
-            fit_line(
+            fit_spans(
                 [
                     Span::styled(label, t.dim),
                     Span::raw(" ".repeat(LABEL_W.saturating_sub(width(label)))),
@@ -171,7 +171,7 @@ impl Widget for DetailView<'_> {
         let w = area.width as usize;
         let Some(inc) = self.incident else {
             let gone = format!("{} is not on this server.", self.detail.id);
-            return fit_line([Span::styled(gone, self.theme.error)], w).render(area, buf);
+            return fit_spans([Span::styled(gone, self.theme.error)], w).render(area, buf);
         };
         let [title, fields, _, tab_bar, body] = Layout::vertical([
             Constraint::Length(1),

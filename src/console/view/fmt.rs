@@ -200,51 +200,7 @@ pub fn wrap_hanging(line: &str, width: usize, pad: usize) -> Vec<String> {
     out
 }
 
-/// Writes `text` at (x, y), cut to `max` columns; returns the x after it.
-pub(crate) fn put(
-    buf: &mut ratatui::buffer::Buffer,
-    x: u16,
-    y: u16,
-    text: &str,
-    max: u16,
-    style: ratatui::style::Style,
-) -> u16 {
-    if max == 0 {
-        return x;
-    }
-    let t = truncate(text, max as usize);
-    buf.set_stringn(x, y, &t, max as usize, style).0
-}
-
 // Lane widgets-b (detail, forms, review, wall): lines for widgets built from spans.
-
-/// `spans` as one line of at most `max` columns, the span that overflows cut with `…` and
-/// the rest dropped: a widget built from a [`ratatui::text::Line`] then reads exactly as
-/// text placed with [`put`] did (ratatui itself clips without a mark, and a cut name or
-/// reason must show it was cut).
-pub fn fit_line<'a>(
-    spans: impl IntoIterator<Item = ratatui::text::Span<'a>>,
-    max: usize,
-) -> ratatui::text::Line<'a> {
-    let mut out = Vec::new();
-    let mut left = max;
-    for span in spans {
-        let w = width(&span.content);
-        if w <= left {
-            left -= w;
-            out.push(span);
-            continue;
-        }
-        if left > 0 {
-            out.push(ratatui::text::Span::styled(
-                truncate(&span.content, left),
-                span.style,
-            ));
-        }
-        break;
-    }
-    ratatui::text::Line::from(out)
-}
 
 #[cfg(test)]
 mod tests {

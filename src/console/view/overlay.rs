@@ -2,7 +2,7 @@
 //! come from the keymap.
 mod field;
 
-use super::fmt::{fit_line, wrap};
+use super::fmt::{fit_spans, wrap};
 use crate::console::forms::text::wrapped_rows;
 use crate::console::forms::{Confirm, Form};
 use crate::console::intent::Intent;
@@ -123,7 +123,7 @@ impl FormView<'_> {
             Layout::horizontal([Constraint::Length(label_w), Constraint::Min(0)]).areas(row);
         let req = if f.requires(field) { "*" } else { "" };
         let label_style = if focused { t.title } else { t.base };
-        fit_line(
+        fit_spans(
             [Span::styled(format!("{}{req}", field.label), label_style)],
             label_w as usize,
         )
@@ -139,9 +139,9 @@ impl FormView<'_> {
                 };
                 [Span::styled(text, style), Span::raw(" ")]
             });
-            fit_line(choices, cols).render(value, buf);
+            fit_spans(choices, cols).render(value, buf);
         } else if field.value.is_empty() && !focused {
-            fit_line([Span::styled(field.hint.as_str(), t.dim)], cols).render(value, buf);
+            fit_spans([Span::styled(field.hint.as_str(), t.dim)], cols).render(value, buf);
         } else {
             TextField {
                 theme: t,
@@ -184,7 +184,7 @@ impl Widget for FormView<'_> {
             Constraint::Length(1),
         ])
         .areas(inner);
-        fit_line(
+        fit_spans(
             [Span::styled(f.context.as_str(), t.dim)],
             inner.width as usize,
         )
@@ -207,7 +207,7 @@ impl Widget for FormView<'_> {
         );
         let error: Vec<Line> = error
             .into_iter()
-            .map(|l| fit_line([Span::styled(l, t.error)], inner.width as usize))
+            .map(|l| fit_spans([Span::styled(l, t.error)], inner.width as usize))
             .collect();
         Paragraph::new(error).render(below, buf);
         hints(
@@ -242,7 +242,7 @@ impl Widget for ConfirmView<'_> {
             .lines
             .iter()
             .flat_map(|l| wrap(l, text_w))
-            .map(|l| fit_line([Span::styled(l, t.base)], text_w))
+            .map(|l| fit_spans([Span::styled(l, t.base)], text_w))
             .collect();
         let r = popup(area, lines.len() as u16 + 5);
         let inner = frame(t, r, &c.title, buf);

@@ -1,7 +1,7 @@
 //! The review view: what a review meeting looks at, as charts. Drawn from the figures the
 //! review state holds (computed once per load by `crate::review::figures`, the same
 //! figures `sitrep evidence` writes), so drawing only lays them out.
-use super::fmt::fit_line;
+use super::fmt::fit_spans;
 use crate::console::state::State;
 use crate::console::state::review::Review;
 use crate::console::theme::Theme;
@@ -108,7 +108,7 @@ impl Widget for ReviewView<'_> {
         let [heading, body] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(area);
         let heading = Block::new().padding(Padding::left(1)).inner(heading);
-        fit_line(
+        fit_spans(
             [Span::styled(self.heading(), t.title)],
             heading.width as usize,
         )
@@ -207,7 +207,7 @@ fn weeks(f: &PeriodFigures, t: &Theme, area: Rect, buf: &mut Buffer) {
             Constraint::Length(5),
         ])
         .areas(row);
-        fit_line([Span::styled(sev.as_str(), t.severity(*sev))], 5).render(label, buf);
+        fit_spans([Span::styled(sev.as_str(), t.severity(*sev))], 5).render(label, buf);
         let data: Vec<u64> = shown.iter().map(|w| u64::from(w.by_severity[i])).collect();
         Sparkline::default()
             .data(&data)
@@ -216,7 +216,7 @@ fn weeks(f: &PeriodFigures, t: &Theme, area: Rect, buf: &mut Buffer) {
             .style(t.severity(*sev))
             .render(spark, buf);
         let n: u32 = f.weeks.iter().map(|w| w.by_severity[i]).sum();
-        fit_line([Span::styled(format!("{n:>4}"), t.base)], 5).render(total, buf);
+        fit_spans([Span::styled(format!("{n:>4}"), t.base)], 5).render(total, buf);
     }
 }
 
@@ -341,7 +341,7 @@ fn exceptions(f: &PeriodFigures, t: &Theme, area: Rect, buf: &mut Buffer) {
                     e.incident_id,
                     e.risk_accepted_by
                 );
-                fit_line([Span::styled(line, t.base)], inner.width as usize)
+                fit_spans([Span::styled(line, t.base)], inner.width as usize)
             })
             .collect()
     };

@@ -7,7 +7,7 @@ use super::bigtext::{self, BigNumber};
 use super::redact;
 use crate::console::state::{Conn, State, due};
 use crate::console::theme::Theme;
-use crate::console::view::fmt::{self, Urgency, fit_line};
+use crate::console::view::fmt::{self, Urgency, fit_spans};
 use crate::domain::{Incident, Severity};
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
@@ -236,7 +236,7 @@ impl<'a> WallView<'a> {
             redact::text(&inc.title, self.opts.redact)
         );
         // The whole row in the overdue colour: a band that reads across a room.
-        fit_line([Span::styled(line, t.overdue)], row.width as usize)
+        fit_spans([Span::styled(line, t.overdue)], row.width as usize)
             .style(t.overdue)
             .render(row, buf);
     }
@@ -356,7 +356,7 @@ impl Widget for WallView<'_> {
 
 /// One line of text in one style, cut with `…` to the row.
 fn one(row: Rect, text: String, style: Style, buf: &mut Buffer) {
-    fit_line([Span::styled(text, style)], row.width as usize).render(row, buf);
+    fit_spans([Span::styled(text, style)], row.width as usize).render(row, buf);
 }
 
 /// `row` a column in from the frame, as the wall's plain messages sit.

@@ -2,7 +2,7 @@
 //! as fit. A timeline can be thousands of entries long; wrapping them all each frame to
 //! scroll a `Paragraph` by rows would cost what the render budget cannot spare, so the
 //! scroll counts items and only the visible ones are wrapped.
-use super::super::fmt::{fit_line, wrap_hanging};
+use super::super::fmt::{fit_spans, wrap_hanging};
 use crate::console::state::Loadable;
 use crate::console::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -26,7 +26,7 @@ impl<T, F: Fn(&T) -> Vec<String>> Widget for Entries<'_, T, F> {
         let t = self.theme;
         // A line of its own: a list's state, or the marker for what is below the fold.
         let one = |row: Rect, text: String, style: Style, buf: &mut Buffer| {
-            fit_line([Span::styled(text, style)], row.width as usize).render(row, buf)
+            fit_spans([Span::styled(text, style)], row.width as usize).render(row, buf)
         };
         let items = match self.items {
             Loadable::Loading => return one(area, "Loading…".into(), t.dim, buf),
@@ -65,7 +65,7 @@ impl<T, F: Fn(&T) -> Vec<String>> Widget for Entries<'_, T, F> {
                 } else {
                     t.base
                 };
-                lines.push(fit_line([Span::styled(row, style)], width));
+                lines.push(fit_spans([Span::styled(row, style)], width));
             }
         }
         Paragraph::new(lines).render(area, buf);
@@ -131,7 +131,7 @@ mod tests {
         let buf = draw(&items, 0, 24, 3);
         assert_eq!(row(&buf, 0).trim_end(), "09:30  Cara  phase:");
         assert_eq!(row(&buf, 1).trim_end(), "  triage → containment");
-        let line = fit_line([Span::raw("SEV1 "), Span::raw("Payments API down")], 12);
+        let line = fit_spans([Span::raw("SEV1 "), Span::raw("Payments API down")], 12);
         assert_eq!(line.to_string(), "SEV1 Paymen…");
     }
 }

@@ -5,7 +5,7 @@ use crate::console::intent::Intent;
 use crate::console::keymap::Mode;
 use crate::console::state::Loadable;
 use crate::console::state::Tab;
-use crate::console::view::fmt::{fit_line, when};
+use crate::console::view::fmt::{fit_spans, when};
 use chrono::{DateTime, Utc};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -160,7 +160,7 @@ fn links(v: &DetailView, area: Rect, buf: &mut Buffer) {
             let hint = format!(
                 "{key} copies the marked link{down}; from the incident's monitoring signals"
             );
-            fit_line([Span::styled(hint, t.dim)], area.width as usize).render(area, buf);
+            fit_spans([Span::styled(hint, t.dim)], area.width as usize).render(area, buf);
             Rect {
                 y: area.y + 1,
                 height: area.height - 1,

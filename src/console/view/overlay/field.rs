@@ -5,7 +5,7 @@
 use crate::console::forms::Field;
 use crate::console::forms::text::{Editor, cursor_row, layout};
 use crate::console::theme::Theme;
-use crate::console::view::fmt::{fit_line, width as width_of};
+use crate::console::view::fmt::{fit_spans, width as width_of};
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -73,7 +73,7 @@ impl TextField<'_> {
         }
         let cols = area.width as usize;
         if field.value.is_empty() {
-            fit_line([Span::styled(field.hint.as_str(), t.dim)], cols).render(area, buf);
+            fit_spans([Span::styled(field.hint.as_str(), t.dim)], cols).render(area, buf);
             if self.focused
                 && let Some(c) = buf.cell_mut((area.x, area.y))
             {
@@ -104,7 +104,7 @@ impl TextField<'_> {
             .take(height)
             .map(|r| {
                 let row: String = lines[r.line][r.start..r.end].iter().collect();
-                fit_line([Span::styled(row, style)], cols)
+                fit_spans([Span::styled(row, style)], cols)
             })
             .collect();
         Paragraph::new(shown).render(area, buf);

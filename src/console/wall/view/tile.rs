@@ -3,7 +3,7 @@
 use super::{countdown, since};
 use crate::console::state::due;
 use crate::console::theme::Theme;
-use crate::console::view::fmt::{self, Urgency, fit_line};
+use crate::console::view::fmt::{self, Urgency, fit_spans};
 use crate::console::wall::redact;
 use crate::domain::{Incident, Phase};
 use chrono::{DateTime, Utc};
@@ -53,7 +53,7 @@ impl Widget for Tile<'_> {
         // Severity, id and phase; the age on the right, never overwritten.
         let age = format!("up {}", since(now, inc.created_at));
         let left = cols.saturating_sub(fmt::width(&age) + 1);
-        fit_line(
+        fit_spans(
             [
                 Span::styled(inc.severity.to_string(), sev.add_modifier(Modifier::BOLD)),
                 Span::raw(" "),
@@ -67,23 +67,23 @@ impl Widget for Tile<'_> {
         right(age, t.base, head, buf);
 
         let name = redact::text(&inc.title, self.redact);
-        fit_line([Span::styled(name, t.title)], cols).render(title, buf);
+        fit_spans([Span::styled(name, t.title)], cols).render(title, buf);
 
         let (ic, style) = match &inc.commander {
             Some(c) => (format!("IC {}", redact::person(c, self.redact)), t.base),
             None => ("IC unassigned".to_string(), t.due_soon),
         };
-        fit_line([Span::styled(ic, style)], cols).render(commander, buf);
+        fit_spans([Span::styled(ic, style)], cols).render(commander, buf);
 
         if !(inc.customer_impact && inc.phase < Phase::FollowThrough) {
             let none = Span::styled("no customer updates owed", t.dim);
-            return fit_line([none], cols).render(updates, buf);
+            return fit_spans([none], cols).render(updates, buf);
         }
         let last = match inc.last_customer_update_at {
             Some(at) => format!("upd {} ago", since(now, at)),
             None => "no upd yet".into(),
         };
-        let last = fit_line([Span::styled(last, t.base)], cols);
+        let last = fit_spans([Span::styled(last, t.base)], cols);
         let last_w = last.width();
         last.render(updates, buf);
         if let Some(d) = due(inc) {
