@@ -169,10 +169,85 @@ async fn bad_filter_values_are_refused_by_name(t: TestServer) {
     assert_error(&got, 400, "q");
 }
 
+/// Seeds an incident closed three days ago that still owes an open corrective action
+/// (closed under an exception), and `others` closed the same day without one; returns the
+/// owing incident's id.
+async fn seed_owing(t: &TestServer, others: usize) -> String {
+    use sitrep::domain::NewException;
+    let store = &t.server.as_ref().unwrap().store;
+    let at = Utc::now() - CDuration::days(3);
+    let mut ops = vec![
+        SeedOp::Create {
+            at,
+            actor: "seed".into(),
+            req: serde_json::from_value(json!({"title": "Ledger drift", "severity": "SEV2"}))
+                .unwrap(),
+        },
+        SeedOp::Action {
+            at,
+            actor: "seed".into(),
+            incident: 0,
+            req: serde_json::from_value(
+                json!({"title": "Alert on ledger drift", "owner": "bo", "due_date": "2031-01-01"}),
+            )
+            .unwrap(),
+        },
+        SeedOp::Exception {
+            at,
+            actor: "seed".into(),
+            incident: 0,
+            req: NewException {
+                description: "close before the alert exists".into(),
+                risk_accepted_by: "CTO".into(),
+                remediation_due: Utc::now() + CDuration::days(30),
+            },
+        },
+    ];
+    for i in 0..=others {
+        if i > 0 {
+            ops.push(SeedOp::Create {
+                at,
+                actor: "seed".into(),
+                req: serde_json::from_value(
+                    json!({"title": format!("Quiet {i}"), "severity": "SEV4"}),
+                )
+                .unwrap(),
+            });
+        }
+        ops.push(SeedOp::Patch {
+            at,
+            actor: "seed".into(),
+            incident: i,
+            patch: IncidentPatch {
+                phase: Some(Phase::Closed),
+                ..Default::default()
+            },
+        });
+    }
+    store.seed(&ops).await.unwrap().remove(0)
+}
+
+async fn open_actions_filter_finds_old_closed_incidents_that_owe_actions(t: TestServer) {
+    let owing = seed_owing(&t, 3).await;
+    let (_, _, open) = seed_history(&t, 0, 0, 1).await;
+    let (got, _) = all_pages(&t, "open=false&open_actions=true").await;
+    assert_eq!(got, vec![owing.clone()]);
+    let (got, _) = all_pages(&t, "open_actions=false&open=false").await;
+    assert_eq!(got.len(), 3, "the closed ones without: {got:?}");
+    assert!(!got.contains(&owing));
+    let (got, _) = all_pages(&t, "open_actions=true").await;
+    assert_eq!(got, vec![owing.clone()], "the open one owes nothing");
+    assert!(!got.contains(&open[0]));
+    let got = t.call(Method::GET, "/incidents?open_actions=1", None).await;
+    assert_error(&got, 400, "open_actions");
+}
+
 crate::on_both_stores!(
     filters_select_what_is_live_and_page_through_history,
     a_change_moves_an_incident_into_the_delta,
     bad_filter_values_are_refused_by_name,
+    open_actions_filter_finds_old_closed_incidents_that_owe_actions,
+    a_console_names_and_opens_the_incident_of_an_old_open_action,
 );
 
 // --- the console over a long history, through its real effects against a real server ---
@@ -373,6 +448,30 @@ async fn a_reconnect_after_missed_events_fetches_what_changed_and_matches_a_full
     // A reset that is not only pruning (another database, a restored backup) re-lists.
     let e = update(&mut c.state, Msg::Live(LiveMsg::Reset));
     assert!(e.contains(&Effect::LoadAll), "{e:?}");
+}
+
+/// An incident closed days ago under an exception still owes its open action: the actions
+/// view lists the action, and opening it shows that incident, not "not on this server".
+async fn a_console_names_and_opens_the_incident_of_an_old_open_action(t: TestServer) {
+    let owing = seed_owing(&t, 20).await;
+    let mut c = Console::new(&t);
+    c.start().await;
+    assert_eq!(
+        c.loads,
+        vec![1],
+        "the owing incident, not the quiet history"
+    );
+    assert!(c.board().contains_key(&owing));
+
+    c.act(Intent::ViewActions).await;
+    let screen = common::screen::screen_at(&c.state, 120, 30);
+    assert!(screen.contains("Alert on ledger drift"), "{screen}");
+    assert!(screen.contains(&owing), "{screen}");
+    assert_eq!(c.state.selected_id(), Some(owing.as_str()));
+    c.act(Intent::Open).await;
+    let screen = common::screen::screen_at(&c.state, 120, 30);
+    assert!(screen.contains("Ledger drift"), "{screen}");
+    assert!(!screen.contains("not on this server"), "{screen}");
 }
 
 // --- scripts over a history longer than one page ---

@@ -20,6 +20,9 @@ pub struct IncidentQuery {
     pub closed_since: Option<DateTime<Utc>>,
     /// Incidents changed at or after this, in any phase: a reconnecting client's delta.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Some(true): incidents with an open or in-progress corrective action (a closed one
+    /// older than a console's recent window still owes those); Some(false): without.
+    pub open_actions: Option<bool>,
     /// Lowercased words, each of which the id, title, commander or impact scope contains
     /// (as the console's `/` filter reads free text).
     pub text: Option<String>,
@@ -43,7 +46,8 @@ pub fn search_text(inc: &Incident) -> String {
 }
 
 impl IncidentQuery {
-    /// Whether `inc` passes the filters (for a backend that filters in memory).
+    /// Whether `inc` passes the filters (for a backend that filters in memory). Such a
+    /// backend (PagerDuty) keeps no corrective actions: no incident has an open one.
     pub fn matches(&self, inc: &Incident) -> bool {
         (self.phases.is_empty() || self.phases.contains(&inc.phase))
             && (self.severities.is_empty() || self.severities.contains(&inc.severity))
@@ -54,6 +58,7 @@ impl IncidentQuery {
                 .closed_since
                 .is_none_or(|t| inc.phase == Phase::Closed && inc.updated_at >= t)
             && self.updated_since.is_none_or(|t| inc.updated_at >= t)
+            && self.open_actions.is_none_or(|with| !with)
             && self.text.as_deref().is_none_or(|q| {
                 let hay = search_text(inc);
                 q.split_whitespace().all(|w| hay.contains(w))
@@ -208,6 +213,14 @@ impl Store {
         }
         if let Some(t) = q.updated_since {
             bind(ts(t), &mut sql, " AND updated_at >= ?");
+        }
+        if let Some(with) = q.open_actions {
+            // Read through the actions' status index: the open actions are few, the
+            // history is not.
+            sql.push_str(&format!(
+                " AND id {}IN (SELECT incident_id FROM actions WHERE status IN ('open', 'in_progress'))",
+                if with { "" } else { "NOT " }
+            ));
         }
         for word in q.text.iter().flat_map(|t| t.split_whitespace()) {
             bind(
