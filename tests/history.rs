@@ -515,3 +515,116 @@ async fn scripts_and_the_report_page_through_a_long_history() {
     .unwrap();
     assert!(report.contains(&old[0]), "{report}");
 }
+
+// --- a reconnect before the console saw any event ---
+
+async fn next_live(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<LiveMsg>,
+    what: &str,
+    pred: impl Fn(&LiveMsg) -> bool,
+) -> LiveMsg {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+            .expect("subscription ended");
+        if pred(&msg) {
+            return msg;
+        }
+    }
+}
+
+/// A console on an empty database has seen no event when the server restarts; what is
+/// declared meanwhile still reaches it, by resuming from the position the server gave at
+/// connect, without re-listing everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_before_any_event_resumes_instead_of_reloading() {
+    use sitrep::client::{LiveEvent, subscribe};
+    use sitrep::domain::Role;
+    use sitrep::server::{self, ServerConfig};
+    sitrep::client::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quiet.db");
+    let first = server::start(ServerConfig::sqlite(&db, "127.0.0.1:0".parse().unwrap()))
+        .await
+        .unwrap();
+    let addr = first.addr;
+    let token = Token::new(
+        first
+            .store
+            .create_token("ana", Role::Commander)
+            .await
+            .unwrap(),
+    );
+    let api = ApiClient::new(&format!("http://{addr}"), token).unwrap();
+    let (tx, mut rx) = unbounded_channel();
+    let sub = tokio::spawn(subscribe(api.clone(), move |m| tx.send(m).is_ok()));
+    let connected = next_live(&mut rx, "connect", |m| {
+        matches!(m, LiveMsg::Connected { .. })
+    })
+    .await;
+    assert_eq!(connected, LiveMsg::Connected { resync: true });
+    // A moment for the stream's opening (its position) to arrive; no event comes.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    first.shutdown().await;
+    next_live(&mut rx, "disconnect", |m| {
+        matches!(m, LiveMsg::Disconnected { .. })
+    })
+    .await;
+    let second = server::start(ServerConfig::sqlite(&db, addr))
+        .await
+        .unwrap();
+    let body = json!({"title": "Declared while away", "severity": "SEV2"});
+    let _: Value = api.post("/incidents", &body).await.unwrap();
+    let back = next_live(&mut rx, "reconnect", |m| {
+        matches!(
+            m,
+            LiveMsg::Connected { .. } | LiveMsg::Reset | LiveMsg::Missed
+        )
+    })
+    .await;
+    assert_eq!(
+        back,
+        LiveMsg::Connected { resync: false },
+        "no full re-list after a drop before any event"
+    );
+    let got = next_live(&mut rx, "the missed declaration", |m| {
+        matches!(m, LiveMsg::Event { .. })
+    })
+    .await;
+    let LiveMsg::Event {
+        event: LiveEvent::Incident(inc),
+        ..
+    } = got
+    else {
+        panic!("{got:?}")
+    };
+    assert_eq!(inc.title, "Declared while away");
+    sub.abort();
+    second.shutdown().await;
+}
+
+/// The server no longer holds the events a console on an empty database missed: it asks
+/// for what changed since its load, not for everything.
+#[tokio::test]
+async fn missed_events_on_an_empty_board_fetch_changes_since_the_load() {
+    let t = TestServer::start().await;
+    let mut c = Console::new(&t);
+    c.start().await;
+    assert_eq!(c.loads, vec![0]);
+    // Old history the delta must not bring, then a declaration while the console is away.
+    seed_history(&t, 50, 0, 0).await;
+    let made = t
+        .create_incident(json!({"title": "Declared while away", "severity": "SEV2"}))
+        .await;
+    let e = update(&mut c.state, Msg::Live(LiveMsg::Missed));
+    assert!(
+        e.iter().any(|e| matches!(e, Effect::LoadChanges { .. })),
+        "{e:?}"
+    );
+    c.settle(e).await;
+    assert_eq!(c.loads, vec![0, 1], "only what changed since the load");
+    assert!(c.board().contains_key(made["id"].as_str().unwrap()));
+}

@@ -198,7 +198,8 @@ impl Timekeeper {
     /// shift move by the second).
     pub(super) async fn tick(&mut self) -> Msg {
         let next = self.clock.now().timestamp() + 1;
-        let at = chrono::DateTime::from_timestamp(next, 0).unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        let at = chrono::DateTime::from_timestamp(next, 0)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
         self.tick_at(at).await
     }
 
