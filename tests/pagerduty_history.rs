@@ -47,7 +47,10 @@ async fn the_gateway_answers_the_live_filters_from_what_it_holds() {
         ("closed_since", at(Utc::now() - CDuration::days(30))),
         ("open_actions", "true".to_string()),
     ] {
-        let got = api.incidents_where(&[filter.clone()]).await.unwrap();
+        let got = api
+            .incidents_where(std::slice::from_ref(&filter))
+            .await
+            .unwrap();
         assert!(got.is_empty(), "{filter:?}: {got:?}");
     }
     let (page, next) = api.closed_page(None, None).await.unwrap();
