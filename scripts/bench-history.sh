@@ -18,7 +18,8 @@ OPEN=${OPEN:-100} SMALL=${SMALL:-900} BIG=${BIG:-99900} RUNS=${RUNS:-3} IDLE=${I
 [ -e /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 ] || { echo "needs libfaketime (apt-get install faketime)" >&2; exit 1; }
 work=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+# `serve` runs in a process substitution (a subshell): its servers' pids go to files.
+cleanup() { for f in "$work"/*.pid; do [ -e "$f" ] && kill "$(cat "$f")" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
 
 serve() { # name closed -> prints "port token"
@@ -26,7 +27,7 @@ serve() { # name closed -> prints "port token"
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   local token; token=$("$BIN" token create --role commander --name bench --db "$db")
   SITREP_LOG=warn "$BIN" serve --db "$db" --listen "127.0.0.1:$port" >/dev/null 2>&1 &
-  pids+=($!)
+  echo $! > "$work/$1.pid"
   for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/api/v1/health" >/dev/null && break; sleep 0.1; done
   python3 - "$port" "$token" "$2" "$OPEN" <<'PY'
 import http.client, json, sys
