@@ -169,10 +169,85 @@ async fn bad_filter_values_are_refused_by_name(t: TestServer) {
     assert_error(&got, 400, "q");
 }
 
+/// Seeds an incident closed three days ago that still owes an open corrective action
+/// (closed under an exception), and `others` closed the same day without one; returns the
+/// owing incident's id.
+async fn seed_owing(t: &TestServer, others: usize) -> String {
+    use sitrep::domain::NewException;
+    let store = &t.server.as_ref().unwrap().store;
+    let at = Utc::now() - CDuration::days(3);
+    let mut ops = vec![
+        SeedOp::Create {
+            at,
+            actor: "seed".into(),
+            req: serde_json::from_value(json!({"title": "Ledger drift", "severity": "SEV2"}))
+                .unwrap(),
+        },
+        SeedOp::Action {
+            at,
+            actor: "seed".into(),
+            incident: 0,
+            req: serde_json::from_value(
+                json!({"title": "Alert on ledger drift", "owner": "bo", "due_date": "2031-01-01"}),
+            )
+            .unwrap(),
+        },
+        SeedOp::Exception {
+            at,
+            actor: "seed".into(),
+            incident: 0,
+            req: NewException {
+                description: "close before the alert exists".into(),
+                risk_accepted_by: "CTO".into(),
+                remediation_due: Utc::now() + CDuration::days(30),
+            },
+        },
+    ];
+    for i in 0..=others {
+        if i > 0 {
+            ops.push(SeedOp::Create {
+                at,
+                actor: "seed".into(),
+                req: serde_json::from_value(
+                    json!({"title": format!("Quiet {i}"), "severity": "SEV4"}),
+                )
+                .unwrap(),
+            });
+        }
+        ops.push(SeedOp::Patch {
+            at,
+            actor: "seed".into(),
+            incident: i,
+            patch: IncidentPatch {
+                phase: Some(Phase::Closed),
+                ..Default::default()
+            },
+        });
+    }
+    store.seed(&ops).await.unwrap().remove(0)
+}
+
+async fn open_actions_filter_finds_old_closed_incidents_that_owe_actions(t: TestServer) {
+    let owing = seed_owing(&t, 3).await;
+    let (_, _, open) = seed_history(&t, 0, 0, 1).await;
+    let (got, _) = all_pages(&t, "open=false&open_actions=true").await;
+    assert_eq!(got, vec![owing.clone()]);
+    let (got, _) = all_pages(&t, "open_actions=false&open=false").await;
+    assert_eq!(got.len(), 3, "the closed ones without: {got:?}");
+    assert!(!got.contains(&owing));
+    let (got, _) = all_pages(&t, "open_actions=true").await;
+    assert_eq!(got, vec![owing.clone()], "the open one owes nothing");
+    assert!(!got.contains(&open[0]));
+    let got = t.call(Method::GET, "/incidents?open_actions=1", None).await;
+    assert_error(&got, 400, "open_actions");
+}
+
 crate::on_both_stores!(
     filters_select_what_is_live_and_page_through_history,
     a_change_moves_an_incident_into_the_delta,
     bad_filter_values_are_refused_by_name,
+    open_actions_filter_finds_old_closed_incidents_that_owe_actions,
+    a_console_names_and_opens_the_incident_of_an_old_open_action,
 );
 
 // --- the console over a long history, through its real effects against a real server ---
@@ -375,6 +450,30 @@ async fn a_reconnect_after_missed_events_fetches_what_changed_and_matches_a_full
     assert!(e.contains(&Effect::LoadAll), "{e:?}");
 }
 
+/// An incident closed days ago under an exception still owes its open action: the actions
+/// view lists the action, and opening it shows that incident, not "not on this server".
+async fn a_console_names_and_opens_the_incident_of_an_old_open_action(t: TestServer) {
+    let owing = seed_owing(&t, 20).await;
+    let mut c = Console::new(&t);
+    c.start().await;
+    assert_eq!(
+        c.loads,
+        vec![1],
+        "the owing incident, not the quiet history"
+    );
+    assert!(c.board().contains_key(&owing));
+
+    c.act(Intent::ViewActions).await;
+    let screen = common::screen::screen_at(&c.state, 120, 30);
+    assert!(screen.contains("Alert on ledger drift"), "{screen}");
+    assert!(screen.contains(&owing), "{screen}");
+    assert_eq!(c.state.selected_id(), Some(owing.as_str()));
+    c.act(Intent::Open).await;
+    let screen = common::screen::screen_at(&c.state, 120, 30);
+    assert!(screen.contains("Ledger drift"), "{screen}");
+    assert!(!screen.contains("not on this server"), "{screen}");
+}
+
 // --- scripts over a history longer than one page ---
 
 #[tokio::test]
@@ -415,4 +514,117 @@ async fn scripts_and_the_report_page_through_a_long_history() {
     .await
     .unwrap();
     assert!(report.contains(&old[0]), "{report}");
+}
+
+// --- a reconnect before the console saw any event ---
+
+async fn next_live(
+    rx: &mut tokio::sync::mpsc::UnboundedReceiver<LiveMsg>,
+    what: &str,
+    pred: impl Fn(&LiveMsg) -> bool,
+) -> LiveMsg {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let msg = tokio::time::timeout_at(deadline, rx.recv())
+            .await
+            .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
+            .expect("subscription ended");
+        if pred(&msg) {
+            return msg;
+        }
+    }
+}
+
+/// A console on an empty database has seen no event when the server restarts; what is
+/// declared meanwhile still reaches it, by resuming from the position the server gave at
+/// connect, without re-listing everything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reconnect_before_any_event_resumes_instead_of_reloading() {
+    use sitrep::client::{LiveEvent, subscribe};
+    use sitrep::domain::Role;
+    use sitrep::server::{self, ServerConfig};
+    sitrep::client::install_crypto_provider();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("quiet.db");
+    let first = server::start(ServerConfig::sqlite(&db, "127.0.0.1:0".parse().unwrap()))
+        .await
+        .unwrap();
+    let addr = first.addr;
+    let token = Token::new(
+        first
+            .store
+            .create_token("ana", Role::Commander)
+            .await
+            .unwrap(),
+    );
+    let api = ApiClient::new(&format!("http://{addr}"), token).unwrap();
+    let (tx, mut rx) = unbounded_channel();
+    let sub = tokio::spawn(subscribe(api.clone(), move |m| tx.send(m).is_ok()));
+    let connected = next_live(&mut rx, "connect", |m| {
+        matches!(m, LiveMsg::Connected { .. })
+    })
+    .await;
+    assert_eq!(connected, LiveMsg::Connected { resync: true });
+    // A moment for the stream's opening (its position) to arrive; no event comes.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+
+    first.shutdown().await;
+    next_live(&mut rx, "disconnect", |m| {
+        matches!(m, LiveMsg::Disconnected { .. })
+    })
+    .await;
+    let second = server::start(ServerConfig::sqlite(&db, addr))
+        .await
+        .unwrap();
+    let body = json!({"title": "Declared while away", "severity": "SEV2"});
+    let _: Value = api.post("/incidents", &body).await.unwrap();
+    let back = next_live(&mut rx, "reconnect", |m| {
+        matches!(
+            m,
+            LiveMsg::Connected { .. } | LiveMsg::Reset | LiveMsg::Missed
+        )
+    })
+    .await;
+    assert_eq!(
+        back,
+        LiveMsg::Connected { resync: false },
+        "no full re-list after a drop before any event"
+    );
+    let got = next_live(&mut rx, "the missed declaration", |m| {
+        matches!(m, LiveMsg::Event { .. })
+    })
+    .await;
+    let LiveMsg::Event {
+        event: LiveEvent::Incident(inc),
+        ..
+    } = got
+    else {
+        panic!("{got:?}")
+    };
+    assert_eq!(inc.title, "Declared while away");
+    sub.abort();
+    second.shutdown().await;
+}
+
+/// The server no longer holds the events a console on an empty database missed: it asks
+/// for what changed since its load, not for everything.
+#[tokio::test]
+async fn missed_events_on_an_empty_board_fetch_changes_since_the_load() {
+    let t = TestServer::start().await;
+    let mut c = Console::new(&t);
+    c.start().await;
+    assert_eq!(c.loads, vec![0]);
+    // Old history the delta must not bring, then a declaration while the console is away.
+    seed_history(&t, 50, 0, 0).await;
+    let made = t
+        .create_incident(json!({"title": "Declared while away", "severity": "SEV2"}))
+        .await;
+    let e = update(&mut c.state, Msg::Live(LiveMsg::Missed));
+    assert!(
+        e.iter().any(|e| matches!(e, Effect::LoadChanges { .. })),
+        "{e:?}"
+    );
+    c.settle(e).await;
+    assert_eq!(c.loads, vec![0, 1], "only what changed since the load");
+    assert!(c.board().contains_key(made["id"].as_str().unwrap()));
 }

@@ -9,6 +9,7 @@ mod clock_pty;
 mod docs;
 mod e2e_pty;
 mod e2e_triage;
+mod history_pty;
 mod hostile;
 mod paste_pty;
 mod term_pty;

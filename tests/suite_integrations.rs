@@ -10,6 +10,7 @@ mod alertmanager;
 mod e2e_pagerduty;
 mod pagerduty;
 mod pagerduty_faults;
+mod pagerduty_history;
 mod pagerduty_prism;
 mod pagerduty_webhook;
 mod prometheus;

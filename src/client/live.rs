@@ -279,6 +279,10 @@ where
         for item in items {
             let msg = match item {
                 SseItem::Comment => LiveMsg::Alive,
+                SseItem::Position(id) => {
+                    session.last_id = Some(id);
+                    continue;
+                }
                 SseItem::Event(ev) => {
                     if let Some(id) = &ev.id {
                         session.last_id = Some(id.clone());

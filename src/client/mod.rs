@@ -553,15 +553,27 @@ impl ApiClient {
         }
     }
 
-    /// What a console shows from the start: every open incident and those closed at or
-    /// after `closed_since` (the recent window), not the closed history before it.
+    /// What a console shows from the start: every open incident, those closed at or after
+    /// `closed_since` (the recent window), and older closed ones that still have an open
+    /// corrective action (the actions view names and opens them); not the rest of the
+    /// closed history.
     pub async fn live_incidents(&self, closed_since: DateTime<Utc>) -> Result<Vec<Incident>> {
         let open = [("open", "true".to_string())];
         let recent = [("closed_since", rfc3339(closed_since))];
-        let (open, recent) =
-            tokio::join!(self.incidents_where(&open), self.incidents_where(&recent));
+        let owing = [
+            ("open", "false".to_string()),
+            ("open_actions", "true".to_string()),
+        ];
+        let (open, recent, owing) = tokio::join!(
+            self.incidents_where(&open),
+            self.incidents_where(&recent),
+            self.incidents_where(&owing)
+        );
         let mut all = open?;
         all.extend(recent?);
+        // A recently closed incident with an open action is in both lists.
+        let seen: std::collections::HashSet<String> = all.iter().map(|i| i.id.clone()).collect();
+        all.extend(owing?.into_iter().filter(|i| !seen.contains(&i.id)));
         Ok(all)
     }
 

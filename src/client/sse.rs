@@ -15,6 +15,9 @@ pub enum SseItem {
     Event(SseEvent),
     /// A `:` comment line: the server's heartbeat, proof the connection is alive.
     Comment,
+    /// An `id:` without data: no event, but the stream's position (the last event id a
+    /// reconnect sends), as the spec has browsers keep it.
+    Position(String),
 }
 
 #[derive(Default)]
@@ -73,7 +76,9 @@ impl SseParser {
                     data,
                 }));
             } else {
-                self.id = None;
+                if let Some(id) = self.id.take() {
+                    out.push(SseItem::Position(id));
+                }
                 self.event = None;
             }
             return;
@@ -115,7 +120,7 @@ mod tests {
             .into_iter()
             .filter_map(|i| match i {
                 SseItem::Event(e) => Some(e),
-                SseItem::Comment => None,
+                SseItem::Comment | SseItem::Position(_) => None,
             })
             .collect()
     }
@@ -133,6 +138,16 @@ mod tests {
                 data: "{\"a\":1}".into()
             }]
         );
+    }
+
+    #[test]
+    fn an_id_without_data_is_the_streams_position_not_an_event() {
+        let mut p = SseParser::new();
+        assert_eq!(
+            p.feed(b"retry: 2000\nid: 42\n\n"),
+            vec![SseItem::Position("42".into())]
+        );
+        assert!(p.feed(b"event: x\n\n").is_empty());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use ratatui::Terminal;
 use ratatui::backend::{Backend, TestBackend};
 use std::time::Duration;
 use tokio::sync::mpsc::UnboundedReceiver;
-use tokio::time::{Instant, MissedTickBehavior};
+use tokio::time::Instant;
 
 /// Lets the loop wrap a frame in a synchronized update where the backend supports it, so a
 /// terminal never shows half a frame.
@@ -91,9 +91,14 @@ where
                     return Ok(());
                 }
             },
-            m = time.tick(), if ticking => m,
+            m = time.tick_at(state.next_tick()), if ticking => m,
             _ = tokio::time::sleep_until(wake.unwrap_or_else(Instant::now)), if wake.is_some() => continue,
         };
+        // Between ticks (a minute apart on a quiet board) every other message still sees
+        // the current time: writes, loads and the header's "as of" are stamped with it.
+        if opts.clock && !matches!(msg, Msg::Tick(_)) && state.tick(time.now()) {
+            state.ui.dirty = true;
+        }
         for e in update(state, msg) {
             drafts.dispatch(e, &mut effects);
         }
@@ -156,11 +161,16 @@ impl DraftSaves {
     }
 }
 
-/// The console's time: the server's clock (see [`ServerClock`]), ticking on its whole
-/// seconds, and a message whenever the measured offset moves.
+/// The console's time: the server's clock (see [`ServerClock`]), and a message whenever the
+/// measured offset moves. It keeps one timer, armed for the next moment something on screen
+/// changes with time and re-armed only when that moment moves: an idle console wakes once
+/// a minute (once a second while seconds are shown or a reconnect counts), not on a fixed
+/// 1 Hz interval whose every tick also re-registers a timer with the runtime's driver.
 pub(super) struct Timekeeper {
     clock: ServerClock,
-    ticker: tokio::time::Interval,
+    /// The server time the timer is armed for.
+    armed: Option<chrono::DateTime<chrono::Utc>>,
+    timer: std::pin::Pin<Box<tokio::time::Sleep>>,
     /// The offset the state was last told about.
     told: Option<chrono::Duration>,
 }
@@ -171,44 +181,57 @@ const OFFSET_STEP: chrono::Duration = chrono::Duration::milliseconds(500);
 
 impl Timekeeper {
     pub(super) fn new(clock: ServerClock) -> Self {
-        let ticker = second_ticker(clock.now());
         Timekeeper {
             clock,
-            ticker,
+            armed: None,
+            timer: Box::pin(tokio::time::sleep(Duration::ZERO)),
             told: None,
         }
     }
 
-    /// Waits for the next whole second of server time.
+    /// The server's time now.
+    pub(super) fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.clock.now()
+    }
+
+    /// Waits for the next whole second of server time (the wall, whose pages and burn-in
+    /// shift move by the second).
     pub(super) async fn tick(&mut self) -> Msg {
-        self.ticker.tick().await;
-        Msg::Tick(self.clock.now())
+        let next = self.clock.now().timestamp() + 1;
+        let at = chrono::DateTime::from_timestamp(next, 0)
+            .unwrap_or(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        self.tick_at(at).await
+    }
+
+    /// Waits until server time `at`. Cancel-safe: dropped unfinished, the timer stays armed
+    /// for the next call with the same `at`.
+    pub(super) async fn tick_at(&mut self, at: chrono::DateTime<chrono::Utc>) -> Msg {
+        if self.armed != Some(at) {
+            self.armed = Some(at);
+            let wait = (at - self.clock.now()).to_std().unwrap_or_default();
+            self.timer.as_mut().reset(Instant::now() + wait);
+        }
+        self.timer.as_mut().await;
+        self.armed = None;
+        // The timer never fires early by the monotonic clock; should the server clock
+        // disagree by a hair, the tick still lands on the moment it was armed for.
+        Msg::Tick(self.clock.now().max(at))
     }
 
     /// A message for the state when the measured offset moved since it was last told (and
-    /// the ticker moved to the server's whole seconds).
+    /// the timer is re-armed on the server's clock).
     pub(super) fn offset_moved(&mut self) -> Option<Msg> {
         let offset = self.clock.offset()?;
         if self.told.is_some_and(|t| (t - offset).abs() < OFFSET_STEP) {
             return None;
         }
         self.told = Some(offset);
-        let now = self.clock.now();
-        self.ticker = second_ticker(now);
-        Some(Msg::ClockOffset { now, offset })
+        self.armed = None;
+        Some(Msg::ClockOffset {
+            now: self.clock.now(),
+            offset,
+        })
     }
-}
-
-/// A 1 Hz tick that lands on whole seconds of `now`'s clock, so the clock flips when the
-/// server's does; missed ticks are skipped, not replayed. The console and the wall share it.
-fn second_ticker(now: chrono::DateTime<chrono::Utc>) -> tokio::time::Interval {
-    let to_next = 1_000 - u64::from(now.timestamp_subsec_millis().min(999));
-    let mut tick = tokio::time::interval_at(
-        Instant::now() + Duration::from_millis(to_next),
-        Duration::from_secs(1),
-    );
-    tick.set_missed_tick_behavior(MissedTickBehavior::Skip);
-    tick
 }
 
 /// The shortest time between two frames (about 60 per second).

@@ -102,6 +102,7 @@ fn route(state: &mut State, msg: Msg) -> Vec<Effect> {
             state.fix_actions_cursor();
             state.sync.loaded = true;
             state.sync.loading = false;
+            state.sync.whole_at = state.sync.load_asked.take().or(state.sync.whole_at);
             state.sync.as_of = Some(state.sync.now);
             if state.sync.resyncing {
                 // The stream is up (a drop would have cleared this) and the data is whole.
@@ -187,6 +188,7 @@ fn load_all(state: &mut State) -> Vec<Effect> {
         return vec![];
     }
     state.sync.loading = true;
+    state.sync.load_asked = Some(state.sync.now);
     vec![Effect::LoadAll]
 }
 
@@ -194,17 +196,18 @@ fn load_all(state: &mut State) -> Vec<Effect> {
 /// asks from this much before the newest change the console holds.
 const DELTA_MARGIN: chrono::TimeDelta = chrono::TimeDelta::minutes(2);
 
-/// Where a delta starts: a little before the newest change the console holds; None when it
-/// holds nothing (then only a full load will do).
+/// Where a delta starts: a little before the newest change the console holds or the time
+/// its last load was asked for, whichever is later (a console on a quiet or empty database
+/// holds no change to date it by); None before any load landed (then only a full load will
+/// do).
 fn catch_up_from(state: &State) -> Option<chrono::DateTime<chrono::Utc>> {
     if !state.sync.loaded {
         return None;
     }
-    state
-        .data
-        .incidents
-        .values()
-        .map(|i| i.updated_at)
+    let newest = state.data.incidents.values().map(|i| i.updated_at).max();
+    [newest, state.sync.whole_at]
+        .into_iter()
+        .flatten()
         .max()
         .map(|t| t - DELTA_MARGIN)
 }
@@ -265,6 +268,7 @@ fn on_live(state: &mut State, live: LiveMsg) -> Vec<Effect> {
             match delta {
                 Some(since) if !state.sync.loading => {
                     state.sync.loading = true;
+                    state.sync.load_asked = Some(state.sync.now);
                     vec![Effect::LoadChanges { since }]
                 }
                 _ => load_all(state),

@@ -192,7 +192,11 @@ pub async fn events(
     let token_hash = auth.0.token_hash;
     let mut shutdown = st.shutdown.clone();
     let stream = async_stream::stream! {
-        yield Ok(Event::default().retry(Duration::from_millis(2000)));
+        // A client that came without an id learns the stream's position at once, even
+        // before any event: should it reconnect, it resumes from there (and learns whether
+        // it missed anything) instead of re-listing everything.
+        let opening = Event::default().retry(Duration::from_millis(2000));
+        yield Ok(if last_id.is_none() { opening.id(cursor.to_string()) } else { opening });
         if reset {
             yield Ok(Event::default().id(cursor.to_string()).event(crate::protocol::EventKind::Reset.as_str()).data(reset_data.clone()));
         }

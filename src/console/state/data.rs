@@ -139,6 +139,14 @@ impl Data {
                 .is_some()
     }
 
+    /// The first update due at or after `now`.
+    pub fn next_due(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.due
+            .range((now, String::new())..)
+            .next()
+            .map(|(d, _)| *d)
+    }
+
     /// Merges a full (re-)list: an incident that a live event already moved past the
     /// listed version keeps the newer version. The caller rebuilds the indexes.
     pub fn merge_listed(&mut self, list: Vec<Incident>) {

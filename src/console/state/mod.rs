@@ -69,6 +69,24 @@ impl State {
             || self.data.falls_due(before, now)
     }
 
+    /// When time alone next changes what is on screen, i.e. the first moment [`State::tick`]
+    /// would say so: the next whole second while seconds are shown or a reconnect counts,
+    /// else the next whole minute or the second after the next update falls due. The
+    /// console sleeps until then instead of waking every second.
+    pub fn next_tick(&self) -> DateTime<Utc> {
+        let now = self.sync.now;
+        let second = now.timestamp() + 1;
+        if self.settings.seconds || matches!(self.sync.conn, Conn::Reconnecting { .. }) {
+            return at_second(second);
+        }
+        let minute = (now.timestamp().div_euclid(60) + 1) * 60;
+        let due = self
+            .data
+            .next_due(now)
+            .map_or(minute, |d| (d.timestamp() + 1).min(minute));
+        at_second(due.max(second))
+    }
+
     /// Dates the messages raised since the last call and names their incidents.
     pub fn stamp_messages(&mut self) {
         let incidents = &self.data.incidents;
@@ -293,5 +311,68 @@ impl State {
     pub fn action_rows(&self) -> Vec<&CorrectiveAction> {
         self.data
             .action_rows(&self.ui.filter, self.sync.now.date_naive())
+    }
+}
+
+fn at_second(secs: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<Utc>::MAX_UTC)
+}
+
+#[cfg(test)]
+mod tick_tests {
+    use super::*;
+    use crate::console::testdata;
+    use crate::domain::Severity;
+    use chrono::TimeZone;
+
+    fn quiet(now: DateTime<Utc>) -> State {
+        let mut s = testdata::state();
+        s.set_incidents(vec![]);
+        s.data.incidents.clear();
+        s.rebuild();
+        s.tick(now);
+        s
+    }
+
+    fn at(h: u32, m: u32, s: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 29, h, m, s).unwrap()
+    }
+
+    #[test]
+    fn a_quiet_board_wakes_when_the_header_clock_next_changes() {
+        let mut s = quiet(at(10, 0, 7) + chrono::Duration::milliseconds(300));
+        assert_eq!(s.next_tick(), at(10, 1, 0));
+        // Every tick before then changes nothing on screen; the one at the minute does.
+        assert!(!s.tick(at(10, 0, 59)));
+        assert!(s.tick(s.next_tick()));
+    }
+
+    #[test]
+    fn a_countdown_that_falls_due_wakes_the_console_the_second_after() {
+        let now = at(10, 0, 7);
+        let mut s = quiet(now);
+        let mut inc = testdata::incident("INC-1", Severity::Sev1, Phase::Triage);
+        inc.customer_impact = true;
+        inc.next_update_due_at = Some(at(10, 0, 30) + chrono::Duration::milliseconds(500));
+        s.set_incidents(vec![inc]);
+        assert!(data::due(&s.data.incidents["INC-1"]).is_some());
+        let next = s.next_tick();
+        assert_eq!(next, at(10, 0, 31));
+        assert!(!s.tick(at(10, 0, 30)), "not due yet");
+        assert!(s.tick(next), "the update is overdue: the screen turns red");
+    }
+
+    #[test]
+    fn seconds_and_reconnects_tick_every_second() {
+        let now = at(10, 0, 7) + chrono::Duration::milliseconds(10);
+        let mut s = quiet(now);
+        s.settings.seconds = true;
+        assert_eq!(s.next_tick(), at(10, 0, 8));
+        s.settings.seconds = false;
+        s.sync.conn = Conn::Reconnecting {
+            since: now,
+            error: "down".into(),
+        };
+        assert_eq!(s.next_tick(), at(10, 0, 8));
     }
 }

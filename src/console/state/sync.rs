@@ -24,6 +24,11 @@ pub struct SyncStatus {
     pub as_of: Option<DateTime<Utc>>,
     pub loaded: bool,
     pub loading: bool,
+    /// When the load on its way was asked for: everything committed before then is in it.
+    pub load_asked: Option<DateTime<Utc>>,
+    /// When the last load that landed was asked for: a reconnect's delta starts there at
+    /// the latest, even when the console holds no incident to date it by.
+    pub whole_at: Option<DateTime<Utc>>,
     /// See [`STALE_AFTER_SECS`].
     pub stale_after: chrono::Duration,
     /// The stream is up but events may have been missed (first connection, lost history):
@@ -49,6 +54,8 @@ impl SyncStatus {
             loading: false,
             stale_after: chrono::Duration::seconds(STALE_AFTER_SECS),
             resyncing: false,
+            load_asked: None,
+            whole_at: None,
             unreadable: BTreeMap::new(),
             clock_offset: None,
             outbox_waiting: 0,

@@ -47,6 +47,10 @@ pub struct ListParams {
     /// knew the list at that time needs to catch up.
     #[param(value_type = Option<String>, format = DateTime)]
     updated_since: Option<String>,
+    /// `true`: incidents with at least one open or in-progress corrective action (however
+    /// long ago they closed); `false`: incidents without one.
+    #[param(value_type = Option<bool>)]
+    open_actions: Option<String>,
     /// Words (separated by spaces) each of which the id, title, commander or impact scope
     /// contains, case-insensitive.
     /// Blank is refused (400), so the schema says "something besides spaces".
@@ -76,14 +80,14 @@ fn parse_time(field: &str, raw: Option<&str>) -> Result<Option<DateTime<Utc>>, A
     .transpose()
 }
 
-fn parse_open(raw: Option<&str>) -> Result<Option<bool>, ApiError> {
+fn parse_bool(field: &str, raw: Option<&str>) -> Result<Option<bool>, ApiError> {
     raw.map(|r| match r {
         "true" => Ok(true),
         "false" => Ok(false),
         _ => Err(ApiError::bad_request(
             "invalid_filter",
-            Some("open"),
-            "open must be true or false",
+            Some(field),
+            format!("{field} must be true or false"),
         )),
     })
     .transpose()
@@ -137,8 +141,9 @@ pub fn query_rejection(rej: QueryRejection) -> ApiError {
     )
 }
 
-/// List incidents, newest first. The filters combine (AND): a console loads `open=true`
-/// and `closed_since=<a day ago>`, then older closed incidents a page at a time.
+/// List incidents, newest first. The filters combine (AND): a console loads `open=true`,
+/// `closed_since=<a day ago>` and `open=false&open_actions=true`, then older closed
+/// incidents a page at a time.
 #[utoipa::path(get, path = "/api/v1/incidents", tag = "incidents", params(ListParams),
     security(("bearer" = [])),
     responses(
@@ -154,7 +159,8 @@ pub async fn list_incidents(
     let q = IncidentQuery {
         phases: parse_list::<Phase>("phase", p.phase.as_deref())?,
         severities: parse_list::<Severity>("severity", p.severity.as_deref())?,
-        open: parse_open(p.open.as_deref())?,
+        open: parse_bool("open", p.open.as_deref())?,
+        open_actions: parse_bool("open_actions", p.open_actions.as_deref())?,
         closed_since: parse_time("closed_since", p.closed_since.as_deref())?,
         updated_since: parse_time("updated_since", p.updated_since.as_deref())?,
         text: parse_text(p.q.as_deref())?,

@@ -20,6 +20,9 @@ pub struct IncidentQuery {
     pub closed_since: Option<DateTime<Utc>>,
     /// Incidents changed at or after this, in any phase: a reconnecting client's delta.
     pub updated_since: Option<DateTime<Utc>>,
+    /// Some(true): incidents with an open or in-progress corrective action (a closed one
+    /// older than a console's recent window still owes those); Some(false): without.
+    pub open_actions: Option<bool>,
     /// Lowercased words, each of which the id, title, commander or impact scope contains
     /// (as the console's `/` filter reads free text).
     pub text: Option<String>,
@@ -43,7 +46,8 @@ pub fn search_text(inc: &Incident) -> String {
 }
 
 impl IncidentQuery {
-    /// Whether `inc` passes the filters (for a backend that filters in memory).
+    /// Whether `inc` passes the filters (for a backend that filters in memory). Such a
+    /// backend (PagerDuty) keeps no corrective actions: no incident has an open one.
     pub fn matches(&self, inc: &Incident) -> bool {
         (self.phases.is_empty() || self.phases.contains(&inc.phase))
             && (self.severities.is_empty() || self.severities.contains(&inc.severity))
@@ -54,6 +58,7 @@ impl IncidentQuery {
                 .closed_since
                 .is_none_or(|t| inc.phase == Phase::Closed && inc.updated_at >= t)
             && self.updated_since.is_none_or(|t| inc.updated_at >= t)
+            && self.open_actions.is_none_or(|with| !with)
             && self.text.as_deref().is_none_or(|q| {
                 let hay = search_text(inc);
                 q.split_whitespace().all(|w| hay.contains(w))
@@ -166,6 +171,17 @@ async fn close_context(
 fn list_sql(q: &IncidentQuery) -> (String, Vec<String>) {
     let mut sql = String::from("SELECT num, id, data FROM incidents WHERE 1 = 1");
     let mut args: Vec<String> = Vec::new();
+    // When a time or the incidents owing an action pick out few rows, an expression in
+    // place of the bare column (`+num`, `phase || ''`: PostgreSQL has no `+` for text)
+    // keeps SQLite from walking the (phase, num) index in num order instead, testing every
+    // incident of the history against the filter.
+    let selective =
+        q.closed_since.is_some() || q.updated_since.is_some() || q.open_actions == Some(true);
+    let (phase, num) = if selective {
+        ("phase || ''", "+num")
+    } else {
+        ("phase", "num")
+    };
     let mut in_list = |column: &str, values: Vec<&str>, sql: &mut String| {
         if values.is_empty() {
             return;
@@ -180,7 +196,7 @@ fn list_sql(q: &IncidentQuery) -> (String, Vec<String>) {
         sql.push_str(&format!(" AND {column} IN ({})", marks.join(", ")));
     };
     in_list(
-        "phase",
+        phase,
         q.phases.iter().map(|p| p.as_str()).collect(),
         &mut sql,
     );
@@ -193,7 +209,7 @@ fn list_sql(q: &IncidentQuery) -> (String, Vec<String>) {
     // and both databases then walked every closed incident of the history.
     if q.open == Some(true) {
         let open = Phase::ALL.iter().filter(|p| **p != Phase::Closed);
-        in_list("phase", open.map(|p| p.as_str()).collect(), &mut sql);
+        in_list(phase, open.map(|p| p.as_str()).collect(), &mut sql);
     }
     let closed = Phase::Closed.as_str().to_string();
     let mut bind = |value: String, sql: &mut String, cond: &str| {
@@ -201,14 +217,23 @@ fn list_sql(q: &IncidentQuery) -> (String, Vec<String>) {
         sql.push_str(&cond.replace('?', &format!("${}", args.len())));
     };
     if q.open == Some(false) {
-        bind(closed.clone(), &mut sql, " AND phase = ?");
+        bind(closed.clone(), &mut sql, &format!(" AND {phase} = ?"));
     }
     if let Some(t) = q.closed_since {
+        // Not `+phase`: (phase, updated_at) is the index that finds the recent closes.
         bind(closed, &mut sql, " AND phase = ?");
         bind(ts(t), &mut sql, " AND updated_at >= ?");
     }
     if let Some(t) = q.updated_since {
         bind(ts(t), &mut sql, " AND updated_at >= ?");
+    }
+    if let Some(with) = q.open_actions {
+        // Read through the actions' status index: the open actions are few, the history is
+        // not.
+        sql.push_str(&format!(
+            " AND id {}IN (SELECT incident_id FROM actions WHERE status IN ('open', 'in_progress'))",
+            if with { "" } else { "NOT " }
+        ));
     }
     for word in q.text.iter().flat_map(|t| t.split_whitespace()) {
         bind(
@@ -217,13 +242,6 @@ fn list_sql(q: &IncidentQuery) -> (String, Vec<String>) {
             " AND search LIKE ? ESCAPE '\\'",
         );
     }
-    // A time filter is the selective one (a day of a long history): `+num` keeps SQLite from
-    // walking the (phase, num) index in num order instead, reading every row to check its time.
-    let num = if q.closed_since.is_some() || q.updated_since.is_some() {
-        "+num"
-    } else {
-        "num"
-    };
     let n = args.len();
     sql.push_str(&format!(
         " AND {num} < ${} ORDER BY {num} DESC LIMIT ${}",
@@ -426,6 +444,14 @@ mod tests {
         let day = Utc::now() - chrono::Duration::hours(24);
         let lists = [
             (
+                "closed, owing an action",
+                IncidentQuery {
+                    open: Some(false),
+                    open_actions: Some(true),
+                    ..Default::default()
+                },
+            ),
+            (
                 "open",
                 IncidentQuery {
                     open: Some(true),
@@ -463,6 +489,7 @@ mod tests {
             assert!(!walks, "{name}: {plan:?}");
             let index = match name {
                 "recently closed" => "incidents_phase_updated",
+                "closed, owing an action" => "sqlite_autoindex_incidents_1 (id=?)",
                 "changed since" => "incidents_updated",
                 _ => "incidents_phase ",
             };
