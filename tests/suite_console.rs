@@ -10,6 +10,7 @@ mod docs;
 mod e2e_pty;
 mod e2e_triage;
 mod hostile;
+mod outbox_identity;
 mod paste_pty;
 mod term_pty;
 mod ui;

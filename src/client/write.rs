@@ -33,6 +33,10 @@ pub struct Write {
     pub incident_id: Option<String>,
     /// What it does, in a few words, for messages: "severity SEV1 on INC-4".
     pub label: String,
+    /// The form draft it was typed in, cleared when the write lands: also when it lands in
+    /// a later session, sent from the outbox file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
 }
 
 impl Write {
@@ -50,6 +54,7 @@ impl Write {
             body,
             incident_id: None,
             label: label.into(),
+            draft: None,
         }
     }
 

@@ -145,6 +145,9 @@ impl EffectRunner {
             Effect::RetryOutbox => {
                 let _ = self.outbox.send(OutboxCmd::Retry);
             }
+            Effect::DiscardHeldWrites => {
+                let _ = self.outbox.send(OutboxCmd::DiscardHeld);
+            }
             // The run loop answers this with SaveDrafts when its throttle allows.
             Effect::DraftsChanged => {}
             Effect::SaveDrafts(json) => {
@@ -153,8 +156,14 @@ impl EffectRunner {
                 }
             }
             Effect::WhoAmI => {
+                let outbox = self.outbox.clone();
                 tokio::spawn(async move {
                     let who = client.whoami().await.map_err(|e| error_text(&e));
+                    // Queued writes record whose they are, by name for the message that
+                    // holds them from another token.
+                    if let Ok(w) = &who {
+                        let _ = outbox.send(OutboxCmd::Me(w.name.clone()));
+                    }
                     let commander =
                         matches!(&who, Ok(w) if w.role == crate::domain::Role::Commander);
                     let _ = tx.send(Msg::WhoAmI(who));

@@ -12,7 +12,7 @@ use super::forms::{
 use super::intent::Intent;
 use super::msg::Effect;
 use super::state::{Loadable, Pending, State, View};
-use crate::client::outbox::OutboxReport;
+use crate::client::outbox::{Held, OutboxReport};
 use crate::client::{LiveEvent, Write, WriteError};
 use crate::domain::{CorrectiveAction, Incident, Role};
 
@@ -272,6 +272,11 @@ fn send(
     if let Some(after) = optimistic {
         state.set_local(after);
     }
+    // Saved with the write, so whichever session sends it clears the draft.
+    let w = Write {
+        draft: draft.clone(),
+        ..w
+    };
     state.writes.pending.insert(
         w.key.clone(),
         Pending {
@@ -405,6 +410,22 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
             ));
             vec![]
         }
+        OutboxReport::Held { writes } => {
+            let text = held_message(state, &writes);
+            state.ui.error(text);
+            vec![]
+        }
+        OutboxReport::Discarded { writes } if writes.is_empty() => {
+            state.ui.info("no held writes to discard");
+            vec![]
+        }
+        OutboxReport::Discarded { writes } => {
+            let labels: Vec<&str> = writes.iter().map(|h| h.label.as_str()).collect();
+            state
+                .ui
+                .info(format!("discarded, never sent: {}", labels.join("; ")));
+            vec![]
+        }
         OutboxReport::Done {
             write,
             entity,
@@ -419,7 +440,9 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
                 )
             });
             let mut effects = vec![];
-            if let Some(draft) = p.and_then(|p| p.draft)
+            // A write queued in an earlier session has no pending entry: its draft key
+            // travelled with it in the outbox file.
+            if let Some(draft) = p.and_then(|p| p.draft).or(write.draft.clone())
                 && state.writes.drafts.remove(&draft).is_some()
             {
                 effects.push(Effect::DraftsChanged);
@@ -470,6 +493,7 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
                     let kept = p
                         .as_ref()
                         .and_then(|p| p.draft.as_ref())
+                        .or(write.draft.as_ref())
                         .is_some_and(|d| state.writes.drafts.contains_key(d));
                     state.ui.error(format!(
                         "refused: {}: {}{}",
@@ -482,6 +506,29 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
             }
         }
     }
+}
+
+/// Writes another token queued, held in the outbox file: say whose, and the two ways out.
+fn held_message(state: &State, writes: &[Held]) -> String {
+    let n = writes.len();
+    let mut names: Vec<&str> = writes
+        .iter()
+        .map(|h| h.by.as_deref().unwrap_or("an unnamed token"))
+        .collect();
+    names.dedup();
+    let labels: Vec<&str> = writes.iter().map(|h| h.label.as_str()).collect();
+    let as_me = match state.settings.me.as_deref() {
+        Some(me) => format!(" as {me}"),
+        None => String::new(),
+    };
+    format!(
+        "not sent{as_me}: {n} write{} queued by {} under another token ({}). Start the console with that token to send {}, or type :discard-held to drop {}",
+        if n == 1 { "" } else { "s" },
+        names.join(", "),
+        labels.join("; "),
+        if n == 1 { "it" } else { "them" },
+        if n == 1 { "it" } else { "them" },
+    )
 }
 
 /// A new incident the user declared is on the board: select it, say its id, and offer to
