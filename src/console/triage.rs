@@ -637,6 +637,17 @@ fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "(none)".into())
 }
 
+/// A free-text value (a summary can run to paragraphs) as a part of one dialog line: line
+/// breaks shown as ⏎, empty said, and long text cut so old and new both fit on screen.
+fn text(s: &str) -> String {
+    const MAX: usize = 120;
+    let flat = s.trim().replace("\r\n", "\n").replace('\n', " ⏎ ");
+    if flat.is_empty() {
+        return "(empty)".into();
+    }
+    format!("'{}'", crate::sanitize::columns::truncate(&flat, MAX))
+}
+
 pub fn incident_diff(a: &Incident, b: &Incident) -> Vec<String> {
     let mut out = vec![];
     let mut diff = |what: &str, x: String, y: String| {
@@ -654,16 +665,25 @@ pub fn incident_diff(a: &Incident, b: &Incident) -> Vec<String> {
             opt(&b.roles.get(*role).cloned()),
         );
     }
-    diff("title", a.title.clone(), b.title.clone());
-    diff(
-        "impact scope",
-        a.impact_scope.clone(),
-        b.impact_scope.clone(),
-    );
+    // Every field a form edits is compared: a change to one left out was overwritten by
+    // "re-apply yours" under a dialog saying nothing had changed.
+    diff("title", text(&a.title), text(&b.title));
+    diff("summary", text(&a.summary), text(&b.summary));
+    diff("impact scope", text(&a.impact_scope), text(&b.impact_scope));
     diff(
         "customer impact",
         a.customer_impact.to_string(),
         b.customer_impact.to_string(),
+    );
+    diff(
+        "deployment",
+        a.deployment.as_str().into(),
+        b.deployment.as_str().into(),
+    );
+    diff(
+        "recovery owner",
+        a.recovery_owner.as_str().into(),
+        b.recovery_owner.as_str().into(),
     );
     out
 }
@@ -678,7 +698,12 @@ fn action_diff(a: &CorrectiveAction, b: &CorrectiveAction) -> Vec<String> {
     diff("status", a.status.as_str().into(), b.status.as_str().into());
     diff("owner", a.owner.clone(), b.owner.clone());
     diff("due date", a.due_date.to_string(), b.due_date.to_string());
-    diff("title", a.title.clone(), b.title.clone());
+    diff(
+        "priority",
+        a.priority.as_str().into(),
+        b.priority.as_str().into(),
+    );
+    diff("title", text(&a.title), text(&b.title));
     out
 }
 

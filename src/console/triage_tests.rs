@@ -1120,3 +1120,51 @@ fn held_writes_are_named_with_who_queued_them_and_how_to_send_or_drop_them() {
     let effects = key(&mut s, KeyCode::Enter);
     assert!(effects.contains(&Effect::DiscardHeldWrites), "{effects:?}");
 }
+
+/// Someone else changes a field the edit form shows while it is open: the conflict names
+/// that field, old → new and by whom, whichever field it is. The summary was missing:
+/// the dialog said nothing shown had changed, and "re-apply" overwrote their summary.
+#[test]
+fn every_field_the_edit_form_shows_is_compared_in_its_conflict() {
+    type Change = fn(&mut Incident);
+    let cases: [(&str, Change, &str); 4] = [
+        (
+            "summary",
+            |i| i.summary = "cmd2: root cause is the LB\nrolling back".into(),
+            "summary: (empty) → 'cmd2: root cause is the LB ⏎ rolling back'  (by dana)",
+        ),
+        ("title", |i| i.title = "LB down".into(), "title: "),
+        (
+            "impact_scope",
+            |i| i.impact_scope = "EU only".into(),
+            "impact scope: ",
+        ),
+        (
+            "customer_impact",
+            |i| i.customer_impact = false,
+            "customer impact: true → false",
+        ),
+    ];
+    for (field, change, shown) in cases {
+        let mut s = at("INC-103");
+        s.data.incidents.get_mut("INC-103").unwrap().summary = String::new();
+        ch(&mut s, 'e');
+        assert!(
+            form(&s).fields.iter().any(|f| f.name == field),
+            "the edit form no longer shows {field}"
+        );
+        key(&mut s, KeyCode::Tab);
+        typed(&mut s, "typed by cora");
+        let mut theirs = s.data.incidents["INC-103"].clone();
+        change(&mut theirs);
+        theirs.version += 1;
+        live(&mut s, theirs);
+        assert!(
+            writes(&ctrl_s(&mut s)).is_empty(),
+            "{field}: sent over theirs"
+        );
+        let lines = confirm(&s).lines.join("\n");
+        assert!(lines.contains(shown), "{field} not shown:\n{lines}");
+        assert!(!lines.contains("no field shown here changed"), "{lines}");
+    }
+}
