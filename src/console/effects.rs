@@ -4,7 +4,7 @@ use super::intent::{DetailPart, Msg, ReadScope};
 use super::state::Tab;
 use super::update::Effect;
 use crate::client::ApiClient;
-use crate::client::outbox::{OutboxCmd, write_private_atomic};
+use crate::client::outbox::OutboxCmd;
 use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -30,6 +30,7 @@ impl EffectRunner {
         });
         // One writer thread for drafts, so saves land in order; a burst of keystrokes
         // writes only the latest.
+        let base = client.base().to_string();
         let drafts = drafts.map(|path: PathBuf| {
             let (dtx, drx) = std::sync::mpsc::channel::<String>();
             std::thread::spawn(move || {
@@ -37,7 +38,7 @@ impl EffectRunner {
                     while let Ok(newer) = drx.try_recv() {
                         json = newer;
                     }
-                    if let Err(e) = write_private_atomic(&path, json.as_bytes()) {
+                    if let Err(e) = super::drafts_file::save(&path, &base, &json) {
                         tracing::error!(error = %e, "could not save drafts");
                     }
                 }
