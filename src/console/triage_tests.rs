@@ -1168,3 +1168,22 @@ fn every_field_the_edit_form_shows_is_compared_in_its_conflict() {
         assert!(!lines.contains("no field shown here changed"), "{lines}");
     }
 }
+
+/// Someone closes the incident whose detail is open: the footer says who, and that the
+/// keys act on the open detail (they do), not that nothing is selected.
+#[test]
+fn closing_the_open_details_incident_says_the_keys_act_on_it() {
+    let mut s = on_board();
+    ch(&mut s, 'l');
+    ch(&mut s, 'j');
+    assert_eq!(s.selected_id(), Some("INC-112"));
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.ui.detail.as_ref().map(|d| d.id.as_str()), Some("INC-112"));
+    moved(&mut s, "INC-112", Phase::Closed);
+    let text = message(&s);
+    assert!(text.contains("INC-112 was closed by dana"), "{text}");
+    assert!(!text.contains("nothing is selected:"), "{text}");
+    assert!(text.contains("keys act on it"), "{text}");
+    ch(&mut s, 'N');
+    assert_eq!(form(&s).incident_id.as_deref(), Some("INC-112"));
+}
