@@ -29,7 +29,8 @@ fn draft_title(home: &std::path::Path, len: usize) -> String {
             .ok()
             .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
             .and_then(|v| {
-                v["new_incident:new"]["fields"]
+                // One server's drafts: this console's.
+                v["servers"].as_object()?.values().next()?["new_incident:new"]["fields"]
                     .as_array()?
                     .iter()
                     .find(|f| f["name"] == "title")?["value"]

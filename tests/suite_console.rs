@@ -11,6 +11,7 @@ mod e2e_pty;
 mod e2e_triage;
 mod history_pty;
 mod hostile;
+mod outbox_identity;
 mod paste_pty;
 mod term_pty;
 mod ui;

@@ -400,6 +400,11 @@ impl ApiClient {
     }
 
     /// The server this client talks to, for the header.
+    /// A one-way fingerprint of the token (see [`Token::fingerprint`]).
+    pub fn token_fingerprint(&self) -> String {
+        self.token.fingerprint()
+    }
+
     pub fn base(&self) -> &str {
         &self.base
     }

@@ -2,6 +2,12 @@
 //! A write is saved to a file in the data directory before it is sent and removed once the
 //! server has answered, so writes made while the server is unreachable survive a restart and
 //! are sent after reconnecting, each with the Idempotency-Key it was first given: exactly once.
+//!
+//! Each saved write records the server it is for and the token it was queued under (a
+//! one-way fingerprint, and the token's name once the server has said it). A console started
+//! with another token does not send them as itself: they are held, the person is told whose
+//! they are, and they stay in the file until their own token sends them or `:discard-held`
+//! drops them.
 use super::write::{Write, WriteError};
 use super::{ApiClient, LiveEvent};
 use serde::{Deserialize, Serialize};
@@ -19,6 +25,18 @@ pub enum OutboxCmd {
     Send(Write),
     /// The server is back (the event stream reconnected): try now.
     Retry,
+    /// The token's name, as the server reported it: recorded with every queued write.
+    Me(String),
+    /// Drop the writes held because another token queued them (this server's only).
+    DiscardHeld,
+}
+
+/// A write in the outbox file that another token queued: not sent by this console.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Held {
+    pub label: String,
+    /// The name of the token that queued it, if the server had said it by then.
+    pub by: Option<String>,
 }
 
 /// What the outbox tells the console.
@@ -38,6 +56,10 @@ pub enum OutboxReport {
     },
     /// Writes are waiting for the server.
     Waiting { pending: usize, error: String },
+    /// Writes queued under another token, kept in the file and not sent.
+    Held { writes: Vec<Held> },
+    /// `:discard-held` dropped these.
+    Discarded { writes: Vec<Held> },
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
@@ -50,18 +72,68 @@ struct File {
 struct Stored {
     /// The server the write is for; an outbox file can hold writes for several.
     base: String,
+    /// Who queued it. Missing in files from before this was recorded: such a write is held
+    /// like another token's, since nobody can say whose it is.
+    #[serde(default)]
+    by: Option<QueuedBy>,
     #[serde(flatten)]
     write: Write,
 }
 
-/// The outbox file's writes for `base`, oldest first.
-pub fn load(path: &Path, base: &str) -> Vec<Write> {
+/// The token a write was queued under. Never the token itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct QueuedBy {
+    /// [`crate::client::Token::fingerprint`].
+    token: String,
+    /// The token's name from the server (whoami), once known.
+    #[serde(default)]
+    name: Option<String>,
+}
+
+impl Stored {
+    fn queued_by(&self, base: &str, token: &str) -> bool {
+        self.base == base && self.by.as_ref().is_some_and(|b| b.token == token)
+    }
+
+    fn held(&self) -> Held {
+        Held {
+            label: self.write.label.clone(),
+            by: self.by.as_ref().and_then(|b| b.name.clone()),
+        }
+    }
+}
+
+/// The outbox file's writes for `base` queued under the token with this fingerprint,
+/// oldest first.
+pub fn load(path: &Path, base: &str, token: &str) -> Vec<Write> {
     read(path)
         .writes
         .into_iter()
-        .filter(|s| s.base == base)
+        .filter(|s| s.queued_by(base, token))
         .map(|s| s.write)
         .collect()
+}
+
+/// The outbox file's writes for `base` that another token (or an unrecorded one) queued.
+fn held(path: &Path, base: &str, token: &str) -> Vec<Held> {
+    read(path)
+        .writes
+        .iter()
+        .filter(|s| s.base == base && !s.queued_by(base, token))
+        .map(Stored::held)
+        .collect()
+}
+
+/// Removes the writes `held` lists from the file; returns them.
+fn discard_held(path: &Path, base: &str, token: &str) -> Vec<Held> {
+    let mut file = read(path);
+    let (gone, kept): (Vec<Stored>, Vec<Stored>) = file
+        .writes
+        .into_iter()
+        .partition(|s| s.base == base && !s.queued_by(base, token));
+    file.writes = kept;
+    store(path, &file);
+    gone.iter().map(Stored::held).collect()
 }
 
 fn read(path: &Path) -> File {
@@ -75,16 +147,21 @@ fn read(path: &Path) -> File {
     }
 }
 
-/// Rewrites the file with `queue` as this server's writes (others' untouched), atomically.
-fn save(path: &Path, base: &str, queue: &VecDeque<Write>) {
+/// Rewrites the file with `queue` as this token's writes for this server (other servers'
+/// and other tokens' untouched), atomically.
+fn save(path: &Path, base: &str, me: &QueuedBy, queue: &VecDeque<Write>) {
     let mut file = read(path);
-    file.writes.retain(|s| s.base != base);
+    file.writes.retain(|s| !s.queued_by(base, &me.token));
     file.writes.extend(queue.iter().map(|w| Stored {
         base: base.to_string(),
+        by: Some(me.clone()),
         write: w.clone(),
     }));
-    if let Err(e) =
-        write_private_atomic(path, &serde_json::to_vec_pretty(&file).unwrap_or_default())
+    store(path, &file);
+}
+
+fn store(path: &Path, file: &File) {
+    if let Err(e) = write_private_atomic(path, &serde_json::to_vec_pretty(file).unwrap_or_default())
     {
         tracing::error!(error = %format!("{e:#}"), "could not save the outbox");
     }
@@ -107,11 +184,61 @@ where
 {
     let (tx, mut rx) = unbounded_channel::<OutboxCmd>();
     let base = client.base().to_string();
+    let mut me = QueuedBy {
+        token: client.token_fingerprint(),
+        name: None,
+    };
     let mut queue: VecDeque<Write> = path
         .as_deref()
-        .map(|p| load(p, &base).into())
+        .map(|p| load(p, &base, &me.token).into())
+        .unwrap_or_default();
+    let held_at_start = path
+        .as_deref()
+        .map(|p| held(p, &base, &me.token))
         .unwrap_or_default();
     tokio::spawn(async move {
+        if !held_at_start.is_empty()
+            && !report(OutboxReport::Held {
+                writes: held_at_start,
+            })
+        {
+            return;
+        }
+        // A command that is not "try now": new writes join the queue, on disk at once.
+        let take = |cmd: OutboxCmd,
+                    queue: &mut VecDeque<Write>,
+                    me: &mut QueuedBy,
+                    report: &mut F|
+         -> bool {
+            match cmd {
+                OutboxCmd::Retry => true,
+                OutboxCmd::Send(w) => {
+                    queue.push_back(w);
+                    if let Some(p) = &path {
+                        save(p, &base, me, queue);
+                    }
+                    true
+                }
+                OutboxCmd::Me(name) => {
+                    if me.name.as_deref() != Some(&name) {
+                        me.name = Some(name);
+                        if let Some(p) = &path
+                            && !queue.is_empty()
+                        {
+                            save(p, &base, me, queue);
+                        }
+                    }
+                    true
+                }
+                OutboxCmd::DiscardHeld => {
+                    let writes = path
+                        .as_deref()
+                        .map(|p| discard_held(p, &base, &me.token))
+                        .unwrap_or_default();
+                    report(OutboxReport::Discarded { writes })
+                }
+            }
+        };
         // Per path: the versions our own writes replaced, and the version the last one
         // made. A second edit of the same incident made before the first was answered is
         // based on a version we replaced ourselves: send it on ours, not as a conflict with
@@ -129,13 +256,9 @@ where
                 tokio::select! {
                     c = rx.recv() => match c {
                         None => return,
-                        Some(OutboxCmd::Retry) => {}
-                        Some(OutboxCmd::Send(w)) => {
-                            queue.push_back(w);
-                            if let Some(p) = &path {
-                                save(p, &base, &queue);
-                            }
-                        }
+                        Some(c) => if !take(c, &mut queue, &mut me, &mut report) {
+                            return;
+                        },
                     },
                     _ = tokio::time::sleep_until(t) => {}
                 }
@@ -160,9 +283,11 @@ where
                                 error,
                             }
                         }
-                        Err(busy @ WriteError::Busy { retry_after, .. }) => {
+                        Err(busy @ WriteError::Busy { .. }) => {
                             waiting = true;
-                            not_before = Some(tokio::time::Instant::now() + retry_after);
+                            if let WriteError::Busy { retry_after, .. } = &busy {
+                                not_before = Some(tokio::time::Instant::now() + *retry_after);
+                            }
                             tracing::warn!(error = %busy.message(), "outbox: server busy");
                             OutboxReport::Waiting {
                                 pending: queue.len(),
@@ -172,7 +297,7 @@ where
                         Ok(entity) => {
                             queue.pop_front();
                             if let Some(p) = &path {
-                                save(p, &base, &queue);
+                                save(p, &base, &me, &queue);
                             }
                             let version = match &entity {
                                 Some(LiveEvent::Incident(i)) => Some(i.version),
@@ -194,8 +319,10 @@ where
                         Err(error) => {
                             queue.pop_front();
                             if let Some(p) = &path {
-                                save(p, &base, &queue);
+                                save(p, &base, &me, &queue);
                             }
+                            // Also in console.log: the footer line can be overwritten.
+                            tracing::warn!(write = %w.label, error = %error.message(), "outbox: refused by the server; dropped");
                             OutboxReport::Failed {
                                 write: w,
                                 error,
@@ -220,16 +347,14 @@ where
             } else {
                 rx.recv().await
             };
+            // While waiting, a new write joins the queue without a new attempt jumping
+            // ahead of the timer; order is kept either way.
             match cmd {
                 None => return,
-                Some(OutboxCmd::Retry) => {}
-                Some(OutboxCmd::Send(w)) => {
-                    queue.push_back(w);
-                    if let Some(p) = &path {
-                        save(p, &base, &queue);
+                Some(c) => {
+                    if !take(c, &mut queue, &mut me, &mut report) {
+                        return;
                     }
-                    // While waiting, a new write joins the queue without a new attempt
-                    // jumping ahead of the timer; order is kept either way.
                 }
             }
         }

@@ -33,6 +33,10 @@ pub struct Write {
     pub incident_id: Option<String>,
     /// What it does, in a few words, for messages: "severity SEV1 on INC-4".
     pub label: String,
+    /// The form draft it was typed in, cleared when the write lands: also when it lands in
+    /// a later session, sent from the outbox file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub draft: Option<String>,
 }
 
 impl Write {
@@ -50,6 +54,7 @@ impl Write {
             body,
             incident_id: None,
             label: label.into(),
+            draft: None,
         }
     }
 
@@ -81,6 +86,9 @@ pub enum WriteError {
     Busy {
         status: u16,
         retry_after: std::time::Duration,
+        /// The server's own reason, when it gave one ("disk full"): a full disk is not a
+        /// busy server, and someone has to act on it.
+        reason: Option<String>,
     },
     /// The server answered and refused; the write is dropped.
     Refused {
@@ -99,8 +107,17 @@ impl WriteError {
             WriteError::Busy {
                 status,
                 retry_after,
+                reason: None,
             } => format!(
                 "server busy (HTTP {status}), retrying in {}",
+                super::retry::secs(*retry_after)
+            ),
+            WriteError::Busy {
+                status,
+                retry_after,
+                reason: Some(reason),
+            } => format!(
+                "the server cannot store writes now (HTTP {status}: {reason}); its operator must fix that (free disk space, check the database); yours stays queued, retrying in {}",
                 super::retry::secs(*retry_after)
             ),
             WriteError::Refused { message, .. } => message.clone(),
@@ -154,9 +171,19 @@ impl ApiClient {
             .map_err(|e| WriteError::Unreachable(super::live::error_chain(&e)))?;
         self.answered(sent, &resp);
         if let Some(asked) = super::retry::busy(&resp) {
+            let status = resp.status().as_u16();
+            // Only the server's own storage refusal names its cause; a plain 429 or a
+            // proxy's 503 is a busy server.
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            let reason = (body.pointer("/error/code").and_then(Value::as_str)
+                == Some("storage_unavailable"))
+            .then(|| body.pointer("/error/message").and_then(Value::as_str))
+            .flatten()
+            .map(crate::sanitize::clean_line);
             return Err(WriteError::Busy {
-                status: resp.status().as_u16(),
+                status,
                 retry_after: asked.unwrap_or(super::outbox::RETRY),
+                reason,
             });
         }
         let status = resp.status();
@@ -215,5 +242,45 @@ mod tests {
         .incident("INC-1");
         let back: Write = serde_json::from_str(&serde_json::to_string(&w).unwrap()).unwrap();
         assert_eq!(back, w);
+    }
+}
+
+#[cfg(test)]
+mod busy_tests {
+    use super::*;
+    use crate::client::Token;
+
+    /// The server's database disk is full: the console says so and who must act, instead
+    /// of "server busy".
+    #[tokio::test]
+    async fn a_full_disk_is_named_not_shown_as_a_busy_server() {
+        let app = axum::Router::new().fallback(|| async {
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                [("retry-after", "10")],
+                axum::Json(serde_json::json!({"error": {
+                    "code": "storage_unavailable",
+                    "message": "the change was not stored: disk full; retry in 10 s"
+                }})),
+            )
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = ApiClient::new(&format!("http://{addr}"), Token::new("t")).unwrap();
+        let w = Write::new(
+            Method::Post,
+            "/incidents/INC-1/notes",
+            serde_json::json!({"text": "x"}),
+            "note",
+        );
+        let err = client.write(&w).await.unwrap_err();
+        server.abort();
+        assert!(matches!(err, WriteError::Busy { .. }), "{err:?}");
+        let shown = err.message();
+        assert!(shown.contains("disk full"), "{shown}");
+        assert!(shown.contains("free disk space"), "{shown}");
+        assert!(!shown.contains("server busy"), "{shown}");
+        assert!(shown.contains("stays queued"), "{shown}");
     }
 }

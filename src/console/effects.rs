@@ -4,7 +4,7 @@ use super::intent::{DetailPart, Msg, ReadScope};
 use super::state::Tab;
 use super::update::Effect;
 use crate::client::ApiClient;
-use crate::client::outbox::{OutboxCmd, write_private_atomic};
+use crate::client::outbox::OutboxCmd;
 use std::path::PathBuf;
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -30,6 +30,7 @@ impl EffectRunner {
         });
         // One writer thread for drafts, so saves land in order; a burst of keystrokes
         // writes only the latest.
+        let base = client.base().to_string();
         let drafts = drafts.map(|path: PathBuf| {
             let (dtx, drx) = std::sync::mpsc::channel::<String>();
             std::thread::spawn(move || {
@@ -37,7 +38,7 @@ impl EffectRunner {
                     while let Ok(newer) = drx.try_recv() {
                         json = newer;
                     }
-                    if let Err(e) = write_private_atomic(&path, json.as_bytes()) {
+                    if let Err(e) = super::drafts_file::save(&path, &base, &json) {
                         tracing::error!(error = %e, "could not save drafts");
                     }
                 }
@@ -145,6 +146,9 @@ impl EffectRunner {
             Effect::RetryOutbox => {
                 let _ = self.outbox.send(OutboxCmd::Retry);
             }
+            Effect::DiscardHeldWrites => {
+                let _ = self.outbox.send(OutboxCmd::DiscardHeld);
+            }
             // The run loop answers this with SaveDrafts when its throttle allows.
             Effect::DraftsChanged => {}
             Effect::SaveDrafts(json) => {
@@ -153,8 +157,14 @@ impl EffectRunner {
                 }
             }
             Effect::WhoAmI => {
+                let outbox = self.outbox.clone();
                 tokio::spawn(async move {
                     let who = client.whoami().await.map_err(|e| error_text(&e));
+                    // Queued writes record whose they are, by name for the message that
+                    // holds them from another token.
+                    if let Ok(w) = &who {
+                        let _ = outbox.send(OutboxCmd::Me(w.name.clone()));
+                    }
                     let commander =
                         matches!(&who, Ok(w) if w.role == crate::domain::Role::Commander);
                     let _ = tx.send(Msg::WhoAmI(who));

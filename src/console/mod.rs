@@ -8,6 +8,7 @@ pub mod closed;
 pub mod config;
 pub mod detail;
 pub mod display;
+pub mod drafts_file;
 pub mod editing;
 pub mod effects;
 pub mod filter;

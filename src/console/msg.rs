@@ -32,6 +32,8 @@ pub enum Effect {
     Write(crate::client::Write),
     /// The server may be back: try the outbox's waiting writes now.
     RetryOutbox,
+    /// Drop the outbox's writes that another token queued (`:discard-held`).
+    DiscardHeldWrites,
     /// The drafts changed: the run loop saves them soon (see `app::DraftSaves`).
     DraftsChanged,
     /// Save every form draft (JSON) to the data directory.

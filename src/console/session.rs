@@ -12,7 +12,7 @@ use super::theme::Theme;
 use crate::client::{ApiClient, subscribe};
 use crate::paths;
 use anyhow::Result;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What runs in the terminal: the console, or the read-only wallboard.
 #[derive(Debug, Clone)]
@@ -47,18 +47,6 @@ impl Setup {
     }
 }
 
-/// Loads saved drafts; an unreadable file is set aside rather than blocking the start.
-fn load_drafts(path: &Path) -> std::collections::BTreeMap<String, super::forms::Form> {
-    match std::fs::read(path) {
-        Ok(b) => serde_json::from_slice(&b).unwrap_or_else(|e| {
-            tracing::error!(error = %e, "unreadable drafts file; set aside");
-            let _ = std::fs::rename(path, path.with_extension("json.corrupt"));
-            Default::default()
-        }),
-        Err(_) => Default::default(),
-    }
-}
-
 /// Runs the terminal UI against `client` until the user quits.
 pub async fn run_in_terminal(
     client: ApiClient,
@@ -79,6 +67,15 @@ pub async fn run_in_terminal(
     let outbox_path = setup.data_dir.as_ref().map(|d| d.join("outbox.json"));
     let drafts_path = setup.data_dir.as_ref().map(|d| d.join("drafts.json"));
     let time = client.clock();
+    let base = client.base().to_string();
+    // Drafts whose write waits in the outbox are not "unsent": sending it clears them.
+    let queued: std::collections::HashSet<String> = outbox_path
+        .as_deref()
+        .map(|p| crate::client::outbox::load(p, &base, &client.token_fingerprint()))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|w| w.draft)
+        .collect();
     let runner = EffectRunner::new(client, tx.clone(), outbox_path, drafts_path.clone());
     let depth = theme.depth;
     let mut state = State::new(label, keymap, theme, time.now());
@@ -88,9 +85,15 @@ pub async fn run_in_terminal(
     state.settings.seconds = setup.seconds;
     state.settings.tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     if let Some(p) = &drafts_path {
-        state.writes.drafts = load_drafts(p);
-        if !state.writes.drafts.is_empty() && !read_only {
-            let keys: Vec<&str> = state.writes.drafts.keys().map(String::as_str).collect();
+        state.writes.drafts = super::drafts_file::load(p, &base);
+        let keys: Vec<&str> = state
+            .writes
+            .drafts
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !queued.contains(*k))
+            .collect();
+        if !keys.is_empty() && !read_only {
             state.ui.info(format!(
                 "unsent drafts kept from last time ({}): open the same form to continue",
                 keys.join(", ")
@@ -153,9 +156,9 @@ pub async fn run_in_terminal(
     }
     // The last keystroke's draft, written here too in case the saver thread had not yet.
     if let Some(p) = &drafts_path
-        && let Ok(json) = serde_json::to_vec(&state.writes.drafts)
+        && let Ok(json) = serde_json::to_string(&state.writes.drafts)
     {
-        let _ = crate::client::outbox::write_private_atomic(p, &json);
+        let _ = super::drafts_file::save(p, &base, &json);
     }
     if term::gone() {
         // Nobody is watching. Drafts and the outbox are on disk; a thread stuck in the

@@ -12,7 +12,7 @@ use super::forms::{
 use super::intent::Intent;
 use super::msg::Effect;
 use super::state::{Loadable, Pending, State, View};
-use crate::client::outbox::OutboxReport;
+use crate::client::outbox::{Held, OutboxReport};
 use crate::client::{LiveEvent, Write, WriteError};
 use crate::domain::{CorrectiveAction, Incident, Role};
 
@@ -272,6 +272,11 @@ fn send(
     if let Some(after) = optimistic {
         state.set_local(after);
     }
+    // Saved with the write, so whichever session sends it clears the draft.
+    let w = Write {
+        draft: draft.clone(),
+        ..w
+    };
     state.writes.pending.insert(
         w.key.clone(),
         Pending {
@@ -405,6 +410,22 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
             ));
             vec![]
         }
+        OutboxReport::Held { writes } => {
+            let text = held_message(state, &writes);
+            state.ui.error(text);
+            vec![]
+        }
+        OutboxReport::Discarded { writes } if writes.is_empty() => {
+            state.ui.info("no held writes to discard");
+            vec![]
+        }
+        OutboxReport::Discarded { writes } => {
+            let labels: Vec<&str> = writes.iter().map(|h| h.label.as_str()).collect();
+            state
+                .ui
+                .info(format!("discarded, never sent: {}", labels.join("; ")));
+            vec![]
+        }
         OutboxReport::Done {
             write,
             entity,
@@ -419,7 +440,9 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
                 )
             });
             let mut effects = vec![];
-            if let Some(draft) = p.and_then(|p| p.draft)
+            // A write queued in an earlier session has no pending entry: its draft key
+            // travelled with it in the outbox file.
+            if let Some(draft) = p.and_then(|p| p.draft).or(write.draft.clone())
                 && state.writes.drafts.remove(&draft).is_some()
             {
                 effects.push(Effect::DraftsChanged);
@@ -470,6 +493,7 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
                     let kept = p
                         .as_ref()
                         .and_then(|p| p.draft.as_ref())
+                        .or(write.draft.as_ref())
                         .is_some_and(|d| state.writes.drafts.contains_key(d));
                     state.ui.error(format!(
                         "refused: {}: {}{}",
@@ -482,6 +506,29 @@ pub fn on_outbox(state: &mut State, report: OutboxReport) -> Vec<Effect> {
             }
         }
     }
+}
+
+/// Writes another token queued, held in the outbox file: say whose, and the two ways out.
+fn held_message(state: &State, writes: &[Held]) -> String {
+    let n = writes.len();
+    let mut names: Vec<&str> = writes
+        .iter()
+        .map(|h| h.by.as_deref().unwrap_or("an unnamed token"))
+        .collect();
+    names.dedup();
+    let labels: Vec<&str> = writes.iter().map(|h| h.label.as_str()).collect();
+    let as_me = match state.settings.me.as_deref() {
+        Some(me) => format!(" as {me}"),
+        None => String::new(),
+    };
+    format!(
+        "not sent{as_me}: {n} write{} queued by {} under another token ({}). Start the console with that token to send {}, or type :discard-held to drop {}",
+        if n == 1 { "" } else { "s" },
+        names.join(", "),
+        labels.join("; "),
+        if n == 1 { "it" } else { "them" },
+        if n == 1 { "it" } else { "them" },
+    )
 }
 
 /// A new incident the user declared is on the board: select it, say its id, and offer to
@@ -590,6 +637,17 @@ fn opt(s: &Option<String>) -> String {
     s.clone().unwrap_or_else(|| "(none)".into())
 }
 
+/// A free-text value (a summary can run to paragraphs) as a part of one dialog line: line
+/// breaks shown as ⏎, empty said, and long text cut so old and new both fit on screen.
+fn text(s: &str) -> String {
+    const MAX: usize = 120;
+    let flat = s.trim().replace("\r\n", "\n").replace('\n', " ⏎ ");
+    if flat.is_empty() {
+        return "(empty)".into();
+    }
+    format!("'{}'", crate::sanitize::columns::truncate(&flat, MAX))
+}
+
 pub fn incident_diff(a: &Incident, b: &Incident) -> Vec<String> {
     let mut out = vec![];
     let mut diff = |what: &str, x: String, y: String| {
@@ -607,16 +665,25 @@ pub fn incident_diff(a: &Incident, b: &Incident) -> Vec<String> {
             opt(&b.roles.get(*role).cloned()),
         );
     }
-    diff("title", a.title.clone(), b.title.clone());
-    diff(
-        "impact scope",
-        a.impact_scope.clone(),
-        b.impact_scope.clone(),
-    );
+    // Every field a form edits is compared: a change to one left out was overwritten by
+    // "re-apply yours" under a dialog saying nothing had changed.
+    diff("title", text(&a.title), text(&b.title));
+    diff("summary", text(&a.summary), text(&b.summary));
+    diff("impact scope", text(&a.impact_scope), text(&b.impact_scope));
     diff(
         "customer impact",
         a.customer_impact.to_string(),
         b.customer_impact.to_string(),
+    );
+    diff(
+        "deployment",
+        a.deployment.as_str().into(),
+        b.deployment.as_str().into(),
+    );
+    diff(
+        "recovery owner",
+        a.recovery_owner.as_str().into(),
+        b.recovery_owner.as_str().into(),
     );
     out
 }
@@ -631,7 +698,12 @@ fn action_diff(a: &CorrectiveAction, b: &CorrectiveAction) -> Vec<String> {
     diff("status", a.status.as_str().into(), b.status.as_str().into());
     diff("owner", a.owner.clone(), b.owner.clone());
     diff("due date", a.due_date.to_string(), b.due_date.to_string());
-    diff("title", a.title.clone(), b.title.clone());
+    diff(
+        "priority",
+        a.priority.as_str().into(),
+        b.priority.as_str().into(),
+    );
+    diff("title", text(&a.title), text(&b.title));
     out
 }
 

@@ -1037,3 +1037,153 @@ fn a_responder_is_not_offered_turning_customer_impact_off() {
     };
     assert_eq!(f.fields[2].choices, ["yes"]);
 }
+
+fn notice(s: &State) -> String {
+    s.ui.notice
+        .as_ref()
+        .map(|n| n.text.clone())
+        .unwrap_or_default()
+}
+
+/// A severity change typed in one session, queued while the server was down, and sent by
+/// the outbox at the next start: its draft goes too, so the form does not come back with
+/// the sent text to be posted a second time.
+#[test]
+fn a_write_sent_in_a_later_session_clears_its_draft() {
+    let mut s = at("INC-103");
+    ch(&mut s, 's');
+    ch(&mut s, '1');
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "all EU card payments failing");
+    let w = one_write(&ctrl_s(&mut s));
+    assert_eq!(w.draft.as_deref(), Some("severity:INC-103"));
+    // The outbox file is what the next session has: the write and the drafts, no memory.
+    let w: Write = serde_json::from_value(serde_json::to_value(&w).unwrap()).unwrap();
+    let mut next = at("INC-103");
+    next.writes.drafts = s.writes.drafts.clone();
+    assert!(next.writes.drafts.contains_key("severity:INC-103"));
+    done(&mut next, &w, None);
+    assert!(
+        next.writes.drafts.is_empty(),
+        "the sent write's draft is still offered: {:?}",
+        next.writes.drafts.keys()
+    );
+    ch(&mut next, 's');
+    assert_eq!(form(&next).get("reason"), "", "the sent reason came back");
+}
+
+/// A write from an earlier session refused for good is said, with its draft kept.
+#[test]
+fn a_refused_write_from_an_earlier_session_is_said_and_its_draft_kept() {
+    let mut s = at("INC-103");
+    ch(&mut s, 's');
+    ch(&mut s, '1');
+    key(&mut s, KeyCode::Tab);
+    typed(&mut s, "all EU card payments failing");
+    let w = one_write(&ctrl_s(&mut s));
+    let mut next = at("INC-103");
+    next.writes.drafts = s.writes.drafts.clone();
+    refused(&mut next, &w, 403, "needs the commander role", None);
+    let text = notice(&next);
+    assert!(text.contains("refused: INC-103 SEV2 → SEV1"), "{text}");
+    assert!(text.contains("(your draft is kept)"), "{text}");
+    assert!(next.writes.drafts.contains_key("severity:INC-103"));
+}
+
+/// Writes another token queued are held by the outbox; the console names whose they are
+/// and both ways out.
+#[test]
+fn held_writes_are_named_with_who_queued_them_and_how_to_send_or_drop_them() {
+    let mut s = at("INC-103");
+    s.settings.me = Some("cmd2".into());
+    update(
+        &mut s,
+        Msg::Outbox(OutboxReport::Held {
+            writes: vec![crate::client::outbox::Held {
+                label: "note on INC-2".into(),
+                by: Some("cora".into()),
+            }],
+        }),
+    );
+    let text = notice(&s);
+    assert!(
+        text.contains(
+            "not sent as cmd2: 1 write queued by cora under another token (note on INC-2)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("Start the console with that token"), "{text}");
+    assert!(text.contains(":discard-held"), "{text}");
+    // The command reaches the outbox.
+    ch(&mut s, ':');
+    typed(&mut s, "discard-held");
+    let effects = key(&mut s, KeyCode::Enter);
+    assert!(effects.contains(&Effect::DiscardHeldWrites), "{effects:?}");
+}
+
+/// Someone else changes a field the edit form shows while it is open: the conflict names
+/// that field, old → new and by whom, whichever field it is. The summary was missing:
+/// the dialog said nothing shown had changed, and "re-apply" overwrote their summary.
+#[test]
+fn every_field_the_edit_form_shows_is_compared_in_its_conflict() {
+    type Change = fn(&mut Incident);
+    let cases: [(&str, Change, &str); 4] = [
+        (
+            "summary",
+            |i| i.summary = "cmd2: root cause is the LB\nrolling back".into(),
+            "summary: (empty) → 'cmd2: root cause is the LB ⏎ rolling back'  (by dana)",
+        ),
+        ("title", |i| i.title = "LB down".into(), "title: "),
+        (
+            "impact_scope",
+            |i| i.impact_scope = "EU only".into(),
+            "impact scope: ",
+        ),
+        (
+            "customer_impact",
+            |i| i.customer_impact = false,
+            "customer impact: true → false",
+        ),
+    ];
+    for (field, change, shown) in cases {
+        let mut s = at("INC-103");
+        s.data.incidents.get_mut("INC-103").unwrap().summary = String::new();
+        ch(&mut s, 'e');
+        assert!(
+            form(&s).fields.iter().any(|f| f.name == field),
+            "the edit form no longer shows {field}"
+        );
+        key(&mut s, KeyCode::Tab);
+        typed(&mut s, "typed by cora");
+        let mut theirs = s.data.incidents["INC-103"].clone();
+        change(&mut theirs);
+        theirs.version += 1;
+        live(&mut s, theirs);
+        assert!(
+            writes(&ctrl_s(&mut s)).is_empty(),
+            "{field}: sent over theirs"
+        );
+        let lines = confirm(&s).lines.join("\n");
+        assert!(lines.contains(shown), "{field} not shown:\n{lines}");
+        assert!(!lines.contains("no field shown here changed"), "{lines}");
+    }
+}
+
+/// Someone closes the incident whose detail is open: the footer says who, and that the
+/// keys act on the open detail (they do), not that nothing is selected.
+#[test]
+fn closing_the_open_details_incident_says_the_keys_act_on_it() {
+    let mut s = on_board();
+    ch(&mut s, 'l');
+    ch(&mut s, 'j');
+    assert_eq!(s.selected_id(), Some("INC-112"));
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.ui.detail.as_ref().map(|d| d.id.as_str()), Some("INC-112"));
+    moved(&mut s, "INC-112", Phase::Closed);
+    let text = message(&s);
+    assert!(text.contains("INC-112 was closed by dana"), "{text}");
+    assert!(!text.contains("nothing is selected:"), "{text}");
+    assert!(text.contains("keys act on it"), "{text}");
+    ch(&mut s, 'N');
+    assert_eq!(form(&s).incident_id.as_deref(), Some("INC-112"));
+}

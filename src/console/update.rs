@@ -661,6 +661,7 @@ fn command(state: &mut State, cmd: &str) -> Vec<Effect> {
             }
         }
         "closed" => return act(state, Intent::ToggleClosed),
+        "discard-held" => return vec![Effect::DiscardHeldWrites],
         "help" | "h" => state.ui.help = true,
         "quit" | "q" | "q!" => state.ui.quit = true,
         other => state.ui.error(format!(

@@ -223,8 +223,8 @@ impl State {
                 Some(_) => {}
                 None => {
                     if self.ui.view == View::Board && left.is_some() {
-                        let why = self.why_gone(&id);
-                        self.ui.info(format!("{id} {why}: nothing is selected"));
+                        let text = self.gone_notice(&id);
+                        self.ui.info(text);
                     }
                 }
             }
@@ -232,8 +232,8 @@ impl State {
         if let Some(left) = self.ui.list_cursor.fix(&self.data.list)
             && self.ui.view == View::List
         {
-            let why = self.why_gone(&left);
-            self.ui.info(format!("{left} {why}: nothing is selected"));
+            let text = self.gone_notice(&left);
+            self.ui.info(text);
         }
     }
 
@@ -264,6 +264,24 @@ impl State {
     }
 
     /// Why an incident is not in the current view, in a few words.
+    /// What the footer says when the selected incident leaves the view. With its detail
+    /// still open, the write keys act on that detail (a closed incident can be corrected),
+    /// so the notice says that rather than "nothing is selected".
+    fn gone_notice(&self, id: &str) -> String {
+        let why = self.why_gone(id);
+        let by = match (self.data.changed_by.get(id), self.data.incidents.get(id)) {
+            (Some((v, who)), Some(i)) if *v == i.version => format!(" by {who}"),
+            _ => String::new(),
+        };
+        if self.ui.detail.as_ref().is_some_and(|d| d.id == id) {
+            format!(
+                "{id} {why}{by}: its detail stays open and the keys act on it; esc goes back, where nothing is selected"
+            )
+        } else {
+            format!("{id} {why}{by}: nothing is selected")
+        }
+    }
+
     fn why_gone(&self, id: &str) -> &'static str {
         match self.data.incidents.get(id) {
             None => "is no longer listed",
