@@ -114,11 +114,7 @@ async fn an_encrypted_backup_taken_while_the_server_writes_decrypts_with_the_rea
     let server = Served::start(db_s, &[]).await;
     let port = server.port;
     for n in 0..5 {
-        assert!(
-            post(port, &token, &format!("before {n}"))
-                .await
-                .is_success()
-        );
+        assert!(post(port, token, &format!("before {n}")).await.is_success());
     }
     // Writes keep arriving during the backup.
     let writer = {
@@ -274,11 +270,11 @@ async fn restore_decrypts_checks_and_refuses_a_database_a_server_holds() {
     let (dir, db, db_s, token) = (&home.dir, &home.db, home.db_str(), &home.token);
     let server = Served::start(db_s, &[]).await;
     let port = server.port;
-    assert!(post(port, &token, "in the backup").await.is_success());
+    assert!(post(port, token, "in the backup").await.is_success());
     let (key, recipient) = keygen(dir.path());
     let file = dir.path().join("b.db.age");
     backup_to(&file, db_s, &recipient);
-    assert!(post(port, &token, "after the backup").await.is_success());
+    assert!(post(port, token, "after the backup").await.is_success());
 
     let restore = |extra: &[&str]| {
         let mut args = vec!["restore", file.to_str().unwrap(), "--db", db_s];
@@ -336,7 +332,7 @@ async fn restore_decrypts_checks_and_refuses_a_database_a_server_holds() {
         "{out:?}"
     );
     let titles = sqlite_scalar(
-        &db,
+        db,
         "SELECT group_concat(json_extract(data, '$.title'), '|') FROM incidents",
     )
     .await;
@@ -361,7 +357,7 @@ async fn a_damaged_encrypted_backup_is_refused_and_the_database_kept() {
     let n = bytes.len();
     bytes[n - 100] ^= 0xff;
     std::fs::write(&file, &bytes).unwrap();
-    let before = std::fs::read(&db).unwrap();
+    let before = std::fs::read(db).unwrap();
     let out = run(
         None,
         &[
@@ -375,7 +371,7 @@ async fn a_damaged_encrypted_backup_is_refused_and_the_database_kept() {
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("decrypting"), "{}", stderr(&out));
-    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(std::fs::read(db).unwrap(), before);
 }
 
 #[tokio::test]
@@ -400,7 +396,7 @@ async fn serve_takes_scheduled_backups_and_keeps_the_newest() {
     )
     .await;
     let port = server.port;
-    assert!(post(port, &token, "scheduled").await.is_success());
+    assert!(post(port, token, "scheduled").await.is_success());
     // Bounded wait for a third backup (the first two are kept, the third prunes one).
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = std::collections::BTreeSet::new();
@@ -418,7 +414,7 @@ async fn serve_takes_scheduled_backups_and_keeps_the_newest() {
     // Monitoring sees when the last scheduled backup succeeded, and no failure.
     let metrics = reqwest::Client::new()
         .get(format!("http://127.0.0.1:{port}/metrics"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
