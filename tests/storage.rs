@@ -1031,6 +1031,18 @@ async fn a_run_vouches_only_for_ids_this_database_knows_it_handed_out(t: common:
     );
 }
 
+/// A new incident, which the database cannot store now: 503.
+async fn an_incident_write_is_refused(t: &common::TestServer) {
+    let (status, body) = t
+        .call(
+            Method::POST,
+            "/incidents",
+            Some(json!({"title": "blocked", "severity": "SEV4"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+}
+
 /// Any write that gets through tells `/health` that writes work again, whichever part of
 /// the server made it: here a webhook delivery recorded by the delivery worker, after an
 /// incident write was refused while another program held the database.
@@ -1069,14 +1081,7 @@ async fn a_recorded_webhook_delivery_clears_health_after_a_refused_write(t: comm
             sqlite_holder = Some(c);
         }
     }
-    let (status, body) = t
-        .call(
-            Method::POST,
-            "/incidents",
-            Some(json!({"title": "blocked", "severity": "SEV4"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    an_incident_write_is_refused(&t).await;
     if let Some(mut c) = pg_holder {
         c.execute("ROLLBACK").await.unwrap();
     }
@@ -1332,14 +1337,7 @@ async fn postgres_health_reports_a_table_locked_elsewhere_while_writes_are_refus
         .execute("LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE")
         .await
         .unwrap();
-    let (status, body) = t
-        .call(
-            Method::POST,
-            "/incidents",
-            Some(json!({"title": "blocked", "severity": "SEV4"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    an_incident_write_is_refused(&t).await;
     let (status, health) = t.call(Method::GET, "/health", None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
     assert!(
