@@ -2,10 +2,10 @@
 //! real `age` CLI decrypting the result, retention in a directory, `sitrep restore` with an
 //! identity file, scheduled backups inside `sitrep serve`, and PostgreSQL through pg_dump.
 use crate::common;
-use common::bin::{cli_token, free_port, run, spawn_serve, stderr, wait_healthy};
+use common::bin::{CliDb, Served, run, stderr};
 use serde_json::json;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 /// The real `age` tool, or None (a loud skip) outside CI; CI installs it, so there a
@@ -90,22 +90,31 @@ async fn post(port: u16, token: &str, title: &str) -> reqwest::StatusCode {
         .status()
 }
 
+/// `sitrep backup FILE --db DB --recipient R`, which must succeed.
+fn backup_to(file: &Path, db: &str, recipient: &str) {
+    let out = run(
+        None,
+        &[
+            "backup",
+            file.to_str().unwrap(),
+            "--db",
+            db,
+            "--recipient",
+            recipient,
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
 #[tokio::test]
 async fn an_encrypted_backup_taken_while_the_server_writes_decrypts_with_the_real_age() {
     let Some(()) = age_cli() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("sitrep.db");
-    let db_s = db.to_str().unwrap();
-    let token = cli_token(None, db_s, "commander", "ops");
-    let port = free_port();
-    let mut server = spawn_serve(db_s, port, &[], Stdio::null());
-    wait_healthy(port).await;
+    let home = CliDb::new("sitrep.db", "ops");
+    let (dir, db_s, token) = (&home.dir, home.db_str(), &home.token);
+    let server = Served::start(db_s, &[]).await;
+    let port = server.port;
     for n in 0..5 {
-        assert!(
-            post(port, &token, &format!("before {n}"))
-                .await
-                .is_success()
-        );
+        assert!(post(port, token, &format!("before {n}")).await.is_success());
     }
     // Writes keep arriving during the backup.
     let writer = {
@@ -132,8 +141,7 @@ async fn an_encrypted_backup_taken_while_the_server_writes_decrypts_with_the_rea
     );
     assert!(out.status.success(), "{}", stderr(&out));
     writer.await.unwrap();
-    server.kill().unwrap();
-    let _ = server.wait();
+    server.kill();
 
     let names = backups_in(&out_dir);
     assert_eq!(names.len(), 1, "{names:?}");
@@ -201,10 +209,8 @@ fn a_backup_without_recipients_or_no_encrypt_is_refused() {
 #[tokio::test]
 async fn retention_prunes_after_a_good_backup_and_never_after_a_failed_one() {
     let Some(()) = age_cli() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("sitrep.db");
-    let db_s = db.to_str().unwrap();
-    cli_token(None, db_s, "commander", "ops");
+    let home = CliDb::new("sitrep.db", "ops");
+    let (dir, db_s) = (&home.dir, home.db_str());
     let (_, recipient) = keygen(dir.path());
     let out_dir = dir.path().join("backups");
     std::fs::create_dir(&out_dir).unwrap();
@@ -260,29 +266,15 @@ async fn retention_prunes_after_a_good_backup_and_never_after_a_failed_one() {
 #[tokio::test]
 async fn restore_decrypts_checks_and_refuses_a_database_a_server_holds() {
     let Some(()) = age_cli() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("sitrep.db");
-    let db_s = db.to_str().unwrap();
-    let token = cli_token(None, db_s, "commander", "ops");
-    let port = free_port();
-    let mut server = spawn_serve(db_s, port, &[], Stdio::null());
-    wait_healthy(port).await;
-    assert!(post(port, &token, "in the backup").await.is_success());
+    let home = CliDb::new("sitrep.db", "ops");
+    let (dir, db, db_s, token) = (&home.dir, &home.db, home.db_str(), &home.token);
+    let server = Served::start(db_s, &[]).await;
+    let port = server.port;
+    assert!(post(port, token, "in the backup").await.is_success());
     let (key, recipient) = keygen(dir.path());
     let file = dir.path().join("b.db.age");
-    let out = run(
-        None,
-        &[
-            "backup",
-            file.to_str().unwrap(),
-            "--db",
-            db_s,
-            "--recipient",
-            &recipient,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(post(port, &token, "after the backup").await.is_success());
+    backup_to(&file, db_s, &recipient);
+    assert!(post(port, token, "after the backup").await.is_success());
 
     let restore = |extra: &[&str]| {
         let mut args = vec!["restore", file.to_str().unwrap(), "--db", db_s];
@@ -297,8 +289,7 @@ async fn restore_decrypts_checks_and_refuses_a_database_a_server_holds() {
         "{}",
         stderr(&busy)
     );
-    server.kill().unwrap();
-    let _ = server.wait();
+    server.kill();
 
     let no_key = restore(&[]);
     assert!(!no_key.status.success());
@@ -341,7 +332,7 @@ async fn restore_decrypts_checks_and_refuses_a_database_a_server_holds() {
         "{out:?}"
     );
     let titles = sqlite_scalar(
-        &db,
+        db,
         "SELECT group_concat(json_extract(data, '$.title'), '|') FROM incidents",
     )
     .await;
@@ -357,29 +348,16 @@ async fn restore_decrypts_checks_and_refuses_a_database_a_server_holds() {
 #[tokio::test]
 async fn a_damaged_encrypted_backup_is_refused_and_the_database_kept() {
     let Some(()) = age_cli() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("sitrep.db");
-    let db_s = db.to_str().unwrap();
-    cli_token(None, db_s, "commander", "ops");
+    let home = CliDb::new("sitrep.db", "ops");
+    let (dir, db, db_s) = (&home.dir, &home.db, home.db_str());
     let (key, recipient) = keygen(dir.path());
     let file = dir.path().join("b.db.age");
-    let out = run(
-        None,
-        &[
-            "backup",
-            file.to_str().unwrap(),
-            "--db",
-            db_s,
-            "--recipient",
-            &recipient,
-        ],
-    );
-    assert!(out.status.success(), "{}", stderr(&out));
+    backup_to(&file, db_s, &recipient);
     let mut bytes = std::fs::read(&file).unwrap();
     let n = bytes.len();
     bytes[n - 100] ^= 0xff;
     std::fs::write(&file, &bytes).unwrap();
-    let before = std::fs::read(&db).unwrap();
+    let before = std::fs::read(db).unwrap();
     let out = run(
         None,
         &[
@@ -393,22 +371,18 @@ async fn a_damaged_encrypted_backup_is_refused_and_the_database_kept() {
     );
     assert!(!out.status.success());
     assert!(stderr(&out).contains("decrypting"), "{}", stderr(&out));
-    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_eq!(std::fs::read(db).unwrap(), before);
 }
 
 #[tokio::test]
 async fn serve_takes_scheduled_backups_and_keeps_the_newest() {
     let Some(()) = age_cli() else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("sitrep.db");
-    let db_s = db.to_str().unwrap();
-    let token = cli_token(None, db_s, "commander", "ops");
+    let home = CliDb::new("sitrep.db", "ops");
+    let (dir, db_s, token) = (&home.dir, home.db_str(), &home.token);
     let (key, recipient) = keygen(dir.path());
     let out_dir = dir.path().join("scheduled");
-    let port = free_port();
-    let mut server = spawn_serve(
+    let server = Served::start(
         db_s,
-        port,
         &[
             "--backup-every",
             "1s",
@@ -419,10 +393,10 @@ async fn serve_takes_scheduled_backups_and_keeps_the_newest() {
             "--keep-last",
             "2",
         ],
-        Stdio::null(),
-    );
-    wait_healthy(port).await;
-    assert!(post(port, &token, "scheduled").await.is_success());
+    )
+    .await;
+    let port = server.port;
+    assert!(post(port, token, "scheduled").await.is_success());
     // Bounded wait for a third backup (the first two are kept, the third prunes one).
     let deadline = Instant::now() + Duration::from_secs(30);
     let mut seen = std::collections::BTreeSet::new();
@@ -440,7 +414,7 @@ async fn serve_takes_scheduled_backups_and_keeps_the_newest() {
     // Monitoring sees when the last scheduled backup succeeded, and no failure.
     let metrics = reqwest::Client::new()
         .get(format!("http://127.0.0.1:{port}/metrics"))
-        .bearer_auth(&token)
+        .bearer_auth(token)
         .send()
         .await
         .unwrap()
@@ -470,8 +444,7 @@ async fn serve_takes_scheduled_backups_and_keeps_the_newest() {
             "docs/metrics.md lacks {name}"
         );
     }
-    server.kill().unwrap();
-    let _ = server.wait();
+    server.kill();
     let left: Vec<String> = backups_in(&out_dir)
         .into_iter()
         .filter(|n| n.ends_with(".db.age"))

@@ -1031,11 +1031,85 @@ async fn a_run_vouches_only_for_ids_this_database_knows_it_handed_out(t: common:
     );
 }
 
+/// A new incident, which the database cannot store now: 503.
+async fn an_incident_write_is_refused(t: &common::TestServer) {
+    let (status, body) = t
+        .call(
+            Method::POST,
+            "/incidents",
+            Some(json!({"title": "blocked", "severity": "SEV4"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+}
+
+/// Any write that gets through tells `/health` that writes work again, whichever part of
+/// the server made it: here a webhook delivery recorded by the delivery worker, after an
+/// incident write was refused while another program held the database.
+async fn a_recorded_webhook_delivery_clears_health_after_a_refused_write(t: common::TestServer) {
+    use sqlx::{Connection, Executor};
+    let store = t.server.as_ref().unwrap().store.clone();
+    let hook = store
+        .add_webhook(
+            &sitrep::server::store::hash_token(&t.commander),
+            &sitrep::server::store::WebhookSpec {
+                url: "http://127.0.0.1:9/hook",
+                events: &["*".to_string()],
+                format: Default::default(),
+                secret: &"s".repeat(32),
+            },
+        )
+        .await
+        .unwrap();
+    // Another program holds what an incident write needs, so that write is refused.
+    let mut sqlite_holder = None;
+    let mut pg_holder = None;
+    match store.postgres_url() {
+        Some(url) => {
+            let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+            c.execute("BEGIN; LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE")
+                .await
+                .unwrap();
+            pg_holder = Some(c);
+        }
+        None => {
+            let db = t.dir.path().join("t.db");
+            let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+                .await
+                .unwrap();
+            c.execute("BEGIN EXCLUSIVE").await.unwrap();
+            sqlite_holder = Some(c);
+        }
+    }
+    an_incident_write_is_refused(&t).await;
+    if let Some(mut c) = pg_holder {
+        c.execute("ROLLBACK").await.unwrap();
+    }
+    if let Some(mut c) = sqlite_holder {
+        c.execute("ROLLBACK").await.unwrap();
+    }
+    let (status, health) = t.call(Method::GET, "/health", None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
+    let delivered = sitrep::webhooks::model::Delivery {
+        event_id: 1,
+        kind: "incident.created".into(),
+        attempt: 1,
+        at: "2026-01-01T00:00:00Z".into(),
+        status: Some(204),
+        error: None,
+        ms: 5,
+    };
+    assert!(store.webhook_delivered(&hook.id, &delivered).await.unwrap());
+    let (status, health) = t.call(Method::GET, "/health", None).await;
+    assert_eq!(status, StatusCode::OK, "{health}");
+}
+
 on_both_stores!(
     a_flood_of_health_checks_runs_about_one_probe_a_second,
     a_run_vouches_only_for_ids_this_database_knows_it_handed_out,
     a_new_epoch_resets_clients_holding_older_ids,
     one_unreadable_row_is_left_out_and_named_not_a_500,
+    a_recorded_webhook_delivery_clears_health_after_a_refused_write,
 );
 
 /// Damage that appears while the server runs (here: the write-ahead log's pages garbled
@@ -1263,14 +1337,7 @@ async fn postgres_health_reports_a_table_locked_elsewhere_while_writes_are_refus
         .execute("LOCK TABLE incidents IN ACCESS EXCLUSIVE MODE")
         .await
         .unwrap();
-    let (status, body) = t
-        .call(
-            Method::POST,
-            "/incidents",
-            Some(json!({"title": "blocked", "severity": "SEV4"})),
-        )
-        .await;
-    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    an_incident_write_is_refused(&t).await;
     let (status, health) = t.call(Method::GET, "/health", None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{health}");
     assert!(

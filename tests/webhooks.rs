@@ -2,18 +2,13 @@
 //! library (PyPI `standardwebhooks`, in a small Python receiver) and Debian's `webhook`
 //! (adnanh/webhook) with a payload-hmac-sha256 rule. Both are started by the tests; with
 //! `CI` set, a missing one fails the test instead of skipping it.
-use crate::common::bin::{self, free_port};
+use crate::common::bin::{self, CliDb, KillOnDrop, Served, free_port, wait_listening};
+use crate::common::receiver::{Receiver, write_secret};
 use crate::common::{TestServer, assert_error};
 use reqwest::Method;
 use serde_json::{Value, json};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-const RECEIVER: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/tests/webhooks_fixtures/receiver.py"
-);
 
 /// Whether a component is here; without it a test skips, or fails under CI.
 fn have(what: &str, ok: bool) -> bool {
@@ -34,84 +29,6 @@ fn have_reference_library() -> bool {
         .status()
         .is_ok_and(|s| s.success());
     have("python3 with the standardwebhooks package", ok)
-}
-
-/// Kills the child process when dropped, so a failing test leaves nothing running.
-struct Running(Child);
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn write_secret(dir: &Path) -> (String, std::path::PathBuf) {
-    // 32 printable bytes: adnanh/webhook takes its HMAC key as text.
-    use base64::Engine;
-    let key = "sitrep-test-key-0123456789abcdef";
-    let secret = format!(
-        "whsec_{}",
-        base64::engine::general_purpose::STANDARD.encode(key)
-    );
-    let path = dir.join("hook.secret");
-    std::fs::write(&path, format!("{secret}\n")).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
-    (secret, path)
-}
-
-fn start_receiver(port: u16, secret_file: &Path, out: &Path) -> Running {
-    Running(
-        Command::new("python3")
-            .args([
-                RECEIVER,
-                &port.to_string(),
-                secret_file.to_str().unwrap(),
-                out.to_str().unwrap(),
-            ])
-            .stdout(Stdio::null())
-            .spawn()
-            .unwrap(),
-    )
-}
-
-async fn wait_listening(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(("127.0.0.1", port))
-        .await
-        .is_err()
-    {
-        assert!(
-            Instant::now() < deadline,
-            "receiver on {port} did not start"
-        );
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-}
-
-/// The receiver's lines so far.
-fn received(out: &Path) -> Vec<Value> {
-    std::fs::read_to_string(out)
-        .unwrap_or_default()
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect()
-}
-
-/// Waits until `pred` holds for the receiver's lines.
-async fn until(out: &Path, within: Duration, pred: impl Fn(&[Value]) -> bool) -> Vec<Value> {
-    let deadline = Instant::now() + within;
-    loop {
-        let lines = received(out);
-        if pred(&lines) {
-            return lines;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "not received within {within:?}: {lines:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn add_hook(t: &TestServer, url: &str, events: &[&str], secret: &str) -> Value {
@@ -281,16 +198,12 @@ async fn deliveries_verify_with_the_reference_library(t: TestServer) {
     if !have_reference_library() {
         return;
     }
-    let (secret, secret_file) = write_secret(t.dir.path());
-    let out = t.dir.path().join("received.jsonl");
-    let port = free_port();
-    let _rx = start_receiver(port, &secret_file, &out);
-    wait_listening(port).await;
+    let rx = Receiver::running(t.dir.path()).await;
     add_hook(
         &t,
-        &format!("http://127.0.0.1:{port}/hook"),
+        &rx.url("/hook"),
         &["incident.*", "update.posted"],
-        &secret,
+        &rx.secret,
     )
     .await;
     let inc = t
@@ -302,7 +215,9 @@ async fn deliveries_verify_with_the_reference_library(t: TestServer) {
     let upd = t.customer_update(id).await;
     // From the 201: the change is stored, and from then on the clock is the worker's.
     let posted = Instant::now();
-    let lines = until(&out, Duration::from_secs(2), |l| !update_ids(l).is_empty()).await;
+    let lines = rx
+        .until(Duration::from_secs(2), |l| !update_ids(l).is_empty())
+        .await;
     eprintln!(
         "customer update verified at the receiver {:?} after it was posted",
         posted.elapsed()
@@ -314,7 +229,7 @@ async fn deliveries_verify_with_the_reference_library(t: TestServer) {
 
     // The same receiver refuses a body whose signature does not match.
     let forged = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}/hook"))
+        .post(rx.url("/hook"))
         .header("webhook-id", "evt_1")
         .header(
             "webhook-timestamp",
@@ -356,16 +271,8 @@ async fn a_receiver_that_comes_back_gets_every_event_in_order() {
         c.webhooks.retry_max = Duration::from_millis(400);
     })
     .await;
-    let (secret, secret_file) = write_secret(t.dir.path());
-    let out = t.dir.path().join("received.jsonl");
-    let port = free_port();
-    add_hook(
-        &t,
-        &format!("http://127.0.0.1:{port}/hook"),
-        &["update.posted"],
-        &secret,
-    )
-    .await;
+    let mut rx = Receiver::prepare(t.dir.path());
+    add_hook(&t, &rx.url("/hook"), &["update.posted"], &rx.secret).await;
     let inc = t
         .create_incident(
             json!({"title": "Search slow", "severity": "SEV2", "customer_impact": true}),
@@ -392,8 +299,10 @@ async fn a_receiver_that_comes_back_gets_every_event_in_order() {
         assert!(Instant::now() < deadline, "no failure recorded: {list}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let _rx = start_receiver(port, &secret_file, &out);
-    let lines = until(&out, Duration::from_secs(15), |l| update_ids(l).len() >= 5).await;
+    rx.start().await;
+    let lines = rx
+        .until(Duration::from_secs(15), |l| update_ids(l).len() >= 5)
+        .await;
     assert_eq!(update_ids(&lines), sent, "every event, in order");
     let list = t.call(Method::GET, "/webhooks", None).await.1;
     assert!(list["items"][0]["last_error"].is_null(), "{list}");
@@ -451,30 +360,22 @@ async fn a_server_killed_and_restarted_loses_no_delivery() {
     if !have_reference_library() {
         return;
     }
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("s.db");
-    let db = db.to_str().unwrap();
-    let token = bin::cli_token(None, db, "commander", "cora");
-    let (_, secret_file) = write_secret(dir.path());
-    let out = dir.path().join("received.jsonl");
-    let rx_port = free_port();
-    let mut rx = Some(start_receiver(rx_port, &secret_file, &out));
-    wait_listening(rx_port).await;
-
-    let port = free_port();
-    let mut server = Running(bin::spawn_serve(db, port, &[], Stdio::null()));
-    bin::wait_healthy(port).await;
-    let api = format!("http://127.0.0.1:{port}");
+    let home = CliDb::new("s.db", "cora");
+    let (db, token) = (home.db_str(), home.token.clone());
+    let mut rx = Receiver::running(home.dir.path()).await;
+    let server = Served::start(db, &[]).await;
+    let port = server.port;
+    let api = server.base();
     let add = bin::command(
         None,
         &[
             "webhook",
             "add",
-            &format!("http://127.0.0.1:{rx_port}/h"),
+            &rx.url("/h"),
             "--events",
             "update.posted",
             "--secret-file",
-            secret_file.to_str().unwrap(),
+            rx.secret_file.to_str().unwrap(),
             "--api",
             &api,
         ],
@@ -514,10 +415,11 @@ async fn a_server_killed_and_restarted_loses_no_delivery() {
             .unwrap();
         sent.push(u["id"].as_str().unwrap().to_string());
     }
-    until(&out, Duration::from_secs(10), |l| update_ids(l).len() >= 3).await;
+    rx.until(Duration::from_secs(10), |l| update_ids(l).len() >= 3)
+        .await;
 
     // The receiver goes away; more updates; the server dies without a goodbye.
-    drop(rx.take());
+    rx.stop();
     for _ in 0..3 {
         let u: Value = post(format!("/incidents/{id}/updates"), update.clone())
             .await
@@ -545,14 +447,13 @@ async fn a_server_killed_and_restarted_loses_no_delivery() {
         assert!(Instant::now() < deadline, "no failure recorded: {list}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    server.0.kill().unwrap();
-    let _ = server.0.wait();
+    server.kill();
 
-    let _rx = start_receiver(rx_port, &secret_file, &out);
-    wait_listening(rx_port).await;
-    let _server = Running(bin::spawn_serve(db, port, &[], Stdio::null()));
-    bin::wait_healthy(port).await;
-    let lines = until(&out, Duration::from_secs(15), |l| update_ids(l).len() >= 6).await;
+    rx.start().await;
+    let _server = Served::start_on(db, port, &[]).await;
+    let lines = rx
+        .until(Duration::from_secs(15), |l| update_ids(l).len() >= 6)
+        .await;
     let got = update_ids(&lines);
     // At-least-once: an event in flight at the kill may come twice, never out of order.
     let mut unique = got.clone();
@@ -565,8 +466,7 @@ async fn a_server_killed_and_restarted_loses_no_delivery() {
         .unwrap();
     let text = String::from_utf8_lossy(&list.stdout);
     assert!(text.contains("WH-1") && text.contains(" ok "), "{text}");
-    let secret = std::fs::read_to_string(&secret_file).unwrap();
-    assert!(!text.contains(secret.trim()), "{text}");
+    assert!(!text.contains(&rx.secret), "{text}");
 
     let cli = |args: &[&str]| {
         let mut all = args.to_vec();
@@ -629,7 +529,7 @@ async fn a_real_receiver_checking_the_hmac_runs_only_for_good_signatures() {
     let conf = dir.join("hooks.json");
     std::fs::write(&conf, hooks.to_string()).unwrap();
     let port = free_port();
-    let _rx = Running(
+    let _rx = KillOnDrop(
         Command::new("webhook")
             .args([
                 "-hooks",
@@ -689,19 +589,13 @@ async fn slack_messages_are_one_escaped_line_per_event_that_matters() {
         c.webhooks.public_url = Some("https://status.example.com".into());
     })
     .await;
-    let (secret, secret_file) = write_secret(t.dir.path());
-    let out = t.dir.path().join("received.jsonl");
-    let port = free_port();
-    let _rx = start_receiver(port, &secret_file, &out);
-    wait_listening(port).await;
+    let rx = Receiver::running(t.dir.path()).await;
     let (s, v) = t
         .call(
             Method::POST,
             "/webhooks",
-            Some(
-                json!({"url": format!("http://127.0.0.1:{port}/chat"), "events": ["*"],
-                "secret": secret, "format": "slack"}),
-            ),
+            Some(json!({"url": rx.url("/chat"), "events": ["*"],
+                "secret": rx.secret, "format": "slack"})),
         )
         .await;
     assert_eq!(s.as_u16(), 201, "{v}");
@@ -729,14 +623,15 @@ async fn slack_messages_are_one_escaped_line_per_event_that_matters() {
         .create_incident(json!({"title": "Login down", "severity": "SEV1"}))
         .await;
 
-    let lines = until(&out, Duration::from_secs(10), |l| {
-        l.iter().any(|x| {
-            x["body"]["text"]
-                .as_str()
-                .is_some_and(|s| s.contains("Login down"))
+    let lines = rx
+        .until(Duration::from_secs(10), |l| {
+            l.iter().any(|x| {
+                x["body"]["text"]
+                    .as_str()
+                    .is_some_and(|s| s.contains("Login down"))
+            })
         })
-    })
-    .await;
+        .await;
     let texts: Vec<String> = lines
         .iter()
         .map(|l| {
@@ -802,19 +697,13 @@ async fn an_overdue_customer_update_is_announced_to_chat_once() {
         c.webhooks.overdue_every = Duration::from_millis(100);
     })
     .await;
-    let (secret, secret_file) = write_secret(t.dir.path());
-    let out = t.dir.path().join("received.jsonl");
-    let port = free_port();
-    let _rx = start_receiver(port, &secret_file, &out);
-    wait_listening(port).await;
+    let rx = Receiver::running(t.dir.path()).await;
     let (s, v) = t
         .call(
             Method::POST,
             "/webhooks",
-            Some(
-                json!({"url": format!("http://127.0.0.1:{port}/chat"), "events": ["incident.*"],
-                "secret": secret, "format": "slack"}),
-            ),
+            Some(json!({"url": rx.url("/chat"), "events": ["incident.*"],
+                "secret": rx.secret, "format": "slack"})),
         )
         .await;
     assert_eq!(s.as_u16(), 201, "{v}");
@@ -845,7 +734,7 @@ async fn an_overdue_customer_update_is_announced_to_chat_once() {
             })
             .count()
     };
-    let lines = until(&out, Duration::from_secs(10), |l| overdue(l) >= 1).await;
+    let lines = rx.until(Duration::from_secs(10), |l| overdue(l) >= 1).await;
     let text = lines
         .iter()
         .find(|x| x["body"]["text"].as_str().unwrap().contains("OVERDUE"))
@@ -856,5 +745,5 @@ async fn an_overdue_customer_update_is_announced_to_chat_once() {
         format!(":warning: Customer update *OVERDUE* on {id} SEV2: Payments &lt;slow&gt;")
     );
     tokio::time::sleep(Duration::from_millis(600)).await;
-    assert_eq!(overdue(&received(&out)), 1, "announced once per due time");
+    assert_eq!(overdue(&rx.received()), 1, "announced once per due time");
 }

@@ -23,6 +23,7 @@ pub mod session;
 pub mod state;
 pub mod term;
 #[doc(hidden)]
+#[cfg(any(test, feature = "testdata"))]
 pub mod testdata;
 pub mod theme;
 pub mod triage;

@@ -3,12 +3,11 @@
 //! once, and one token cannot hold more than its share of connections with slow bodies.
 use super::AppState;
 use super::error::ApiError;
+use super::per_token::{PerTokenLimit, Place};
 use super::store::Principal;
 use crate::domain::Role;
 use axum::extract::FromRequestParts;
 use axum::http::{Method, StatusCode, header, request::Parts};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
 
 /// The authenticated caller. Extracting it refuses a missing or unknown token with 401, a
 /// viewer's write with 403 and a token over its share of requests with 429; it holds the
@@ -17,56 +16,11 @@ use std::sync::{Arc, Mutex};
 pub struct Auth(
     pub Principal,
     // Held, not read: dropping it gives the token's place back.
-    #[allow(dead_code)] InFlightPass,
+    #[allow(dead_code)] Place,
 );
 
 /// How many requests each token has in progress (headers read, handler not yet returned).
-#[derive(Debug, Clone)]
-pub struct InFlight {
-    tokens: Arc<Mutex<HashMap<String, usize>>>,
-    per_token: usize,
-}
-
-impl InFlight {
-    pub fn new(per_token: usize) -> Self {
-        InFlight {
-            tokens: Arc::default(),
-            per_token: per_token.max(1),
-        }
-    }
-
-    fn enter(&self, hash: &str) -> Option<InFlightPass> {
-        let mut tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        let n = tokens.entry(hash.to_string()).or_insert(0);
-        if *n >= self.per_token {
-            return None;
-        }
-        *n += 1;
-        Some(InFlightPass {
-            gate: self.clone(),
-            hash: hash.to_string(),
-        })
-    }
-}
-
-/// One request's place; given back when dropped.
-#[derive(Debug)]
-pub struct InFlightPass {
-    gate: InFlight,
-    hash: String,
-}
-
-impl Drop for InFlightPass {
-    fn drop(&mut self) {
-        let mut tokens = self.gate.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(n) = tokens.get_mut(&self.hash) {
-            *n -= 1;
-            if *n == 0 {
-                tokens.remove(&self.hash);
-            }
-        }
-    }
-}
+pub type InFlight = PerTokenLimit;
 
 impl Auth {
     /// Refuses with 403 unless the caller's role is at least `role`.
@@ -121,7 +75,7 @@ impl FromRequestParts<AppState> for Auth {
                 ),
             ));
         }
-        let Some(pass) = state.in_flight.enter(&p.token_hash) else {
+        let Ok(place) = state.in_flight.enter(&p.token_hash) else {
             return Err(ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "too_many_requests",
@@ -130,7 +84,7 @@ impl FromRequestParts<AppState> for Auth {
             .field("Authorization")
             .retry_after(1));
         };
-        Ok(Auth(p, pass))
+        Ok(Auth(p, place))
     }
 }
 

@@ -10,6 +10,7 @@ pub mod extract;
 pub mod idempotency;
 pub mod metrics;
 pub mod openapi;
+pub mod per_token;
 pub mod routes;
 pub mod status_page;
 pub mod store;

@@ -80,3 +80,78 @@ pub async fn wait_healthy(port: u16) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// A child process killed (and reaped) when dropped, so a failing test leaves nothing
+/// running.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Waits until something accepts connections on the loopback `port`.
+pub async fn wait_listening(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(Instant::now() < deadline, "nothing listens on {port}");
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+/// A fresh directory holding a database that `sitrep token create` made, with a commander
+/// token for it.
+pub struct CliDb {
+    pub dir: tempfile::TempDir,
+    pub db: std::path::PathBuf,
+    pub token: String,
+}
+
+impl CliDb {
+    /// `file` in a new temporary directory, and a commander token named `name`.
+    pub fn new(file: &str, name: &str) -> CliDb {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join(file);
+        let token = cli_token(None, db.to_str().unwrap(), "commander", name);
+        CliDb { dir, db, token }
+    }
+
+    pub fn db_str(&self) -> &str {
+        self.db.to_str().unwrap()
+    }
+}
+
+/// `sitrep serve` on a loopback port, healthy; stopped when dropped.
+pub struct Served {
+    pub port: u16,
+    child: KillOnDrop,
+}
+
+impl Served {
+    /// Serves `db` on a free port, with `flags`, once it answers /health.
+    pub async fn start(db: &str, flags: &[&str]) -> Served {
+        Self::start_on(db, free_port(), flags).await
+    }
+
+    /// As `start`, on this port (a restart where the last one ran).
+    pub async fn start_on(db: &str, port: u16, flags: &[&str]) -> Served {
+        let child = KillOnDrop(spawn_serve(db, port, flags, Stdio::null()));
+        wait_healthy(port).await;
+        Served { port, child }
+    }
+
+    /// `http://127.0.0.1:PORT`, without the API's path.
+    pub fn base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// SIGKILL now (no shutdown hook, no flush), and reaped.
+    pub fn kill(self) {
+        drop(self.child);
+    }
+}

@@ -5,6 +5,7 @@ pub mod bin;
 pub mod hostile_text;
 pub mod pg;
 pub mod pty;
+pub mod receiver;
 pub mod screen;
 
 use reqwest::{Client, Method, RequestBuilder, Response, StatusCode};

@@ -1,8 +1,7 @@
 //! `space` on a corrective action: open → in progress at once; in progress → done after a
 //! yes, naming the action, its owner and incident (a done action leaves the open list);
 //! done or cancelled → open again.
-use super::command::Command;
-use super::form::{Prepared, Seen};
+use super::form::Prepared;
 use super::write::{Context, Opened, Refusal, Subject, Submitted, WriteSpec};
 use crate::domain::{ActionPatch, ActionStatus, CorrectiveAction, Role};
 
@@ -40,18 +39,12 @@ pub fn start(a: &CorrectiveAction) -> Submitted {
         ActionStatus::InProgress => ActionStatus::Done,
         ActionStatus::Done | ActionStatus::Cancelled => ActionStatus::Open,
     };
-    let write = Prepared {
-        command: Command::PatchAction {
-            id: a.id.clone(),
-            incident_id: a.incident_id.clone(),
-            patch: ActionPatch {
-                status: Some(next),
-                ..Default::default()
-            },
-        },
-        label: format!("{} {} on {}", a.id, next.as_str(), a.incident_id),
-        seen: Some(Seen::Action(a.clone())),
+    let patch = ActionPatch {
+        status: Some(next),
+        ..Default::default()
     };
+    let label = format!("{} {} on {}", a.id, next.as_str(), a.incident_id);
+    let write = Prepared::patch_action(a, patch, label);
     if next != ActionStatus::Done {
         return Submitted::Send(write);
     }

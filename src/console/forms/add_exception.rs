@@ -1,7 +1,7 @@
 //! `x`: record an exception: what is excepted, who accepted the risk, and by when it is
 //! remediated (a date means the end of that day, UTC).
 use super::command::Command;
-use super::form::{Field, Form, Prepared, Seen, parse_date};
+use super::form::{Field, Form, Prepared, date_field, parse_date};
 use super::write::{Context, NewForm, Opened, Refusal, Subject, Submitted, Target, WriteSpec};
 use crate::domain::{NewException, Role};
 use chrono::{DateTime, Utc};
@@ -40,9 +40,7 @@ impl WriteSpec for AddException {
                 .multiline()
                 .required(),
             Field::text("risk_accepted_by", "Risk accepted by", "").required(),
-            Field::text("remediation_due", "Remediation due", due)
-                .required()
-                .hint("YYYY-MM-DD"),
+            date_field("remediation_due", "Remediation due", due),
         ])))
     }
     fn submit(&self, f: &Form, target: Target, now: DateTime<Utc>) -> Result<Submitted, String> {
@@ -51,18 +49,16 @@ impl WriteSpec for AddException {
         if due <= now {
             return Err("remediation due must be in the future".into());
         }
-        Ok(Submitted::Send(Prepared {
-            command: Command::AddException {
-                id: seen.id.clone(),
-                exception: NewException {
-                    description: f.get("description").to_string(),
-                    risk_accepted_by: f.get("risk_accepted_by").to_string(),
-                    remediation_due: due,
-                },
+        let command = Command::AddException {
+            id: seen.id.clone(),
+            exception: NewException {
+                description: f.get("description").to_string(),
+                risk_accepted_by: f.get("risk_accepted_by").to_string(),
+                remediation_due: due,
             },
-            label: format!("exception on {}", seen.id),
-            seen: Some(Seen::Incident(seen.clone())),
-        }))
+        };
+        let label = format!("exception on {}", seen.id);
+        Ok(Submitted::Send(Prepared::on_incident(seen, command, label)))
     }
 }
 

@@ -2,7 +2,7 @@
 //! (`HH:MM` today, UTC like the header's clock, or an RFC 3339 time; never in the future).
 //! The server appends it; a correction is another note.
 use super::command::Command;
-use super::form::{Field, Form, Prepared, Seen};
+use super::form::{Field, Form, Prepared};
 use super::write::{Context, NewForm, Opened, Refusal, Subject, Submitted, Target, WriteSpec};
 use crate::domain::{NewNote, Role, limits};
 use chrono::{DateTime, NaiveTime, Utc};
@@ -43,17 +43,15 @@ impl WriteSpec for AddNote {
     fn submit(&self, f: &Form, target: Target, now: DateTime<Utc>) -> Result<Submitted, String> {
         let seen = target.incident()?;
         let happened_at = happened_at(f.get("happened_at"), now)?;
-        Ok(Submitted::Send(Prepared {
-            command: Command::AddNote {
-                id: seen.id.clone(),
-                note: NewNote {
-                    text: f.get("text").to_string(),
-                    happened_at,
-                },
+        let command = Command::AddNote {
+            id: seen.id.clone(),
+            note: NewNote {
+                text: f.get("text").to_string(),
+                happened_at,
             },
-            label: format!("note on {}", seen.id),
-            seen: Some(Seen::Incident(seen.clone())),
-        }))
+        };
+        let label = format!("note on {}", seen.id);
+        Ok(Submitted::Send(Prepared::on_incident(seen, command, label)))
     }
 }
 

@@ -1,6 +1,5 @@
 //! `C`: close the incident, after a yes. (`p` from follow-through asks the same.)
-use super::command::Command;
-use super::form::{Prepared, Seen};
+use super::form::Prepared;
 use super::write::{Context, Opened, Refusal, Subject, Submitted, WriteSpec};
 use crate::domain::{Incident, IncidentPatch, Phase, Role};
 
@@ -43,13 +42,6 @@ pub fn ask(inc: &Incident) -> Submitted {
             format!("{} · {}", inc.severity, inc.phase.title()),
             "The server refuses while corrective actions are open without an exception.".into(),
         ],
-        write: Prepared {
-            command: Command::PatchIncident {
-                id: inc.id.clone(),
-                patch: patch(),
-            },
-            label: format!("close {}", inc.id),
-            seen: Some(Seen::Incident(inc.clone())),
-        },
+        write: Prepared::patch_incident(inc, patch(), format!("close {}", inc.id)),
     }
 }

@@ -1,7 +1,7 @@
 //! `enter` on a corrective action: edit its title, owner, due date or status. Only what
 //! changed is sent.
-use super::command::Command;
-use super::form::{Field, Form, Prepared, Seen, parse_date};
+use super::corrective;
+use super::form::{Field, Form, Prepared};
 use super::write::{Context, NewForm, Opened, Refusal, Subject, Submitted, Target, WriteSpec};
 use crate::domain::{ActionPatch, ActionStatus, Role};
 use chrono::{DateTime, Utc};
@@ -33,23 +33,18 @@ impl WriteSpec for EditAction {
     }
     fn open(&self, cx: &Context) -> Result<Opened, Refusal> {
         let a = cx.target.action().map_err(Refusal::Error)?;
-        Ok(Opened::Form(NewForm::new(vec![
-            Field::text("title", "Title", a.title.clone()).required(),
-            Field::text("owner", "Owner", a.owner.clone()).required(),
-            Field::text("due_date", "Due date", a.due_date.to_string())
-                .required()
-                .hint("YYYY-MM-DD"),
-            Field::choice(
+        let mut fields = corrective::fields(&a.title, &a.owner, &a.due_date.to_string());
+        fields.push(Field::choice(
                 "status",
                 "Status",
                 &["open", "in_progress", "done", "cancelled"],
-                a.status.as_str(),
-            ),
-        ])))
+            a.status.as_str(),
+        ));
+        Ok(Opened::Form(NewForm::new(fields)))
     }
     fn submit(&self, f: &Form, target: Target, _: DateTime<Utc>) -> Result<Submitted, String> {
         let seen = target.action()?;
-        let due = parse_date(f.get("due_date")).ok_or("due date: YYYY-MM-DD")?;
+        let due = corrective::due_date(f)?;
         let status: ActionStatus = f.get("status").parse()?;
         let changed = |new: &str, old: &str| (new != old).then(|| new.to_string());
         let patch = ActionPatch {
@@ -62,14 +57,7 @@ impl WriteSpec for EditAction {
         if patch == ActionPatch::default() {
             return Err("nothing changed".into());
         }
-        Ok(Submitted::Send(Prepared {
-            command: Command::PatchAction {
-                id: seen.id.clone(),
-                incident_id: seen.incident_id.clone(),
-                patch,
-            },
-            label: format!("edit {} on {}", seen.id, seen.incident_id),
-            seen: Some(Seen::Action(seen.clone())),
-        }))
+        let label = format!("edit {} on {}", seen.id, seen.incident_id);
+        Ok(Submitted::Send(Prepared::patch_action(seen, patch, label)))
     }
 }

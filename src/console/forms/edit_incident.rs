@@ -3,7 +3,6 @@
 //! customers are no longer affected stops the customer-update clock: the server makes that
 //! the commander's call, with a reason, so the form asks for the reason and offers "no"
 //! only to a commander.
-use super::command::Command;
 use super::form::{Field, Form, Prepared, Seen};
 use super::write::{Context, NewForm, Opened, Refusal, Subject, Submitted, Target, WriteSpec};
 use crate::domain::{IncidentPatch, Role, limits};
@@ -105,13 +104,7 @@ impl WriteSpec for EditIncident {
         .into_iter()
         .filter_map(|(name, on)| on.then_some(name))
         .collect();
-        Ok(Submitted::Send(Prepared {
-            label: format!("edit {}: {}", seen.id, fields.join(", ")),
-            command: Command::PatchIncident {
-                id: seen.id.clone(),
-                patch,
-            },
-            seen: Some(Seen::Incident(seen.clone())),
-        }))
+        let label = format!("edit {}: {}", seen.id, fields.join(", "));
+        Ok(Submitted::Send(Prepared::patch_incident(seen, patch, label)))
     }
 }

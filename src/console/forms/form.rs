@@ -3,7 +3,7 @@
 //! on every keystroke and offered back after a crash.
 use super::command::Command;
 use super::text::{Edit, Editor};
-use crate::domain::{CorrectiveAction, Incident};
+use crate::domain::{ActionPatch, CorrectiveAction, Incident, IncidentPatch};
 use serde::{Deserialize, Serialize};
 
 /// A registered write, by its place in the registry (`forms/mod.rs`), which is the order
@@ -288,6 +288,40 @@ pub struct Prepared {
     pub seen: Option<Seen>,
 }
 
+impl Prepared {
+    /// A write about `seen`, the incident as the user saw it (its version is the one the
+    /// write is pinned to).
+    pub fn on_incident(seen: &Incident, command: Command, label: String) -> Prepared {
+        Prepared {
+            command,
+            label,
+            seen: Some(Seen::Incident(seen.clone())),
+        }
+    }
+
+    /// A change of the incident the user saw: only the fields `patch` names.
+    pub fn patch_incident(seen: &Incident, patch: IncidentPatch, label: String) -> Prepared {
+        let command = Command::PatchIncident {
+            id: seen.id.clone(),
+            patch,
+        };
+        Self::on_incident(seen, command, label)
+    }
+
+    /// A change of the corrective action the user saw: only the fields `patch` names.
+    pub fn patch_action(seen: &CorrectiveAction, patch: ActionPatch, label: String) -> Prepared {
+        Prepared {
+            command: Command::PatchAction {
+                id: seen.id.clone(),
+                incident_id: seen.incident_id.clone(),
+                patch,
+            },
+            label,
+            seen: Some(Seen::Action(seen.clone())),
+        }
+    }
+}
+
 /// A question before a write: one that is hard to undo (closing, a downgrade), that takes
 /// something from someone (command, an action marked done), or that re-applies a change
 /// over someone else's (a conflict).
@@ -320,6 +354,13 @@ pub(super) fn sev_names() -> Vec<&'static str> {
         .iter()
         .map(|s| s.as_str())
         .collect()
+}
+
+/// A required date field (`YYYY-MM-DD`).
+pub(super) fn date_field(name: &str, label: &str, value: impl Into<String>) -> Field {
+    Field::text(name, label, value)
+        .required()
+        .hint("YYYY-MM-DD")
 }
 
 /// A date field's value (`YYYY-MM-DD`).

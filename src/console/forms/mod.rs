@@ -8,6 +8,7 @@
 //! Adding a write: a file here implementing `WriteSpec`, one line in `writes!` below, one
 //! line in `assets/keymap.toml` (see docs/console.md, "Adding a write").
 pub mod command;
+mod corrective;
 mod form;
 pub mod phase;
 pub mod text;

@@ -2,8 +2,7 @@
 //! optional reason. Moving to Closed is `close`'s confirmation instead, and moving into or
 //! out of Closed is a commander's whatever the key's own role.
 use super::close;
-use super::command::Command;
-use super::form::{Field, Form, Prepared, Seen};
+use super::form::{Field, Form, Prepared};
 use super::write::{Context, NewForm, Opened, Refusal, Submitted, Target};
 use crate::domain::{Incident, IncidentPatch, Phase, Role};
 
@@ -79,15 +78,12 @@ pub fn submit(f: &Form, target: Target, forward: bool) -> Result<Submitted, Stri
     let seen = target.incident()?;
     let to = self::target(seen, forward)?;
     let reason = Some(f.get("reason").to_string()).filter(|r| !r.is_empty());
-    Ok(Submitted::Send(Prepared {
-        command: Command::PatchIncident {
-            id: seen.id.clone(),
-            patch: IncidentPatch {
-                reason,
-                ..patch(to)
-            },
-        },
-        label: format!("{} → {}", seen.id, to.title()),
-        seen: Some(Seen::Incident(seen.clone())),
-    }))
+    let patch = IncidentPatch {
+        reason,
+        ..patch(to)
+    };
+    let label = format!("{} → {}", seen.id, to.title());
+    Ok(Submitted::Send(Prepared::patch_incident(
+        seen, patch, label,
+    )))
 }

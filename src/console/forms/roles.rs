@@ -1,6 +1,5 @@
 //! `R`: assign commander, comms lead, scribe and ops lead. Only what changed is sent.
-use super::command::Command;
-use super::form::{Field, Form, Prepared, Seen};
+use super::form::{Field, Form, Prepared};
 use super::write::{Context, NewForm, Opened, Refusal, Subject, Submitted, Target, WriteSpec};
 use crate::domain::{Incident, IncidentPatch, Role, RolePatch};
 use chrono::{DateTime, Utc};
@@ -72,14 +71,8 @@ impl WriteSpec for AssignRoles {
         if patch.is_empty() {
             return Err("nothing changed".into());
         }
-        Ok(Submitted::Send(Prepared {
-            command: Command::PatchIncident {
-                id: seen.id.clone(),
-                patch,
-            },
-            label: format!("{} roles", seen.id),
-            seen: Some(Seen::Incident(seen.clone())),
-        }))
+        let label = format!("{} roles", seen.id);
+        Ok(Submitted::Send(Prepared::patch_incident(seen, patch, label)))
     }
 }
 

@@ -1,6 +1,5 @@
 //! `s`: set severity, with a reason. A downgrade asks first (it relaxes the cadence).
-use super::command::Command;
-use super::form::{Field, Form, Prepared, Seen, sev_names};
+use super::form::{Field, Form, Prepared, sev_names};
 use super::write::{Context, NewForm, Opened, Refusal, Subject, Submitted, Target, WriteSpec};
 use crate::domain::{IncidentPatch, Role, Severity};
 use chrono::{DateTime, Utc};
@@ -50,18 +49,13 @@ impl WriteSpec for SetSeverity {
         if to == seen.severity {
             return Err(format!("{} is already {to}", seen.id));
         }
-        let write = Prepared {
-            command: Command::PatchIncident {
-                id: seen.id.clone(),
-                patch: IncidentPatch {
-                    severity: Some(to),
-                    reason: Some(f.get("reason").to_string()),
-                    ..Default::default()
-                },
-            },
-            label: format!("{} {} → {to}", seen.id, seen.severity),
-            seen: Some(Seen::Incident(seen.clone())),
+        let patch = IncidentPatch {
+            severity: Some(to),
+            reason: Some(f.get("reason").to_string()),
+            ..Default::default()
         };
+        let label = format!("{} {} → {to}", seen.id, seen.severity);
+        let write = Prepared::patch_incident(seen, patch, label);
         if to > seen.severity {
             return Ok(Submitted::Ask {
                 title: format!("Downgrade {} from {} to {to}?", seen.id, seen.severity),

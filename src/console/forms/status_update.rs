@@ -1,7 +1,7 @@
 //! `u`: post a status update. Impact scope starts from the last update's (else the
 //! incident's) and the next update from the severity's cadence.
 use super::command::Command;
-use super::form::{Field, Form, Prepared, Seen};
+use super::form::{Field, Form, Prepared};
 use super::write::{Context, NewForm, Opened, Refusal, Subject, Submitted, Target, WriteSpec};
 use crate::domain::{Audience, NewStatusUpdate, Role, limits};
 use chrono::{DateTime, Utc};
@@ -94,13 +94,11 @@ impl WriteSpec for PostUpdate {
             next_steps: f.get("next_steps").to_string(),
             next_update_in_minutes: minutes,
         };
-        Ok(Submitted::Send(Prepared {
-            command: Command::PostUpdate {
-                id: seen.id.clone(),
-                update,
-            },
-            label: format!("{audience} update on {}", seen.id),
-            seen: Some(Seen::Incident(seen.clone())),
-        }))
+        let command = Command::PostUpdate {
+            id: seen.id.clone(),
+            update,
+        };
+        let label = format!("{audience} update on {}", seen.id);
+        Ok(Submitted::Send(Prepared::on_incident(seen, command, label)))
     }
 }

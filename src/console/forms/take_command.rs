@@ -1,6 +1,5 @@
 //! `a`: take command. Taking it from a sitting commander names them and asks first.
-use super::command::Command;
-use super::form::{Prepared, Seen};
+use super::form::Prepared;
 use super::write::{Context, Opened, Refusal, Subject, Submitted, WriteSpec};
 use crate::domain::{Incident, IncidentPatch, Role};
 
@@ -48,14 +47,8 @@ pub fn start(inc: &Incident, me: &str) -> Result<Submitted, String> {
     if inc.commander.as_deref() == Some(me) {
         return Err(format!("you already command {}", inc.id));
     }
-    let write = Prepared {
-        command: Command::PatchIncident {
-            id: inc.id.clone(),
-            patch: patch(me.to_string()),
-        },
-        label: format!("{} commander {me}", inc.id),
-        seen: Some(Seen::Incident(inc.clone())),
-    };
+    let label = format!("{} commander {me}", inc.id);
+    let write = Prepared::patch_incident(inc, patch(me.to_string()), label);
     Ok(match &inc.commander {
         Some(them) => Submitted::Ask {
             title: format!("Take command of {} from {them}?", inc.id),

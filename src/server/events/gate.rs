@@ -13,10 +13,12 @@
 //! off in turn.
 use crate::server::backend::IncidentBackend;
 use crate::server::error::ApiError;
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use crate::server::per_token::{PerTokenLimit, Place};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+
+pub use crate::server::per_token::AtLimit as TooManyStreams;
 
 /// How often open streams' tokens are re-checked when no event flows.
 pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
@@ -24,15 +26,10 @@ pub const SWEEP_EVERY: Duration = Duration::from_secs(1);
 /// otherwise: a war-room wall, a few consoles and scripts sharing one token fit.
 pub const DEFAULT_STREAMS_PER_TOKEN: usize = 32;
 
-struct Watched {
-    streams: usize,
-    revoked: watch::Sender<bool>,
-}
-
+/// The open streams of each token, and each token's revocation flag shared by its streams.
 #[derive(Clone)]
 pub struct Gate {
-    tokens: Arc<Mutex<HashMap<String, Watched>>>,
-    per_token: usize,
+    streams: PerTokenLimit<watch::Sender<bool>>,
 }
 
 impl Default for Gate {
@@ -41,16 +38,10 @@ impl Default for Gate {
     }
 }
 
-/// A token already holds its cap of open streams.
-#[derive(Debug, PartialEq, Eq)]
-pub struct TooManyStreams {
-    pub open: usize,
-}
-
 /// One open stream's registration; dropping it unregisters the stream.
 pub struct Pass {
-    gate: Gate,
-    hash: String,
+    // Held, not read: dropping it gives the token's place back.
+    _place: Place<watch::Sender<bool>>,
     revoked: watch::Receiver<bool>,
 }
 
@@ -66,68 +57,40 @@ impl Pass {
     }
 }
 
-impl Drop for Pass {
-    fn drop(&mut self) {
-        let mut tokens = self.gate.lock();
-        if let Some(w) = tokens.get_mut(&self.hash) {
-            w.streams -= 1;
-            if w.streams == 0 {
-                tokens.remove(&self.hash);
-            }
-        }
-    }
-}
-
 impl Gate {
     pub fn new(per_token: usize) -> Self {
         Gate {
-            tokens: Arc::default(),
-            per_token: per_token.max(1),
+            streams: PerTokenLimit::new(per_token),
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Watched>> {
-        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// Streams open now, over all tokens.
     pub fn streams(&self) -> usize {
-        self.lock().values().map(|w| w.streams).sum()
+        self.streams.in_use()
     }
 
     /// Registers a stream of the token with this hash. The caller must check the token
     /// once more after registering (see `events`): a revocation between its
     /// authentication and this registration is seen by no sweep.
     pub fn register(&self, hash: &str) -> Result<Pass, TooManyStreams> {
-        let mut tokens = self.lock();
-        let w = tokens.entry(hash.to_string()).or_insert_with(|| Watched {
-            streams: 0,
-            revoked: watch::Sender::new(false),
-        });
-        if w.streams >= self.per_token {
-            return Err(TooManyStreams { open: w.streams });
-        }
-        w.streams += 1;
+        let (place, revoked) = self.streams.enter_with(hash, |flag| flag.subscribe())?;
         Ok(Pass {
-            gate: self.clone(),
-            hash: hash.to_string(),
-            revoked: w.revoked.subscribe(),
+            _place: place,
+            revoked,
         })
     }
 
     /// Re-checks every token with an open stream; flags the revoked ones.
     pub async fn sweep(&self, store: &dyn IncidentBackend) -> Result<(), ApiError> {
-        let hashes: Vec<String> = self.lock().keys().cloned().collect();
+        let hashes = self.streams.tokens();
         if hashes.is_empty() {
             return Ok(());
         }
         let live = store.live_token_hashes(&hashes).await?;
-        let tokens = self.lock();
-        for h in hashes.iter().filter(|h| !live.contains(*h)) {
-            if let Some(w) = tokens.get(h) {
-                w.revoked.send_replace(true);
-            }
-        }
+        let revoked = hashes.iter().filter(|h| !live.contains(*h));
+        self.streams.for_each_shared(revoked, |flag| {
+            flag.send_replace(true);
+        });
         Ok(())
     }
 
@@ -163,14 +126,17 @@ mod tests {
         let a = gate.register("h1").unwrap();
         let b = gate.register("h1").unwrap();
         let c = gate.register("h2").unwrap();
-        assert_eq!(gate.lock()["h1"].streams, 2);
-        gate.lock()["h1"].revoked.send_replace(true);
+        assert_eq!(gate.streams.held_by("h1"), 2);
+        gate.streams.for_each_shared(&["h1".to_string()], |flag| {
+            flag.send_replace(true);
+        });
         assert!(a.is_revoked() && b.is_revoked() && !c.is_revoked());
         drop(a);
         drop(b);
-        assert!(!gate.lock().contains_key("h1"));
+        assert_eq!(gate.streams.tokens(), vec!["h2".to_string()]);
         drop(c);
-        assert!(gate.lock().is_empty());
+        assert_eq!(gate.streams(), 0);
+        assert!(gate.streams.tokens().is_empty());
     }
 
     #[test]

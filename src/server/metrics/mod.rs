@@ -26,7 +26,8 @@ pub use writes::time_writes;
 use super::store::{MilestoneSink, Store, StoreGauges};
 use crate::domain::milestone::{Milestone, Reached};
 use crate::domain::{Phase, Severity};
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::encoding::{EncodeLabelSet, EncodeMetric, MetricEncoder};
+use prometheus_client::metrics::MetricType;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
@@ -55,6 +56,31 @@ struct OpenLabels {
 }
 
 type Histograms<L> = Family<L, Histogram, fn() -> Histogram>;
+
+/// A metric of any kind, so that metrics of several kinds can be listed in one table.
+#[derive(Debug)]
+struct AnyMetric(Box<dyn Metric>);
+
+impl AnyMetric {
+    fn of(metric: impl Metric) -> Self {
+        AnyMetric(Box::new(metric))
+    }
+}
+
+impl EncodeMetric for AnyMetric {
+    fn encode(&self, encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
+        self.0.encode(encoder)
+    }
+
+    fn metric_type(&self) -> MetricType {
+        self.0.metric_type()
+    }
+
+    // A family without series is left out of the text entirely, as unwrapped.
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
 
 /// Seconds from a minute to a week: incidents are handled in minutes to hours, and a
 /// forgotten one shows up in the last buckets.
@@ -119,53 +145,59 @@ impl Metrics {
         };
         // Only a store has them: a backend without one (PagerDuty) exports none rather
         // than zeros that look like a quiet board.
-        if inner.store.is_some() {
-            registry.register(
+        let store_gauges = [
+            (
                 "sitrep_open_incidents",
                 "Incidents not closed, by severity and phase (read from the database at scrape time)",
-                inner.open.clone(),
-            );
-            registry.register(
+                AnyMetric::of(inner.open.clone()),
+            ),
+            (
                 "sitrep_customer_updates_overdue",
                 "Customer-impacting incidents in an active phase whose next customer update is past due, by severity",
-                inner.updates_overdue.clone(),
-            );
-            registry.register(
+                AnyMetric::of(inner.updates_overdue.clone()),
+            ),
+            (
                 "sitrep_corrective_actions_overdue",
                 "Corrective actions open or in progress after their due date",
-                inner.actions_overdue.clone(),
-            );
-            registry.register(
+                AnyMetric::of(inner.actions_overdue.clone()),
+            ),
+            (
                 "sitrep_exceptions_past_remediation",
                 "Exceptions past their remediation date while their incident still has open corrective actions",
-                inner.exceptions_past.clone(),
-            );
-            registry.register(
+                AnyMetric::of(inner.exceptions_past.clone()),
+            ),
+            (
                 "sitrep_store_up",
                 "1 when this scrape read the store gauges from the database, 0 when it could not (they are then left out)",
-                inner.store_up.clone(),
-            );
+                AnyMetric::of(inner.store_up.clone()),
+            ),
+        ];
+        let this_process = [
+            (
+                "sitrep_time_to_acknowledge_seconds",
+                "Seconds from declaration to the first move out of Detection, by severity (observed by the replica that made the move)",
+                AnyMetric::of(inner.acknowledged.clone()),
+            ),
+            (
+                "sitrep_time_to_first_customer_update_seconds",
+                "Seconds from declaration to the first customer update, by severity (observed by the replica that posted it)",
+                AnyMetric::of(inner.first_update.clone()),
+            ),
+            (
+                "sitrep_time_to_recovery_seconds",
+                "Seconds from declaration to the first move past Containment and recovery, by severity (observed by the replica that made the move)",
+                AnyMetric::of(inner.recovered.clone()),
+            ),
+            (
+                "sitrep_event_stream_subscribers",
+                "Event streams open on this replica",
+                AnyMetric::of(inner.subscribers.clone()),
+            ),
+        ];
+        let store_gauges = store_gauges.into_iter().filter(|_| inner.store.is_some());
+        for (name, help, metric) in store_gauges.chain(this_process) {
+            registry.register(name, help, metric);
         }
-        registry.register(
-            "sitrep_time_to_acknowledge_seconds",
-            "Seconds from declaration to the first move out of Detection, by severity (observed by the replica that made the move)",
-            inner.acknowledged.clone(),
-        );
-        registry.register(
-            "sitrep_time_to_first_customer_update_seconds",
-            "Seconds from declaration to the first customer update, by severity (observed by the replica that posted it)",
-            inner.first_update.clone(),
-        );
-        registry.register(
-            "sitrep_time_to_recovery_seconds",
-            "Seconds from declaration to the first move past Containment and recovery, by severity (observed by the replica that made the move)",
-            inner.recovered.clone(),
-        );
-        registry.register(
-            "sitrep_event_stream_subscribers",
-            "Event streams open on this replica",
-            inner.subscribers.clone(),
-        );
         inner.writes.register(&mut registry);
         *inner.registry.lock().unwrap_or_else(|p| p.into_inner()) = registry;
         Metrics {

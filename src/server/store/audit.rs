@@ -68,7 +68,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         record_in(&mut tx, actor, action, target, detail).await?;
-        tx.commit().await
+        self.commit(tx).await
     }
 
     /// A page of the trail, oldest first: the entries after `page.after` (a `seq`).

@@ -140,7 +140,7 @@ impl Store {
         sqlx::query("DELETE FROM meta WHERE key = 'restore_pending'")
             .execute(&mut *tx)
             .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(base)
     }
 }

@@ -94,6 +94,7 @@ pub(super) async fn emit(
         .bind(with_actor(entity, actor)?)
         .execute(&mut **tx)
         .await?;
+    tx.emitted = true;
     Ok(())
 }
 

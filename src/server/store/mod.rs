@@ -450,7 +450,7 @@ impl Store {
         )
         .execute(&mut *tx)
         .await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         // In version order whatever order the list is written in.
         let mut ordered = migrations.to_vec();
         ordered.sort_by_key(|(v, _)| *v);
@@ -469,7 +469,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            tx.commit().await?;
+            self.commit(tx).await?;
         }
         Ok(())
     }
@@ -638,6 +638,8 @@ impl Store {
         .bind(ts(now()))
         .execute(&mut *tx)
         .await?;
+        // Not `Store::commit`: a probe that fits where a real write did not must not clear
+        // that write's failure (`write_status` weighs the two).
         tx.commit().await?;
         Ok(())
     }
@@ -705,8 +707,14 @@ impl Store {
         Ok(Created::New(value))
     }
 
+    /// Commits a write transaction: every write but the health probe commits here, so a
+    /// failure is remembered for `/health` (and a full SQLite disk gets its WAL back) and a
+    /// success tells `/health` that writes get through again, whatever the write was. A
+    /// write that appended events also wakes the event pumps (every replica's, on
+    /// PostgreSQL) and reports the milestones it reached.
     async fn commit(&self, mut tx: Tx) -> Result<(), StoreError> {
-        if self.backend == Backend::Postgres {
+        let emitted = tx.emitted;
+        if emitted && self.backend == Backend::Postgres {
             // Delivered at commit, to every replica listening (this one included).
             sqlx::query("SELECT pg_notify($1, '')")
                 .bind(EVENTS_CHANNEL)
@@ -718,7 +726,9 @@ impl Store {
             return Err(self.failed(e).await);
         }
         self.health.succeeded();
-        self.committed.notify_one();
+        if emitted {
+            self.committed.notify_one();
+        }
         if let Some(sink) = &self.milestones {
             reached.into_iter().for_each(|r| sink(r));
         }

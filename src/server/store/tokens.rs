@@ -111,7 +111,7 @@ impl Store {
             None => format!("role={role}"),
         };
         audit::record_in(&mut tx, actor, "token.create", name, &detail).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(token)
     }
 
@@ -155,7 +155,7 @@ impl Store {
             return Ok(false);
         }
         audit::record_in(&mut tx, actor, "token.revoke", name, "").await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         Ok(true)
     }
 

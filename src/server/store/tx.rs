@@ -22,6 +22,8 @@ pub struct WriteTx {
     conn: Option<PoolConnection<Any>>,
     /// Milestones this transaction's changes reach; reported only once it commits.
     pub(super) reached: Vec<crate::domain::milestone::Reached>,
+    /// Whether it appended to the event log: only then is the event pump woken at commit.
+    pub(super) emitted: bool,
 }
 
 impl WriteTx {
@@ -42,6 +44,7 @@ impl WriteTx {
         Ok(WriteTx {
             conn: Some(conn),
             reached: Vec::new(),
+            emitted: false,
         })
     }
 

@@ -4,6 +4,9 @@
 use super::{Store, StoreError, Tx, audit, next_num, now, ts};
 use crate::domain::{DomainError, Role};
 use crate::webhooks::model::{Delivery, Format, State, Webhook};
+use sqlx::Any;
+use sqlx::any::AnyArguments;
+use sqlx::query::Query;
 
 /// Attempts kept per subscription for `webhook deliveries`.
 const DELIVERIES_KEPT: i64 = 200;
@@ -296,21 +299,11 @@ impl Store {
         id: &str,
         attempt: &Delivery,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let res = sqlx::query("UPDATE webhooks SET cursor = CASE WHEN cursor < $1 THEN $1 ELSE cursor END, state = 'ok', failing_since = NULL, last_error = NULL, last_success_at = $3 WHERE id = $2")
+        let update = sqlx::query("UPDATE webhooks SET cursor = CASE WHEN cursor < $1 THEN $1 ELSE cursor END, state = 'ok', failing_since = NULL, last_error = NULL, last_success_at = $3 WHERE id = $2")
             .bind(attempt.event_id)
             .bind(id)
-            .bind(ts(now()))
-            .execute(&mut *tx)
-            .await?;
-        if res.rows_affected() == 0 {
-            return Ok(false);
-        }
-        insert_attempt(&mut tx, id, attempt).await?;
-        if let Err(e) = tx.commit().await {
-            return Err(self.failed(e).await);
-        }
-        Ok(true)
+            .bind(ts(now()));
+        self.record_attempt(id, attempt, update).await
     }
 
     /// Records a failed attempt: its row in the history, the subscription's last error,
@@ -322,23 +315,31 @@ impl Store {
         failing_since: chrono::DateTime<chrono::Utc>,
         gave_up: bool,
     ) -> Result<bool, StoreError> {
-        let mut tx = self.begin().await?;
-        let res = sqlx::query(
+        let update = sqlx::query(
             "UPDATE webhooks SET last_error = $1, failing_since = $2, state = $3 WHERE id = $4",
         )
         .bind(attempt.error.as_deref().unwrap_or("failed"))
         .bind(ts(failing_since))
         .bind(if gave_up { "failing" } else { "ok" })
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        if res.rows_affected() == 0 {
+        .bind(id);
+        self.record_attempt(id, attempt, update).await
+    }
+
+    /// An attempt's outcome: `update` applied to the subscription and the attempt added to
+    /// its history, committed together. False (and nothing written) when the subscription
+    /// is gone.
+    async fn record_attempt<'q>(
+        &self,
+        id: &str,
+        attempt: &Delivery,
+        update: Query<'q, Any, AnyArguments<'q>>,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin().await?;
+        if update.execute(&mut *tx).await?.rows_affected() == 0 {
             return Ok(false);
         }
         insert_attempt(&mut tx, id, attempt).await?;
-        if let Err(e) = tx.commit().await {
-            return Err(self.failed(e).await);
-        }
+        self.commit(tx).await?;
         Ok(true)
     }
 
