@@ -15,4 +15,5 @@ mod pagerduty_prism;
 mod pagerduty_webhook;
 mod prometheus;
 mod status_browser;
+mod webhook_ids;
 mod webhooks;

@@ -297,6 +297,7 @@ impl Store {
             .max_connections(1)
             // Below the client's 15 s request timeout: a refusal it can act on beats a hang.
             .acquire_timeout(Duration::from_secs(10))
+            .after_release(tx::clean_on_release(Backend::Sqlite))
             .after_connect(|conn, _| {
                 Box::pin(async move {
                     // WAL lets readers work during a write; FULL makes a commit durable
@@ -366,6 +367,7 @@ impl Store {
                 })
         };
         let writer = options()
+            .after_release(tx::clean_on_release(Backend::Postgres))
             .connect(url)
             .await
             .map_err(|e| unreachable_postgres(url, e))?;

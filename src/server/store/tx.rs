@@ -11,9 +11,20 @@
 //! So the store issues BEGIN, COMMIT and ROLLBACK itself, and a connection whose COMMIT or
 //! ROLLBACK failed is closed instead of going back to the pool: the next write gets a fresh
 //! connection in autocommit mode, whatever state SQLite or PostgreSQL left the old one in.
+//!
+//! A task cancelled while it awaits a statement (the webhook worker aborts the delivery
+//! task of a removed subscription; a client that hangs up drops its request) drops its
+//! pooled connection there and then, but the statement still runs: SQLite's worker thread
+//! executes a BEGIN it has been sent, PostgreSQL one it has received. The connection then
+//! went back to the pool inside a transaction nobody would end, and the next write's BEGIN
+//! failed with "cannot start a transaction within a transaction" (a 500), or worse, an
+//! autocommit write on it joined that transaction. So every writer connection is checked
+//! as it comes back ([`clean_on_release`]), whichever path used it, and one still inside a
+//! transaction is closed, which rolls that transaction back.
 use super::{Backend, StoreError};
-use sqlx::pool::PoolConnection;
-use sqlx::{Any, AnyConnection, AnyPool, Executor};
+use futures_util::future::BoxFuture;
+use sqlx::pool::{PoolConnection, PoolConnectionMetadata};
+use sqlx::{Any, AnyConnection, AnyPool, Executor, Row};
 use std::ops::{Deref, DerefMut};
 
 /// One write transaction on its own pooled connection. Dropped without `commit`, it rolls
@@ -93,5 +104,100 @@ impl Deref for WriteTx {
 impl DerefMut for WriteTx {
     fn deref_mut(&mut self) -> &mut AnyConnection {
         self.conn.as_deref_mut().expect("an open transaction")
+    }
+}
+
+/// The writer pools' `after_release` check: true (back to the pool) only for a connection
+/// outside any transaction; one still inside one is closed, which rolls it back.
+pub(super) fn clean_on_release(
+    backend: Backend,
+) -> impl for<'c> Fn(
+    &'c mut AnyConnection,
+    PoolConnectionMetadata,
+) -> BoxFuture<'c, Result<bool, sqlx::Error>>
++ Send
++ Sync
++ 'static {
+    move |conn, _| {
+        Box::pin(async move {
+            let clean = outside_transaction(conn, backend).await;
+            if !clean {
+                tracing::warn!(
+                    "a database connection came back inside a transaction (its task was cancelled mid-statement); closed it, which rolls that transaction back"
+                );
+            }
+            Ok(clean)
+        })
+    }
+}
+
+/// Whether `conn` is in autocommit mode. An error counts as "no": such a connection is
+/// closed rather than trusted.
+async fn outside_transaction(conn: &mut AnyConnection, backend: Backend) -> bool {
+    match backend {
+        // SQLite has no query for its autocommit flag, but ROLLBACK answers it: it fails
+        // with "no transaction is active" exactly when none is, and otherwise ends the one
+        // that was open.
+        Backend::Sqlite => match conn.execute("ROLLBACK").await {
+            Ok(_) => false,
+            Err(e) => e.to_string().contains("no transaction is active"),
+        },
+        // The two are equal only in the first command of a transaction, so in this one
+        // only when no transaction was open before it. Sent as a simple query: in the
+        // extended protocol the statement time is taken again at Execute, after the
+        // implicit transaction began at Bind.
+        Backend::Postgres => {
+            match conn
+                .fetch_one("SELECT transaction_timestamp() = statement_timestamp()")
+                .await
+            {
+                Ok(row) => row.try_get::<bool, _>(0).unwrap_or(false),
+                Err(_) => false,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Store;
+    use sqlx::Executor;
+
+    /// What a task cancelled mid-statement leaves behind: its connection dropped (back to
+    /// the pool) after its BEGIN was sent. The next write must still get a connection
+    /// outside any transaction: before, its BEGIN failed with "cannot start a transaction
+    /// within a transaction" (a 500 for the user) or its change stayed uncommitted.
+    #[tokio::test]
+    async fn a_connection_dropped_inside_a_transaction_is_not_handed_out_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_sqlite(&dir.path().join("t.db")).await.unwrap();
+        for round in 0..3 {
+            let mut conn = store.writer.acquire().await.unwrap();
+            conn.execute("BEGIN IMMEDIATE").await.unwrap();
+            drop(conn);
+            if let Err(e) = store.probe().await {
+                panic!("round {round}: the next write failed: {e}");
+            }
+            // An autocommit write on the writer pool is committed, not swallowed by the
+            // abandoned transaction.
+            let mut conn = store.writer.acquire().await.unwrap();
+            conn.execute("BEGIN IMMEDIATE").await.unwrap();
+            drop(conn);
+            sqlx::query("INSERT INTO meta (key, value) VALUES ($1, 'x')")
+                .bind(format!("k{round}"))
+                .execute(&store.writer)
+                .await
+                .unwrap();
+            let seen: Option<String> = sqlx::query_scalar("SELECT value FROM meta WHERE key = $1")
+                .bind(format!("k{round}"))
+                .fetch_optional(&store.reader)
+                .await
+                .unwrap();
+            assert_eq!(
+                seen.as_deref(),
+                Some("x"),
+                "round {round}: write not committed"
+            );
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Webhook subscriptions and their delivery cursors. Adding and removing one is a
 //! commander's decision, checked against the token as it is inside the same transaction
 //! as the write, so a token demoted or revoked a moment earlier cannot slip a change in.
-use super::{Store, StoreError, Tx, audit, next_num, now, ts};
+use super::{Store, StoreError, Tx, audit, now, ts};
 use crate::domain::{DomainError, Role};
 use crate::webhooks::model::{Delivery, Format, State, Webhook};
 use sqlx::Any;
@@ -156,7 +156,7 @@ impl Store {
     ) -> Result<Webhook, StoreError> {
         let mut tx = self.begin().await?;
         let actor = commander_in(&mut tx, token_hash, "adding a webhook").await?;
-        let num = next_num(&mut tx, "webhooks").await?;
+        let num = next_webhook_num(&mut tx).await?;
         let id = format!("WH-{num}");
         let cursor: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), 0) FROM events")
             .fetch_one(&mut *tx)
@@ -463,6 +463,43 @@ impl Store {
             )
             .collect())
     }
+}
+
+/// The number of a new subscription: one past every number ever handed out, removed ones
+/// included, so `WH-n` names one subscription for good (in the audit trail, and for a
+/// `webhook remove` typed from an old note). Kept in `meta`; a database from before the
+/// counter starts it past the live subscriptions and every `WH-n` its audit trail names.
+async fn next_webhook_num(tx: &mut Tx) -> Result<i64, StoreError> {
+    let kept: Option<String> =
+        sqlx::query_scalar("SELECT value FROM meta WHERE key = 'webhook_last_num'")
+            .fetch_optional(&mut **tx)
+            .await?;
+    let mut last = match kept {
+        Some(v) => v.parse::<i64>().unwrap_or(0),
+        None => {
+            let named: Vec<String> =
+                sqlx::query_scalar("SELECT target FROM admin_audit WHERE action = 'webhook.add'")
+                    .fetch_all(&mut **tx)
+                    .await?;
+            named
+                .iter()
+                .filter_map(|t| t.strip_prefix("WH-")?.parse::<i64>().ok())
+                .max()
+                .unwrap_or(0)
+        }
+    };
+    let live: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(num), 0) FROM webhooks")
+        .fetch_one(&mut **tx)
+        .await?;
+    last = last.max(live);
+    let num = last + 1;
+    sqlx::query(
+        "INSERT INTO meta (key, value) VALUES ('webhook_last_num', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )
+    .bind(num.to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(num)
 }
 
 async fn load(tx: &mut Tx, id: &str) -> Result<Webhook, StoreError> {
