@@ -1,13 +1,14 @@
 //! One incident: what is hit, who owns recovery, who leads, and tabs for its timeline,
 //! status updates, corrective actions and exceptions (fetched when the detail opens).
 mod entries;
+mod model;
 mod tabs;
 
 use super::fmt::{Urgency, age_at, countdown_at, fit_spans, width};
-use crate::client::Link;
 use crate::console::state::{Detail, Loadable, State, Tab, due};
-use crate::console::theme::Theme;
 use crate::domain::{Deployment, Incident, RecoveryOwner};
+pub use model::DetailView;
+use model::or_dash;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -21,27 +22,7 @@ pub fn render(state: &State, d: &Detail, area: Rect, buf: &mut Buffer) {
     DetailView::new(state, d).render(area, buf);
 }
 
-/// The detail screen over the state it reads: the incident (absent when it left the
-/// server), the open tab's lists, and the links derived once for the tab and its count.
-pub struct DetailView<'a> {
-    state: &'a State,
-    theme: &'a Theme,
-    detail: &'a Detail,
-    incident: Option<&'a Incident>,
-    links: Loadable<Vec<Link>>,
-}
-
 impl<'a> DetailView<'a> {
-    pub fn new(state: &'a State, detail: &'a Detail) -> Self {
-        DetailView {
-            state,
-            theme: &state.settings.theme,
-            detail,
-            incident: state.data.incidents.get(&detail.id),
-            links: detail.links(),
-        }
-    }
-
     fn title(&self, inc: &'a Incident, width: usize) -> Line<'a> {
         let t = self.theme;
         fit_spans(
@@ -186,10 +167,6 @@ impl Widget for DetailView<'_> {
         self.tabs(w).render(tab_bar, buf);
         tabs::body(&self, body, buf);
     }
-}
-
-fn or_dash(s: &str) -> &str {
-    if s.trim().is_empty() { "—" } else { s }
 }
 
 /// The hosted/self-hosted boundary, spelled out.

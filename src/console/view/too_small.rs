@@ -1,10 +1,13 @@
 //! The screen shown below the smallest supported size, instead of a console that would
 //! cut what a commander must see.
-use super::{MIN_HEIGHT, MIN_WIDTH};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Widget};
+
+/// The smallest terminal the console lays out for: a classic 80x24 SSH session.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
 
 /// Says how big the terminal is and how big it must be, centred.
 pub struct TooSmall;

@@ -1,15 +1,17 @@
 //! The wallboard: a pure function of `&State`, the wall's options and the clock. Which page
 //! shows and where the layout sits (the burn-in shift) follow from `state.sync.now`, so a fixed
 //! clock gives a fixed picture.
+mod minutes;
 mod tile;
 
 use super::bigtext::{self, BigNumber};
 use super::redact;
 use crate::console::state::{Conn, State, due};
 use crate::console::theme::Theme;
-use crate::console::view::fmt::{self, Urgency, fit_spans};
+use crate::console::view::fmt::{self, fit_spans};
 use crate::domain::{Incident, Severity};
 use chrono::{DateTime, Utc};
+pub use minutes::countdown;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
@@ -82,32 +84,6 @@ fn worst_open(state: &State) -> Option<Severity> {
         .iter()
         .copied()
         .find(|s| state.data.open_count(*s) > 0)
-}
-
-/// `t` without its seconds. The wall's minute-resolution timers count between whole
-/// minutes, so they all change together on the minute: one redraw a minute when idle.
-fn minute(t: DateTime<Utc>) -> DateTime<Utc> {
-    t - chrono::Duration::seconds(t.timestamp().rem_euclid(60))
-}
-
-/// Elapsed time at minute resolution, changing on the minute.
-fn since(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
-    fmt::age(minute(now), t)
-}
-
-/// The wall's countdown, at minute resolution and changing only on the minute (`next in
-/// 27m`, amber `next in 3m` under five minutes, red `OVERDUE 4m`): the colour carries the
-/// urgency across a room, and an idle wall redraws once a minute (fewer bytes over SSH, a
-/// calmer screen). The console keeps its seconds.
-pub fn countdown(now: DateTime<Utc>, due: DateTime<Utc>) -> (String, Urgency) {
-    let (_, urgency) = fmt::countdown(now, due);
-    match urgency {
-        Urgency::Normal | Urgency::Soon => {
-            let left = due - minute(now);
-            (format!("next in {}", fmt::age(now, now - left)), urgency)
-        }
-        Urgency::Overdue => (format!("OVERDUE {}", since(now, due)), urgency),
-    }
 }
 
 /// The time the wall's countdowns and ages are drawn at: the clock, or once the data is

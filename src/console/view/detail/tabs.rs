@@ -1,6 +1,6 @@
 //! What each detail tab shows: its entries as text rows, drawn by [`Entries`].
 use super::entries::Entries;
-use super::{DetailView, or_dash};
+use super::model::{DetailView, or_dash};
 use crate::console::intent::Intent;
 use crate::console::keymap::Mode;
 use crate::console::state::Loadable;

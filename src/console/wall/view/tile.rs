@@ -1,6 +1,6 @@
 //! One incident on the wall: severity, id, phase and age; its title; its commander; and
 //! where its customer updates stand, with the countdown in its urgency's colour.
-use super::{countdown, since};
+use super::minutes::{countdown, since};
 use crate::console::state::due;
 use crate::console::theme::Theme;
 use crate::console::view::fmt::{self, Urgency, fit_spans};
