@@ -120,6 +120,14 @@ impl WriteError {
                 "the server cannot store writes now (HTTP {status}: {reason}); its operator must fix that (free disk space, check the database); yours stays queued, retrying in {}",
                 super::retry::secs(*retry_after)
             ),
+            // The token is no longer good: no retry will help, a new token will.
+            WriteError::Refused {
+                status: 401,
+                message,
+                ..
+            } => format!(
+                "{message}: ask a commander for a new token (sitrep token create) and restart the console with it"
+            ),
             WriteError::Refused { message, .. } => message.clone(),
         }
     }
@@ -282,5 +290,26 @@ mod busy_tests {
         assert!(shown.contains("free disk space"), "{shown}");
         assert!(!shown.contains("server busy"), "{shown}");
         assert!(shown.contains("stays queued"), "{shown}");
+    }
+
+    /// A refusal of the token itself says the way out: a retry cannot help, a new token can.
+    #[test]
+    fn a_refused_token_says_to_get_a_new_one() {
+        let refused = |status| WriteError::Refused {
+            status,
+            code: "unauthorized".into(),
+            message: "unknown, revoked or expired token".into(),
+            current: None,
+        };
+        let shown = refused(401).message();
+        assert!(
+            shown.starts_with("unknown, revoked or expired token: "),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("new token") && shown.contains("restart"),
+            "{shown}"
+        );
+        assert_eq!(refused(422).message(), "unknown, revoked or expired token");
     }
 }

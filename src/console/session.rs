@@ -86,18 +86,10 @@ pub async fn run_in_terminal(
     state.settings.tmux = std::env::var_os("TMUX").is_some_and(|v| !v.is_empty());
     if let Some(p) = &drafts_path {
         state.writes.drafts = super::drafts_file::load(p, &base);
-        let keys: Vec<&str> = state
-            .writes
-            .drafts
-            .keys()
-            .map(String::as_str)
-            .filter(|k| !queued.contains(*k))
-            .collect();
-        if !keys.is_empty() && !read_only {
-            state.ui.info(format!(
-                "unsent drafts kept from last time ({}): open the same form to continue",
-                keys.join(", ")
-            ));
+        if let Some(notice) = drafts_notice(&state.writes.drafts, &queued)
+            && !read_only
+        {
+            state.ui.info(notice);
         }
     }
     // Read once, before the terminal is taken.
@@ -205,4 +197,55 @@ async fn test_panic_in_ui(mode: Option<TestPanic>) {
         panic!("SITREP_TEST_PANIC=ui: a deliberate panic in the UI loop");
     }
     std::future::pending::<()>().await
+}
+
+/// What the person left unsent last time, named as the forms' titles name them (not by the
+/// keys drafts are filed under); drafts whose write is queued are the outbox's to report.
+fn drafts_notice(
+    drafts: &std::collections::BTreeMap<String, super::forms::Form>,
+    queued: &std::collections::HashSet<String>,
+) -> Option<String> {
+    let titles: Vec<String> = drafts
+        .iter()
+        .filter(|(k, _)| !queued.contains(*k))
+        .map(|(_, f)| f.title())
+        .collect();
+    (!titles.is_empty()).then(|| {
+        format!(
+            "unsent drafts kept from last time: {}; open the same form to continue",
+            titles.join(", ")
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::drafts_notice;
+    use crate::console::forms::{Form, Seen, WriteId};
+    use crate::console::testdata;
+    use crate::domain::{Phase, Severity};
+
+    #[test]
+    fn unsent_drafts_are_named_as_their_forms_are_not_by_their_keys() {
+        let inc = testdata::incident("INC-2", Severity::Sev1, Phase::Triage);
+        let mut drafts = std::collections::BTreeMap::new();
+        for name in ["set_severity", "post_update"] {
+            let seen = Some(Seen::Incident(inc.clone()));
+            let form = Form::pinned(WriteId::named(name).unwrap(), seen, vec![], None);
+            drafts.insert(form.draft_key(), form);
+        }
+        let queued = std::collections::HashSet::from(["status_update:INC-2".to_string()]);
+        let said = drafts_notice(&drafts, &queued).unwrap();
+        assert!(said.contains("· INC-2"), "{said}");
+        assert!(!said.contains("severity:INC-2"), "no internal key: {said}");
+        assert_eq!(
+            said.matches("INC-2").count(),
+            1,
+            "the queued one is the outbox's: {said}"
+        );
+        assert_eq!(
+            drafts_notice(&drafts, &drafts.keys().cloned().collect()),
+            None
+        );
+    }
 }
