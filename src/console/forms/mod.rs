@@ -117,8 +117,21 @@ pub fn submit(f: &Form, seen: Option<&Seen>, now: DateTime<Utc>) -> Result<Submi
         .prepared()
         .command
         .validate()
-        .map_err(|e| e.message)?;
+        .map_err(|e| in_form_words(f, e))?;
     Ok(submitted)
+}
+
+/// A refusal in the form's own words: the field's label where the domain names it as the
+/// API does (`next_update_in_minutes` reads "Next update in (min)").
+fn in_form_words(f: &Form, e: crate::domain::DomainError) -> String {
+    let field = e
+        .field
+        .as_deref()
+        .and_then(|name| f.fields.iter().find(|x| x.name == name));
+    match field {
+        Some(x) => e.message.replace(x.name.as_str(), x.label.as_str()),
+        None => e.message,
+    }
 }
 
 #[cfg(test)]

@@ -187,3 +187,37 @@ fn every_write_file_is_registered() {
     }
     assert_eq!(found, WriteId::all().count());
 }
+
+#[test]
+fn a_refusal_names_the_field_by_its_label_not_its_api_name() {
+    let inc = testdata::incident("INC-7", Severity::Sev1, Phase::Containment);
+    let write = WriteId::named("post_update").unwrap();
+    let seen = Some(Seen::Incident(inc.clone()));
+    let cx = Context {
+        target: Target::Incident(&inc),
+        me: Some("ana"),
+        role: Some(Role::Commander),
+        now: testdata::clock(),
+        cadence: &Cadence::default(),
+        last_scope: None,
+    };
+    let Ok(Opened::Form(new)) = write.spec().open(&cx) else {
+        panic!("the update form opens");
+    };
+    let mut form = Form::pinned(write, seen, new.fields, new.context);
+    for field in &mut form.fields {
+        match field.name.as_str() {
+            "next_update_in_minutes" => field.value = "0".into(),
+            n if !field.is_choice() && n != "audience" => field.value = "x".into(),
+            _ => {}
+        }
+    }
+    let Err(said) = submit(&form, form.seen.as_ref(), testdata::clock()) else {
+        panic!("0 minutes is refused");
+    };
+    assert!(
+        said.starts_with("Next update in (min) must be between 1 and"),
+        "{said}"
+    );
+    assert!(!said.contains("next_update_in_minutes"), "{said}");
+}
