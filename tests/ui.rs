@@ -316,6 +316,28 @@ snap!(help, {
     s
 });
 
+/// At 80 columns with the closed column shown, six columns of 13: every heading still
+/// shows its count, the name is what gets cut.
+#[test]
+fn at_80_columns_every_board_heading_keeps_its_count() {
+    let mut s = testdata::state();
+    s.ui.show_closed = true;
+    let screen = text(draw(&s, 80, 24).backend().buffer());
+    let heading = screen.lines().nth(2).unwrap();
+    for count in [
+        "Detection 2",
+        "Triage 3",
+        "Containm… 2",
+        "Comms 2",
+        "Closed 1",
+    ] {
+        assert!(
+            heading.contains(count),
+            "missing {count:?}: {heading}\n{screen}"
+        );
+    }
+}
+
 #[test]
 fn board_shows_what_a_commander_needs_on_each_card() {
     let t = draw(&testdata::state(), 120, 40);

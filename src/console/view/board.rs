@@ -69,7 +69,7 @@ struct PhaseColumn<'a> {
 
 impl PhaseColumn<'_> {
     /// The name with its count: the full name if it fits, then the plain name, then a
-    /// short one. Before the first load nothing is known: an empty column would read as
+    /// short one, then the short one cut. Before the first load nothing is known: an empty column would read as
     /// calm.
     fn title(&self, len: usize, room: usize) -> Line<'static> {
         let t = &self.state.settings.theme;
@@ -80,6 +80,8 @@ impl PhaseColumn<'_> {
         };
         let fits = |s: &str| width(s) + width(&count) <= room;
         let short = short_title(self.phase);
+        // The count is what the column is for: when even the short name does not fit, the
+        // name is cut, not the count.
         let name = [
             self.phase.title(),
             super::fmt::phase_plain(self.phase),
@@ -87,7 +89,8 @@ impl PhaseColumn<'_> {
         ]
         .into_iter()
         .find(|s| fits(s))
-        .unwrap_or(short);
+        .map(str::to_string)
+        .unwrap_or_else(|| super::fmt::truncate(short, room.saturating_sub(width(&count))));
         let name_style = if self.focused {
             t.focused_column
         } else {
