@@ -522,12 +522,21 @@ async fn the_page_can_have_a_listener_of_its_own_and_is_off_by_default() {
         .await;
     t.customer_update("INC-1").await;
     let get_apart = |path: &str| t.http.get(format!("http://{apart}{path}")).send();
-    let summary: Value = get_apart("/status/api/v2/summary.json")
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // The page shows a new update within 2 s (its snapshot follows the event log, and the
+    // page was read above, before the update).
+    let posted = Instant::now();
+    let summary: Value = loop {
+        let summary: Value = get_apart("/status/api/v2/summary.json")
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if summary["incidents"][0].is_object() || posted.elapsed() > Duration::from_secs(2) {
+            break summary;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     assert_eq!(summary["page"]["url"], "https://status.example.com/status");
     assert_eq!(summary["page"]["name"], "Acme <status>");
     let short = summary["incidents"][0]["shortlink"].as_str().unwrap();
